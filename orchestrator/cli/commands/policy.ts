@@ -1,0 +1,47 @@
+/** `corral policy show [--json]` and `corral policy schema`: the resolved policy and where each value came from. */
+import type { Command } from 'commander';
+import { currentPlatform } from '../../platform.js';
+import { loadPolicy } from '../../policy/load.js';
+import { layerJsonSchema, POLICY_KEYS } from '../../policy/schema.js';
+import { printJson } from '../output.js';
+import { firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
+import type { SetExit } from './index.js';
+
+export function registerPolicy(program: Command, _setExit: SetExit): void {
+  const policy = program.command('policy').description('Show the resolved policy.');
+  policy
+    .command('show')
+    .description('Print the resolved policy and the layer each value came from.')
+    .option('--workspace <dir>', 'workspace whose .corral/config.json layer to include (default: current directory)')
+    .option('--network <offline|online>', 'as the --network flag of run/setup')
+    .option('--json', 'one JSON document')
+    .action(async (opts: PolicyFlags & { json?: boolean }) => {
+      const leaf = await currentPlatform();
+      const user = await leaf.currentRealUser();
+      const flags = flagsLayer(opts, process.cwd());
+      const resolved = loadPolicy({
+        installation: leaf.installation,
+        home: user.home,
+        cwd: process.cwd(),
+        workspace: firstWorkspace(opts, process.cwd()),
+        flags,
+      });
+      if (opts.json === true) {
+        printJson({ ok: true, realUser: user.name, ...resolved });
+        return;
+      }
+      const lines = [`Policy for ${user.name} (digest ${resolved.digest})`];
+      for (const key of POLICY_KEYS) {
+        const lock = resolved.locked.includes(key) ? ' [locked]' : '';
+        lines.push(`  ${key}: ${JSON.stringify(resolved.policy[key])}${lock}`);
+        lines.push(`      from ${resolved.sources[key].join(' + ')}`);
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  policy
+    .command('schema')
+    .description('Print the JSON Schema of a config file.')
+    .action(() => {
+      printJson(layerJsonSchema());
+    });
+}

@@ -1,0 +1,30 @@
+/**
+ * Command-line flags that are policy (the highest layer). Validated with the same schema
+ * as config files, so a bad value names the flag the same way a bad file names its key.
+ */
+import path from 'node:path';
+import { CorralError } from '../errors.js';
+import type { Layer } from '../policy/schema.js';
+
+export interface PolicyFlags {
+  workspace?: string | string[];
+  network?: string;
+}
+
+/** Build the flags layer; unknown values are left for schema validation to report. */
+export function flagsLayer(flags: PolicyFlags, cwd: string): Layer {
+  const layer: Record<string, unknown> = {};
+  if (flags.network !== undefined) layer.network = flags.network;
+  if (flags.workspace !== undefined) {
+    const list = Array.isArray(flags.workspace) ? flags.workspace : [flags.workspace];
+    if (list.some((w) => w === '')) throw new CorralError('usage', '--workspace needs a directory');
+    layer.workspaces = list.map((w) => path.resolve(cwd, w));
+  }
+  return layer as Layer;
+}
+
+/** The workspace a command concerns: the first --workspace, else the current directory. */
+export function firstWorkspace(flags: PolicyFlags, cwd: string): string {
+  const first = Array.isArray(flags.workspace) ? flags.workspace[0] : flags.workspace;
+  return path.resolve(cwd, first ?? cwd);
+}

@@ -1,0 +1,127 @@
+/**
+ * The interfaces the shared core uses, and the one place that picks the platform leaf.
+ *
+ * The core (policy, planner, journal, session protocol, CLI) never looks at
+ * process.platform; it asks `currentPlatform()` here, which loads the leaf lazily (so the
+ * Windows bindings are never loaded on Linux and vice versa).
+ */
+import type { Readable, Writable } from 'node:stream';
+import { CorralError } from './errors.js';
+import { installationFor, type Installation, type PlatformName } from './installation.js';
+import type { ResolvedPolicy } from './policy/resolve.js';
+import type { SessionRequest } from '../runner/protocol.js';
+
+/** The real user on whose behalf Corral provisions or runs. */
+export interface RealUser {
+  name: string;
+  /** Linux uid; undefined on Windows. */
+  uid?: number;
+  gid?: number;
+  /** Windows SID; undefined on Linux. */
+  sid?: string;
+  home: string;
+}
+
+export interface SetupRequest {
+  realUser: RealUser;
+  /** Canonical absolute workspace paths. */
+  workspaces: string[];
+  network: 'offline' | 'online';
+  policy: ResolvedPolicy;
+}
+
+/** One idempotent change. `preview` holds the exact commands / module calls (for --dry-run). */
+export interface PlanStep {
+  id: string;
+  title: string;
+  preview: string[];
+  apply(): Promise<void>;
+}
+
+export interface Plan {
+  steps: PlanStep[];
+  /** Items already as desired (shown as "unchanged"). */
+  unchanged: string[];
+}
+
+export type ItemState = 'ok' | 'missing' | 'drifted';
+
+export interface StatusItem {
+  id: string;
+  kind: string;
+  description: string;
+  state: ItemState;
+  detail?: string;
+}
+
+export interface StatusReport {
+  installation: string;
+  platform: PlatformName;
+  provisioned: boolean;
+  items: StatusItem[];
+  warnings: string[];
+}
+
+/** A platform's provisioning leaf (provision/linux, provision/windows). */
+export interface Provisioner {
+  readonly installation: Installation;
+  /** Elevation and required tools; throws not_elevated / tool_missing. */
+  checkPrerequisites(): Promise<void>;
+  resolveRealUser(name: string | undefined): Promise<RealUser>;
+  planSetup(request: SetupRequest): Promise<Plan>;
+  status(): Promise<StatusReport>;
+  planTeardown(): Promise<Plan>;
+  /** Release sessions (e.g. the PowerShell process). */
+  close(): Promise<void>;
+}
+
+/** A started runner process: framed protocol on stdin/stdout, diagnostics on stderr. */
+export interface RunnerProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the exit code once the runner process has ended. */
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+/** The privilege bridge: starts the session runner as / for the sandbox identity. */
+export interface RunnerLauncher {
+  launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess>;
+}
+
+export interface PlatformLeaf {
+  name: PlatformName;
+  installation: Installation;
+  createProvisioner(): Promise<Provisioner>;
+  createLauncher(): Promise<RunnerLauncher>;
+  /** The real user for a command run by this process (SUDO_USER on Linux). */
+  currentRealUser(): Promise<RealUser>;
+}
+
+export function platformName(platform: NodeJS.Platform = process.platform): PlatformName {
+  switch (platform) {
+    case 'linux':
+      return 'linux';
+    case 'win32':
+      return 'windows';
+    default:
+      throw new CorralError('platform_unsupported', `Corral does not support ${platform}.`);
+  }
+}
+
+/** Load the leaf for this machine (lazily: only its own modules are imported). */
+export async function currentPlatform(): Promise<PlatformLeaf> {
+  const name = platformName();
+  const installation = installationFor(name);
+  switch (name) {
+    case 'linux': {
+      const leaf = await import('./provision/linux/leaf.js');
+      return leaf.linuxLeaf(installation);
+    }
+    case 'windows': {
+      const leaf = await import('./provision/windows/leaf.js');
+      return leaf.windowsLeaf(installation);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Layered policy resolution: defaults < machine < user < workspace < command-line flags.
+ *
+ * Merge rules:
+ * - scalars and `workspaces`/`writableRoots`/`loopback`: a later layer replaces;
+ * - `protected`, `denyRead`, `env.allow`: additive — no layer can remove what a lower
+ *   layer protects, hides or allows;
+ * - `env.set`, `limits`: merged key by key.
+ *
+ * Locks: the machine layer may list keys in `locked`; a later layer that sets a locked
+ * key to another value is a `config_locked` error naming both files, never a silent
+ * override. Additive keys can only be tightened, so locking them locks nothing.
+ *
+ * Threat model for the workspace layer: `<ws>/.corral/config.json` comes with the
+ * repository, i.e. from whoever wrote the repository, not from the developer. It may
+ * only tighten: it cannot choose full-access, go online, add writable roots or
+ * workspaces, pass more environment variables, open loopback ports or raise limits.
+ */
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { CorralError } from '../errors.js';
+import type { PlatformName } from '../installation.js';
+import { defaultPolicy } from './defaults.js';
+import { POLICY_KEYS, type Layer, type Policy, type PolicyKey } from './schema.js';
+
+export type LayerKind = 'default' | 'machine' | 'user' | 'workspace' | 'flags';
+
+export interface LayerSource {
+  kind: LayerKind;
+  /** The file the layer came from, or `command line` / `built-in defaults`. */
+  label: string;
+  data: Layer;
+}
+
+export interface ResolveContext {
+  platform: PlatformName;
+  /** The real user's home, for `~`. */
+  home: string;
+  /** Base for relative paths in flags (the caller's cwd). */
+  cwd: string;
+  /** The workspace root, base for relative paths in the workspace layer. */
+  workspace: string;
+}
+
+export interface ResolvedPolicy {
+  policy: Policy;
+  /** Which layers set each key (one label, or several for additive keys). */
+  sources: Record<PolicyKey, string[]>;
+  /** Keys the machine layer locked. */
+  locked: PolicyKey[];
+  /** Short digest of the resolved policy (audit records, runner hello). */
+  digest: string;
+}
+
+const ADDITIVE = new Set<PolicyKey>(['protected', 'denyRead']);
+
+function pathApi(platform: PlatformName): path.PlatformPath {
+  return platform === 'windows' ? path.win32 : path.posix;
+}
+
+/** `~/x` → home/x; relative → against `base` (or an error when there is none); names stay names. */
+function resolvePathEntry(
+  entry: string,
+  opts: { allowNames: boolean; base: string | null; ctx: ResolveContext; where: string },
+): string {
+  const p = pathApi(opts.ctx.platform);
+  if (entry === '~' || entry.startsWith('~/') || entry.startsWith('~\\')) {
+    return p.resolve(opts.ctx.home, entry.slice(2));
+  }
+  if (p.isAbsolute(entry)) return p.resolve(entry);
+  if (opts.allowNames && !entry.includes('/') && !entry.includes('\\')) return entry;
+  if (opts.base === null) {
+    throw new CorralError('config_invalid', `${opts.where}: expected an absolute path or ~/…, found ${JSON.stringify(entry)}`);
+  }
+  return p.resolve(opts.base, entry);
+}
+
+function baseFor(kind: LayerKind, ctx: ResolveContext): string | null {
+  switch (kind) {
+    case 'workspace':
+      return ctx.workspace;
+    case 'flags':
+      return ctx.cwd;
+    case 'default':
+    case 'machine':
+    case 'user':
+      return null;
+  }
+}
+
+function tightenOnly(layer: LayerSource, current: Policy): void {
+  const d = layer.data;
+  const refuse = (key: string, why: string): never => {
+    throw new CorralError(
+      'config_invalid',
+      `${layer.label}: ${key}: a workspace config may only tighten the policy; ${why}. Set it in your user config or with a flag instead.`,
+      { details: { file: layer.label, key } },
+    );
+  };
+  if (d.mode === 'full-access') refuse('mode', 'full-access is not allowed here');
+  if (d.network === 'online') refuse('network', 'online is not allowed here');
+  if (d.workspaces !== undefined) refuse('workspaces', 'workspaces are chosen by the user');
+  if (d.writableRoots !== undefined) refuse('writableRoots', 'it cannot add writable roots');
+  if (d.env?.allow !== undefined) refuse('env.allow', 'it cannot pass more variables through');
+  if (Array.isArray(d.loopback)) refuse('loopback', 'it cannot open host loopback ports');
+  if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
+  for (const key of ['timeoutSec', 'maxOutputBytes', 'pids'] as const) {
+    const v = d.limits?.[key];
+    if (v !== undefined && v > current.limits[key]) refuse(`limits.${key}`, `it cannot raise ${current.limits[key]} to ${v}`);
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function policyDigest(policy: Policy): string {
+  return createHash('sha256').update(JSON.stringify(policy)).digest('hex').slice(0, 16);
+}
+
+/** Resolve `layers` (machine, user, workspace, flags — in that order; defaults are added here). */
+export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): ResolvedPolicy {
+  const defaultsLabel = 'built-in defaults';
+  const policy = defaultPolicy(ctx.platform, ctx.workspace);
+  const sources = Object.fromEntries(POLICY_KEYS.map((k) => [k, [defaultsLabel]])) as Record<PolicyKey, string[]>;
+  const lockedBy = new Map<PolicyKey, string>();
+  const expandAll = (list: string[], key: string, label: string, kind: LayerKind, allowNames: boolean) =>
+    list.map((e, i) => resolvePathEntry(e, { allowNames, base: baseFor(kind, ctx), ctx, where: `${label}: ${key}[${i}]` }));
+
+  policy.denyRead = expandAll(policy.denyRead, 'denyRead', defaultsLabel, 'default', false);
+
+  for (const layer of layers) {
+    const d = layer.data;
+    if (d.locked !== undefined && layer.kind !== 'machine') {
+      throw new CorralError('config_invalid', `${layer.label}: locked: only the machine config may lock keys`, {
+        details: { file: layer.label, key: 'locked' },
+      });
+    }
+    if (layer.kind === 'workspace') tightenOnly(layer, policy);
+
+    const next: Partial<Policy> = {};
+    if (d.mode !== undefined) next.mode = d.mode;
+    if (d.network !== undefined) next.network = d.network;
+    if (d.loopback !== undefined) next.loopback = d.loopback;
+    if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
+    if (d.writableRoots !== undefined) {
+      next.writableRoots = expandAll(d.writableRoots, 'writableRoots', layer.label, layer.kind, false);
+    }
+    if (d.protected !== undefined) {
+      next.protected = union(policy.protected, expandAll(d.protected, 'protected', layer.label, layer.kind, true));
+    }
+    if (d.denyRead !== undefined) {
+      next.denyRead = union(policy.denyRead, expandAll(d.denyRead, 'denyRead', layer.label, layer.kind, false));
+    }
+    if (d.env !== undefined) {
+      next.env = {
+        allow: union(policy.env.allow, d.env.allow ?? []),
+        set: { ...policy.env.set, ...(d.env.set ?? {}) },
+      };
+    }
+    if (d.limits !== undefined) next.limits = { ...policy.limits, ...stripUndefined(d.limits) };
+
+    for (const key of Object.keys(next) as PolicyKey[]) {
+      const lockSource = lockedBy.get(key);
+      if (lockSource !== undefined && !ADDITIVE.has(key) && !sameValue(next[key], policy[key])) {
+        throw new CorralError(
+          'config_locked',
+          `${layer.label}: ${key}: locked by ${lockSource} to ${JSON.stringify(policy[key])}; found ${JSON.stringify(next[key])}`,
+          { details: { file: layer.label, key, lockedBy: lockSource } },
+        );
+      }
+      (policy as unknown as Record<string, unknown>)[key] = next[key];
+      sources[key] = ADDITIVE.has(key) || key === 'env' ? [...sources[key], layer.label] : [layer.label];
+    }
+    for (const key of d.locked ?? []) lockedBy.set(key, layer.label);
+  }
+
+  return { policy, sources, locked: [...lockedBy.keys()], digest: policyDigest(policy) };
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]-?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}

@@ -1,0 +1,110 @@
+/**
+ * The policy schema: one strict zod schema for a config layer (unknown keys are errors),
+ * every field described, types inferred from it. `corral policy schema` prints the JSON
+ * Schema generated from it, for editors.
+ */
+import { z } from 'zod';
+
+export const MODES = ['read-only', 'workspace-write', 'full-access'] as const;
+export const NETWORKS = ['offline', 'online'] as const;
+
+const pathList = (what: string) =>
+  z
+    .array(z.string().min(1, 'a path must not be empty'))
+    .describe(`${what} Absolute paths, \`~/…\` (the real user's home), or — in a workspace config — paths relative to the workspace.`);
+
+export const LimitsSchema = z
+  .strictObject({
+    timeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe('Wall-clock limit of one command, in seconds; on expiry the command and all it started are killed (exit 124).'),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Bytes of stdout plus stderr kept per command; beyond it output is cut and flagged, never dropped silently.'),
+    pids: z.number().int().min(8).max(1_000_000).optional().describe('Most processes a session may hold at once.'),
+  })
+  .describe('Resource limits.');
+
+export const EnvSchema = z
+  .strictObject({
+    allow: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, optionally ending in *'))
+      .optional()
+      .describe(
+        'Variables passed from the caller\'s environment (a trailing * matches a prefix). Secret-looking variables pass only when named exactly. Added to the built-in allowlist.',
+      ),
+    set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe('Variables set to fixed values.'),
+  })
+  .describe('Environment of sandboxed commands: clean by default.');
+
+export const POLICY_KEYS = [
+  'mode',
+  'workspaces',
+  'writableRoots',
+  'protected',
+  'denyRead',
+  'network',
+  'loopback',
+  'env',
+  'limits',
+] as const;
+export type PolicyKey = (typeof POLICY_KEYS)[number];
+
+/** One config file (machine, user or workspace layer). Every key optional. */
+export const LayerSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Ignored; lets editors find the JSON Schema.'),
+    mode: z
+      .enum(MODES)
+      .optional()
+      .describe('read-only: no writes anywhere; workspace-write: the workspace and writableRoots; full-access: no sandbox (explicit only; admins may lock it off).'),
+    workspaces: pathList('Directories provisioned (granted) for the real user. A session writes only the one workspace it is opened for.').optional(),
+    writableRoots: pathList('Extra directories every session may write.').optional(),
+    protected: pathList(
+      'Names (matched in every writable root, e.g. `.git`) or paths kept read-only inside writable roots. Additive: a layer adds to the built-in list and never removes from it.',
+    ).optional(),
+    denyRead: pathList('Paths the sandbox identity may not read. Additive, like protected.').optional(),
+    network: z.enum(NETWORKS).optional().describe('offline: the offline identity, no network; online: the online identity.'),
+    loopback: z
+      .union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535))])
+      .optional()
+      .describe(
+        'Offline only. private: the session\'s own loopback (Linux); deny: no loopback; a list: host loopback ports allowed.',
+      ),
+    env: EnvSchema.optional(),
+    limits: LimitsSchema.optional(),
+    locked: z
+      .array(z.enum(POLICY_KEYS))
+      .optional()
+      .describe('Machine config only: keys later layers may not change.'),
+  })
+  .describe('A Corral config file.');
+
+export type Layer = z.infer<typeof LayerSchema>;
+export type Mode = (typeof MODES)[number];
+export type Network = (typeof NETWORKS)[number];
+export type Loopback = 'private' | 'deny' | number[];
+
+/** The resolved policy: every key present, paths absolute. */
+export interface Policy {
+  mode: Mode;
+  workspaces: string[];
+  writableRoots: string[];
+  protected: string[];
+  denyRead: string[];
+  network: Network;
+  loopback: Loopback;
+  env: { allow: string[]; set: Record<string, string> };
+  limits: { timeoutSec: number; maxOutputBytes: number; pids: number };
+}
+
+export function layerJsonSchema(): unknown {
+  return z.toJSONSchema(LayerSchema);
+}

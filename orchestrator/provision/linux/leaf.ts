@@ -1,0 +1,21 @@
+/** The Linux leaf: provisioner, privilege bridge and real-user lookup for this platform. */
+import type { Installation } from '../../installation.js';
+import type { PlatformLeaf } from '../../platform.js';
+import { resolveLinuxRealUser } from './real-user.js';
+import { CorralError } from '../../errors.js';
+
+export function linuxLeaf(installation: Installation): PlatformLeaf {
+  return {
+    name: 'linux',
+    installation,
+    async createProvisioner() {
+      throw new CorralError('internal', 'the Linux provisioner is not built yet');
+    },
+    async createLauncher() {
+      throw new CorralError('internal', 'the Linux runner launcher is not built yet');
+    },
+    async currentRealUser() {
+      return resolveLinuxRealUser(undefined);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The real user on Linux: an explicit name, else SUDO_USER (when sudo started us), else
+ * the caller. Looked up in the passwd database with getent, so NSS users work too.
+ */
+import { execFileSync } from 'node:child_process';
+import { userInfo } from 'node:os';
+import { CorralError } from '../../errors.js';
+import type { RealUser } from '../../platform.js';
+
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+/** Parse one `getent passwd` line. */
+export function parsePasswdLine(line: string): PasswdEntry {
+  const f = line.trim().split(':');
+  if (f.length < 7) throw new CorralError('internal', `unexpected passwd entry: ${JSON.stringify(line)}`);
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+}
+
+/** Look up a user by name or numeric uid; null when there is none. */
+export function lookupUser(nameOrUid: string | number): PasswdEntry | null {
+  try {
+    const out = execFileSync('getent', ['passwd', String(nameOrUid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return parsePasswdLine(out.split('\n')[0]!);
+  } catch (err) {
+    // getent exits 2 when the key is not found.
+    if ((err as { status?: number }).status === 2) return null;
+    throw new CorralError('tool_missing', `getent could not be run (package libc-bin): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function realUserName(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (explicit !== undefined && explicit !== '') return explicit;
+  if (env.SUDO_USER !== undefined && env.SUDO_USER !== '' && process.getuid?.() === 0) return env.SUDO_USER;
+  return userInfo().username;
+}
+
+export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): RealUser {
+  const name = realUserName(explicit, env);
+  const entry = lookupUser(name);
+  if (entry === null) throw new CorralError('usage', `no such user: ${name}`, { details: { user: name } });
+  return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home };
+}

@@ -1,0 +1,152 @@
+/**
+ * The runner protocol (DESIGN.md §Runner protocol): frames on the runner's stdio, each a
+ * 4-byte little-endian length then UTF-8 JSON, 8 MiB per frame at most. Binary data is
+ * base64. The first frame to the runner is `open` (the session request); the runner
+ * answers `hello` once it is confined, or `error` and exits.
+ *
+ * Shared by every platform and by the orchestrator; no OS calls here.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+const HEADER_BYTES = 4;
+
+export type Mode = 'read-only' | 'workspace-write' | 'full-access';
+export type Network = 'offline' | 'online';
+export type Loopback = 'private' | 'deny' | number[];
+
+/** What a session is opened for. The runner treats every field as hostile input. */
+export interface SessionRequest {
+  version: number;
+  /** The real user's account name; the runner checks it against SUDO_UID / its own uid. */
+  realUser: string;
+  network: Network;
+  mode: Mode;
+  /** Canonical absolute path of the workspace this session may write. */
+  workspace: string;
+  writableRoots: string[];
+  /** Names (matched in each writable root) or absolute paths kept read-only. */
+  protected: string[];
+  denyRead: string[];
+  loopback: Loopback;
+  limits: { timeoutSec: number; maxOutputBytes: number; pids: number };
+  policyDigest: string;
+  /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */
+  capabilitySids?: string[];
+}
+
+export interface SpawnRequest {
+  id: string;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  stdin: 'pipe' | null;
+}
+
+export type ToRunner =
+  | { type: 'open'; request: SessionRequest }
+  | ({ type: 'spawn' } & SpawnRequest)
+  | { type: 'stdin'; id: string; data: string }
+  | { type: 'closeStdin'; id: string }
+  | { type: 'kill'; id: string; signal: string }
+  | { type: 'shutdown' };
+
+/** What the runner could and could not enforce; the orchestrator warns on degradations. */
+export interface Enforcement {
+  /** Landlock ABI in force (0 = none: degraded), or the Windows mechanism name. */
+  landlockAbi?: number;
+  /** How the workspace is made writable: `idmap`, `acl`, `restricted-token`. */
+  workspaceAccess: string;
+  networkNamespace: boolean;
+  /** `cgroup-v2`, `cgroup-v1-pids`, `pid-namespace`, `job-object`. */
+  containment: string;
+  /** Human-readable warnings the CLI prints (never silent degradation). */
+  warnings: string[];
+}
+
+export type FromRunner =
+  | {
+      type: 'hello';
+      version: number;
+      identity: string;
+      platform: string;
+      policyDigest: string;
+      enforcement: Enforcement;
+      /** The identity's home and the session temp directory (HOME and TMPDIR of commands). */
+      home: string;
+      tmpdir: string;
+    }
+  | { type: 'started'; id: string; pid: number }
+  | { type: 'stdout'; id: string; data: string }
+  | { type: 'stderr'; id: string; data: string }
+  | {
+      type: 'exit';
+      id: string;
+      code: number | null;
+      signal: string | null;
+      durationMs: number;
+      timedOut: boolean;
+      outputTruncated: boolean;
+    }
+  | { type: 'error'; id?: string; code: string; message: string };
+
+export type Message = ToRunner | FromRunner;
+
+export function encodeFrame(message: Message): Buffer {
+  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  if (body.length > MAX_FRAME_BYTES) throw new RangeError(`frame of ${body.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  frame.writeUInt32LE(body.length, 0);
+  body.copy(frame, HEADER_BYTES);
+  return frame;
+}
+
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+}
+
+/** Incremental decoder: push chunks as they arrive, get whole messages back. */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): unknown[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: unknown[] = [];
+    for (;;) {
+      if (this.buffered < HEADER_BYTES) break;
+      const head = this.peek(HEADER_BYTES);
+      const length = head.readUInt32LE(0);
+      if (length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+      if (this.buffered < HEADER_BYTES + length) break;
+      const frame = this.take(HEADER_BYTES + length);
+      try {
+        out.push(JSON.parse(frame.toString('utf8', HEADER_BYTES)));
+      } catch (err) {
+        throw new FrameError(`frame is not JSON: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** Bytes received that do not yet form a whole frame. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0]!.subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const frame = all.subarray(0, n);
+    const rest = all.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered = rest.length;
+    return frame;
+  }
+}
