@@ -1,0 +1,44 @@
+/**
+ * What the platform-independent session loop (runner/session.ts) needs from a platform:
+ * confine this process once at start-up, then start commands already confined.
+ *
+ * Linux: runner/linux/backend.ts (namespaces, mounts, Landlock, uid drop; commands via
+ * child_process.spawn). Windows: runner/windows/backend.ts (restricted token,
+ * CreateProcessAsUserW, job objects).
+ */
+import type { Enforcement, SessionRequest, SpawnRequest } from './protocol.js';
+
+export interface CommandEvents {
+  started(pid: number): void;
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+  /** Exactly once, after both output streams have ended. */
+  exit(result: { code: number | null; signal: string | null; timedOut: boolean }): void;
+  /** The command could not be started (no exit follows). */
+  failed(code: string, message: string): void;
+}
+
+export interface RunningCommand {
+  writeStdin(chunk: Buffer): void;
+  closeStdin(): void;
+  /** Kill the command and everything it started. */
+  kill(signal: string): void;
+}
+
+export interface ConfinedSession {
+  identity: string;
+  enforcement: Enforcement;
+  home: string;
+  tmpdir: string;
+  spawn(request: SpawnRequest, events: CommandEvents): RunningCommand;
+  /** Kill everything still running and release the session's resources. */
+  close(): Promise<void>;
+}
+
+export interface RunnerBackend {
+  /**
+   * Validate `request` (hostile input) and confine this process. Runs before any async
+   * work on Linux: it must be synchronous up to the point the restrictions are in place.
+   */
+  confine(request: SessionRequest): ConfinedSession;
+}
