@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   platform_unsupported: { exit: 5, remedy: 'Corral supports Linux and Windows.' },
   kernel_unsupported: { exit: 5, remedy: 'This kernel lacks a feature Corral needs; see the message for which.' },
   firewall_ineffective: { exit: 1, remedy: 'Enable the firewall on every profile and make sure Group Policy does not override local rules.' },
+  identity_conflict: { exit: 1, remedy: 'An account with a sandbox identity\'s name exists but was not created by this installation; remove or rename it, or use another installation name.' },
   drift_detected: { exit: 1, remedy: 'Run `corral setup --yes` again to restore what was provisioned.' },
   step_failed: { exit: 1, remedy: 'Fix the cause shown; run the same command again — it resumes from the journal.' },
   state_corrupt: { exit: 1, remedy: 'The state or journal file could not be read; see the message for the file.' },
