@@ -23,8 +23,8 @@ import { CorralError } from '../../errors.js';
 import { isOperation, type Operation } from './operations.js';
 import { moduleError } from './error-map.js';
 
-/** Verb-CorralNoun with an approved-looking verb: letters only, one hyphen. */
-export const OPERATION_PATTERN = /^[A-Z][a-z]+-Corral[A-Za-z]+$/;
+/** Verb-Corral[Noun] (`Uninstall-Corral` has no noun): letters only, one hyphen. */
+export const OPERATION_PATTERN = /^[A-Z][a-z]+-Corral[A-Za-z]*$/;
 /** Standard base64 alphabet with padding — no quote, no `$`, no backtick, no whitespace. */
 export const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 /** PowerShell parameter names as JSON keys (splatted by the module). */

@@ -45,7 +45,7 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
 $utf8NoBom = New-Object System.Text.UTF8Encoding $false
-$operationPattern = '^[A-Z][a-z]+-Corral[A-Za-z]+$'
+$operationPattern = '^[A-Z][a-z]+-Corral[A-Za-z]*$'
 $base64Pattern = '^[A-Za-z0-9+/]*={0,2}$'
 $installationPattern = '^[a-z][a-z0-9]{1,11}$'
 $script:fatalErrorId = 'CorralStepFailed'

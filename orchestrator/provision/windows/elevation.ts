@@ -171,6 +171,11 @@ export class ElevatedPlanRun {
     this.results = calls.map(() => pending());
   }
 
+  /** Resolves once the elevated process has ended and the private plan directory is removed. */
+  async finished(): Promise<void> {
+    await this.run;
+  }
+
   /** Resolves with step `index`'s module result, or rejects with its mapped error. */
   async result(index: number): Promise<unknown> {
     if (index < 0 || index >= this.calls.length) throw new CorralError('internal', `no elevated step ${index}`);
