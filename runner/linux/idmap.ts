@@ -1,0 +1,340 @@
+/**
+ * Idmapped bind mounts of a workspace (issue 7, DESIGN.md §Linux mechanisms): inside the
+ * session's private mount namespace, the workspace is bound over itself with an idmap in
+ * which the real user's uid/gid on disk are seen as the sandbox identity's. The identity
+ * then owns (and may write) exactly the real user's files, and whatever it creates is
+ * stored on disk owned by the real user. No tree walk, no ACL, nothing left behind: the
+ * mount dies with the namespace.
+ *
+ * Direction (Documentation/filesystems/idmappings.rst): for an idmapped mount, an id read
+ * from disk is taken as an id *inside* the mount's user namespace and translated to the id
+ * *outside* it, i.e. column 1 of uid_map → column 2. So the line `REAL IDENTITY 1` shows
+ * on-disk REAL as IDENTITY, and a file created by IDENTITY is written to disk as REAL.
+ * Ids with no mapping (root, third users) show as the overflow id (65534) and the kernel
+ * refuses every write to such inodes (inode_permission: HAS_UNMAPPED_ID → EACCES), even
+ * when their mode would allow it. The same holds for a real-user file whose *group* is not
+ * the real user's primary group: it is read-only in the session (documented limitation).
+ *
+ * Threat model: the caller (the runner's root phase) has validated that the workspace is
+ * a directory owned by the real user; the real user may race us by swapping path
+ * components. We therefore verify the very object we cloned (fstat of the tree fd: a
+ * directory owned by the real uid) and read back the mounted result; `open_tree` does not
+ * follow a symlink in the last component and `move_mount` does not follow one at the
+ * target. uid 0 is never mapped: an idmapped root would hand the identity every root-owned
+ * file reachable in the workspace (callers use the ACL fallback for root).
+ *
+ * FFI: koffi against libc `syscall` (glibc has no wrappers for these on Debian 12);
+ * declarations and descriptors stay private to this file.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import koffi from 'koffi';
+import { CorralError } from '../../orchestrator/errors.js';
+
+/** One id translated by the mount: the real user's id on disk ↔ the identity's id. */
+export interface IdPair {
+  real: number;
+  identity: number;
+}
+
+export interface IdmapMapping {
+  uid: IdPair;
+  gid: IdPair;
+}
+
+/** Outcome of an idmap attempt without attaching anything (for the probe). */
+export type IdmapTrial = { ok: true } | { ok: false; api: string; errno: number; errnoName: string; message: string };
+
+// Syscall numbers of the new mount API: the same on every architecture that uses the
+// generic table (x86_64 and arm64 here), since they were allocated after the tables merged.
+const SYS_OPEN_TREE = 428;
+const SYS_MOVE_MOUNT = 429;
+const SYS_MOUNT_SETATTR = 442;
+const SUPPORTED_ARCHES: readonly string[] = ['x64', 'arm64'];
+
+// Constants from <linux/mount.h> and <fcntl.h>; Debian 12's headers predate some of them.
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const AT_EMPTY_PATH = 0x1000;
+const AT_RECURSIVE = 0x8000;
+const O_CLOEXEC = 0o2000000;
+const OPEN_TREE_CLONE = 1;
+const OPEN_TREE_CLOEXEC = O_CLOEXEC;
+const MOUNT_ATTR_IDMAP = 0x00100000n;
+const MOVE_MOUNT_F_EMPTY_PATH = 0x00000004;
+/** struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; } */
+const MOUNT_ATTR_SIZE_VER0 = 32;
+
+// Fixed locations: the runner's environment (PATH included) is not trusted.
+const UNSHARE_CANDIDATES = ['/usr/bin/unshare', '/bin/unshare'];
+const CAT_CANDIDATES = ['/usr/bin/cat', '/bin/cat'];
+/** Byte the helper echoes back once it runs inside its new user namespace. */
+const READY_BYTE = 0x00;
+
+type NativeFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
+
+interface Libc {
+  syscall: NativeFunction;
+  pipe2: NativeFunction;
+}
+let libc: Libc | null = null;
+
+function loadLibc(): Libc {
+  if (libc !== null) return libc;
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    syscall: lib.func('long syscall(long number, ...)'),
+    pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
+  };
+  return libc;
+}
+
+const ERRNO_NAMES: Map<number, string> = new Map(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+}
+
+class SyscallError extends Error {
+  constructor(
+    readonly api: string,
+    readonly errno: number,
+  ) {
+    super(`${api} failed: ${errnoName(errno)}`);
+  }
+}
+
+function checkedSyscall(api: string, ...args: unknown[]): number {
+  const { syscall } = loadLibc();
+  const result = Number(syscall(...args));
+  if (result < 0) throw new SyscallError(api, koffi.errno());
+  return result;
+}
+
+function firstExisting(candidates: string[], what: string): string {
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new CorralError('tool_missing', `${what} not found at ${candidates.join(' or ')} (package util-linux / coreutils)`);
+  }
+  return found;
+}
+
+/** Whether this process can use the mount API at all (architecture, root). */
+export function idmapPrerequisite(): string | null {
+  if (process.platform !== 'linux') return 'idmapped mounts exist only on Linux';
+  if (!SUPPORTED_ARCHES.includes(process.arch)) return `architecture ${process.arch} is not supported for idmapped mounts`;
+  if (process.getuid?.() !== 0) return 'idmapped mounts need root (the runner\'s privileged phase or provisioning)';
+  return null;
+}
+
+function validateMapping(mapping: IdmapMapping): void {
+  for (const [kind, pair] of [['uid', mapping.uid], ['gid', mapping.gid]] as const) {
+    for (const [side, id] of [['real', pair.real], ['identity', pair.identity]] as const) {
+      if (!Number.isInteger(id) || id < 0 || id >= 0xffffffff) {
+        throw new CorralError('internal', `idmap: ${side} ${kind} ${String(id)} is not a valid id`);
+      }
+      // Never idmap id 0 (see threat model above).
+      if (id === 0) {
+        throw new CorralError('runner_failed', `idmap: refusing to map ${kind} 0 (${side}); a root real user uses ACL grants instead`);
+      }
+    }
+    if (pair.real === pair.identity) throw new CorralError('internal', `idmap: real and identity ${kind} are both ${pair.real}`);
+  }
+}
+
+function makePipe(): [number, number] {
+  const fds = [-1, -1];
+  if (loadLibc().pipe2(fds, O_CLOEXEC) !== 0) throw new SyscallError('pipe2', koffi.errno());
+  return [fds[0]!, fds[1]!];
+}
+
+function closeQuietly(fd: number): void {
+  if (fd < 0) return;
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed or never valid; nothing to release
+  }
+}
+
+/**
+ * Run `fn` with a descriptor of a fresh user namespace whose maps are `mapping`.
+ *
+ * Why a helper process, and why this one: a multi-threaded process (Node is) cannot
+ * unshare(CLONE_NEWUSER), and forking Node from FFI to run JS in the child is unsafe.
+ * The namespace's maps must be written by a process holding CAP_SETUID/CAP_SETGID in the
+ * parent namespace (us, root) while a process is inside it; once we hold an fd of
+ * /proc/<pid>/ns/user the namespace lives on without that process. So we start
+ * `unshare --user -- cat` (util-linux; no shell, constant argv, empty environment) with
+ * stdin and stdout on two *blocking* pipes made with pipe2 (Node's own stdio pipes are
+ * non-blocking). We write one byte into its stdin and block in readSync on its stdout:
+ * `cat` only runs after unshare(2) succeeded, so the echoed byte proves the helper is in
+ * its new namespace — no polling, fully synchronous, as the runner's root phase needs.
+ * If unshare fails, its message (never starting with NUL) or EOF arrives instead.
+ * Closing our end of its stdin ends `cat` on its own; we also SIGKILL it in `finally`.
+ * libuv reaps it once the event loop runs (reaping here would race libuv's SIGCHLD
+ * handler), and the handle is unref'd so it never keeps the loop alive.
+ */
+function withUserns<T>(mapping: IdmapMapping, fn: (usernsFd: number) => T): T {
+  const unshareBin = firstExisting(UNSHARE_CANDIDATES, 'unshare');
+  const catBin = firstExisting(CAT_CANDIDATES, 'cat');
+  let toChildRead = -1;
+  let toChildWrite = -1;
+  let fromChildRead = -1;
+  let fromChildWrite = -1;
+  let child: ChildProcess | null = null;
+  let usernsFd = -1;
+  try {
+    [toChildRead, toChildWrite] = makePipe();
+    [fromChildRead, fromChildWrite] = makePipe();
+    child = spawn(unshareBin, ['--user', '--', catBin], {
+      stdio: [toChildRead, fromChildWrite, fromChildWrite],
+      env: {},
+      cwd: '/',
+    });
+    child.on('error', () => {
+      // reported synchronously below through the pipe's EOF; keep the event from throwing
+    });
+    child.unref();
+    closeQuietly(toChildRead);
+    toChildRead = -1;
+    closeQuietly(fromChildWrite);
+    fromChildWrite = -1;
+    const pid = child.pid;
+    if (pid === undefined) throw new CorralError('tool_missing', `could not start ${unshareBin}`);
+
+    writeSync(toChildWrite, Buffer.from([READY_BYTE]));
+    const reply = Buffer.alloc(512);
+    const n = readSync(fromChildRead, reply, 0, reply.length, null);
+    if (n !== 1 || reply[0] !== READY_BYTE) {
+      const text = reply.subarray(0, n).toString('utf8').trim();
+      throw new CorralError('kernel_unsupported', `could not create a user namespace for the idmapped mount: ${text || 'helper exited'}`, {
+        details: { helper: unshareBin },
+      });
+    }
+
+    // setgroups must be denied before gid_map is written by an unprivileged writer; as root
+    // it is not required, but denying it keeps the namespace from ever granting setgroups.
+    writeFileSync(`/proc/${pid}/setgroups`, 'deny');
+    writeFileSync(`/proc/${pid}/uid_map`, `${mapping.uid.real} ${mapping.uid.identity} 1\n`);
+    writeFileSync(`/proc/${pid}/gid_map`, `${mapping.gid.real} ${mapping.gid.identity} 1\n`);
+    usernsFd = openSync(`/proc/${pid}/ns/user`, 'r');
+    closeQuietly(toChildWrite);
+    toChildWrite = -1;
+    return fn(usernsFd);
+  } finally {
+    closeQuietly(usernsFd);
+    closeQuietly(toChildRead);
+    closeQuietly(toChildWrite);
+    closeQuietly(fromChildRead);
+    closeQuietly(fromChildWrite);
+    if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+/** open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) + mount_setattr(MOUNT_ATTR_IDMAP): a detached idmapped copy. */
+function cloneIdmapped(path: string, usernsFd: number, expectedOwner: number): number {
+  const treeFd = checkedSyscall(
+    'open_tree',
+    SYS_OPEN_TREE,
+    'int', AT_FDCWD,
+    'str', path,
+    'uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW,
+  );
+  try {
+    const st = fstatSync(treeFd);
+    if (!st.isDirectory() || st.uid !== expectedOwner) {
+      throw new CorralError('workspace_not_owned', `idmap: ${path} is not a directory owned by uid ${expectedOwner} (found uid ${st.uid})`, {
+        details: { path, uid: st.uid },
+      });
+    }
+    const attr = Buffer.alloc(MOUNT_ATTR_SIZE_VER0);
+    attr.writeBigUInt64LE(MOUNT_ATTR_IDMAP, 0); // attr_set
+    attr.writeBigUInt64LE(BigInt(usernsFd), 24); // userns_fd
+    checkedSyscall(
+      'mount_setattr',
+      SYS_MOUNT_SETATTR,
+      'int', treeFd,
+      'str', '',
+      'uint', AT_EMPTY_PATH | AT_RECURSIVE,
+      'void *', attr,
+      'size_t', MOUNT_ATTR_SIZE_VER0,
+    );
+    return treeFd;
+  } catch (err) {
+    closeQuietly(treeFd);
+    throw err;
+  }
+}
+
+function requireUsable(path: string, mapping: IdmapMapping): void {
+  const missing = idmapPrerequisite();
+  if (missing !== null) throw new CorralError('kernel_unsupported', missing);
+  if (!isAbsolute(path)) throw new CorralError('internal', `idmap: path must be absolute, got ${JSON.stringify(path)}`);
+  validateMapping(mapping);
+}
+
+/**
+ * Bind `path` over itself as an idmapped mount (on-disk real ids seen as the identity's)
+ * in the calling process's mount namespace, which must be the session's private one.
+ * Synchronous. Descriptors, cwd and paths resolved before the call still refer to the
+ * mount underneath: resolve paths inside the workspace afterwards.
+ */
+export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
+  requireUsable(path, mapping);
+  try {
+    withUserns(mapping, (usernsFd) => {
+      const treeFd = cloneIdmapped(path, usernsFd, mapping.uid.real);
+      try {
+        checkedSyscall(
+          'move_mount',
+          SYS_MOVE_MOUNT,
+          'int', treeFd,
+          'str', '',
+          'int', AT_FDCWD,
+          'str', path,
+          'uint', MOVE_MOUNT_F_EMPTY_PATH,
+        );
+      } finally {
+        closeQuietly(treeFd);
+      }
+    });
+  } catch (err) {
+    if (err instanceof SyscallError) {
+      throw new CorralError('runner_failed', `could not bind ${path} as an idmapped mount: ${err.message}`, {
+        cause: err,
+        details: { path, api: err.api, errno: errnoName(err.errno) },
+      });
+    }
+    throw err;
+  }
+  // Read back: the mounted root must now show the identity as owner.
+  const st = statSync(path);
+  if (st.uid !== mapping.uid.identity || st.gid !== mapping.gid.identity) {
+    throw new CorralError('runner_failed', `idmapped mount of ${path} did not take effect (owner seen as ${st.uid}:${st.gid})`, {
+      details: { path },
+    });
+  }
+}
+
+/**
+ * Make the idmapped copy of `path` but never attach it (closing the descriptor drops it):
+ * tells whether the kernel and this filesystem allow it, with no effect on any namespace.
+ */
+export function tryIdmapDetached(path: string, mapping: IdmapMapping): IdmapTrial {
+  requireUsable(path, mapping);
+  try {
+    withUserns(mapping, (usernsFd) => closeQuietly(cloneIdmapped(path, usernsFd, mapping.uid.real)));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof SyscallError) {
+      return { ok: false, api: err.api, errno: err.errno, errnoName: errnoName(err.errno), message: err.message };
+    }
+    // No user namespace could be made (e.g. user.max_user_namespaces = 0): idmap impossible here.
+    if (err instanceof CorralError && err.code === 'kernel_unsupported') {
+      return { ok: false, api: 'unshare --user', errno: -1, errnoName: 'unavailable', message: err.message };
+    }
+    throw err;
+  }
+}
