@@ -119,6 +119,7 @@ describe('windows elevation: one UAC prompt for the whole plan', () => {
     releaseStep0();
     assert.deepEqual(await run.result(1), { op: 'Grant-CorralWorkspace', i: 1 });
     assert.deepEqual(await run.result(2), { op: 'Set-CorralFirewallRule', i: 2 });
+    await run.finished();
 
     // One launcher invocation — one UAC prompt — for three steps.
     assert.equal(host.scripts.length, 1);
@@ -147,7 +148,6 @@ describe('windows elevation: one UAC prompt for the whole plan', () => {
     assert.deepEqual(plan.steps.map((s) => s.index), [0, 1, 2]);
 
     // The private plan directory is gone afterwards.
-    await run.finished();
     assert.deepEqual(await readdir(tempRoot), []);
   });
 

@@ -16,6 +16,7 @@ describe('windows error map', () => {
     ['CorralStepFailed', 'step_failed', 1],
     ['CorralStateCorrupt', 'state_corrupt', 1],
     ['CorralOperationUnknown', 'internal', 1],
+    ['CorralArgumentsInvalid', 'internal', 1],
     ['CorralElevationCancelled', 'elevation_cancelled', 4],
   ];
 

@@ -18,6 +18,8 @@ export const MODULE_ERROR_CODES = {
   CorralStateCorrupt: 'state_corrupt',
   // The orchestrator asked for something the module does not export: versions out of step.
   CorralOperationUnknown: 'internal',
+  // Arguments of the wrong shape or type: the orchestrator built a call the module rejects.
+  CorralArgumentsInvalid: 'internal',
   // Raised by the orchestrator's own elevation launcher (elevation.ts), not the module.
   CorralElevationCancelled: 'elevation_cancelled',
 } as const satisfies Record<string, ErrorCode>;
