@@ -1,0 +1,113 @@
+/**
+ * The environment block a command gets on Windows. Pure; unit-tested on every OS.
+ *
+ * The variables themselves are chosen by the same policy as on Linux: the orchestrator filters
+ * the caller's environment with orchestrator/policy/env.ts (`filterEnvironment`: allowlist,
+ * secret-looking names dropped unless allowed by exact name, `set` wins) and sends the result
+ * in the spawn request. The runner then adds what it owns — the identity's profile as
+ * HOME/USERPROFILE, the session temp directory as TEMP/TMP/TMPDIR — and the handful of
+ * variables Windows programs cannot start without (SystemRoot, windir, ComSpec, PATHEXT…),
+ * taken from the runner's own machine facts, never from the request.
+ *
+ * Encoding (CreateProcess with CREATE_UNICODE_ENVIRONMENT): `NAME=value\0` entries in UTF-16LE,
+ * sorted by name case-insensitively (as Windows keeps its own blocks; some programs binary-
+ * search it), the block ending in an extra `\0`. Names are case-insensitive on Windows, so two
+ * names that differ only in case are one variable: the later one wins.
+ */
+
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/** Machine facts the runner supplies for every command. */
+export interface WindowsSessionEnv {
+  /** The identity's profile directory (USERPROFILE, HOME). */
+  home: string;
+  /** The session's private temp directory (TEMP, TMP, TMPDIR). */
+  tmpdir: string;
+  /** %SystemRoot% of the runner (e.g. C:\Windows). */
+  systemRoot: string;
+}
+
+/** Merge `base` and `overrides` with Windows' case-insensitive names; later keys win, keeping their spelling. */
+export function mergeCaseInsensitive(...layers: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  const byUpper = new Map<string, [string, string]>();
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer)) byUpper.set(name.toUpperCase(), [name, value]);
+  }
+  return Object.fromEntries([...byUpper.values()]);
+}
+
+/** The full environment of one command: the request's variables plus what the runner owns. */
+export function commandEnvironment(requested: Readonly<Record<string, string>>, session: WindowsSessionEnv): Record<string, string> {
+  const systemDrive = /^[A-Za-z]:/.test(session.systemRoot) ? session.systemRoot.slice(0, 2) : 'C:';
+  const defaults: Record<string, string> = {
+    SystemRoot: session.systemRoot,
+    windir: session.systemRoot,
+    SystemDrive: systemDrive,
+    ComSpec: `${session.systemRoot}\\System32\\cmd.exe`,
+    PATHEXT: '.COM;.EXE;.BAT;.CMD',
+    PATH: `${session.systemRoot}\\System32;${session.systemRoot};${session.systemRoot}\\System32\\Wbem`,
+  };
+  // Owned by the runner: a request can't point HOME or TEMP elsewhere, nor swap SystemRoot.
+  const owned: Record<string, string> = {
+    SystemRoot: session.systemRoot,
+    windir: session.systemRoot,
+    ComSpec: defaults.ComSpec!,
+    USERPROFILE: session.home,
+    HOME: session.home,
+    TEMP: session.tmpdir,
+    TMP: session.tmpdir,
+    TMPDIR: session.tmpdir,
+  };
+  return mergeCaseInsensitive(defaults, requested, owned);
+}
+
+function checkEntry(name: string, value: string): void {
+  if (name.length === 0) throw new EnvironmentError('an environment variable has an empty name');
+  // `=` ends the name in the block; names starting with `=` are cmd's hidden per-drive cwds.
+  if (name.includes('=')) throw new EnvironmentError(`environment variable name ${JSON.stringify(name)} contains "="`);
+  if (name.includes('\0') || value.includes('\0')) {
+    throw new EnvironmentError(`environment variable ${JSON.stringify(name)} contains a NUL character`);
+  }
+}
+
+/** Windows' order for environment blocks: ordinal comparison of the upper-cased names. */
+export function compareNames(a: string, b: string): number {
+  const ua = a.toUpperCase();
+  const ub = b.toUpperCase();
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
+/** The sorted `NAME=value` entries (after case-insensitive de-duplication). */
+export function environmentEntries(env: Readonly<Record<string, string>>): string[] {
+  const merged = mergeCaseInsensitive(env);
+  const names = Object.keys(merged).sort(compareNames);
+  return names.map((name) => {
+    const value = merged[name]!;
+    checkEntry(name, value);
+    return `${name}=${value}`;
+  });
+}
+
+/** The UTF-16LE block for CreateProcess(…, CREATE_UNICODE_ENVIRONMENT, lpEnvironment, …). */
+export function encodeEnvironmentBlock(env: Readonly<Record<string, string>>): Buffer {
+  const entries = environmentEntries(env);
+  // An empty block is still two NULs: one ending the (absent) last entry, one ending the block.
+  const text = entries.length === 0 ? '\0\0' : `${entries.join('\0')}\0\0`;
+  return Buffer.from(text, 'utf16le');
+}
+
+/** Parse a block back (tests, diagnostics). */
+export function decodeEnvironmentBlock(block: Buffer): Record<string, string> {
+  const text = block.toString('utf16le');
+  if (!text.endsWith('\0\0')) throw new EnvironmentError('environment block does not end with two NULs');
+  const out: Record<string, string> = {};
+  for (const entry of text.slice(0, -2).split('\0')) {
+    if (entry === '') continue;
+    const eq = entry.indexOf('=', 1);
+    if (eq < 0) throw new EnvironmentError(`environment entry ${JSON.stringify(entry)} has no "="`);
+    out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
+}
