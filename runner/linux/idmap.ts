@@ -63,6 +63,7 @@ const OPEN_TREE_CLONE = 1;
 const OPEN_TREE_CLOEXEC = O_CLOEXEC;
 const MOUNT_ATTR_IDMAP = 0x00100000n;
 const MOVE_MOUNT_F_EMPTY_PATH = 0x00000004;
+const MNT_DETACH = 2;
 /** struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; } */
 const MOUNT_ATTR_SIZE_VER0 = 32;
 
@@ -77,6 +78,7 @@ type NativeFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
 interface Libc {
   syscall: NativeFunction;
   pipe2: NativeFunction;
+  umount2: NativeFunction;
 }
 let libc: Libc | null = null;
 
@@ -86,6 +88,7 @@ function loadLibc(): Libc {
   libc = {
     syscall: lib.func('long syscall(long number, ...)'),
     pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
+    umount2: lib.func('int umount2(const char *target, int flags)'),
   };
   return libc;
 }
@@ -204,7 +207,12 @@ function withUserns<T>(mapping: IdmapMapping, fn: (usernsFd: number) => T): T {
     const pid = child.pid;
     if (pid === undefined) throw new CorralError('tool_missing', `could not start ${unshareBin}`);
 
-    writeSync(toChildWrite, Buffer.from([READY_BYTE]));
+    try {
+      writeSync(toChildWrite, Buffer.from([READY_BYTE]));
+    } catch (err) {
+      // EPIPE: the helper already died (unshare failed); its message is read below.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    }
     const reply = Buffer.alloc(512);
     const n = readSync(fromChildRead, reply, 0, reply.length, null);
     if (n !== 1 || reply[0] !== READY_BYTE) {
@@ -309,9 +317,11 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
     }
     throw err;
   }
-  // Read back: the mounted root must now show the identity as owner.
+  // Read back: the mounted root must now show the identity as owner; if not, take the
+  // mount away again (lazily: nothing in this namespace uses it yet) and fail.
   const st = statSync(path);
   if (st.uid !== mapping.uid.identity || st.gid !== mapping.gid.identity) {
+    loadLibc().umount2(path, MNT_DETACH);
     throw new CorralError('runner_failed', `idmapped mount of ${path} did not take effect (owner seen as ${st.uid}:${st.gid})`, {
       details: { path },
     });
