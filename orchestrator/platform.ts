@@ -83,6 +83,11 @@ export interface RunnerProcess {
   /** Resolves with the exit code once the runner process has ended. */
   exited: Promise<number | null>;
   kill(): void;
+  /**
+   * Why the runner ended before `hello`, when the privilege bridge can tell from the runner's
+   * stderr and exit code (e.g. sudo refused the user: not_permitted); undefined otherwise.
+   */
+  explainEarlyExit?(stderr: string, code: number | null): CorralError | undefined;
 }
 
 /** The privilege bridge: starts the session runner as / for the sandbox identity. */

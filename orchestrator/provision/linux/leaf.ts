@@ -12,7 +12,8 @@ export function linuxLeaf(installation: Installation): PlatformLeaf {
       throw new CorralError('internal', 'the Linux provisioner is not built yet');
     },
     async createLauncher() {
-      throw new CorralError('internal', 'the Linux runner launcher is not built yet');
+      const { linuxRunnerLauncher } = await import('../../../runner/linux/launcher.js');
+      return linuxRunnerLauncher(installation);
     },
     async currentRealUser() {
       return resolveLinuxRealUser(undefined);

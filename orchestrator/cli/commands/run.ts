@@ -1,0 +1,178 @@
+/**
+ * `corral run [--workspace DIR] [--network offline|online] [--cwd DIR] [--timeout SEC] [--json] -- CMD [ARG...]`
+ *
+ * Runs one command in a session, through the library API. The exit code is the command's
+ * (124 on timeout, 128+signal when killed); stdout and stderr are copied byte for byte as they
+ * come; runner warnings go to stderr once, before the command's output.
+ *
+ * stdin: forwarded when it is not a terminal (a pipe, a file, /dev/null). A terminal is not
+ * forwarded — the command reads end-of-file — because forwarding it would need a pseudo-terminal
+ * in the sandbox (raw mode, job control, window size); without one an interactive program would
+ * hang on a half-working line discipline. Agents run commands without terminals anyway.
+ *
+ * Ctrl-C, SIGTERM and SIGHUP sent to corral are forwarded as a kill of the command (and all it
+ * started) with the same signal; a second Ctrl-C kills it with SIGKILL. If our stdout is closed
+ * (`corral run -- yes | head`), the command is killed with SIGPIPE, as it would be without corral.
+ */
+import { fstatSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CorralError } from '../../errors.js';
+import { openSession } from '../../session/open.js';
+import { isInside } from '../../session/command-input.js';
+import type { Network, SandboxedProcess, Session } from '../../session/types.js';
+import { printJson } from '../output.js';
+import type { SetExit } from './index.js';
+
+interface RunFlags {
+  workspace?: string;
+  network?: string;
+  cwd?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) throw new CorralError('usage', `--timeout takes a whole number of seconds; found ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function parseNetwork(value: string | undefined): Network | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'offline' && value !== 'online') throw new CorralError('usage', `--network takes offline or online; found ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The command's cwd: --cwd (relative to where corral was started), else here if inside the workspace, else the workspace. */
+function commandCwd(session: Session, flag: string | undefined): string {
+  if (flag !== undefined) return path.resolve(process.cwd(), flag);
+  const here = process.cwd();
+  return isInside(session.workspace, here) ? here : session.workspace;
+}
+
+/** Whether fd 0 is something to forward: open, and not a terminal. */
+export function shouldForwardStdin(stdin: { isTTY?: boolean } = process.stdin): boolean {
+  try {
+    fstatSync(0);
+  } catch {
+    return false;
+  }
+  return stdin.isTTY !== true;
+}
+
+function jsonOutput(data: Buffer): { encoding: 'utf8' | 'base64'; data: string } {
+  const text = data.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(data) ? { encoding: 'utf8', data: text } : { encoding: 'base64', data: data.toString('base64') };
+}
+
+async function runJson(session: Session, argv: string[], cwd: string): Promise<number> {
+  const r = await session.exec(argv, { cwd, ...(shouldForwardStdin() ? { input: await readAll(process.stdin) } : {}) });
+  printJson({
+    ok: true,
+    session: session.id,
+    identity: session.identity,
+    status: r.status,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    timedOut: r.timedOut,
+    outputTruncated: r.outputTruncated,
+    durationMs: r.durationMs,
+    warnings: session.warnings,
+    stdout: jsonOutput(r.stdout),
+    stderr: jsonOutput(r.stderr),
+  });
+  return r.status;
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+function ended(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+  });
+}
+
+/** Stream a command through corral's own stdio; resolves with its shell-style status. */
+async function runStreaming(session: Session, argv: string[], cwd: string): Promise<number> {
+  const forwardStdin = shouldForwardStdin();
+  const child: SandboxedProcess = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    child.kill(signal === 'SIGINT' && interrupts > 1 ? 'SIGKILL' : signal);
+  };
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') child.kill('SIGPIPE');
+  };
+  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+  process.stdout.on('error', onStdoutError);
+  const outDone = Promise.all([ended(child.stdout), ended(child.stderr)]);
+  child.stdout.pipe(process.stdout, { end: false });
+  child.stderr.pipe(process.stderr, { end: false });
+  if (forwardStdin && child.stdin !== null) {
+    child.stdin.on('error', () => undefined);
+    process.stdin.pipe(child.stdin);
+  }
+  try {
+    const exit = await child.exit;
+    await outDone;
+    return exit.status;
+  } finally {
+    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    process.stdout.off('error', onStdoutError);
+    if (forwardStdin) {
+      // The command is done: stop reading our stdin, or an open pipe would keep corral alive.
+      process.stdin.unpipe();
+      process.stdin.destroy();
+    }
+  }
+}
+
+export async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
+  if (argv.length === 0) {
+    throw new CorralError('usage', 'no command given: `corral run [options] -- CMD [ARG...]`');
+  }
+  const timeoutSec = parseTimeout(flags.timeout);
+  const network = parseNetwork(flags.network);
+  const session = await openSession({
+    ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
+    ...(network !== undefined ? { network } : {}),
+    ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+    onWarning: (w) => {
+      if (flags.json !== true) process.stderr.write(`corral: warning: ${w}\n`);
+    },
+  });
+  try {
+    const cwd = commandCwd(session, flags.cwd);
+    return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
+  } finally {
+    await session.close();
+  }
+}
+
+export function registerRun(program: Command, setExit: SetExit): void {
+  // Options after the command's name belong to the command: `corral run ls -la` works without `--`.
+  program.enablePositionalOptions();
+  program
+    .command('run')
+    .description('Run a command in the sandbox of a workspace; exits with its code (124 timeout, 128+signal killed).')
+    .usage('[options] -- CMD [ARG...]')
+    .option('--workspace <dir>', 'the workspace the command may write (default: current directory)')
+    .option('--network <offline|online>', 'network policy for this command')
+    .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
+    .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
+    .option('--json', 'collect the output and print one JSON document instead of streaming')
+    .argument('[command...]', 'the command and its arguments')
+    .passThroughOptions()
+    .action(async (command: string[], opts: RunFlags) => {
+      setExit(await runCommand(command, opts));
+    });
+}

@@ -1,0 +1,67 @@
+/**
+ * openSession: resolve the policy for the workspace, check provisioning, start the runner
+ * through the platform's privilege bridge, wait for `hello`, and hand back a Session.
+ */
+import path from 'node:path';
+import { CorralError } from '../errors.js';
+import { currentPlatform } from '../platform.js';
+import { loadPolicy } from '../policy/load.js';
+import type { Layer } from '../policy/schema.js';
+import { auditFilePath } from '../audit/path.js';
+import { openAuditLog, type AuditLog } from '../audit/log.js';
+import { RunnerClient } from './client.js';
+import { sessionEnvironment } from './command-input.js';
+import { checkProvisioned, readStateForSession } from './provisioned.js';
+import { buildSessionRequest, canonicalDirectory } from './request.js';
+import { SessionImpl } from './session.js';
+import type { Session, SessionOptions } from './types.js';
+
+function flagsFrom(options: SessionOptions): Layer {
+  const flags: Layer = {};
+  if (options.network !== undefined) flags.network = options.network;
+  if (options.timeoutSec !== undefined) flags.limits = { timeoutSec: options.timeoutSec };
+  return flags;
+}
+
+/** Open a sandboxed session for one workspace. Close it with `session.close()`. */
+export async function openSession(options: SessionOptions = {}): Promise<Session> {
+  const leaf = await currentPlatform();
+  const user = await leaf.currentRealUser();
+  const cwd = process.cwd();
+  const workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
+  const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+  const state = readStateForSession(leaf.installation);
+  if (state !== null) checkProvisioned(state, user.name, workspace);
+  const request = buildSessionRequest(user.name, workspace, resolved);
+  const launcher = await leaf.createLauncher();
+
+  let audit: AuditLog | null = null;
+  if (options.audit !== false) {
+    audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
+  }
+  try {
+    const proc = await launcher.launch(request, user);
+    const client = new RunnerClient(proc, { explainEarlyExit: proc.explainEarlyExit?.bind(proc) });
+    const hello = await client.open(request);
+    if (hello.policyDigest !== request.policyDigest) {
+      await client.close();
+      throw new CorralError('protocol_error', `runner confirmed policy ${hello.policyDigest}, requested ${request.policyDigest}`);
+    }
+    const policy = resolved.policy;
+    const session = new SessionImpl(client, hello, {
+      realUser: user.name,
+      workspace,
+      network: policy.network,
+      policyDigest: resolved.digest,
+      envPolicy: policy.env,
+      baseEnv: sessionEnvironment(options.env ?? process.env, policy.env),
+      timeoutLimitSec: policy.limits.timeoutSec,
+      audit,
+    });
+    for (const warning of session.warnings) options.onWarning?.(warning);
+    return session;
+  } catch (err) {
+    audit?.close();
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+/** The session request (runner/protocol.ts) from a resolved policy: canonical paths, nothing else. */
+import { realpathSync, statSync } from 'node:fs';
+import { CorralError } from '../errors.js';
+import type { ResolvedPolicy } from '../policy/resolve.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../../runner/protocol.js';
+
+/** A directory's canonical path; workspace_invalid naming `what` when it is not one. */
+export function canonicalDirectory(dir: string, what: string): string {
+  let canonical: string;
+  try {
+    canonical = realpathSync(dir);
+  } catch (err) {
+    throw new CorralError('workspace_invalid', `${what} ${dir} does not exist or cannot be reached: ${(err as Error).message}`, {
+      cause: err,
+      details: { path: dir },
+    });
+  }
+  if (!statSync(canonical).isDirectory()) {
+    throw new CorralError('workspace_invalid', `${what} ${dir} is not a directory`, { details: { path: dir } });
+  }
+  return canonical;
+}
+
+export function buildSessionRequest(realUser: string, workspace: string, resolved: ResolvedPolicy): SessionRequest {
+  const { policy } = resolved;
+  return {
+    version: PROTOCOL_VERSION,
+    realUser,
+    network: policy.network,
+    mode: policy.mode,
+    workspace,
+    writableRoots: policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root')),
+    protected: [...policy.protected],
+    denyRead: [...policy.denyRead],
+    loopback: policy.loopback,
+    limits: { ...policy.limits },
+    policyDigest: resolved.digest,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * A Session over a RunnerClient whose `hello` has arrived: checks each command's input,
+ * starts it, collects or streams its output, writes its audit record, and closes.
+ * openSession (open.ts) builds one; unit tests build one over a fake runner.
+ */
+import { randomUUID } from 'node:crypto';
+import { CorralError, isCorralError } from '../errors.js';
+import type { EnvPolicy } from '../policy/env.js';
+import type { AuditLog } from '../audit/log.js';
+import type { AuditRecord } from '../audit/record.js';
+import { AUDIT_VERSION } from '../audit/record.js';
+import type { Enforcement, Network } from '../../runner/protocol.js';
+import type { Hello, RunnerClient } from './client.js';
+import { RunningCommand } from './command.js';
+import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';
+import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from './types.js';
+
+export interface SessionContext {
+  realUser: string;
+  workspace: string;
+  network: Network;
+  policyDigest: string;
+  envPolicy: EnvPolicy;
+  /** The filtered environment every command starts from. */
+  baseEnv: Record<string, string>;
+  timeoutLimitSec: number;
+  audit: AuditLog | null;
+}
+
+export class SessionImpl implements Session {
+  readonly id = randomUUID();
+  readonly identity: string;
+  readonly enforcement: Enforcement;
+  readonly warnings: readonly string[];
+  private nextId = 1;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: RunnerClient,
+    hello: Hello,
+    private readonly ctx: SessionContext,
+  ) {
+    this.identity = hello.identity;
+    this.enforcement = hello.enforcement;
+    this.warnings = Object.freeze([...(hello.enforcement.warnings ?? [])]);
+  }
+
+  get workspace(): string {
+    return this.ctx.workspace;
+  }
+
+  get network(): Network {
+    return this.ctx.network;
+  }
+
+  get policyDigest(): string {
+    return this.ctx.policyDigest;
+  }
+
+  spawn(argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
+    if (this.closing !== null) throw new CorralError('session_closed', 'the session is closed');
+    const args = checkArgv(argv);
+    const cwd = resolveCwd(this.ctx.workspace, options.cwd);
+    const env = commandEnvironment(this.ctx.baseEnv, options.env, this.ctx.envPolicy);
+    const limitMs = timeoutMs(options.timeoutSec, this.ctx.timeoutLimitSec);
+    const withStdin = (options.stdin ?? 'pipe') === 'pipe';
+    const id = String(this.nextId++);
+    const command = new RunningCommand(id, this.client, withStdin);
+    const startedAt = new Date();
+    this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null }, command.sink);
+    command.exit.then(
+      (exit) => this.record(startedAt, id, args, cwd, exit),
+      (err: unknown) => this.recordFailure(startedAt, id, args, cwd, err),
+    );
+    return command;
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const { input, ...rest } = options;
+    const child = this.spawn(argv, { ...rest, stdin: input === undefined ? 'ignore' : 'pipe' });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    if (input !== undefined) child.stdin!.end(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
+    const exit = await child.exit;
+    return { ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.client.close().finally(() => this.ctx.audit?.close());
+    return this.closing;
+  }
+
+  private base(startedAt: Date, command: string, argv: string[], cwd: string) {
+    return {
+      v: AUDIT_VERSION,
+      time: startedAt.toISOString(),
+      session: this.id,
+      command,
+      realUser: this.ctx.realUser,
+      identity: this.identity,
+      network: this.ctx.network,
+      workspace: this.ctx.workspace,
+      argv,
+      cwd,
+      policyDigest: this.ctx.policyDigest,
+    } as const;
+  }
+
+  private record(startedAt: Date, command: string, argv: string[], cwd: string, exit: CommandExit): void {
+    this.write({
+      ...this.base(startedAt, command, argv, cwd),
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      status: exit.status,
+      durationMs: exit.durationMs,
+      timedOut: exit.timedOut,
+      outputTruncated: exit.outputTruncated,
+    });
+  }
+
+  private recordFailure(startedAt: Date, command: string, argv: string[], cwd: string, err: unknown): void {
+    this.write({
+      ...this.base(startedAt, command, argv, cwd),
+      exitCode: null,
+      signal: null,
+      status: null,
+      durationMs: Date.now() - startedAt.getTime(),
+      timedOut: false,
+      outputTruncated: false,
+      error: isCorralError(err) ? err.code : 'internal',
+    });
+  }
+
+  private write(record: AuditRecord): void {
+    try {
+      this.ctx.audit?.append(record);
+    } catch (err) {
+      // A full disk must not kill the command's caller; the failure is reported once per session.
+      if (!this.auditFailed) {
+        this.auditFailed = true;
+        process.emitWarning(`corral: could not write the audit log ${this.ctx.audit?.file}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private auditFailed = false;
+}

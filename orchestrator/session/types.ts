@@ -1,0 +1,104 @@
+/**
+ * The public types of a session (the library API, `import { openSession } from 'corral'`).
+ * Platform types never appear here: a session is the same on Linux and Windows.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Enforcement, Network } from '../../runner/protocol.js';
+
+export type { Enforcement, Network };
+
+export interface SessionOptions {
+  /** The workspace the session may write (default: the current directory). Must be provisioned. */
+  workspace?: string;
+  /** `offline` (default from policy) or `online`; a flag-level policy value, so machine locks apply. */
+  network?: Network;
+  /** Default per-command timeout in seconds (a flag-level policy value: `limits.timeoutSec`). */
+  timeoutSec?: number;
+  /**
+   * The environment commands inherit from, filtered by the policy's `env` (allowlist, secret-looking
+   * names dropped, `set` added). Default: `process.env`.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Called once per enforcement warning from the runner (e.g. a degraded mechanism). */
+  onWarning?: (message: string) => void;
+  /**
+   * Audit log: default the real user's `~/.local/state/<installation>/audit.jsonl`; a path to
+   * write elsewhere; `false` for none (benchmarks, tests).
+   */
+  audit?: string | false;
+}
+
+export interface CommandOptions {
+  /** Working directory: absolute, or relative to the workspace; must be inside the workspace. Default: the workspace. */
+  cwd?: string;
+  /**
+   * Extra variables for this command. Secret-looking names (`*_TOKEN`, `AWS_*`…) are dropped unless the
+   * policy's `env.allow` names them exactly — the same rule as for the inherited environment.
+   */
+  env?: Readonly<Record<string, string>>;
+  /** Timeout in seconds; at most the policy's `limits.timeoutSec` (the default). */
+  timeoutSec?: number;
+}
+
+export interface SpawnOptions extends CommandOptions {
+  /** `pipe` (default): `stdin` is a Writable; `ignore`: the command reads end-of-file. */
+  stdin?: 'pipe' | 'ignore';
+}
+
+export interface ExecOptions extends CommandOptions {
+  /** Bytes written to the command's stdin, which is then closed. Default: no stdin (end-of-file). */
+  input?: string | Buffer;
+}
+
+/** How a command ended. */
+export interface CommandExit {
+  /** The command's own exit code; null when it was killed by a signal. */
+  exitCode: number | null;
+  /** The signal that killed it, e.g. `SIGKILL`; null when it exited. */
+  signal: NodeJS.Signals | null;
+  /** The timeout killed it (with everything it started). */
+  timedOut: boolean;
+  /** stdout + stderr went over the policy's `maxOutputBytes`: the rest was cut. */
+  outputTruncated: boolean;
+  durationMs: number;
+  /** Shell-style status: 124 on timeout, 128 + signal number when killed, else the exit code. */
+  status: number;
+}
+
+export interface ExecResult extends CommandExit {
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** A command started with `session.spawn`: output streams as it comes. */
+export interface SandboxedProcess {
+  /** The command's id within the session (also in the audit record). */
+  readonly id: string;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** null when started with `stdin: 'ignore'`. */
+  readonly stdin: Writable | null;
+  /** Resolves with how the command ended, after stdout and stderr have ended; rejects with a CorralError if it could not start. */
+  readonly exit: Promise<CommandExit>;
+  /** Kill the command and everything it started (default SIGTERM). */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface Session {
+  /** Random id, in every audit record of this session. */
+  readonly id: string;
+  /** The sandbox identity commands run as. */
+  readonly identity: string;
+  /** Canonical workspace path. */
+  readonly workspace: string;
+  readonly network: Network;
+  readonly policyDigest: string;
+  /** What the runner could enforce, as it reported it. */
+  readonly enforcement: Enforcement;
+  /** The enforcement warnings (also passed to `onWarning`). */
+  readonly warnings: readonly string[];
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  spawn(argv: readonly string[], options?: SpawnOptions): SandboxedProcess;
+  /** Kill what still runs and stop the runner. Idempotent. */
+  close(): Promise<void>;
+}

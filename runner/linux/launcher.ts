@@ -1,0 +1,114 @@
+/**
+ * The Linux privilege bridge: starts the session runner as root, which confines itself and
+ * drops to the sandbox identity before it runs anything (DESIGN.md §Linux mechanisms).
+ *
+ * - As root: the installed Node and runner entry are spawned directly; the real user is
+ *   passed the way sudo would pass it (SUDO_UID, SUDO_GID, SUDO_USER).
+ * - Otherwise: `sudo -n <runnerNode> <runnerEntry>`, argv exactly as the sudoers rule names
+ *   it (`%<inst> ALL=(root) NOPASSWD: <node> <entry>`); -n so sudo never prompts — a user the
+ *   rule does not admit gets a clear not_permitted, never a password prompt.
+ *
+ * Only stdin/stdout/stderr (pipes) reach the runner: Node opens its own descriptors
+ * close-on-exec, and sudo closes everything above 2 anyway. The runner's environment is a
+ * fixed minimal one: nothing of the caller's environment reaches root.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CorralError } from '../../orchestrator/errors.js';
+import type { Installation } from '../../orchestrator/installation.js';
+import type { RealUser, RunnerLauncher, RunnerProcess } from '../../orchestrator/platform.js';
+import type { SessionRequest } from '../protocol.js';
+
+const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const SUDO_CANDIDATES = ['/usr/bin/sudo', '/bin/sudo', '/usr/local/bin/sudo'];
+
+/** sudo's refusals (sudo 1.9 wording), when -n keeps it from asking for a password. */
+const SUDO_REFUSALS: readonly RegExp[] = [
+  /a password is required/i,
+  /is not in the sudoers file/i,
+  /is not allowed to (execute|run sudo)/i,
+  /may not run sudo/i,
+  /a terminal is required/i,
+];
+/** sudo cannot become root at all: no_new_privs (e.g. inside a sandbox) or a nosuid mount. */
+const SUDO_CANNOT_ELEVATE = /effective uid is not 0|no new privileges|nosuid/i;
+
+export interface LaunchPlan {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  viaSudo: boolean;
+}
+
+/** What to execute; pure, so tests can check the exact argv the sudoers rule must match. */
+export function launchPlan(installation: Installation, realUser: RealUser, ownUid: number, sudoPath: string): LaunchPlan {
+  if (ownUid === 0) {
+    const env: Record<string, string> = { PATH: SAFE_PATH, LANG: 'C.UTF-8' };
+    if (realUser.uid !== undefined && realUser.uid !== 0) {
+      env.SUDO_UID = String(realUser.uid);
+      env.SUDO_GID = String(realUser.gid ?? realUser.uid);
+      env.SUDO_USER = realUser.name;
+    }
+    return { file: installation.runnerNode, args: [installation.runnerEntry], env, viaSudo: false };
+  }
+  return { file: sudoPath, args: ['-n', installation.runnerNode, installation.runnerEntry], env: { PATH: SAFE_PATH, LANG: 'C.UTF-8' }, viaSudo: true };
+}
+
+function findSudo(): string | undefined {
+  return SUDO_CANDIDATES.find((p) => existsSync(p));
+}
+
+/** not_permitted for sudo refusals, with what to do; undefined for anything else. */
+export function explainSudoRefusal(installation: Installation, realUser: string, stderr: string): CorralError | undefined {
+  const firstLine = stderr.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  if (SUDO_CANNOT_ELEVATE.test(stderr)) {
+    return new CorralError(
+      'not_permitted',
+      `sudo cannot raise privileges here (${firstLine}); this happens inside a sandbox or under no_new_privs — run corral from a normal shell`,
+      { details: { sudo: firstLine } },
+    );
+  }
+  if (!SUDO_REFUSALS.some((re) => re.test(stderr))) return undefined;
+  return new CorralError(
+    'not_permitted',
+    `${realUser} may not start Corral sessions: sudo refused to start the session runner (${firstLine}). ` +
+      `The rule in ${installation.sudoersFile} admits members of group ${installation.userGroup}; ask an administrator to run ` +
+      `\`corral setup --user ${realUser}\`, then log in again so the new group membership applies.`,
+    { details: { sudo: firstLine, group: installation.userGroup } },
+  );
+}
+
+export function linuxRunnerLauncher(installation: Installation): RunnerLauncher {
+  return {
+    async launch(_request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
+      for (const file of [installation.runnerNode, installation.runnerEntry]) {
+        if (!existsSync(file)) {
+          throw new CorralError('not_provisioned', `the session runner is not installed (${file} is missing): run \`sudo corral setup\` first.`, {
+            details: { file },
+          });
+        }
+      }
+      const ownUid = process.getuid!();
+      const sudo = ownUid === 0 ? '' : findSudo();
+      if (sudo === undefined) throw new CorralError('tool_missing', 'sudo is not installed (package sudo); non-root users start sessions through it');
+      const plan = launchPlan(installation, realUser, ownUid, sudo);
+      const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'], env: plan.env, cwd: '/' });
+      const spawnError = new Promise<never>((_, reject) => {
+        child.once('error', (err) => reject(new CorralError('runner_failed', `cannot start ${plan.file}: ${err.message}`, { cause: err })));
+      });
+      // Either it started (spawn event) or it failed to (error event).
+      await Promise.race([new Promise<void>((resolve) => child.once('spawn', () => resolve())), spawnError]);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+      return {
+        stdin: child.stdin,
+        stdout: child.stdout,
+        stderr: child.stderr,
+        exited,
+        kill: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        },
+        explainEarlyExit: (stderr) => (plan.viaSudo ? explainSudoRefusal(installation, realUser.name, stderr) : undefined),
+      };
+    },
+  };
+}
