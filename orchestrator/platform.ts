@@ -92,6 +92,12 @@ export interface RunnerProcess {
 
 /** The privilege bridge: starts the session runner as / for the sandbox identity. */
 export interface RunnerLauncher {
+  /**
+   * Whether this caller may start sessions at all (Linux: root, or a member of the user group the
+   * sudo rule admits); throws not_permitted (exit 4) with what to do. Checked before provisioning,
+   * so a refused user hears "not permitted" rather than "not provisioned".
+   */
+  checkPermitted?(realUser: RealUser): Promise<void>;
   launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess>;
 }
 

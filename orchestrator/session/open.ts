@@ -11,7 +11,7 @@ import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
 import { RunnerClient } from './client.js';
 import { sessionEnvironment } from './command-input.js';
-import { checkProvisioned, readStateForSession } from './provisioned.js';
+import { checkProvisioned, provisionedWorkspaceFor, readStateForSession, userRecordFor } from './provisioned.js';
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
 import type { Session, SessionOptions } from './types.js';
@@ -28,12 +28,23 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const leaf = await currentPlatform();
   const user = await leaf.currentRealUser();
   const cwd = process.cwd();
-  const workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
-  const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
-  const state = readStateForSession(leaf.installation);
-  if (state !== null) checkProvisioned(state, user.name, workspace);
-  const request = buildSessionRequest(user.name, workspace, resolved);
   const launcher = await leaf.createLauncher();
+  await launcher.checkPermitted?.(user);
+  const state = readStateForSession(leaf.installation);
+  let workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
+  if (options.workspace === undefined && state !== null) {
+    // No workspace named: the provisioned one the current directory is in.
+    workspace = provisionedWorkspaceFor(userRecordFor(state, user.name, workspace), workspace) ?? workspace;
+  }
+  if (state !== null) checkProvisioned(state, user.name, workspace);
+  const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+  if (resolved.policy.mode === 'full-access') {
+    throw new CorralError(
+      'config_invalid',
+      `mode is full-access (from ${resolved.sources.mode.join(' + ')}): that means no sandbox, and corral run only runs sandboxed commands; run the command directly, or set mode to workspace-write`,
+    );
+  }
+  const request = buildSessionRequest(user.name, workspace, resolved);
 
   let audit: AuditLog | null = null;
   if (options.audit !== false) {

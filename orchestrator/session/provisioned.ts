@@ -48,8 +48,8 @@ function setupHint(user: string, workspace: string): string {
   return `run \`sudo corral setup --user ${user} --workspace ${workspace}\` first`;
 }
 
-/** The user's record; not_provisioned when the user or the workspace (or a parent of it) is missing. */
-export function checkProvisioned(state: MachineState, realUser: string, workspace: string): UserRecord {
+/** The user's record, or not_provisioned naming what to run. */
+export function userRecordFor(state: MachineState, realUser: string, workspace: string): UserRecord {
   if (state.runner === null) {
     throw new CorralError('not_provisioned', `the session runner is not installed: ${setupHint(realUser, workspace)}`);
   }
@@ -59,8 +59,23 @@ export function checkProvisioned(state: MachineState, realUser: string, workspac
       details: { user: realUser },
     });
   }
+  return record;
+}
+
+/**
+ * The provisioned workspace a session for `dir` opens: `dir` itself, else the innermost
+ * provisioned workspace containing it (so `corral run` works from a subdirectory); null if none.
+ */
+export function provisionedWorkspaceFor(record: UserRecord, dir: string): string | null {
+  const containing = Object.keys(record.workspaces ?? {}).filter((w) => isInside(w, dir));
+  return containing.sort((a, b) => b.length - a.length)[0] ?? null;
+}
+
+/** not_provisioned unless `workspace` is exactly one the user was provisioned for (the runner requires that). */
+export function checkProvisioned(state: MachineState, realUser: string, workspace: string): UserRecord {
+  const record = userRecordFor(state, realUser, workspace);
   const granted = Object.keys(record.workspaces ?? {});
-  if (!granted.some((w) => isInside(w, workspace))) {
+  if (!granted.includes(workspace)) {
     throw new CorralError(
       'not_provisioned',
       `workspace ${workspace} is not provisioned for ${realUser} (provisioned: ${granted.join(', ') || 'none'}): ${setupHint(realUser, workspace)}`,

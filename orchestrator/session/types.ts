@@ -8,7 +8,10 @@ import type { Enforcement, Network } from '../../runner/protocol.js';
 export type { Enforcement, Network };
 
 export interface SessionOptions {
-  /** The workspace the session may write (default: the current directory). Must be provisioned. */
+  /**
+   * The workspace the session may write: one provisioned with `corral setup --workspace`. Default: the
+   * provisioned workspace the current directory is in.
+   */
   workspace?: string;
   /** `offline` (default from policy) or `online`; a flag-level policy value, so machine locks apply. */
   network?: Network;

@@ -12,7 +12,7 @@
  * close-on-exec, and sudo closes everything above 2 anyway. The runner's environment is a
  * fixed minimal one: nothing of the caller's environment reaches root.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CorralError } from '../../orchestrator/errors.js';
 import type { Installation } from '../../orchestrator/installation.js';
@@ -78,8 +78,54 @@ export function explainSudoRefusal(installation: Installation, realUser: string,
   );
 }
 
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** `getent group NAME`, or null when there is no such group. */
+export function lookupGroup(name: string): GroupEntry | null {
+  try {
+    const line = execFileSync('getent', ['group', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!;
+    const f = line.split(':');
+    return { name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter((m) => m !== '') };
+  } catch (err) {
+    if ((err as { status?: number }).status === 2) return null;
+    throw new CorralError('tool_missing', `getent could not be run (package libc-bin): ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * May this (non-root) process start sessions? Pure decision from the facts: the user group, the
+ * process's groups (what sudo sees), and the user's primary gid.
+ */
+export function permissionVerdict(installation: Installation, realUser: RealUser, group: GroupEntry | null, processGroups: number[]): CorralError | null {
+  if (group === null) {
+    return new CorralError('not_provisioned', `Corral is not set up on this machine (group ${installation.userGroup} does not exist): run \`sudo corral setup\` first.`);
+  }
+  if (processGroups.includes(group.gid) || realUser.gid === group.gid) return null;
+  if (group.members.includes(realUser.name)) {
+    return new CorralError(
+      'not_permitted',
+      `${realUser.name} was added to group ${group.name} after this login session started: log in again (or run \`newgrp ${group.name}\`) so the membership applies.`,
+      { details: { group: group.name } },
+    );
+  }
+  return new CorralError(
+    'not_permitted',
+    `${realUser.name} may not start Corral sessions: only members of group ${group.name} may. Ask an administrator to run \`corral setup --user ${realUser.name}\`.`,
+    { details: { group: group.name } },
+  );
+}
+
 export function linuxRunnerLauncher(installation: Installation): RunnerLauncher {
   return {
+    async checkPermitted(realUser: RealUser): Promise<void> {
+      if (process.getuid!() === 0) return;
+      const verdict = permissionVerdict(installation, realUser, lookupGroup(installation.userGroup), process.getgroups!());
+      if (verdict !== null) throw verdict;
+    },
     async launch(_request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
       for (const file of [installation.runnerNode, installation.runnerEntry]) {
         if (!existsSync(file)) {

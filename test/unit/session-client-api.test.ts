@@ -7,7 +7,7 @@ import { linuxInstallation, windowsInstallation } from '../../orchestrator/insta
 import { exitStatus } from '../../orchestrator/session/exit-status.js';
 import { auditFilePath } from '../../orchestrator/audit/path.js';
 import { openAuditLog } from '../../orchestrator/audit/log.js';
-import { explainSudoRefusal, launchPlan } from '../../runner/linux/launcher.js';
+import { explainSudoRefusal, launchPlan, permissionVerdict } from '../../runner/linux/launcher.js';
 import { parseTimeout, shouldForwardStdin } from '../../orchestrator/cli/commands/run.js';
 import { shellQuote } from '../../orchestrator/cli/commands/audit.js';
 
@@ -64,6 +64,23 @@ describe('Linux privilege bridge (launch plan)', () => {
     }
     assert.equal(explainSudoRefusal(inst, 'alice', 'sudo: effective uid is not 0, is /usr/bin/sudo on a file system with the nosuid option set')?.code, 'not_permitted');
     assert.equal(explainSudoRefusal(inst, 'alice', 'runner: landlock failed'), undefined);
+  });
+});
+
+describe('Linux privilege bridge (who may start sessions)', () => {
+  const inst = linuxInstallation('ctestx');
+  const alice = { name: 'alice', uid: 1234, gid: 1234, home: '/home/alice' };
+  const group = { name: 'ctestx', gid: 990, members: ['bob'] };
+
+  it('admits a process that carries the group, refuses others with exit 4, and says when a re-login is needed', () => {
+    assert.equal(permissionVerdict(inst, alice, group, [1234, 990]), null);
+    const outsider = permissionVerdict(inst, alice, group, [1234]);
+    assert.equal(outsider?.code, 'not_permitted');
+    assert.equal(outsider?.exitCode, 4);
+    assert.match(outsider!.message, /only members of group ctestx/);
+    const stale = permissionVerdict(inst, alice, { ...group, members: ['alice'] }, [1234]);
+    assert.match(stale!.message, /log in again/);
+    assert.equal(permissionVerdict(inst, alice, null, [1234])?.code, 'not_provisioned');
   });
 });
 
