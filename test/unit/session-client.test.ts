@@ -241,7 +241,11 @@ describe('session client (fake runner)', () => {
     const audit = openAuditLog(file, {});
     const { session } = await openFake({}, { audit });
     await session.exec(['sh', '-c', 'exit 3'], { cwd: 'sub' });
-    await rejectsWithCode(session.exec(['/nonexistent/binary']), 'runner_failed');
+    const notStarted = await session.exec(['/nonexistent/binary']).then(
+      () => assert.fail('a missing binary must not start'),
+      (err: unknown) => err as CorralError,
+    );
+    assert.ok(isCorralError(notStarted));
     await session.close();
     const { records, skipped } = readAudit(file);
     assert.equal(skipped, 0);
@@ -253,7 +257,8 @@ describe('session client (fake runner)', () => {
     assert.equal(ok!.identity, 'fake-off-tester');
     assert.equal(ok!.session, session.id);
     assert.equal(ok!.policyDigest, 'digest0123456789');
-    assert.equal(failed!.error, 'runner_failed');
+    assert.equal(failed!.error, notStarted.code);
+    assert.equal(failed!.exitCode, null);
     assert.equal(readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 2);
   });
 });
