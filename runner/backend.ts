@@ -23,6 +23,9 @@ export interface RunningCommand {
   closeStdin(): void;
   /** Kill the command and everything it started. */
   kill(signal: string): void;
+  /** Backpressure: stop delivering stdout/stderr chunks until resumeOutput(). */
+  pauseOutput(): void;
+  resumeOutput(): void;
 }
 
 export interface ConfinedSession {

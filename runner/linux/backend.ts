@@ -1,0 +1,190 @@
+/**
+ * The Linux runner backend: confine this process once, synchronously, then start commands.
+ *
+ * Start order (DESIGN.md §Linux mechanisms; each step depends on the ones before):
+ *  1. validate the request (request-validation.ts) — hostile input
+ *  2. mark inherited descriptors close-on-exec
+ *  3. plan protected/read-deny mounts (in the host's view) and start the root reaper, which
+ *     cleans up whatever of the steps below happened, however the runner ends
+ *  4. session temp dir, cgroups (this process moves in: everything it forks is contained)
+ *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
+ *     namespace with only `lo` up
+ *  6. workspace access hook (idmap), protected binds, placeholders, read-deny masks
+ *  7. no_new_privs, then Landlock (which forbids later mounts), then setgroups/setresgid/
+ *     setresuid to the identity
+ * Landlock, no_new_privs and unshare apply to the calling thread: all of this runs on Node's
+ * main thread, the thread libuv forks commands from.
+ */
+import { randomBytes } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { CorralError } from '../../orchestrator/errors.js';
+import type { Installation } from '../../orchestrator/installation.js';
+import type { ConfinedSession, RunnerBackend } from '../backend.js';
+import type { Enforcement, SessionRequest, SpawnRequest } from '../protocol.js';
+import { createSessionCgroups, detectCgroups, SessionCgroup } from './cgroup.js';
+import { startCommand } from './command.js';
+import { dropTo, setNoNewPrivs } from './creds.js';
+import { commandEnvironment } from './environment.js';
+import { markInheritedDescriptorsCloseOnExec } from './fds.js';
+import { restrictWrites, type WritableRule } from './landlock.js';
+import { makeMountsSlave } from './mount.js';
+import { bringLoopbackUp, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
+import { applyProtection, liveFacts, planProtection } from './protected-paths.js';
+import { startReaper } from './reaper.js';
+import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
+import { lockReservations, registerReservation } from './reservations.js';
+import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
+import { makeWorkspaceWritableForIdentity } from './workspace-access.js';
+
+/** Device nodes a shell and common tools write or ioctl. */
+const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
+const CLOSE_WAIT_MS = 5000;
+
+export interface LinuxBackendOptions {
+  installation: Installation;
+  /** The real user's uid (SUDO_UID, or our own). */
+  realUid: number;
+  /** Reads the machine state (root-owned state.json). */
+  readState: () => import('../../orchestrator/state.js').MachineState;
+}
+
+function isDirectory(path: string): boolean | null {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return null;
+  }
+}
+
+function within(path: string, root: string): boolean {
+  return path === root || path.startsWith(root === '/' ? '/' : `${root}/`);
+}
+
+export function linuxBackend(options: LinuxBackendOptions): RunnerBackend {
+  return {
+    confine(raw: SessionRequest): ConfinedSession {
+      const request = parseSessionRequest(raw);
+      const { installation } = options;
+      const session = resolveSession(request, installation, options.readState(), options.realUid);
+      markInheritedDescriptorsCloseOnExec();
+      return confineResolved(installation, session);
+    },
+  };
+}
+
+function confineResolved(installation: Installation, s: ResolvedSession): ConfinedSession {
+  const warnings: string[] = [];
+  const sessionId = randomBytes(6).toString('hex');
+  const layout = detectCgroups();
+  if (layout === null) throw new CorralError('kernel_unsupported', 'no cgroup v2 hierarchy is mounted; Corral needs it to contain sessions');
+  const identityCreds = { uid: s.identity.uid, gid: s.identity.gid };
+
+  const steps = planProtection(
+    { writableRoots: s.writableRoots, protectedNames: s.protectedNames, protectedPaths: s.protectedPaths, denyRead: s.denyRead },
+    liveFacts,
+  );
+  const reservations = steps.flatMap((step) => (step.op === 'reserve' ? [`${step.root}/${step.name}`] : []));
+  const cgroupV2 = `${layout.v2}/${installation.name}/${sessionId}`;
+  const cgroupPids = layout.pids?.kind === 'v1' ? `${layout.pids.mount}/${installation.name}/${sessionId}` : null;
+  const tmpdir = sessionTmpPath(installation.name, sessionId);
+  // Kept open (never written) for as long as this process lives: its end of file starts the cleanup.
+  startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, tmpdir, reservations });
+
+  createSessionTmp(installation.name, sessionId, identityCreds);
+  const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids);
+  warnings.push(...cg.warnings);
+
+  unshareMountNamespace();
+  makeMountsSlave();
+  let networkNamespace = false;
+  if (s.network === 'offline') {
+    if (Array.isArray(s.loopback)) {
+      warnings.push(`loopback ports ${s.loopback.join(',')} of the host are allowed: the session shares the host's network namespace and relies on the firewall's uid rule alone`);
+    } else {
+      unshareNetworkNamespace();
+      networkNamespace = true;
+      if (s.loopback === 'private') bringLoopbackUp();
+    }
+  }
+
+  const access = makeWorkspaceWritableForIdentity(s.workspaceAccess, s.workspace);
+  warnings.push(...access.warnings);
+  const unlock = lockReservations(installation.name);
+  try {
+    applyProtection(steps, [s.realUser.uid, s.identity.uid], (r) => registerReservation(installation.name, sessionId, r.path));
+  } finally {
+    unlock();
+  }
+
+  setNoNewPrivs();
+  const rules: WritableRule[] = [
+    ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const })),
+    { path: tmpdir, kind: 'tree' },
+    { path: cg.sessionDir, kind: 'cgroup' },
+    ...DEVICES.map((path) => ({ path, kind: 'device' as const })),
+  ];
+  const landlock = restrictWrites(rules, isDirectory);
+  if (landlock.abi === 0) {
+    warnings.push('Landlock is not available on this kernel: writes are limited only by file permissions (DAC), not to the workspace');
+  } else if (landlock.abi < 2) {
+    warnings.push(`Landlock ABI ${landlock.abi}: moving or linking files between directories is refused`);
+  } else if (landlock.abi < 6) {
+    warnings.push(`Landlock ABI ${landlock.abi}: signals and abstract unix sockets are not scoped to the session`);
+  }
+
+  dropTo({ uid: s.identity.uid, gid: s.identity.gid, groups: [s.sandboxGid] });
+  process.chdir('/');
+
+  const enforcement: Enforcement = {
+    landlockAbi: landlock.abi,
+    workspaceAccess: access.mechanism,
+    networkNamespace,
+    containment: cg.description,
+    warnings,
+  };
+  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir);
+}
+
+function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: SessionCgroup, tmpdir: string): ConfinedSession {
+  const cwdRoots = [s.workspace, ...s.writableRoots, tmpdir];
+  const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
+  const lingering = new Set<string>();
+  return {
+    identity: s.identity.name,
+    enforcement,
+    home: s.identity.home,
+    tmpdir,
+    spawn(request: SpawnRequest, events) {
+      let cwd: string;
+      try {
+        cwd = realpathSync(request.cwd);
+      } catch {
+        events.failed('cwd_outside_workspace', `cwd ${request.cwd} does not exist`);
+        return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
+      }
+      if (!cwdRoots.some((root) => within(cwd, root))) {
+        events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${s.workspace}`);
+        return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
+      }
+      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir, identity: s.identity.name, safeDirectories });
+      return startCommand(request, events, {
+        cgroup,
+        env,
+        cwd,
+        onFinished(group) {
+          if (cgroup.populated(group) || !cgroup.remove(group)) lingering.add(group);
+        },
+      });
+    },
+    async close() {
+      const groups = cgroup.commandGroups();
+      for (const group of groups) cgroup.kill(group);
+      const deadline = Date.now() + CLOSE_WAIT_MS;
+      while (groups.some((g) => cgroup.populated(g)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      for (const group of groups) cgroup.remove(group);
+      lingering.clear();
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Containment: no process of a session outlives it, and a command's timeout kills everything
+ * that command started (setsid'd and double-forked daemons included).
+ *
+ * Choice: cgroups, not a PID namespace. A PID namespace kills everything when its init dies,
+ * which gives session-wide containment, but it cannot kill "one command and its descendants"
+ * without another namespace (and another init process) per command, and it needs the
+ * runner's privileges at every spawn. A cgroup v2 group per command has `cgroup.kill`
+ * (Linux 5.14+), which kills every member atomically, whatever its session or parent.
+ *
+ * Layout (v2; `unified` on hybrid hosts like this one, else the v2 root):
+ *   <v2>/<inst>/<session>/          created by root, delegated to the identity (the directory
+ *                                   and its cgroup.procs/threads/subtree_control chowned), so the
+ *                                   runner, once it is the identity, can manage the subtree and
+ *                                   nothing outside it (the kernel requires write access to the
+ *                                   common ancestor's cgroup.procs to move a process).
+ *   <v2>/<inst>/<session>/runner    the runner itself
+ *   <v2>/<inst>/<session>/c<N>      one per command
+ * The process count limit is the `pids` controller: in v2 when the hierarchy has it, else the
+ * v1 `pids` hierarchy (hybrid hosts): <pids>/<inst>/<session>, holding the runner, so every
+ * command inherits it. Its limit is limits.pids plus headroom for the runner's own threads.
+ *
+ * Placing a command race-free: the runner moves itself into c<N>, forks the command (which is
+ * born there), and moves itself back — about 75 µs for the pair here. Writing our pid to a
+ * cgroup.procs after the fork would let the command fork before it is moved.
+ *
+ * Known limit (documented): a hostile command can move itself between groups of its own
+ * session (same delegated subtree), escaping its per-command timeout kill; it can never
+ * leave the session's group, which root kills and removes at close (reaper.ts).
+ */
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { CorralError } from '../../orchestrator/errors.js';
+
+/** Threads of the runner itself counted by the pids controller (Node: main, V8 workers, libuv pool). */
+export const RUNNER_PIDS_HEADROOM = 32;
+const MAX_DESCENDANTS = 4096;
+
+export interface CgroupLayout {
+  /** cgroup v2 mount point. */
+  v2: string;
+  /** Where the pids controller lives: the v2 mount, a v1 mount, or null (no pids limit). */
+  pids: { kind: 'v2' | 'v1'; mount: string } | null;
+}
+
+/** Pure: find the v2 mount and the pids controller in /proc/self/mountinfo text. */
+export function parseCgroupMounts(mountinfo: string, v2Controllers: (mount: string) => string[]): CgroupLayout | null {
+  let v2: string | null = null;
+  let v1Pids: string | null = null;
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    const mountPoint = left[4];
+    if (mountPoint === undefined) continue;
+    if (right[0] === 'cgroup2' && v2 === null) v2 = mountPoint;
+    if (right[0] === 'cgroup' && (right[2] ?? '').split(',').includes('pids')) v1Pids = mountPoint;
+  }
+  if (v2 === null) return null;
+  if (v2Controllers(v2).includes('pids')) return { v2, pids: { kind: 'v2', mount: v2 } };
+  return { v2, pids: v1Pids === null ? null : { kind: 'v1', mount: v1Pids } };
+}
+
+export function detectCgroups(): CgroupLayout | null {
+  return parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'), (mount) => {
+    try {
+      return readFileSync(`${mount}/cgroup.controllers`, 'utf8').trim().split(/\s+/);
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface SessionCgroupInfo {
+  /** `cgroup-v2`, `cgroup-v2+v1-pids`, … for hello.enforcement.containment. */
+  description: string;
+  warnings: string[];
+  /** The delegated session group (v2). */
+  sessionDir: string;
+  /** The v1 pids group, when that is where the limit lives. */
+  pidsDir: string | null;
+}
+
+/**
+ * Root phase: create the session's groups, delegate the v2 subtree to `owner`, set the pids
+ * limit, and move this process into them.
+ */
+export function createSessionCgroups(layout: CgroupLayout, installation: string, sessionId: string, owner: { uid: number; gid: number }, pidsLimit: number): SessionCgroupInfo {
+  const base = `${layout.v2}/${installation}`;
+  const sessionDir = `${base}/${sessionId}`;
+  mkdirSync(base, { recursive: true, mode: 0o755 });
+  mkdirSync(sessionDir, { mode: 0o755 });
+  if (!existsSync(`${sessionDir}/cgroup.kill`)) {
+    rmdirSync(sessionDir);
+    throw new CorralError('kernel_unsupported', `cgroup v2 at ${layout.v2} has no cgroup.kill (Linux 5.14+ is needed to contain sessions)`);
+  }
+  const warnings: string[] = [];
+  let pidsDir: string | null = null;
+  const limit = String(pidsLimit + RUNNER_PIDS_HEADROOM);
+  writeFileSync(`${sessionDir}/cgroup.max.descendants`, String(MAX_DESCENDANTS));
+  if (layout.pids?.kind === 'v2') {
+    const subtree = readFileSync(`${base}/cgroup.subtree_control`, 'utf8');
+    if (!subtree.split(/\s+/).includes('pids')) writeFileSync(`${base}/cgroup.subtree_control`, '+pids');
+    writeFileSync(`${sessionDir}/pids.max`, limit);
+  } else if (layout.pids?.kind === 'v1') {
+    pidsDir = `${layout.pids.mount}/${installation}/${sessionId}`;
+    mkdirSync(pidsDir, { recursive: true, mode: 0o755 });
+    writeFileSync(`${pidsDir}/pids.max`, limit);
+  } else {
+    warnings.push('no pids cgroup controller: the process count of a session is not limited (fork bombs are not stopped)');
+  }
+  mkdirSync(`${sessionDir}/runner`, { mode: 0o755 });
+  for (const path of [sessionDir, `${sessionDir}/cgroup.procs`, `${sessionDir}/cgroup.threads`, `${sessionDir}/cgroup.subtree_control`, `${sessionDir}/runner`]) {
+    chownSync(path, owner.uid, owner.gid);
+  }
+  for (const file of readdirSync(`${sessionDir}/runner`)) chownSync(`${sessionDir}/runner/${file}`, owner.uid, owner.gid);
+  // The limit first (the v1 group), then the kill domain: from here on, everything we fork is contained.
+  if (pidsDir !== null) writeFileSync(`${pidsDir}/cgroup.procs`, String(process.pid));
+  writeFileSync(`${sessionDir}/runner/cgroup.procs`, String(process.pid));
+  const description = layout.pids?.kind === 'v1' ? 'cgroup-v2+v1-pids' : 'cgroup-v2';
+  return { description, warnings, sessionDir, pidsDir };
+}
+
+/** The runner's handle on its delegated session group, used as the identity. */
+export class SessionCgroup {
+  private next = 0;
+  constructor(readonly dir: string) {}
+
+  /** Create a group for one command and run `fork` with this process inside it. */
+  forkInto<T>(fork: () => T): { group: string; result: T } {
+    const group = `${this.dir}/c${this.next++}`;
+    mkdirSync(group);
+    writeFileSync(`${group}/cgroup.procs`, String(process.pid));
+    try {
+      return { group, result: fork() };
+    } finally {
+      writeFileSync(`${this.dir}/runner/cgroup.procs`, String(process.pid));
+    }
+  }
+
+  /** SIGKILL every process in `group`, at once. */
+  kill(group: string): void {
+    try {
+      writeFileSync(`${group}/cgroup.kill`, '1');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
+  populated(group: string): boolean {
+    try {
+      return /^populated 1$/m.test(readFileSync(`${group}/cgroup.events`, 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Remove an empty command group; false while processes remain. */
+  remove(group: string): boolean {
+    try {
+      rmdirSync(group);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code === 'EBUSY') return false;
+      throw err;
+    }
+  }
+
+  /** Every group below the session other than the runner's (commands may have made their own). */
+  commandGroups(): string[] {
+    return readdirSync(this.dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name !== 'runner')
+      .map((e) => `${this.dir}/${e.name}`);
+  }
+}

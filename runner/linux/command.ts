@@ -1,0 +1,136 @@
+/**
+ * One command of a confined session: spawned with child_process from the main thread (so it
+ * inherits the namespaces, no_new_privs, Landlock and credentials of that thread), born in its
+ * own cgroup (cgroup.ts) and in its own process group (detached: setsid), so that `kill`
+ * reaches all it started: SIGKILL through cgroup.kill (setsid'd and double-forked processes
+ * included), other signals to the process group.
+ *
+ * Exit is reported once the process has exited and both output pipes have closed — or, when a
+ * background process it left keeps a pipe open, OUTPUT_GRACE_MS after the exit (the pipes are
+ * then closed on our side; such leftovers live on until the session closes).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
+import type { CommandEvents, RunningCommand } from '../backend.js';
+import type { SpawnRequest } from '../protocol.js';
+import type { SessionCgroup } from './cgroup.js';
+
+const OUTPUT_GRACE_MS = 200;
+
+export interface CommandContext {
+  cgroup: SessionCgroup;
+  env: Record<string, string>;
+  cwd: string;
+  /** Called when the command is over and its group can be reclaimed. */
+  onFinished(group: string): void;
+}
+
+function isSignalName(name: string): name is NodeJS.Signals {
+  return Object.prototype.hasOwnProperty.call(osConstants.signals, name);
+}
+
+export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: CommandContext): RunningCommand {
+  let child: ChildProcess;
+  let group: string;
+  try {
+    ({ group, result: child } = ctx.cgroup.forkInto(() =>
+      spawn(request.argv[0]!, request.argv.slice(1), {
+        cwd: ctx.cwd,
+        env: ctx.env,
+        stdio: [request.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        detached: true,
+      }),
+    ));
+  } catch (err) {
+    events.failed('runner_failed', `could not start ${request.argv[0]}: ${(err as Error).message}`);
+    return inert();
+  }
+
+  let exited: { code: number | null; signal: string | null } | null = null;
+  let timedOut = false;
+  let reported = false;
+  let openStreams = 2;
+  let grace: NodeJS.Timeout | undefined;
+  const killAll = () => ctx.cgroup.kill(group);
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killAll();
+  }, request.timeoutMs);
+
+  const finish = () => {
+    if (reported || exited === null) return;
+    if (openStreams > 0 && grace === undefined) {
+      grace = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        openStreams = 0;
+        finish();
+      }, OUTPUT_GRACE_MS);
+      return;
+    }
+    if (openStreams > 0) return;
+    reported = true;
+    clearTimeout(timer);
+    clearTimeout(grace);
+    events.exit({ ...exited, timedOut });
+    ctx.onFinished(group);
+  };
+  const streamClosed = () => {
+    openStreams -= 1;
+    finish();
+  };
+  child.stdout!.on('data', (chunk: Buffer) => events.stdout(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => events.stderr(chunk));
+  child.stdout!.on('close', streamClosed);
+  child.stderr!.on('close', streamClosed);
+  child.stdin?.on('error', () => undefined); // EPIPE when the command stops reading: its business
+
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    if (child.pid !== undefined || reported) return;
+    reported = true;
+    clearTimeout(timer);
+    const code = err.code === 'ENOENT' ? 'command_not_found' : err.code === 'EACCES' ? 'command_not_executable' : 'runner_failed';
+    const where = err.code === 'ENOENT' ? `${request.argv[0]} (or the directory ${ctx.cwd})` : request.argv[0];
+    events.failed(code, `cannot run ${where}: ${err.code ?? err.message}`);
+    ctx.onFinished(group);
+  });
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+    finish();
+  });
+  if (child.pid !== undefined) events.started(child.pid);
+
+  return {
+    writeStdin(chunk) {
+      child.stdin?.write(chunk);
+    },
+    closeStdin() {
+      child.stdin?.end();
+    },
+    kill(signal) {
+      if (signal === 'SIGKILL') {
+        killAll();
+        return;
+      }
+      if (!isSignalName(signal) || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // ESRCH: the group is gone already
+      }
+    },
+    pauseOutput() {
+      child.stdout?.pause();
+      child.stderr?.pause();
+    },
+    resumeOutput() {
+      child.stdout?.resume();
+      child.stderr?.resume();
+    },
+  };
+}
+
+function inert(): RunningCommand {
+  const nothing = () => undefined;
+  return { writeStdin: nothing, closeStdin: nothing, kill: nothing, pauseOutput: nothing, resumeOutput: nothing };
+}

@@ -1,0 +1,49 @@
+/**
+ * Mounts inside the session's private mount namespace (after unshareMountNamespace()).
+ * Nothing here may propagate back to the host: makeMountsSlave() runs first.
+ */
+import { check, libcFunction } from './libc.js';
+
+const MS_RDONLY = 1;
+const MS_NOSUID = 2;
+const MS_NODEV = 4;
+const MS_NOEXEC = 8;
+const MS_REMOUNT = 32;
+const MS_BIND = 4096;
+const MS_REC = 16384;
+const MS_SLAVE = 1 << 19;
+
+const mount = libcFunction('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)');
+
+/**
+ * Every mount becomes a slave of the host's: host mounts and unmounts still arrive, ours never
+ * leave (private would also cut the host's unmounts, pinning e.g. a USB stick while a session lives).
+ */
+export function makeMountsSlave(): void {
+  check(mount(null, '/', null, MS_REC | MS_SLAVE, null), 'mount(/, MS_REC|MS_SLAVE)');
+}
+
+/** Bind `path` read-only on itself: no write, create, delete, rename or replace of it or inside it. */
+export function bindReadOnly(path: string): void {
+  check(mount(path, path, null, MS_BIND, null), `mount(${path}, MS_BIND)`);
+  check(mount(null, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, null), `mount(${path}, MS_REMOUNT|MS_RDONLY)`);
+}
+
+/** Hide a directory: an empty, read-only tmpfs with mode 000 on top of it. */
+export function maskDirectory(path: string): void {
+  check(
+    mount('corral-deny', path, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=000,size=4k,nr_inodes=1'),
+    `mount(tmpfs on ${path})`,
+  );
+}
+
+/** Hide a file: /dev/null bound read-only on top of it (reads return nothing). */
+export function maskFile(path: string): void {
+  bindReadOnlyFrom('/dev/null', path);
+}
+
+function bindReadOnlyFrom(source: string, target: string): void {
+  check(mount(source, target, null, MS_BIND, null), `mount(${source} on ${target}, MS_BIND)`);
+  // No MS_NODEV here: the source is a device node, and nodev would turn reads into EACCES.
+  check(mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, null), `mount(${target}, MS_REMOUNT|MS_RDONLY)`);
+}

@@ -1,0 +1,51 @@
+/**
+ * The passwd and group databases through glibc (NSS included), without a getent process.
+ * Runs in the root phase, before any command exists.
+ */
+import { koffi, lastErrno, libcFunction, LibcError } from './libc.js';
+
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+let passwdType: ReturnType<typeof koffi.struct> | undefined;
+function passwdStruct(): ReturnType<typeof koffi.struct> {
+  passwdType ??= koffi.struct('corral_passwd', {
+    pw_name: 'char *',
+    pw_passwd: 'char *',
+    pw_uid: 'uint32_t',
+    pw_gid: 'uint32_t',
+    pw_gecos: 'char *',
+    pw_dir: 'char *',
+    pw_shell: 'char *',
+  });
+  return passwdType;
+}
+
+const getpwnam = libcFunction('void *getpwnam(const char *name)');
+const getpwuid = libcFunction('void *getpwuid(uint32_t uid)');
+
+function decode(pointer: unknown, call: string, errnoBefore: number): PasswdEntry | null {
+  if (pointer === null) {
+    const errno = lastErrno();
+    // NULL with errno unchanged (or ENOENT/ESRCH…) means "no such entry".
+    if (errno === 0 || errno === errnoBefore || errno === 2 || errno === 3) return null;
+    throw new LibcError(call, errno);
+  }
+  const p = koffi.decode(pointer, passwdStruct()) as { pw_name: string; pw_uid: number; pw_gid: number; pw_dir: string; pw_shell: string };
+  return { name: p.pw_name, uid: p.pw_uid, gid: p.pw_gid, home: p.pw_dir, shell: p.pw_shell };
+}
+
+export function userByName(name: string): PasswdEntry | null {
+  koffi.errno(0);
+  return decode(getpwnam(name), `getpwnam(${name})`, 0);
+}
+
+export function userById(uid: number): PasswdEntry | null {
+  koffi.errno(0);
+  return decode(getpwuid(uid), `getpwuid(${uid})`, 0);
+}

@@ -1,0 +1,223 @@
+/**
+ * Protected paths (kept read-only inside writable roots) and read-deny paths (hidden), turned
+ * into mounts in the session's mount namespace.
+ *
+ * - An existing protected directory or file is bound read-only on itself: nothing inside it
+ *   can be written or created, and, being a mount point, it cannot be deleted, renamed or
+ *   replaced (EBUSY). A `.git` *file* (`gitdir: …`, worktrees and submodules) is bound, and so
+ *   is the git directory it names.
+ * - A protected *name* that does not exist yet in a writable root is reserved: root creates an
+ *   empty placeholder (directory for `.git` and names without an extension, else a file;
+ *   mode 0555/0444, root-owned) and binds it read-only, so the sandbox cannot create it
+ *   (`git init` in a fresh workspace would otherwise plant hooks and config that the real
+ *   user's git later runs). The placeholder is visible on disk while the session lives and is
+ *   removed at close by the reaper (unless another session still reserves it). An empty
+ *   `.git` directory is not a repository, so git's discovery skips it and still finds a
+ *   parent repository (checked: `git rev-parse --show-toplevel` in a subdirectory).
+ * - A protected entry that is a symbolic link is refused: a link in a writable directory can
+ *   be replaced, so it cannot be kept read-only.
+ * - A read-deny directory gets an empty read-only tmpfs (mode 000) on top; a file gets
+ *   /dev/null. Missing read-deny paths need nothing.
+ *
+ * planProtection is pure (over lstat facts); applyProtection performs it.
+ */
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CorralError } from '../../orchestrator/errors.js';
+import { bindReadOnly, maskDirectory, maskFile } from './mount.js';
+
+export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
+
+export type ProtectionStep =
+  | { op: 'bind'; path: string }
+  | { op: 'reserve'; root: string; name: string; kind: 'dir' | 'file' }
+  | { op: 'mask-dir'; path: string }
+  | { op: 'mask-file'; path: string };
+
+export interface ProtectionInput {
+  writableRoots: string[];
+  protectedNames: string[];
+  protectedPaths: string[];
+  denyRead: string[];
+}
+
+export interface ProtectionFacts {
+  kind(path: string): Kind;
+  /** Text of a `.git` file. */
+  readText(path: string): string;
+  canonical(path: string): string | null;
+}
+
+/** Placeholder kind for a missing protected name. */
+export function placeholderKind(name: string): 'dir' | 'file' {
+  if (name === '.git') return 'dir';
+  const stem = name.replace(/^\.+/, '');
+  return stem.includes('.') || /(rc|profile|login|env)$/.test(stem) ? 'file' : 'dir';
+}
+
+/** The git directory a `.git` file names (`gitdir: <path>`, relative to the file's directory). */
+export function gitdirTarget(gitFile: string, text: string): string | null {
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+  if (m === null) return null;
+  const target = m[1]!;
+  return isAbsolute(target) ? target : resolve(dirname(gitFile), target);
+}
+
+function within(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
+export function planProtection(input: ProtectionInput, facts: ProtectionFacts): ProtectionStep[] {
+  const steps: ProtectionStep[] = [];
+  const bound = new Set<string>();
+  const bind = (path: string) => {
+    if (!bound.has(path)) steps.push({ op: 'bind', path });
+    bound.add(path);
+  };
+  const refuseLink = (path: string): never => {
+    throw new CorralError('request_invalid', `protected path ${path} is a symbolic link; a link in a writable directory can be replaced, so Corral cannot keep it read-only — replace it with the real directory or file, or remove it from \`protected\``);
+  };
+  for (const root of input.writableRoots) {
+    for (const name of input.protectedNames) {
+      const path = join(root, name);
+      const kind = facts.kind(path);
+      switch (kind) {
+        case 'missing':
+          steps.push({ op: 'reserve', root, name, kind: placeholderKind(name) });
+          bound.add(path);
+          break;
+        case 'symlink':
+          refuseLink(path);
+          break;
+        case 'dir':
+        case 'other':
+          bind(path);
+          break;
+        case 'file': {
+          bind(path);
+          if (name === '.git') {
+            const target = gitdirTarget(path, facts.readText(path));
+            const canonical = target === null ? null : facts.canonical(target);
+            if (canonical !== null && facts.kind(canonical) === 'dir') bind(canonical);
+          }
+          break;
+        }
+      }
+    }
+  }
+  for (const path of input.protectedPaths) {
+    const kind = facts.kind(path);
+    if (kind === 'symlink') refuseLink(path);
+    if (kind === 'missing') {
+      const parent = dirname(path);
+      // Reserve only where the sandbox could otherwise create it: directly inside a writable tree.
+      if (input.writableRoots.some((r) => within(parent, r)) && facts.kind(parent) === 'dir') {
+        steps.push({ op: 'reserve', root: parent, name: path.slice(parent.length + 1), kind: placeholderKind(path.slice(parent.length + 1)) });
+      }
+      continue;
+    }
+    bind(path);
+  }
+  for (const path of input.denyRead) {
+    const kind = facts.kind(path);
+    if (kind === 'dir') steps.push({ op: 'mask-dir', path });
+    else if (kind === 'file' || kind === 'other') steps.push({ op: 'mask-file', path });
+  }
+  return steps;
+}
+
+function kindOf(st: Stats): Kind {
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isDirectory()) return 'dir';
+  if (st.isFile()) return 'file';
+  return 'other';
+}
+
+export const liveFacts: ProtectionFacts = {
+  kind(path) {
+    try {
+      return kindOf(lstatSync(path));
+    } catch {
+      return 'missing';
+    }
+  },
+  readText(path) {
+    return readFileSync(path, 'utf8').slice(0, 4096);
+  },
+  canonical(path) {
+    try {
+      return realpathSync(path);
+    } catch {
+      return null;
+    }
+  },
+};
+
+/**
+ * Create the placeholder `name` inside `root`, which must still be a directory owned by one
+ * of `ownerUids` (the real user, or the identity for directories an earlier session made). Paths go through /proc/self/fd/<fd> of the opened directory, so a real user
+ * racing us by swapping `root` for a symlink cannot steer root's mkdir/open elsewhere.
+ * Returns the mount target path (valid while `fd` is open) and the fd to close afterwards.
+ */
+function createPlaceholder(root: string, name: string, kind: 'dir' | 'file', ownerUids: number[]): { target: string; fd: number } {
+  const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
+    const target = `/proc/self/fd/${fd}/${name}`;
+    if (kind === 'dir') {
+      try {
+        mkdirSync(target, { mode: 0o555 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    } else {
+      try {
+        closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    const now = lstatSync(target);
+    if (now.isSymbolicLink()) throw new CorralError('request_invalid', `${join(root, name)} turned into a symbolic link while the session was being set up`);
+    return { target, fd };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+export interface Reservation {
+  path: string;
+  kind: 'dir' | 'file';
+}
+
+/**
+ * Perform the plan in the current (private) mount namespace. `onReserve` runs before each
+ * placeholder is created, so that the reaper learns about it before it exists.
+ */
+export function applyProtection(steps: ProtectionStep[], ownerUids: number[], onReserve: (r: Reservation) => void): void {
+  for (const step of steps) {
+    switch (step.op) {
+      case 'bind':
+        bindReadOnly(step.path);
+        break;
+      case 'reserve': {
+        onReserve({ path: join(step.root, step.name), kind: step.kind });
+        const { target, fd } = createPlaceholder(step.root, step.name, step.kind, ownerUids);
+        try {
+          bindReadOnly(target);
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      }
+      case 'mask-dir':
+        maskDirectory(step.path);
+        break;
+      case 'mask-file':
+        maskFile(step.path);
+        break;
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The session request, validated as hostile input in the runner's root phase.
+ *
+ * Threat model: through the sudo rule any member of the user group makes root run us with a
+ * request of their choosing. Nothing in it is believed: the real user is SUDO_UID (set by
+ * sudo) or our own uid, and the request's `realUser` must name that account; the identity
+ * comes from the root-owned state file's record of that user, never from the request; every
+ * writable root must be an existing directory owned by the real user (so a session can never
+ * be pointed at someone else's files or at system directories), named by its canonical path;
+ * the workspace must be one provisioned for that user.
+ *
+ * parseSessionRequest is pure (shape only); resolveSession checks it against the machine.
+ */
+import { lstatSync, realpathSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { CorralError } from '../../orchestrator/errors.js';
+import type { Installation } from '../../orchestrator/installation.js';
+import type { MachineState, WorkspaceAccess } from '../../orchestrator/state.js';
+import { PROTOCOL_VERSION, type Loopback, type Network, type SessionRequest } from '../protocol.js';
+import { userById, userByName, type PasswdEntry } from './passwd.js';
+import { userRecord } from './state-file.js';
+
+const MAX_PATHS = 256;
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => isAbsolute(p) && !p.includes('\0'), 'an absolute path without NUL');
+const protectedEntry = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0') && (isAbsolute(p) || (!p.includes('/') && p !== '.' && p !== '..')), 'a name (no "/") or an absolute path');
+
+const SessionRequestSchema = z.strictObject({
+  version: z.literal(PROTOCOL_VERSION),
+  realUser: z.string().min(1).max(256),
+  network: z.enum(['offline', 'online']),
+  mode: z.enum(['read-only', 'workspace-write', 'full-access']),
+  workspace: absolutePath,
+  writableRoots: z.array(absolutePath).max(MAX_PATHS),
+  protected: z.array(protectedEntry).max(MAX_PATHS),
+  denyRead: z.array(absolutePath).max(MAX_PATHS),
+  loopback: z.union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535)).max(MAX_PATHS)]),
+  limits: z.strictObject({
+    timeoutSec: z.number().int().min(1).max(7 * 24 * 3600),
+    maxOutputBytes: z.number().int().min(1).max(2 ** 40),
+    pids: z.number().int().min(8).max(1_000_000),
+  }),
+  policyDigest: z.string().max(256),
+  capabilitySids: z.array(z.string().max(256)).max(MAX_PATHS).optional(),
+});
+
+/** Shape check of the `open` request; errors name the field. */
+export function parseSessionRequest(raw: unknown): SessionRequest {
+  const result = SessionRequestSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length > 0 ? `request.${issue.path.join('.')}` : 'request';
+    throw new CorralError('request_invalid', `${where}: ${issue.message}`, { details: { path: issue.path.map(String) } });
+  }
+  if (result.data.mode === 'full-access') {
+    throw new CorralError('request_invalid', 'request.mode: full-access sessions run without a sandbox and never through the runner');
+  }
+  return result.data as SessionRequest;
+}
+
+export interface Identity {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** Everything the confinement steps need, checked. */
+export interface ResolvedSession {
+  realUser: PasswdEntry;
+  identity: Identity;
+  sandboxGid: number;
+  network: Network;
+  loopback: Loopback;
+  /** Canonical. */
+  workspace: string;
+  workspaceAccess: WorkspaceAccess;
+  /** Canonical; the workspace first (empty in read-only mode). */
+  writableRoots: string[];
+  protectedNames: string[];
+  /** Canonical when they exist. */
+  protectedPaths: string[];
+  denyRead: string[];
+  limits: SessionRequest['limits'];
+  policyDigest: string;
+}
+
+/** The real user: SUDO_UID when sudo started us, else our own real uid. */
+export function realUid(env: NodeJS.ProcessEnv, ownUid: number): number {
+  const sudoUid = env.SUDO_UID;
+  if (sudoUid === undefined || sudoUid === '') return ownUid;
+  if (!/^\d{1,10}$/.test(sudoUid)) throw new CorralError('not_permitted', `SUDO_UID is not a uid: ${JSON.stringify(sudoUid)}`);
+  return Number(sudoUid);
+}
+
+function canonicalDirectoryOwnedBy(path: string, uid: number, field: string): string {
+  let canonical: string;
+  try {
+    canonical = realpathSync(path);
+  } catch (err) {
+    throw new CorralError('workspace_invalid', `${field}: ${path} does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const st = lstatSync(canonical);
+  if (!st.isDirectory()) throw new CorralError('workspace_invalid', `${field}: ${canonical} is not a directory`);
+  if (st.uid !== uid) {
+    throw new CorralError('workspace_not_owned', `${field}: ${canonical} is owned by uid ${st.uid}, not by the real user (uid ${uid})`);
+  }
+  if (canonical === '/') throw new CorralError('workspace_invalid', `${field}: / can never be writable`);
+  return canonical;
+}
+
+function canonicalIfExists(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+export function resolveSession(request: SessionRequest, installation: Installation, state: MachineState, uid: number): ResolvedSession {
+  const realUser = userById(uid);
+  if (realUser === null) throw new CorralError('not_permitted', `the calling uid ${uid} has no passwd entry`);
+  if (request.realUser !== realUser.name) {
+    throw new CorralError('not_permitted', `request.realUser is ${JSON.stringify(request.realUser)} but the caller is ${realUser.name} (uid ${uid})`);
+  }
+  const record = userRecord(state, installation, realUser.name);
+  if (record.realUser.uid !== uid) {
+    throw new CorralError('state_corrupt', `state records ${realUser.name} as uid ${record.realUser.uid}, passwd says ${uid}; re-run \`corral setup\``);
+  }
+  const account = record.identities[request.network];
+  const entry = userByName(account.name);
+  if (entry === null || entry.uid !== account.uid || entry.gid !== account.gid) {
+    throw new CorralError('not_provisioned', `identity ${account.name} is missing or changed (uid/gid differ from the state); re-run \`corral setup\``);
+  }
+  if (entry.uid === 0 || entry.uid === uid || entry.gid === 0) {
+    throw new CorralError('state_corrupt', `identity ${account.name} has uid ${entry.uid} / gid ${entry.gid}, which a sandbox identity may never have`);
+  }
+  if (state.sandboxGroup === null) throw new CorralError('not_provisioned', `installation ${installation.name} has no sandbox group; run \`corral setup\``);
+
+  const workspace = canonicalDirectoryOwnedBy(request.workspace, uid, 'request.workspace');
+  const grant = Object.prototype.hasOwnProperty.call(record.workspaces, workspace) ? record.workspaces[workspace] : undefined;
+  if (grant === undefined) {
+    throw new CorralError('not_provisioned', `workspace ${workspace} is not provisioned for ${realUser.name}; run \`sudo corral setup --workspace ${workspace}\``);
+  }
+  const writableRoots: string[] = [];
+  if (request.mode === 'workspace-write') {
+    writableRoots.push(workspace);
+    request.writableRoots.forEach((root, i) => {
+      const canonical = canonicalDirectoryOwnedBy(root, uid, `request.writableRoots[${i}]`);
+      if (!writableRoots.includes(canonical)) writableRoots.push(canonical);
+    });
+  }
+  return {
+    realUser,
+    identity: { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home },
+    sandboxGid: state.sandboxGroup.gid,
+    network: request.network,
+    loopback: request.loopback,
+    workspace,
+    workspaceAccess: grant.access,
+    writableRoots,
+    protectedNames: request.protected.filter((p) => !isAbsolute(p)),
+    protectedPaths: request.protected.filter((p) => isAbsolute(p)).map(canonicalIfExists),
+    denyRead: request.denyRead.map(canonicalIfExists),
+    limits: request.limits,
+    policyDigest: request.policyDigest,
+  };
+}
