@@ -10,6 +10,7 @@ import { CorralError } from './errors.js';
 import { installationFor, type Installation, type PlatformName } from './installation.js';
 import type { ResolvedPolicy } from './policy/resolve.js';
 import type { SessionRequest } from '../runner/protocol.js';
+import type { Journal, UndoRecord } from './journal.js';
 
 /** The real user on whose behalf Corral provisions or runs. */
 export interface RealUser {
@@ -30,21 +31,40 @@ export interface SetupRequest {
   policy: ResolvedPolicy;
 }
 
-/** One idempotent change. `preview` holds the exact commands / module calls (for --dry-run). */
+/**
+ * One idempotent change. `preview` holds the exact commands / module calls (for --dry-run).
+ * `undo` is journaled before the step runs (see journal.ts): idempotent records that
+ * reverse what the step is about to change; `apply` may return the exact undo once it is
+ * known, which is journaled with `done`.
+ */
 export interface PlanStep {
   id: string;
   title: string;
   preview: string[];
-  apply(): Promise<void>;
+  undo: UndoRecord[];
+  /** Teardown steps: the journal `begin` sequence numbers this step settles. */
+  reverts?: number[];
+  /** false: not journaled (teardown's last step, which removes the journal itself). */
+  journaled?: boolean;
+  apply(): Promise<StepOutcome | void>;
+}
+
+export interface StepOutcome {
+  /** The exact undo, when it differs from the planned one (e.g. the ACL entries really added). */
+  undo?: UndoRecord[];
 }
 
 export interface Plan {
+  action: 'setup' | 'teardown';
   steps: PlanStep[];
   /** Items already as desired (shown as "unchanged"). */
   unchanged: string[];
+  /** Things the administrator should know (shown, never fatal). */
+  warnings: string[];
 }
 
-export type ItemState = 'ok' | 'missing' | 'drifted';
+/** `unchecked`: could not be checked without elevation (detail says why). */
+export type ItemState = 'ok' | 'missing' | 'drifted' | 'unchecked';
 
 export interface StatusItem {
   id: string;
@@ -65,11 +85,17 @@ export interface StatusReport {
 /** A platform's provisioning leaf (provision/linux, provision/windows). */
 export interface Provisioner {
   readonly installation: Installation;
-  /** Elevation and required tools; throws not_elevated / tool_missing. */
-  checkPrerequisites(): Promise<void>;
+  /** The provisioning journal in the installation's state directory. */
+  readonly journal: Journal;
+  /**
+   * Elevation and required tools; throws not_elevated / tool_missing. `invocation` is the
+   * command line (after the executable) to show in the "run it elevated" message.
+   */
+  checkPrerequisites(invocation?: readonly string[]): Promise<void>;
   resolveRealUser(name: string | undefined): Promise<RealUser>;
   planSetup(request: SetupRequest): Promise<Plan>;
   status(): Promise<StatusReport>;
+  /** Reverse every pending journal step, newest first; then remove state and journal. */
   planTeardown(): Promise<Plan>;
   /** Release sessions (e.g. the PowerShell process). */
   close(): Promise<void>;

@@ -31,12 +31,18 @@ export interface WorkspaceRecord {
   /** Canonical absolute path. */
   path: string;
   access: WorkspaceAccess;
+  /** Linux, access 'acl': protected paths inside the workspace that got read-only entries. */
+  protectedPaths?: string[];
+  /** Linux: ancestors of the workspace that got execute-only entries for the identities. */
+  traverse?: string[];
 }
 
 export interface UserRecord {
   realUser: AccountRecord & { home: string };
   identities: { offline: AccountRecord; online: AccountRecord };
   network: 'offline' | 'online';
+  /** Linux: the loopback policy the offline identity's nft rules were rendered from. */
+  loopback?: 'private' | 'deny' | number[];
   /** Keyed by canonical path. */
   workspaces: Record<string, WorkspaceRecord>;
 }
@@ -47,6 +53,20 @@ export interface RunnerRecord {
   entry: string;
   /** Digest of the installed files, to tell whether a re-run must copy again. */
   digest: string;
+  /** Linux: digest of the sources it was copied from (a re-run copies again when it changes). */
+  sourceDigest?: string;
+}
+
+/** Linux: the nftables table holding the offline identities' rules. */
+export interface FirewallRecord {
+  family: 'inet';
+  table: string;
+}
+
+/** Linux: the sudoers drop-in and the one rule it holds. */
+export interface SudoersRecord {
+  file: string;
+  line: string;
 }
 
 export interface MachineState {
@@ -55,6 +75,8 @@ export interface MachineState {
   sandboxGroup: GroupRecord | null;
   userGroup: GroupRecord | null;
   runner: RunnerRecord | null;
+  firewall?: FirewallRecord | null;
+  sudoers?: SudoersRecord | null;
   /** Keyed by real user name. */
   users: Record<string, UserRecord>;
 }

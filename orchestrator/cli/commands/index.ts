@@ -1,6 +1,9 @@
 /** Every CLI command, registered in help order. One file per command. */
 import type { Command } from 'commander';
 import { registerPolicy } from './policy.js';
+import { registerSetup } from './setup.js';
+import { registerStatus } from './status.js';
+import { registerTeardown } from './teardown.js';
 import { registerRun } from './run.js';
 import { registerAudit } from './audit.js';
 
@@ -9,6 +12,9 @@ export type SetExit = (code: number) => void;
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerRun(program, setExit);
+  registerSetup(program, setExit);
+  registerStatus(program, setExit);
+  registerTeardown(program, setExit);
   registerPolicy(program, setExit);
   registerAudit(program, setExit);
 }

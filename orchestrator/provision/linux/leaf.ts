@@ -9,11 +9,11 @@ export function linuxLeaf(installation: Installation): PlatformLeaf {
     name: 'linux',
     installation,
     async createProvisioner() {
-      throw new CorralError('internal', 'the Linux provisioner is not built yet');
+      const { createLinuxProvisioner } = await import('./provisioner.js');
+      return createLinuxProvisioner(installation);
     },
     async createLauncher() {
-      const { linuxRunnerLauncher } = await import('../../../runner/linux/launcher.js');
-      return linuxRunnerLauncher(installation);
+      throw new CorralError('internal', 'the Linux runner launcher is not built yet');
     },
     async currentRealUser() {
       return resolveLinuxRealUser(undefined);

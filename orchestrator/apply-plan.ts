@@ -1,0 +1,85 @@
+/**
+ * Running a Plan: each step journaled before and after it runs (journal.ts), shown as a
+ * task (progress.ts). The first failing step stops the run; what it and earlier steps did
+ * stays in the journal, so running the same command again converges (setup re-plans from
+ * the machine; teardown continues with what is still pending). Nothing is left
+ * "half-applied" without a journal record that says how to reverse it.
+ */
+import { CorralError, isCorralError } from './errors.js';
+import type { Journal } from './journal.js';
+import type { Plan, PlanStep } from './platform.js';
+import type { OutputMode } from './cli/output.js';
+import { runTasks } from './progress.js';
+
+export interface StepResult {
+  id: string;
+  title: string;
+  status: 'applied' | 'failed' | 'not-run';
+  error?: { code: string; message: string };
+}
+
+export interface ApplyResult {
+  action: Plan['action'];
+  ok: boolean;
+  steps: StepResult[];
+  unchanged: string[];
+  warnings: string[];
+}
+
+/**
+ * Test-only fault point: with CORRAL_INSTANCE set to a test instance (`ctest…`), the
+ * process kills itself right after the step named by CORRAL_TEST_CRASH_AFTER has changed
+ * the machine and before its `done` record — a real crash, to prove that a re-run
+ * converges. It can only make a test installation's setup stop; it has no effect on a
+ * real installation (and sudo does not pass it through anyway).
+ */
+function crashPointReached(stepId: string, env: NodeJS.ProcessEnv = process.env): void {
+  const instance = env.CORRAL_INSTANCE ?? '';
+  if (instance.startsWith('ctest') && env.CORRAL_TEST_CRASH_AFTER === stepId) {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+async function runStep(step: PlanStep, journal: Journal): Promise<void> {
+  if (step.journaled === false) {
+    await step.apply();
+    return;
+  }
+  if (step.reverts !== undefined) {
+    journal.undoBegin(step.id, step.reverts);
+    await step.apply();
+    journal.undone(step.id, step.reverts);
+    return;
+  }
+  const seq = journal.begin(step.id, step.title, step.undo);
+  try {
+    const outcome = await step.apply();
+    crashPointReached(step.id);
+    journal.done(step.id, seq, outcome?.undo ?? step.undo);
+  } catch (err) {
+    journal.failed(step.id, seq, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+export async function applyPlan(plan: Plan, journal: Journal, mode: OutputMode): Promise<ApplyResult> {
+  const results: StepResult[] = plan.steps.map((s) => ({ id: s.id, title: s.title, status: 'not-run' }));
+  const tasks = plan.steps.map((step, i) => ({
+    title: step.title,
+    run: async () => {
+      try {
+        await runStep(step, journal);
+        results[i]!.status = 'applied';
+      } catch (err) {
+        const error = isCorralError(err)
+          ? err
+          : new CorralError('step_failed', `${step.title}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        results[i]!.status = 'failed';
+        results[i]!.error = { code: error.code, message: error.message };
+        throw error;
+      }
+    },
+  }));
+  await runTasks(mode, tasks);
+  return { action: plan.action, ok: true, steps: results, unchanged: plan.unchanged, warnings: plan.warnings };
+}

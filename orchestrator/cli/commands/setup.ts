@@ -1,0 +1,129 @@
+/**
+ * `corral setup [--user NAME] [--workspace DIR]... [--network offline|online] [--yes] [--dry-run] [--json]`
+ *
+ * Plans what this machine needs for the real user and applies it, journaled. On a
+ * terminal without --yes it is the guided setup (setup-wizard.ts); elsewhere it needs
+ * --yes to change anything. --dry-run prints the exact commands and changes nothing.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { applyPlan } from '../../apply-plan.js';
+import { CorralError } from '../../errors.js';
+import { currentPlatform, type Provisioner, type SetupRequest } from '../../platform.js';
+import { loadPolicy } from '../../policy/load.js';
+import type { Network } from '../../policy/schema.js';
+import { askSetup, confirm } from '../../setup-wizard.js';
+import { flagsLayer } from '../flags.js';
+import { outputMode, printJson } from '../output.js';
+import { planDocument, planText, resultText } from '../plan-output.js';
+import type { SetExit } from './index.js';
+
+interface SetupOptions {
+  user?: string;
+  workspace: string[];
+  network?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The command line to suggest when elevation is needed (relative paths made absolute). */
+function invocation(opts: SetupOptions, cwd: string): string[] {
+  const out = ['setup'];
+  if (opts.user !== undefined) out.push('--user', opts.user);
+  for (const w of opts.workspace) out.push('--workspace', path.resolve(cwd, w));
+  if (opts.network !== undefined) out.push('--network', opts.network);
+  if (opts.yes === true) out.push('--yes');
+  if (opts.dryRun === true) out.push('--dry-run');
+  if (opts.json === true) out.push('--json');
+  return out;
+}
+
+/** Each workspace: an existing directory, in canonical form (symlinks resolved). */
+export function canonicalWorkspaces(list: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const w of list) {
+    let real: string;
+    try {
+      real = realpathSync(w);
+    } catch (err) {
+      throw new CorralError('workspace_invalid', `workspace ${w} does not exist (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`, {
+        details: { workspace: w },
+      });
+    }
+    if (!statSync(real).isDirectory()) {
+      throw new CorralError('workspace_invalid', `workspace ${w} is not a directory`, { details: { workspace: w } });
+    }
+    if (!out.includes(real)) out.push(real);
+  }
+  return out;
+}
+
+async function buildRequest(prov: Provisioner, user: string | undefined, workspaces: string[], network: string | undefined): Promise<SetupRequest> {
+  const cwd = process.cwd();
+  const realUser = await prov.resolveRealUser(user);
+  const flags = flagsLayer({ workspace: workspaces.length > 0 ? workspaces : undefined, network }, cwd);
+  const first = workspaces.length > 0 ? path.resolve(cwd, workspaces[0]!) : cwd;
+  const policy = loadPolicy({ installation: prov.installation, home: realUser.home, cwd, workspace: first, flags });
+  return { realUser, workspaces: canonicalWorkspaces(policy.policy.workspaces), network: policy.policy.network, policy };
+}
+
+export function registerSetup(program: Command, setExit: SetExit): void {
+  program
+    .command('setup')
+    .description('Provision sandbox identities, firewall rules, the runner and workspace grants for a real user.')
+    .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the caller)')
+    .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect, [])
+    .option('--network <offline|online>', 'network default for the user\'s sessions')
+    .option('--yes', 'apply without asking')
+    .option('--dry-run', 'print the exact commands and change nothing')
+    .option('--json', 'one JSON document')
+    .action(async (opts: SetupOptions) => {
+      const mode = outputMode(opts);
+      const leaf = await currentPlatform();
+      const prov = await leaf.createProvisioner();
+      try {
+        await prov.checkPrerequisites(invocation(opts, process.cwd()));
+        const guided = mode === 'tty' && opts.yes !== true && opts.dryRun !== true && process.stdin.isTTY === true;
+        let request: SetupRequest;
+        if (guided) {
+          const first = await buildRequest(prov, opts.user, opts.workspace, opts.network);
+          const answers = await askSetup({ user: first.realUser.name, workspaces: first.workspaces, network: first.network });
+          request = await buildRequest(prov, answers.user, answers.workspaces, answers.network satisfies Network);
+        } else {
+          request = await buildRequest(prov, opts.user, opts.workspace, opts.network);
+        }
+        const plan = await prov.planSetup(request);
+        if (opts.dryRun === true) {
+          if (mode === 'json') printJson({ ok: true, dryRun: true, realUser: request.realUser.name, workspaces: request.workspaces, ...planDocument(plan) });
+          else process.stdout.write(planText(plan, { showUnchanged: true }));
+          return;
+        }
+        if (plan.steps.length === 0) {
+          if (mode === 'json') printJson({ ok: true, changed: false, realUser: request.realUser.name, ...planDocument(plan) });
+          else process.stdout.write(planText(plan, { showUnchanged: false }));
+          return;
+        }
+        if (opts.yes !== true) {
+          if (mode === 'json' || !guided) {
+            if (mode !== 'json') process.stdout.write(planText(plan, { showUnchanged: false }));
+            throw new CorralError('usage', 'setup changes the machine; pass --yes to apply without the guided setup (it runs only on a terminal)');
+          }
+          process.stdout.write(planText(plan, { showUnchanged: true }));
+          if (!(await confirm('Apply this plan?'))) throw new CorralError('cancelled', 'setup not applied; nothing was changed');
+        }
+        const result = await applyPlan(plan, prov.journal, mode);
+        if (mode === 'json') printJson({ ...result, changed: true, realUser: request.realUser.name });
+        else {
+          process.stdout.write(resultText(result));
+          for (const w of plan.warnings) process.stdout.write(`warning: ${w}\n`);
+        }
+        setExit(0);
+      } finally {
+        await prov.close();
+      }
+    });
+}

@@ -1,0 +1,51 @@
+/** `corral teardown [--yes] [--dry-run] [--json]`: undo the journal in reverse; remove only what Corral added. */
+import type { Command } from 'commander';
+import { applyPlan } from '../../apply-plan.js';
+import { CorralError } from '../../errors.js';
+import { currentPlatform } from '../../platform.js';
+import { confirm } from '../../setup-wizard.js';
+import { outputMode, printJson } from '../output.js';
+import { planDocument, planText, resultText } from '../plan-output.js';
+import type { SetExit } from './index.js';
+
+interface TeardownOptions {
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function registerTeardown(program: Command, setExit: SetExit): void {
+  program
+    .command('teardown')
+    .description('Remove everything setup added, newest first, from the journal.')
+    .option('--yes', 'apply without asking')
+    .option('--dry-run', 'print the exact commands and change nothing')
+    .option('--json', 'one JSON document')
+    .action(async (opts: TeardownOptions) => {
+      const mode = outputMode(opts);
+      const leaf = await currentPlatform();
+      const prov = await leaf.createProvisioner();
+      try {
+        const args = ['teardown', ...(opts.yes === true ? ['--yes'] : []), ...(opts.dryRun === true ? ['--dry-run'] : []), ...(opts.json === true ? ['--json'] : [])];
+        await prov.checkPrerequisites(args);
+        const plan = await prov.planTeardown();
+        if (opts.dryRun === true || plan.steps.length === 0) {
+          if (mode === 'json') printJson({ ok: true, dryRun: opts.dryRun === true, changed: false, ...planDocument(plan) });
+          else process.stdout.write(planText(plan, { showUnchanged: false }));
+          return;
+        }
+        if (opts.yes !== true) {
+          const interactive = mode === 'tty' && process.stdin.isTTY === true;
+          if (mode !== 'json') process.stdout.write(planText(plan, { showUnchanged: false }));
+          if (!interactive) throw new CorralError('usage', 'teardown changes the machine; pass --yes to apply');
+          if (!(await confirm('Remove everything listed above?'))) throw new CorralError('cancelled', 'teardown not applied; nothing was changed');
+        }
+        const result = await applyPlan(plan, prov.journal, mode);
+        if (mode === 'json') printJson({ ...result, changed: true });
+        else process.stdout.write(resultText(result));
+        setExit(0);
+      } finally {
+        await prov.close();
+      }
+    });
+}

@@ -1,0 +1,77 @@
+/** The Linux Provisioner (platform.ts): planning, status and teardown over this machine. */
+import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import type { Installation } from '../../installation.js';
+import { Journal } from '../../journal.js';
+import type { Plan, Provisioner, SetupRequest } from '../../platform.js';
+import { StateStore } from '../../state-store.js';
+import { teardownPlan } from '../../teardown-plan.js';
+import { CorralError } from '../../errors.js';
+import { planLinuxSetup } from './planner.js';
+import { checkRoot, checkTools } from './prerequisites.js';
+import { resolveLinuxRealUser } from './real-user.js';
+import { linuxStatus } from './status.js';
+import { linuxUndoer } from './undo.js';
+
+export function createLinuxProvisioner(inst: Installation): Provisioner {
+  const journal = Journal.inDir(inst.stateDir);
+  const store = new StateStore(inst.stateDir, inst.name);
+  return {
+    installation: inst,
+    journal,
+    async checkPrerequisites(invocation = []) {
+      checkRoot(invocation);
+      checkTools();
+    },
+    async resolveRealUser(name) {
+      return resolveLinuxRealUser(name);
+    },
+    async planSetup(request: SetupRequest) {
+      checkWorkspaceOwners(request);
+      return planLinuxSetup({ inst, store, journal }, request);
+    },
+    async status() {
+      return linuxStatus(inst, store);
+    },
+    async planTeardown(): Promise<Plan> {
+      const plan = teardownPlan(journal, linuxUndoer(inst), {
+        id: 'forget',
+        title: `Remove ${store.file} and ${journal.file}`,
+        preview: [`rm -f -- ${store.file} ${journal.file}`, `rmdir ${inst.homeBase} ${inst.stateDir} (when empty)`],
+        undo: [],
+        journaled: false,
+        apply: async () => {
+          store.remove();
+          journal.remove();
+          for (const dir of [inst.homeBase, inst.stateDir]) removeIfEmpty(dir);
+        },
+      });
+      const nothing = plan.steps.length === 1 && !existsSync(store.file) && !existsSync(journal.file) && !existsSync(inst.stateDir);
+      return nothing ? { ...plan, steps: [] } : plan;
+    },
+    async close() {},
+  };
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
+ * A workspace must belong to the real user it is provisioned for: granting an identity
+ * write access to someone else's tree would hand it to the wrong person.
+ */
+function checkWorkspaceOwners(request: SetupRequest): void {
+  for (const ws of request.workspaces) {
+    // The CLI checked existence and canonical form; ownership is an OS fact.
+    const uid = statSync(ws).uid;
+    if (uid !== request.realUser.uid) {
+      throw new CorralError('workspace_not_owned', `${ws} is owned by uid ${uid}, not by ${request.realUser.name} (uid ${request.realUser.uid})`, {
+        details: { workspace: ws, owner: uid, realUser: request.realUser.name },
+      });
+    }
+  }
+}
