@@ -27,6 +27,28 @@ export interface WindowsSessionEnv {
   tmpdir: string;
   /** %SystemRoot% of the runner (e.g. C:\Windows). */
   systemRoot: string;
+  /** The identity's account name (USERNAME). */
+  identity?: string;
+  /**
+   * Directories git must trust: git refuses a repository owned by another account ("dubious
+   * ownership"), and the identity is another account. Passed as GIT_CONFIG_COUNT/KEY/VALUE,
+   * as on Linux, with forward slashes (git's own spelling of Windows paths).
+   */
+  safeDirectories?: readonly string[];
+}
+
+/** GIT_CONFIG_* entries adding safe.directory for each directory, after any the request set. */
+function gitSafeDirectories(env: Readonly<Record<string, string>>, dirs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const existing = Number(Object.entries(env).find(([k]) => k.toUpperCase() === 'GIT_CONFIG_COUNT')?.[1] ?? '0');
+  let count = Number.isInteger(existing) && existing >= 0 ? existing : 0;
+  for (const dir of dirs) {
+    out[`GIT_CONFIG_KEY_${count}`] = 'safe.directory';
+    out[`GIT_CONFIG_VALUE_${count}`] = dir.replaceAll('\\', '/');
+    count += 1;
+  }
+  out.GIT_CONFIG_COUNT = String(count);
+  return out;
 }
 
 /** Merge `base` and `overrides` with Windows' case-insensitive names; later keys win, keeping their spelling. */
@@ -59,8 +81,10 @@ export function commandEnvironment(requested: Readonly<Record<string, string>>, 
     TEMP: session.tmpdir,
     TMP: session.tmpdir,
     TMPDIR: session.tmpdir,
+    ...(session.identity === undefined ? {} : { USERNAME: session.identity }),
   };
-  return mergeCaseInsensitive(defaults, requested, owned);
+  const git = session.safeDirectories?.length ? gitSafeDirectories(requested, session.safeDirectories) : {};
+  return mergeCaseInsensitive(defaults, requested, owned, git);
 }
 
 function checkEntry(name: string, value: string): void {

@@ -46,7 +46,10 @@ const PROTOTYPES = {
   ReadFile: 'int __stdcall ReadFile(void *hFile, void *lpBuffer, uint32 nNumberOfBytesToRead, _Out_ uint32 *lpNumberOfBytesRead, void *lpOverlapped)',
   WriteFile: 'int __stdcall WriteFile(void *hFile, void *lpBuffer, uint32 nNumberOfBytesToWrite, _Out_ uint32 *lpNumberOfBytesWritten, void *lpOverlapped)',
   GetLastError: 'uint32 __stdcall GetLastError()',
+  GetStdHandle: 'void * __stdcall GetStdHandle(uint32 nStdHandle)',
 } as const;
+
+const STD_HANDLES = [0xfffffff6, 0xfffffff5, 0xfffffff4]; // STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE
 
 let api: Bound<typeof PROTOTYPES> | undefined;
 function kernel32(): Bound<typeof PROTOTYPES> {
@@ -84,9 +87,19 @@ export function createChildPipe(direction: 'to-child' | 'from-child', label: str
   return { parent, child };
 }
 
-/** Stop `handle` from being inherited by children (the runner's own stdio, say). */
-export function makeNonInheritable(handle: Win32Handle): void {
-  if (!kernel32().SetHandleInformation(rawHandle(handle), HANDLE_FLAG_INHERIT, 0)) throw win32Failure('SetHandleInformation');
+/**
+ * Make this process's own stdin/stdout/stderr non-inheritable. The runner's stdio carries the
+ * protocol; a command that inherited it could forge frames. Commands already inherit only
+ * their handle list (process.ts); this is the second wall. Handles that aren't there (0 or
+ * INVALID_HANDLE_VALUE) are skipped; a console handle may refuse the flag, which is harmless.
+ */
+export function protectOwnStdio(): void {
+  const k = kernel32();
+  for (const which of STD_HANDLES) {
+    const value = pointerValue(k.GetStdHandle(which));
+    if (value === 0n || value === 0xffffffffffffffffn) continue;
+    k.SetHandleInformation(value, HANDLE_FLAG_INHERIT, 0);
+  }
 }
 
 export type PollResult = { kind: 'data'; data: Buffer } | { kind: 'empty' } | { kind: 'eof' };

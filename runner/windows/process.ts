@@ -67,6 +67,7 @@ const KERNEL32 = {
   WaitForSingleObject: 'uint32 __stdcall WaitForSingleObject(void *hHandle, uint32 dwMilliseconds)',
   GetExitCodeProcess: 'int __stdcall GetExitCodeProcess(void *hProcess, _Out_ uint32 *lpExitCode)',
   GetLastError: 'uint32 __stdcall GetLastError()',
+  TerminateProcess: 'int __stdcall TerminateProcess(void *hProcess, uint32 uExitCode)',
 } as const;
 
 const ADVAPI32 = {
@@ -234,6 +235,11 @@ export function exitCodeIfEnded(process: Win32Handle): number | undefined {
   const code = [STILL_ACTIVE];
   if (!k.GetExitCodeProcess(rawHandle(process), code)) throw win32Failure('GetExitCodeProcess', undefined, process.label);
   return code[0]!;
+}
+
+/** End one process (the runner: its commands die with it, their jobs being kill-on-close). */
+export function terminateProcess(process: Win32Handle, exitCode: number): void {
+  if (!kernel32().TerminateProcess(rawHandle(process), exitCode >>> 0)) throw win32Failure('TerminateProcess', undefined, process.label);
 }
 
 /** Wait for the process on a pool thread (tests and the launcher's `exited`; commands poll). */

@@ -76,6 +76,19 @@ describe('windows environment block', () => {
     assert.equal(Object.keys(env).filter((k) => k.toUpperCase() === 'USERPROFILE').length, 1);
   });
 
+  it('trusts the workspace for git (safe.directory, forward slashes) after the request\'s own git config', () => {
+    const env = commandEnvironment(
+      { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.autocrlf', GIT_CONFIG_VALUE_0: 'false' },
+      { ...session, identity: 'crl-off-alice', safeDirectories: ['C:\\Users\\alice\\proj', 'D:\\extra'] },
+    );
+    assert.equal(env.GIT_CONFIG_COUNT, '3');
+    assert.equal(env.GIT_CONFIG_KEY_0, 'core.autocrlf');
+    assert.equal(env.GIT_CONFIG_KEY_1, 'safe.directory');
+    assert.equal(env.GIT_CONFIG_VALUE_1, 'C:/Users/alice/proj');
+    assert.equal(env.GIT_CONFIG_VALUE_2, 'D:/extra');
+    assert.equal(env.USERNAME, 'crl-off-alice');
+  });
+
   it('gives a default PATH and PATHEXT when the request has none', () => {
     const env = commandEnvironment({}, session);
     assert.equal(env.PATH, 'C:\\Windows\\System32;C:\\Windows;C:\\Windows\\System32\\Wbem');

@@ -11,7 +11,9 @@ export function windowsLeaf(installation: Installation): PlatformLeaf {
       throw new CorralError('internal', 'the Windows provisioner is not built yet');
     },
     async createLauncher() {
-      throw new CorralError('internal', 'the Windows runner launcher is not built yet');
+      // Lazy: the koffi bindings load only when a session is started on Windows.
+      const { windowsLauncher } = await import('../../../runner/windows/launcher.js');
+      return windowsLauncher(installation);
     },
     async currentRealUser() {
       throw new CorralError('internal', 'Windows real-user lookup is not built yet');

@@ -1,0 +1,177 @@
+/**
+ * The Windows runner backend (RunnerBackend of runner/backend.ts). The runner process already
+ * runs as the sandbox identity — the launcher (launcher.ts) logged it on once with
+ * CreateProcessWithLogonW — so confining the session means:
+ *  1. check the request against the machine state and this process's own SID
+ *     (session-check.ts): which workspace grants, hence which capability SIDs, apply;
+ *  2. make the runner's own stdio non-inheritable;
+ *  3. build the session's restricted token once (token.ts) and read it back: fail closed if
+ *     Windows did not make it restricted with exactly the SIDs asked for;
+ *  4. create the session temp dir in the identity's profile;
+ * then each command runs with that token in a kill-on-close job of its own (command.ts).
+ * Nothing here needs elevation, and the runner never holds a password.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { homedir, tmpdir as osTmpdir } from 'node:os';
+import { win32 } from 'node:path';
+import { CorralError } from '../../orchestrator/errors.js';
+import type { Installation } from '../../orchestrator/installation.js';
+import type { ConfinedSession, RunnerBackend, RunningCommand } from '../backend.js';
+import type { Enforcement, SessionRequest, SpawnRequest } from '../protocol.js';
+import { startWindowsCommand } from './command.js';
+import { commandEnvironment } from './env-block.js';
+import { terminateJob } from './job.js';
+import type { Win32Handle } from './handle.js';
+import { parseWindowsState, samePath, type WindowsMachineState } from './machine-state.js';
+import { protectOwnStdio } from './pipe.js';
+import { planWindowsSession, type WindowsSessionPlan } from './session-check.js';
+import { commandTokenFacts, createCommandToken, currentUserSid } from './token.js';
+
+const CLOSE_WAIT_MS = 2000;
+
+export interface WindowsBackendOptions {
+  installation: Installation;
+  /** Reads %ProgramData%\<Corral>\state.json (default: from the installation's stateDir). */
+  readState?: () => WindowsMachineState;
+}
+
+export function readWindowsState(installation: Installation): WindowsMachineState {
+  const file = win32.join(installation.stateDir, 'state.json');
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CorralError('not_provisioned', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseWindowsState(json, file);
+}
+
+function within(path: string, root: string): boolean {
+  const p = win32.normalize(path).toLowerCase();
+  const r = win32.normalize(root).replace(/\\+$/, '').toLowerCase();
+  return p === r || p.startsWith(`${r}\\`);
+}
+
+export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
+  return {
+    confine(request: SessionRequest): ConfinedSession {
+      const state = (options.readState ?? (() => readWindowsState(options.installation)))();
+      const plan = planWindowsSession(request, state, currentUserSid());
+      protectOwnStdio();
+      return confinePlanned(plan, request);
+    },
+  };
+}
+
+/** Steps 3–4 and the session object; exported for the Wine smoke test, which plans by hand. */
+export function confinePlanned(plan: WindowsSessionPlan, request: Pick<SessionRequest, 'limits'>): ConfinedSession {
+  const capabilitySids = plan.writable.map((w) => w.capabilitySid);
+  const token = createCommandToken(plan.identity.sid, capabilitySids);
+  const warnings = [...plan.warnings];
+  try {
+    const facts = commandTokenFacts(token);
+    const expected = [...capabilitySids, plan.identity.sid].sort();
+    if (!facts.restricted || JSON.stringify([...facts.restrictingSids].sort()) !== JSON.stringify(expected)) {
+      throw new CorralError(
+        'runner_failed',
+        `the command token is not restricted as asked: restricted=${facts.restricted}, restricting SIDs ${facts.restrictingSids.join(', ') || '(none)'} instead of ${expected.join(', ')}`,
+      );
+    }
+  } catch (err) {
+    token.close();
+    throw err;
+  }
+  const sessionTmp = win32.join(osTmpdir(), `corral-${randomBytes(6).toString('hex')}`);
+  mkdirSync(sessionTmp, { recursive: false });
+  const enforcement: Enforcement = {
+    workspaceAccess: 'restricted-token',
+    networkNamespace: false,
+    containment: 'job-object',
+    warnings,
+  };
+  return windowsSession(plan, enforcement, token, sessionTmp, request.limits.pids);
+}
+
+function windowsSession(plan: WindowsSessionPlan, enforcement: Enforcement, token: Win32Handle, sessionTmp: string, pids: number): ConfinedSession {
+  const home = homedir();
+  const systemRoot = process.env.SystemRoot ?? 'C:\\Windows';
+  const cmdExe = win32.join(systemRoot, 'System32', 'cmd.exe');
+  const cwdRoots = [plan.workspace, ...plan.writable.map((w) => w.path), sessionTmp];
+  const running = new Map<string, RunningCommand>();
+  const jobs = new Set<Win32Handle>();
+  let closed = false;
+  return {
+    identity: plan.identity.name,
+    enforcement,
+    home,
+    tmpdir: sessionTmp,
+    spawn(request: SpawnRequest, events) {
+      const none: RunningCommand = { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
+      if (closed) {
+        events.failed('session_closed', 'the session is closing');
+        return none;
+      }
+      let cwd: string;
+      try {
+        cwd = realpathSync.native(request.cwd);
+      } catch {
+        events.failed('cwd_outside_workspace', `cwd ${request.cwd} does not exist`);
+        return none;
+      }
+      if (!cwdRoots.some((root) => within(cwd, root))) {
+        events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${plan.workspace}`);
+        return none;
+      }
+      const env = commandEnvironment(request.env, {
+        home,
+        tmpdir: sessionTmp,
+        systemRoot,
+        identity: plan.identity.name,
+        safeDirectories: [...new Set([plan.workspace, ...plan.writable.map((w) => w.path)].filter((p, i, all) => all.findIndex((q) => samePath(p, q)) === i))],
+      });
+      const command = startWindowsCommand(
+        request,
+        {
+          ...events,
+          exit(result) {
+            running.delete(request.id);
+            events.exit(result);
+          },
+        },
+        {
+          token,
+          env,
+          cwd,
+          cmdExe,
+          pids,
+          onFinished(job) {
+            // Leftovers (background processes) live in the job until the session closes.
+            jobs.add(job);
+          },
+        },
+      );
+      running.set(request.id, command);
+      return command;
+    },
+    async close() {
+      closed = true;
+      for (const command of running.values()) command.kill('SIGKILL');
+      // Let the pollers see the ends and report (kill-on-close covers any that don't).
+      for (let waited = 0; running.size > 0 && waited < CLOSE_WAIT_MS; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      for (const job of jobs) {
+        try {
+          terminateJob(job, 1);
+        } catch {
+          // empty job
+        }
+        job.close();
+      }
+      jobs.clear();
+      token.close();
+      rmSync(sessionTmp, { recursive: true, force: true, maxRetries: 3 });
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The Windows machine state and credential files, as the provisioner (PowerShell module and
+ * orchestrator/provision/windows) writes them — read here by the launcher (orchestrator side)
+ * and by the runner (to check a session request against what was provisioned). Pure parsing;
+ * the callers read the files.
+ *
+ *   %ProgramData%\Corral\state.json
+ *     { version: 1,
+ *       users: { <real user name>: { sid, identities: { offline: {name, sid}, online: {name, sid} },
+ *                                    workspaces: [ {path, capabilitySid} ] } },
+ *       runner: { dir, node, entry } }
+ *   %ProgramData%\Corral\credentials\<real user SID>.json
+ *     { offline: { user, protected }, online: { user, protected } }   (protected: base64 DPAPI blob)
+ */
+import { win32 } from 'node:path';
+import { CorralError } from '../../orchestrator/errors.js';
+import { isSidString } from './token.js';
+
+export interface WindowsIdentity {
+  name: string;
+  sid: string;
+}
+
+export interface WindowsWorkspace {
+  path: string;
+  capabilitySid: string;
+}
+
+export interface WindowsUserRecord {
+  sid: string;
+  identities: { offline: WindowsIdentity; online: WindowsIdentity };
+  workspaces: WindowsWorkspace[];
+}
+
+export interface WindowsMachineState {
+  version: 1;
+  users: Record<string, WindowsUserRecord>;
+  runner: { dir: string; node: string; entry: string } | null;
+}
+
+export interface StoredCredential {
+  user: string;
+  /** base64 of the DPAPI blob (LocalMachine scope, entropy `corral:<user>`). */
+  protected: string;
+}
+
+export type WindowsCredentials = Record<'offline' | 'online', StoredCredential>;
+
+function fail(file: string, path: string, expected: string, found: unknown): never {
+  throw new CorralError('state_corrupt', `${file}: ${path} should be ${expected}; found ${JSON.stringify(found) ?? 'nothing'}`);
+}
+
+function object(file: string, path: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(file, path, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+function text(file: string, path: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) fail(file, path, 'a non-empty string', value);
+  return value;
+}
+
+function sid(file: string, path: string, value: unknown): string {
+  const s = text(file, path, value);
+  if (!isSidString(s)) fail(file, path, 'a SID (S-1-…)', s);
+  return s;
+}
+
+function absolute(file: string, path: string, value: unknown): string {
+  const s = text(file, path, value);
+  if (!win32.isAbsolute(s) || !/^[A-Za-z]:\\/.test(s)) fail(file, path, 'an absolute path (C:\\…)', s);
+  return s;
+}
+
+function identity(file: string, path: string, value: unknown): WindowsIdentity {
+  const o = object(file, path, value);
+  return { name: text(file, `${path}.name`, o.name), sid: sid(file, `${path}.sid`, o.sid) };
+}
+
+export function parseWindowsState(json: string, file: string): WindowsMachineState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new CorralError('state_corrupt', `${file} is not JSON: ${(err as Error).message}`);
+  }
+  const root = object(file, '$', raw);
+  if (root.version !== 1) fail(file, '$.version', '1 (this Corral reads state version 1)', root.version);
+  const users: Record<string, WindowsUserRecord> = {};
+  for (const [name, value] of Object.entries(object(file, '$.users', root.users ?? {}))) {
+    const p = `$.users[${JSON.stringify(name)}]`;
+    const u = object(file, p, value);
+    const ids = object(file, `${p}.identities`, u.identities);
+    const workspaces = u.workspaces ?? [];
+    if (!Array.isArray(workspaces)) fail(file, `${p}.workspaces`, 'an array', workspaces);
+    users[name] = {
+      sid: sid(file, `${p}.sid`, u.sid),
+      identities: { offline: identity(file, `${p}.identities.offline`, ids.offline), online: identity(file, `${p}.identities.online`, ids.online) },
+      workspaces: workspaces.map((w: unknown, i: number) => {
+        const o = object(file, `${p}.workspaces[${i}]`, w);
+        return { path: absolute(file, `${p}.workspaces[${i}].path`, o.path), capabilitySid: sid(file, `${p}.workspaces[${i}].capabilitySid`, o.capabilitySid) };
+      }),
+    };
+  }
+  let runner: WindowsMachineState['runner'] = null;
+  if (root.runner !== undefined && root.runner !== null) {
+    const r = object(file, '$.runner', root.runner);
+    runner = { dir: absolute(file, '$.runner.dir', r.dir), node: absolute(file, '$.runner.node', r.node), entry: absolute(file, '$.runner.entry', r.entry) };
+  }
+  return { version: 1, users, runner };
+}
+
+export function parseWindowsCredentials(json: string, file: string): WindowsCredentials {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new CorralError('state_corrupt', `${file} is not JSON: ${(err as Error).message}`);
+  }
+  const root = object(file, '$', raw);
+  const entry = (kind: 'offline' | 'online'): StoredCredential => {
+    const o = object(file, `$.${kind}`, root[kind]);
+    const blob = text(file, `$.${kind}.protected`, o.protected);
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) fail(file, `$.${kind}.protected`, 'base64', blob);
+    return { user: text(file, `$.${kind}.user`, o.user), protected: blob };
+  };
+  return { offline: entry('offline'), online: entry('online') };
+}
+
+/** Windows paths compare case-insensitively; normalise separators and trailing slashes. */
+export function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => win32.normalize(p).replace(/\\+$/, '').toLowerCase();
+  return norm(a) === norm(b);
+}
+
+/** The real user whose offline or online identity has `identitySid`, and which one it is. */
+export function ownerOfIdentity(
+  state: WindowsMachineState,
+  identitySid: string,
+): { realUser: string; record: WindowsUserRecord; kind: 'offline' | 'online' } | undefined {
+  for (const [realUser, record] of Object.entries(state.users)) {
+    if (record.identities.offline.sid === identitySid) return { realUser, record, kind: 'offline' };
+    if (record.identities.online.sid === identitySid) return { realUser, record, kind: 'online' };
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+/**
+ * Decide what a Windows session may do, from the request (hostile input: whoever can start the
+ * runner as this identity wrote it), the machine state (written by elevated provisioning) and
+ * the runner's own token SID (the one fact no caller controls). Pure; unit-tested on Linux.
+ *
+ * Threat model: the runner runs as the identity, unrestricted; what confines commands is the
+ * restricted token, whose restricting capability SIDs decide which workspaces they may write.
+ * So the capability SIDs are never taken from the request: they are looked up in the state for
+ * the workspace and writable roots of the real user who owns this identity, and a request
+ * naming any other SID is refused. An offline session must run as the offline identity (the
+ * firewall rule is keyed on its SID); an online request on the offline identity is allowed
+ * (it is only stricter).
+ */
+import { win32 } from 'node:path';
+import { CorralError } from '../../orchestrator/errors.js';
+import type { SessionRequest } from '../protocol.js';
+import { PROTOCOL_VERSION } from '../protocol.js';
+import { ownerOfIdentity, samePath, type WindowsMachineState } from './machine-state.js';
+
+export interface WindowsSessionPlan {
+  realUser: string;
+  identity: { name: string; sid: string; kind: 'offline' | 'online' };
+  workspace: string;
+  /** Roots commands may write (workspace first), each with its capability SID. */
+  writable: Array<{ path: string; capabilitySid: string }>;
+  warnings: string[];
+}
+
+function refuse(message: string): never {
+  throw new CorralError('runner_failed', `session refused: ${message}`);
+}
+
+function isAbsoluteWindowsPath(p: unknown): p is string {
+  return typeof p === 'string' && /^[A-Za-z]:\\/.test(p) && win32.isAbsolute(p) && !p.includes('\0');
+}
+
+export function planWindowsSession(request: SessionRequest, state: WindowsMachineState, ownSid: string): WindowsSessionPlan {
+  if (request.version !== PROTOCOL_VERSION) refuse(`protocol version ${String(request.version)} (this runner speaks ${PROTOCOL_VERSION})`);
+  if (request.mode === 'full-access') refuse('full-access runs without a sandbox and never through the runner');
+  if (request.mode !== 'workspace-write' && request.mode !== 'read-only') refuse(`unknown mode ${JSON.stringify(request.mode)}`);
+  if (request.network !== 'offline' && request.network !== 'online') refuse(`unknown network ${JSON.stringify(request.network)}`);
+  if (!isAbsoluteWindowsPath(request.workspace)) refuse(`workspace ${JSON.stringify(request.workspace)} is not an absolute path`);
+  const roots = Array.isArray(request.writableRoots) ? request.writableRoots : refuse('writableRoots is not a list');
+  for (const root of roots) if (!isAbsoluteWindowsPath(root)) refuse(`writable root ${JSON.stringify(root)} is not an absolute path`);
+
+  const owner = ownerOfIdentity(state, ownSid) ?? refuse(`this runner's account (${ownSid}) is no Corral identity in the machine state`);
+  if (typeof request.realUser !== 'string' || request.realUser.toLowerCase() !== owner.realUser.toLowerCase()) {
+    refuse(`the request is for ${JSON.stringify(request.realUser)}, but this identity belongs to ${owner.realUser}`);
+  }
+  if (request.network === 'offline' && owner.kind !== 'offline') {
+    refuse('an offline session must run as the offline identity (its firewall rules are keyed on its SID)');
+  }
+  const identity = { ...owner.record.identities[owner.kind], kind: owner.kind };
+
+  const warnings: string[] = [];
+  const writable: WindowsSessionPlan['writable'] = [];
+  const workspaceGrant = owner.record.workspaces.find((w) => samePath(w.path, request.workspace));
+  if (workspaceGrant === undefined) {
+    throw new CorralError('not_provisioned', `the workspace ${request.workspace} is not provisioned for ${owner.realUser}; run \`corral setup --workspace ${request.workspace}\``);
+  }
+  if (request.mode === 'workspace-write') {
+    writable.push({ path: workspaceGrant.path, capabilitySid: workspaceGrant.capabilitySid });
+    for (const root of roots) {
+      if (samePath(root, request.workspace)) continue;
+      const grant = owner.record.workspaces.find((w) => samePath(w.path, root));
+      if (grant === undefined) {
+        warnings.push(`writable root ${root} has no workspace grant on this machine: commands can't write it (run \`corral setup --workspace ${root}\`)`);
+        continue;
+      }
+      writable.push({ path: grant.path, capabilitySid: grant.capabilitySid });
+    }
+  }
+  const allowed = new Set(writable.map((w) => w.capabilitySid));
+  // Read-only sessions use no capability SID whatever the request lists.
+  for (const requested of request.mode === 'workspace-write' ? (request.capabilitySids ?? []) : []) {
+    if (!allowed.has(requested)) refuse(`capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
+  }
+  return { realUser: owner.realUser, identity, workspace: workspaceGrant.path, writable, warnings };
+}
