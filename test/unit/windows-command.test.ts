@@ -112,11 +112,11 @@ describe('windows command: parsing the module result line', () => {
   it('maps an ok:false line to the CorralError of its ErrorId, keeping the id in details', () => {
     const out = '{"ok":false,"error":{"errorId":"CorralFirewallIneffective","message":"profile Public is off"}}';
     assert.throws(
-      () => parseOperationOutput('Set-CorralFirewallRule', out),
+      () => parseOperationOutput('New-CorralFirewallRule', out),
       (err) =>
         isCorralError(err, 'firewall_ineffective') &&
         err.details.errorId === 'CorralFirewallIneffective' &&
-        err.details.operation === 'Set-CorralFirewallRule',
+        err.details.operation === 'New-CorralFirewallRule',
     );
   });
 

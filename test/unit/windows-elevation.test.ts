@@ -24,7 +24,7 @@ const LAUNCHER_SHAPE = /^& \{ \$ErrorActionPreference = 'Stop'; \$request = \[Sy
 const CALLS: ModuleCall[] = [
   { operation: 'New-CorralIdentity', args: { User: "o'brien $(x)", Kind: 'offline' } },
   { operation: 'Grant-CorralWorkspace', args: { Workspace: 'C:\\ws\\`$x"\n\'@', Protected: ['.git'] } },
-  { operation: 'Set-CorralFirewallRule', args: { User: 'jürgen 😀' } },
+  { operation: 'New-CorralFirewallRule', args: { User: 'jürgen 😀' } },
 ];
 
 interface Decoded {
@@ -118,7 +118,7 @@ describe('windows elevation: one UAC prompt for the whole plan', () => {
     assert.equal(launcherReturned, false, 'step 0 settled while the elevated process was still running');
     releaseStep0();
     assert.deepEqual(await run.result(1), { op: 'Grant-CorralWorkspace', i: 1 });
-    assert.deepEqual(await run.result(2), { op: 'Set-CorralFirewallRule', i: 2 });
+    assert.deepEqual(await run.result(2), { op: 'New-CorralFirewallRule', i: 2 });
     await run.finished();
 
     // One launcher invocation — one UAC prompt — for three steps.
@@ -202,11 +202,11 @@ describe('windows elevation: one UAC prompt for the whole plan', () => {
     });
     const run = new ElevatedPlanRun(CALLS, config(host));
     assert.equal(await run.result(1), 'Grant-CorralWorkspace');
-    assert.equal(await run.result(2), 'Set-CorralFirewallRule');
+    assert.equal(await run.result(2), 'New-CorralFirewallRule');
     await run.finished();
     assert.deepEqual((plan as unknown as PlanFile).steps.map((s) => [s.index, s.operation]), [
       [1, 'Grant-CorralWorkspace'],
-      [2, 'Set-CorralFirewallRule'],
+      [2, 'New-CorralFirewallRule'],
     ]);
     await assert.rejects(run.result(0), (err) => isCorralError(err, 'internal'));
   });

@@ -4,16 +4,25 @@
  * (test/unit/windows-command.test.ts checks ps-module/Corral/Corral.psd1).
  */
 export const OPERATIONS = [
+  // read-only (no elevation)
   'Get-CorralState',
   'Test-CorralElevation',
+  'Test-CorralFirewallEffective',
+  // setup
   'Install-CorralGroup',
   'New-CorralIdentity',
-  'Set-CorralCredential',
-  'Set-CorralFirewallRule',
-  'Test-CorralFirewall',
-  'Grant-CorralTraverse',
+  'Set-CorralIdentity',
+  'Update-CorralCredential',
+  'New-CorralFirewallRule',
   'Install-CorralRunner',
+  'Grant-CorralTraverse',
   'Grant-CorralWorkspace',
+  'Install-Corral',
+  // teardown
+  'Revoke-CorralWorkspace',
+  'Revoke-CorralTraverse',
+  'Remove-CorralFirewallRule',
+  'Remove-CorralIdentity',
   'Uninstall-Corral',
 ] as const;
 

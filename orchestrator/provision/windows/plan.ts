@@ -1,0 +1,223 @@
+/**
+ * Setup and teardown as lists of module calls: the desired state of one real user
+ * (identities, group, credentials, firewall rules, runner, traverse ACEs, workspace grants)
+ * diffed against what Get-CorralState reports. Pure: facts in, calls out — unit-tested on
+ * any OS. Only what is missing or drifted becomes a call, so a second run plans nothing.
+ *
+ * Every module function is idempotent and journals its own changes (elevated, in
+ * %ProgramData%\Corral\journal.jsonl), so a re-run after a crash converges from the machine.
+ */
+import type { Installation } from '../../installation.js';
+import { identityName, type NetworkKind } from '../../identities.js';
+import type { Loopback } from '../../policy/schema.js';
+import type { ModuleCall } from './command.js';
+import { samePath, type CorralState, type FirewallFacts, type IdentityFacts } from './state-report.js';
+
+export interface PlannedCall {
+  id: string;
+  title: string;
+  call: ModuleCall;
+}
+
+export interface CallPlan {
+  calls: PlannedCall[];
+  unchanged: string[];
+  warnings: string[];
+}
+
+export interface SetupInputs {
+  installation: Installation;
+  /** The real user's account name (the module's -User and state key). */
+  user: string;
+  /** Canonical workspace paths requested now. */
+  workspaces: string[];
+  network: 'offline' | 'online';
+  protected: string[];
+  denyRead: string[];
+  loopback: Loopback;
+  /** The built package folder Install-CorralRunner copies (has package.json, dist, node_modules). */
+  runnerSource: string;
+  /** node.exe to install with the runner. */
+  nodePath: string;
+  state: CorralState;
+  /** Test-CorralFirewallEffective -User for this user; null when it could not be asked (no offline identity yet). */
+  firewall: FirewallFacts | null;
+}
+
+const KINDS: readonly NetworkKind[] = ['offline', 'online'];
+
+function identityProblems(found: IdentityFacts): string[] {
+  return (['enabled', 'hidden', 'inGroup', 'profile'] as const).filter((k) => !found[k]);
+}
+
+export function loopbackPorts(loopback: Loopback): number[] {
+  return Array.isArray(loopback) ? [...loopback].sort((a, b) => a - b) : [];
+}
+
+export function planSetupCalls(inputs: SetupInputs): CallPlan {
+  const { state, user } = inputs;
+  const calls: PlannedCall[] = [];
+  const unchanged: string[] = [];
+  const warnings: string[] = [];
+  const recordedUser = state.Recorded.users[user];
+  const foundUser = state.Found.users[user];
+  const group = state.Found.group;
+
+  if (!group.exists) {
+    calls.push({ id: 'group', title: `Create group ${group.name}`, call: { operation: 'Install-CorralGroup', args: {} } });
+  } else unchanged.push(`group ${group.name}`);
+
+  let offlineIsNew = false;
+  for (const kind of KINDS) {
+    const name = identityName(inputs.installation, user, kind);
+    const recorded = recordedUser?.identities[kind] ?? null;
+    const found = foundUser?.identities[kind] ?? null;
+    if (recorded === null || found === null || !found.exists || !found.sidMatches) {
+      // A same-named account this installation did not create makes the module refuse
+      // (CorralUserExists → identity_conflict): never adopted.
+      if (kind === 'offline') offlineIsNew = true;
+      calls.push({
+        id: `identity:${kind}`,
+        title: `Create ${kind} identity ${name} for ${user}`,
+        call: { operation: 'New-CorralIdentity', args: { User: user, Network: kind, Name: name } },
+      });
+      continue;
+    }
+    const problems = identityProblems(found);
+    if (problems.length > 0) {
+      calls.push({
+        id: `identity:${kind}`,
+        title: `Repair ${kind} identity ${found.name} (${problems.map((p) => `${p} is false`).join(', ')})`,
+        call: { operation: 'Set-CorralIdentity', args: { User: user, Network: kind } },
+      });
+    } else unchanged.push(`${kind} identity ${found.name}`);
+    if (!found.credential) {
+      calls.push({
+        id: `credential:${kind}`,
+        title: `Store a new password for ${found.name} (credential file missing)`,
+        call: { operation: 'Update-CorralCredential', args: { User: user, Network: kind } },
+      });
+    } else unchanged.push(`credential of ${found.name}`);
+  }
+
+  // Firewall rules of the offline identity: created with it, re-applied when any rule is not
+  // in force. New-CorralFirewallRule verifies effectiveness (CorralFirewallIneffective).
+  const ports = loopbackPorts(inputs.loopback);
+  const firewallCall: PlannedCall = {
+    id: 'firewall',
+    title: `Firewall rules blocking the network for ${identityName(inputs.installation, user, 'offline')}`,
+    call: { operation: 'New-CorralFirewallRule', args: { User: user, LoopbackPort: ports } },
+  };
+  if (offlineIsNew || inputs.firewall === null || inputs.firewall.Rules.length === 0) calls.push(firewallCall);
+  else if (!inputs.firewall.Effective) {
+    firewallCall.title += ` (${inputs.firewall.Reasons.join('; ')})`;
+    calls.push(firewallCall);
+  } else unchanged.push(`firewall rules of ${identityName(inputs.installation, user, 'offline')}`);
+
+  if (state.Recorded.runner === null || state.Recorded.runner === undefined || !state.Found.runner.installed) {
+    calls.push({
+      id: 'runner',
+      title: `Install the session runner in ${inputs.installation.libDir}`,
+      call: { operation: 'Install-CorralRunner', args: { Source: inputs.runnerSource, NodePath: inputs.nodePath } },
+    });
+  } else unchanged.push(`runner in ${state.Recorded.runner.dir}`);
+
+  const recordedWorkspaces = recordedUser?.workspaces ?? [];
+  const allWorkspaces = [...recordedWorkspaces.map((w) => w.path)];
+  for (const w of inputs.workspaces) if (!allWorkspaces.some((p) => samePath(p, w))) allWorkspaces.push(w);
+  const acesOf = (scope: string) => state.Found.aces.filter((a) => a.scope.toLowerCase() === scope.toLowerCase());
+
+  const traverseAces = acesOf(`traverse:${user}`);
+  const newWorkspace = inputs.workspaces.some((w) => !recordedWorkspaces.some((r) => samePath(r.path, w)));
+  const traverseMissing = traverseAces.filter((a) => !a.present).length;
+  if (recordedUser === undefined || newWorkspace || traverseMissing > 0 || traverseAces.length === 0) {
+    calls.push({
+      id: 'traverse',
+      title:
+        traverseMissing > 0
+          ? `Restore ${traverseMissing} traverse/toolchain ACEs for ${user}`
+          : `Let the identities reach ${user}'s workspaces and toolchains`,
+      call: { operation: 'Grant-CorralTraverse', args: { User: user, Workspace: allWorkspaces, DenyRead: inputs.denyRead } },
+    });
+  } else unchanged.push(`traverse and toolchain ACEs of ${user}`);
+
+  for (const w of inputs.workspaces) {
+    const recorded = recordedWorkspaces.find((r) => samePath(r.path, w));
+    const aces = acesOf(`workspace:${w}`);
+    const missing = aces.filter((a) => !a.present).length;
+    if (recorded === undefined || aces.length === 0 || missing > 0) {
+      calls.push({
+        id: `workspace:${w}`,
+        title: recorded === undefined ? `Grant workspace ${w}` : `Restore ${missing || 'the'} missing ACEs of workspace ${w}`,
+        call: { operation: 'Grant-CorralWorkspace', args: { User: user, Path: w, Protected: inputs.protected, DenyRead: inputs.denyRead } },
+      });
+    } else unchanged.push(`workspace ${w}`);
+  }
+
+  // The user's default network lives in state.json; New-CorralIdentity records `offline` for a
+  // new user, and only Install-Corral changes it. Install-Corral re-runs the steps above, each a
+  // no-op by then, and records the network.
+  const recordedNetwork = recordedUser?.network ?? 'offline';
+  if (recordedNetwork !== inputs.network) {
+    calls.push({
+      id: 'network',
+      title: `Record ${inputs.network} as ${user}'s default network`,
+      call: {
+        operation: 'Install-Corral',
+        args: {
+          User: user,
+          Workspace: allWorkspaces,
+          Network: inputs.network,
+          Protected: inputs.protected,
+          DenyRead: inputs.denyRead,
+          LoopbackPort: ports,
+        },
+      },
+    });
+  } else unchanged.push(`default network ${recordedNetwork}`);
+
+  if (state.Found.journalOpen > 0) {
+    warnings.push(`${state.Found.journalOpen} journaled change(s) of an interrupted run are open; this setup converges them`);
+  }
+  return { calls, unchanged, warnings };
+}
+
+/**
+ * Teardown: per user, each resource's own Revoke/Remove function (each removes exactly the
+ * items its journal scope recorded), then Uninstall-Corral, which undoes whatever the journal
+ * still holds (the runner, the group, leftovers of interrupted runs) and removes the state.
+ * One call per resource rather than one opaque call: --dry-run shows what goes, and progress
+ * moves per resource; the final call still guarantees nothing journaled is left.
+ */
+export function planTeardownCalls(state: CorralState): CallPlan {
+  const calls: PlannedCall[] = [];
+  const users = Object.keys(state.Recorded.users).sort();
+  for (const user of users) {
+    const record = state.Recorded.users[user]!;
+    for (const w of record.workspaces) {
+      calls.push({
+        id: `revoke-workspace:${w.path}`,
+        title: `Revoke workspace ${w.path}`,
+        call: { operation: 'Revoke-CorralWorkspace', args: { User: user, Path: w.path } },
+      });
+    }
+    if (state.Found.aces.some((a) => a.scope.toLowerCase() === `traverse:${user}`.toLowerCase())) {
+      calls.push({ id: `revoke-traverse:${user}`, title: `Remove traverse/toolchain ACEs of ${user}`, call: { operation: 'Revoke-CorralTraverse', args: { User: user } } });
+    }
+    if (record.identities.offline) {
+      calls.push({ id: `firewall:${user}`, title: `Remove firewall rules of ${record.identities.offline.name}`, call: { operation: 'Remove-CorralFirewallRule', args: { User: user } } });
+    }
+    for (const kind of ['online', 'offline'] as const) {
+      const identity = record.identities[kind];
+      if (identity) {
+        calls.push({ id: `identity:${user}:${kind}`, title: `Remove identity ${identity.name}`, call: { operation: 'Remove-CorralIdentity', args: { User: user, Network: kind } } });
+      }
+    }
+  }
+  const anything =
+    users.length > 0 || state.Provisioned || state.Found.journalOpen > 0 || (state.Recorded.runner !== null && state.Recorded.runner !== undefined);
+  if (anything) {
+    calls.push({ id: 'uninstall', title: 'Undo everything else journaled (runner, group) and remove the state', call: { operation: 'Uninstall-Corral', args: { Force: true } } });
+  }
+  return { calls, unchanged: anything ? [] : ['nothing is provisioned'], warnings: [] };
+}

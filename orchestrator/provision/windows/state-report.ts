@@ -1,0 +1,103 @@
+/**
+ * What Get-CorralState returns (ps-module/Corral/Public/Get-CorralState.ps1), parsed into
+ * typed facts: the state as recorded (%ProgramData%\Corral\state.json) and as found on
+ * the machine. Parsing is strict about what the planner relies on and tolerant of extra
+ * fields (a newer module may add some). PowerShell's JSON may give a one-element list as a
+ * bare object, so lists are normalised.
+ */
+import { z } from 'zod';
+import { CorralError } from '../../errors.js';
+
+const list = <T extends z.ZodTypeAny>(item: T) =>
+  z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+const record = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === null || v === undefined ? {} : v), z.record(z.string(), item));
+
+const AccountRecord = z.looseObject({ name: z.string(), sid: z.string().nullable().optional() });
+const WorkspaceRecord = z.looseObject({ path: z.string(), capabilitySid: z.string().nullable().optional() });
+const UserRecord = z.looseObject({
+  sid: z.string().nullable().optional(),
+  identities: z.preprocess((v) => v ?? {}, z.looseObject({ offline: AccountRecord.nullable().optional(), online: AccountRecord.nullable().optional() })),
+  network: z.string().nullable().optional(),
+  workspaces: list(WorkspaceRecord),
+});
+const IdentityFound = z.looseObject({
+  name: z.string(),
+  exists: z.boolean(),
+  sidMatches: z.boolean(),
+  enabled: z.boolean(),
+  hidden: z.boolean(),
+  inGroup: z.boolean(),
+  profile: z.boolean(),
+  credential: z.boolean(),
+});
+const AceFound = z.looseObject({
+  path: z.string(),
+  sid: z.string(),
+  type: z.string(),
+  scope: z.string(),
+  present: z.boolean(),
+});
+
+export const CorralStateSchema = z.looseObject({
+  Installation: z.string(),
+  Provisioned: z.boolean(),
+  Recorded: z.looseObject({
+    version: z.literal(1),
+    installation: z.string(),
+    users: record(UserRecord),
+    runner: z.looseObject({ dir: z.string(), node: z.string(), entry: z.string() }).nullable().optional(),
+  }),
+  Found: z.looseObject({
+    group: z.looseObject({ name: z.string(), exists: z.boolean(), sid: z.string().nullable().optional() }),
+    users: record(
+      z.looseObject({
+        identities: z.preprocess(
+          (v) => v ?? {},
+          z.looseObject({ offline: IdentityFound.nullable().optional(), online: IdentityFound.nullable().optional() }),
+        ),
+      }),
+    ),
+    firewallRules: list(z.looseObject({ name: z.string() })),
+    aces: list(AceFound),
+    runner: z.looseObject({ installed: z.boolean() }),
+    journalOpen: z.number().int().nonnegative(),
+  }),
+  Drift: list(z.string()),
+});
+
+export type CorralState = z.infer<typeof CorralStateSchema>;
+export type IdentityFacts = z.infer<typeof IdentityFound>;
+
+export function parseCorralState(result: unknown): CorralState {
+  const parsed = CorralStateSchema.safeParse(result);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CorralError(
+      'internal',
+      `Get-CorralState returned an unexpected shape at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      { details: { issues: parsed.error.issues.slice(0, 5) } },
+    );
+  }
+  return parsed.data;
+}
+
+/** What Test-CorralFirewallEffective -NoThrow returns. */
+export const FirewallFactsSchema = z.looseObject({
+  Effective: z.boolean(),
+  Reasons: list(z.string()),
+  Rules: list(z.looseObject({ name: z.string(), inForce: z.boolean() })),
+});
+export type FirewallFacts = z.infer<typeof FirewallFactsSchema>;
+
+export function parseFirewallFacts(result: unknown): FirewallFacts {
+  const parsed = FirewallFactsSchema.safeParse(result);
+  if (!parsed.success) {
+    throw new CorralError('internal', `Test-CorralFirewallEffective returned an unexpected shape: ${parsed.error.issues[0]!.message}`);
+  }
+  return parsed.data;
+}
+
+/** Windows paths compare case-insensitively (the module keys workspace scopes lower-cased). */
+export function samePath(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
