@@ -1,14 +1,15 @@
 /** The Windows leaf: provisioner (PowerShell module), privilege bridge and real user. */
 import type { Installation } from '../../installation.js';
 import type { PlatformLeaf } from '../../platform.js';
-import { CorralError } from '../../errors.js';
 
 export function windowsLeaf(installation: Installation): PlatformLeaf {
   return {
     name: 'windows',
     installation,
     async createProvisioner() {
-      throw new CorralError('internal', 'the Windows provisioner is not built yet');
+      // Lazy: node-powershell and the module session start only when provisioning on Windows.
+      const { createWindowsProvisioner } = await import('./create.js');
+      return createWindowsProvisioner(installation);
     },
     async createLauncher() {
       // Lazy: the koffi bindings load only when a session is started on Windows.
@@ -16,7 +17,8 @@ export function windowsLeaf(installation: Installation): PlatformLeaf {
       return windowsLauncher(installation);
     },
     async currentRealUser() {
-      throw new CorralError('internal', 'Windows real-user lookup is not built yet');
+      const { currentWindowsUser } = await import('./real-user.js');
+      return currentWindowsUser();
     },
   };
 }

@@ -1,0 +1,160 @@
+/**
+ * The Windows Provisioner: the shared CLI's plan / --dry-run / progress / status / teardown
+ * on top of the Corral PowerShell module.
+ *
+ * - Reading (plan, status) runs in the persistent PowerShell session, elevated or not:
+ *   Get-CorralState and Test-CorralFirewallEffective need no elevation.
+ * - Applying: when this process is elevated, each step is one call in the same session;
+ *   when it is not, the whole plan runs in one elevated PowerShell behind one UAC prompt
+ *   (elevation.ts), and each step's apply() waits for its own result line.
+ * - Journal: the module journals every change itself, elevated, before and after it
+ *   (%ProgramData%\Corral\journal.jsonl, its own format), so these steps are
+ *   `journaled: false`. `journal` names a separate file this provisioner never writes, so
+ *   that shared code that reads it sees an empty journal instead of misreading the module's.
+ */
+import path from 'node:path';
+import { CorralError } from '../../errors.js';
+import type { Installation } from '../../installation.js';
+import { Journal } from '../../journal.js';
+import type { Plan, PlanStep, Provisioner, RealUser, SetupRequest, StatusReport } from '../../platform.js';
+import { buildInvocation } from './command.js';
+import { ElevatedPlanRun } from './elevation.js';
+import { ModuleClient, type PowerShellHost } from './host.js';
+import { planSetupCalls, planTeardownCalls, type CallPlan } from './plan.js';
+import { lookupWindowsUser } from './real-user.js';
+import { parseCorralState, parseFirewallFacts, type CorralState, type FirewallFacts } from './state-report.js';
+import { statusFromState, type FirewallByUser } from './status.js';
+
+export interface WindowsProvisionerDeps {
+  installation: Installation;
+  /** The persistent session with the module imported. */
+  host: PowerShellHost;
+  /** Whether that session (this process) is elevated. */
+  elevated: boolean;
+  /** For the single elevated run when not elevated. */
+  elevation: { powershellExe: string; hostScript: string; tempRoot: string; pollIntervalMs?: number };
+  /** The built package folder (package.json, dist, node_modules) Install-CorralRunner copies. */
+  runnerSource: string;
+  /** node.exe installed with the runner. */
+  nodePath: string;
+  currentUser(): Promise<RealUser>;
+}
+
+export class WindowsProvisioner implements Provisioner {
+  readonly installation: Installation;
+  readonly journal: Journal;
+  private readonly client: ModuleClient;
+  private readonly runs: ElevatedPlanRun[] = [];
+
+  constructor(private readonly deps: WindowsProvisionerDeps) {
+    this.installation = deps.installation;
+    this.client = new ModuleClient(deps.host);
+    this.journal = new Journal(path.win32.join(deps.installation.stateDir, 'orchestrator-journal.unused.jsonl'));
+  }
+
+  /**
+   * The module was imported when the session started (tool_missing otherwise). Not being
+   * elevated is fine: applying asks for elevation once.
+   */
+  async checkPrerequisites(): Promise<void> {}
+
+  async resolveRealUser(name: string | undefined): Promise<RealUser> {
+    const current = await this.deps.currentUser();
+    if (name === undefined || name === '' || name.toLowerCase() === current.name.toLowerCase()) return current;
+    return lookupWindowsUser(this.deps.host, name);
+  }
+
+  private async state(): Promise<CorralState> {
+    return parseCorralState(await this.client.call({ operation: 'Get-CorralState', args: {} }));
+  }
+
+  /** The firewall facts of one user, or why they could not be read (a string). */
+  private async firewall(user: string): Promise<FirewallFacts | string> {
+    try {
+      return parseFirewallFacts(await this.client.call({ operation: 'Test-CorralFirewallEffective', args: { User: user, NoThrow: true } }));
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  async planSetup(request: SetupRequest): Promise<Plan> {
+    const user = request.realUser.name;
+    const state = await this.state();
+    const extraWarnings: string[] = [];
+    let firewall: FirewallFacts | null = null;
+    if (state.Recorded.users[user]?.identities.offline) {
+      const facts = await this.firewall(user);
+      if (typeof facts === 'string') extraWarnings.push(`firewall rules could not be checked (${facts}); they are re-applied`);
+      else firewall = facts;
+    }
+    const { policy } = request.policy;
+    const calls = planSetupCalls({
+      installation: this.installation,
+      user,
+      workspaces: request.workspaces,
+      network: request.network,
+      protected: policy.protected,
+      denyRead: policy.denyRead,
+      loopback: policy.loopback,
+      runnerSource: this.deps.runnerSource,
+      nodePath: this.deps.nodePath,
+      state,
+      firewall,
+    });
+    calls.warnings.push(...extraWarnings);
+    return this.toPlan('setup', calls);
+  }
+
+  async status(): Promise<StatusReport> {
+    const state = await this.state();
+    const firewall: FirewallByUser = {};
+    for (const [user, record] of Object.entries(state.Recorded.users)) {
+      if (record.identities.offline) firewall[user] = await this.firewall(user);
+    }
+    return statusFromState(state, firewall);
+  }
+
+  async planTeardown(): Promise<Plan> {
+    return this.toPlan('teardown', planTeardownCalls(await this.state()));
+  }
+
+  private toPlan(action: Plan['action'], plan: CallPlan): Plan {
+    const warnings = [...plan.warnings];
+    let run: ElevatedPlanRun | null = null;
+    if (!this.deps.elevated && plan.calls.length > 0) {
+      run = new ElevatedPlanRun(
+        plan.calls.map((c) => c.call),
+        { ...this.deps.elevation, host: this.deps.host, installation: this.installation.name },
+      );
+      this.runs.push(run);
+      warnings.push(`not elevated: applying asks for elevation once (UAC) and runs these ${plan.calls.length} calls in one elevated PowerShell`);
+    }
+    const steps: PlanStep[] = plan.calls.map((planned, index) => ({
+      id: planned.id,
+      title: planned.title,
+      preview: [buildInvocation(planned.call)],
+      undo: [],
+      journaled: false,
+      apply: async () => {
+        if (run !== null) await run.result(index);
+        else await this.client.call(planned.call);
+      },
+    }));
+    return { action, steps, unchanged: plan.unchanged, warnings };
+  }
+
+  async close(): Promise<void> {
+    try {
+      for (const run of this.runs) await run.finished();
+    } finally {
+      await this.deps.host.close();
+    }
+  }
+}
+
+/** Whether the session runs elevated, from the module's Test-CorralElevation. */
+export async function sessionIsElevated(host: PowerShellHost): Promise<boolean> {
+  const result = await new ModuleClient(host).call({ operation: 'Test-CorralElevation', args: {} });
+  if (typeof result !== 'boolean') throw new CorralError('internal', `Test-CorralElevation returned ${JSON.stringify(result)}`);
+  return result;
+}
