@@ -2,7 +2,6 @@
 import type { Installation } from '../../installation.js';
 import type { PlatformLeaf } from '../../platform.js';
 import { resolveLinuxRealUser } from './real-user.js';
-import { CorralError } from '../../errors.js';
 
 export function linuxLeaf(installation: Installation): PlatformLeaf {
   return {
@@ -13,7 +12,8 @@ export function linuxLeaf(installation: Installation): PlatformLeaf {
       return createLinuxProvisioner(installation);
     },
     async createLauncher() {
-      throw new CorralError('internal', 'the Linux runner launcher is not built yet');
+      const { linuxRunnerLauncher } = await import('../../../runner/linux/launcher.js');
+      return linuxRunnerLauncher(installation);
     },
     async currentRealUser() {
       return resolveLinuxRealUser(undefined);
