@@ -14,6 +14,9 @@ import {
 } from '../../orchestrator/provision/windows/command.js';
 import { OPERATIONS } from '../../orchestrator/provision/windows/operations.js';
 import { isCorralError } from '../../orchestrator/errors.js';
+import { bundledPaths } from '../../orchestrator/provision/windows/paths.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 
 const SCRIPT_SHAPE = /^Invoke-CorralOperation -Operation '[A-Z][a-z]+-Corral[A-Za-z]*' -ArgumentsBase64 '[A-Za-z0-9+/]*={0,2}'$/;
 
@@ -124,5 +127,31 @@ describe('windows command: parsing the module result line', () => {
     for (const out of ['', 'hello', '{"ok":true}\n{"ok":true}', '{"result":1}']) {
       assert.throws(() => parseOperationOutput('Get-CorralState', out), (err) => isCorralError(err, 'internal'));
     }
+  });
+});
+
+describe('windows command: the allowlist matches the module', () => {
+  const paths = bundledPaths();
+  const psd1 = readFileSync(paths.moduleManifest, 'utf8');
+  const invoke = readFileSync(path.join(path.dirname(paths.moduleManifest), 'Public', 'Invoke-CorralOperation.ps1'), 'utf8');
+  const quoted = (text: string) => new Set([...text.matchAll(/'([A-Z][a-z]+-Corral[A-Za-z]*)'/g)].map((m) => m[1]!));
+
+  it('every operation the orchestrator calls is exported by Corral.psd1', () => {
+    const exportBlock = /FunctionsToExport\s*=\s*@\(([^)]*)\)/.exec(psd1);
+    assert.ok(exportBlock, 'Corral.psd1 has a FunctionsToExport list');
+    const exported = quoted(exportBlock[1]!);
+    assert.ok(exported.has('Invoke-CorralOperation'));
+    assert.deepEqual(OPERATIONS.filter((op) => !exported.has(op)), []);
+  });
+
+  it("every operation is in Invoke-CorralOperation's own allowlist", () => {
+    const allowedBlock = /\$allowed\s*=\s*@\(([\s\S]*?)\)/.exec(invoke);
+    assert.ok(allowedBlock, 'Invoke-CorralOperation.ps1 has an $allowed list');
+    const allowed = quoted(allowedBlock[1]!);
+    assert.deepEqual(OPERATIONS.filter((op) => !allowed.has(op)), []);
+  });
+
+  it('the module validates the same base64 alphabet', () => {
+    assert.ok(invoke.includes(`'${BASE64_PATTERN.source}'`), 'Invoke-CorralOperation checks the same pattern');
   });
 });

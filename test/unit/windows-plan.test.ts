@@ -1,0 +1,330 @@
+/**
+ * Plan → module-call mapping for setup, status and teardown, through the real
+ * WindowsProvisioner with a recording fake PowerShell session: the exact text each step
+ * previews (--dry-run) and sends, a no-op re-run planning nothing, drift repaired by the
+ * right function, and one elevated run when not elevated.
+ */
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WindowsProvisioner } from '../../orchestrator/provision/windows/provisioner.js';
+import { buildInvocation, type ModuleCall } from '../../orchestrator/provision/windows/command.js';
+import type { PlanFile } from '../../orchestrator/provision/windows/elevation.js';
+import { splitWindowsCommandLine } from '../../orchestrator/provision/windows/win-args.js';
+import { windowsInstallation } from '../../orchestrator/installation.js';
+import { defaultPolicy } from '../../orchestrator/policy/defaults.js';
+import type { Policy } from '../../orchestrator/policy/schema.js';
+import type { ResolvedPolicy } from '../../orchestrator/policy/resolve.js';
+import type { RealUser, SetupRequest } from '../../orchestrator/platform.js';
+import { isCorralError } from '../../orchestrator/errors.js';
+import { FakePowerShellHost, fail, ok, parseCall } from './windows-fake-host.js';
+
+const installation = windowsInstallation('corral', { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' });
+const USER: RealUser = { name: 'alice', sid: 'S-1-5-21-1-2-3-1001', home: 'C:\\Users\\alice' };
+const WS = 'C:\\src\\app';
+const SOURCE = 'C:\\tools\\corral';
+const NODE = 'C:\\Program Files\\nodejs\\node.exe';
+const GROUP_SID = 'S-1-5-21-1-2-3-1100';
+const CAP = 'S-1-5-21-9-9-9-4242';
+
+function request(overrides: Partial<Policy> = {}, workspaces = [WS], network: 'offline' | 'online' = 'offline'): SetupRequest {
+  const policy: Policy = { ...defaultPolicy('windows', WS), ...overrides };
+  const resolved = { policy, sources: {}, locked: [], digest: 'd' } as unknown as ResolvedPolicy;
+  return { realUser: USER, workspaces, network, policy: resolved };
+}
+
+const identityFound = (name: string, over: Record<string, boolean> = {}) => ({
+  name, exists: true, sidMatches: true, enabled: true, hidden: true, inGroup: true, profile: true, credential: true, ...over,
+});
+
+/** What Get-CorralState returns on a machine provisioned for alice with WS. */
+function provisioned(over: { identity?: Record<string, boolean>; acePresent?: boolean; network?: string; runnerInstalled?: boolean } = {}) {
+  return {
+    Installation: 'corral',
+    Provisioned: true,
+    Recorded: {
+      version: 1,
+      installation: 'corral',
+      users: {
+        alice: {
+          sid: USER.sid,
+          identities: { offline: { name: 'crl-off-alice', sid: 'S-1-5-21-1-2-3-1201' }, online: { name: 'crl-on-alice', sid: 'S-1-5-21-1-2-3-1202' } },
+          network: over.network ?? 'offline',
+          // PowerShell's JSON gives a one-element list as a bare object: the parser copes.
+          workspaces: { path: WS, capabilitySid: CAP },
+        },
+      },
+      runner: { dir: 'C:\\Program Files\\Corral', node: 'C:\\Program Files\\Corral\\node.exe', entry: 'C:\\Program Files\\Corral\\app\\dist\\runner\\main.js', digest: 'ab' },
+    },
+    Found: {
+      group: { name: 'CorralSandboxUsers', exists: true, sid: GROUP_SID },
+      users: { alice: { identities: { offline: identityFound('crl-off-alice', over.identity), online: identityFound('crl-on-alice') } } },
+      firewallRules: [{ name: 'Corral-crl-off-alice-remote', enabled: 'True', action: 'Block', direction: 'Outbound' }],
+      aces: [
+        { path: WS, sid: GROUP_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: over.acePresent ?? true },
+        { path: WS, sid: CAP, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true },
+        { path: 'C:\\src', sid: GROUP_SID, type: 'Allow', scope: 'traverse:alice', present: true },
+      ],
+      runner: { installed: over.runnerInstalled ?? true },
+      journalOpen: 0,
+    },
+    Drift: [],
+  };
+}
+
+const EMPTY_STATE = {
+  Installation: 'corral',
+  Provisioned: false,
+  Recorded: { version: 1, installation: 'corral', users: {}, runner: null },
+  Found: { group: { name: 'CorralSandboxUsers', exists: false, sid: null }, users: {}, firewallRules: [], aces: [], runner: { installed: false }, journalOpen: 0 },
+  Drift: [],
+};
+
+const FIREWALL_OK = { Effective: true, Reasons: [], Profiles: [], Rules: [{ name: 'Corral-crl-off-alice-remote', inForce: true }] };
+
+interface Setup {
+  state: unknown;
+  firewall?: unknown;
+  /** Answer to the module calls steps make (default ok). */
+  step?: (operation: string) => string;
+}
+
+function makeHost(s: Setup): FakePowerShellHost {
+  return new FakePowerShellHost((script) => {
+    const call = parseCall(script);
+    if (call === null) throw new Error(`unexpected script: ${script.slice(0, 80)}`);
+    switch (call.operation) {
+      case 'Get-CorralState':
+        return ok(s.state);
+      case 'Test-CorralFirewallEffective':
+        return typeof s.firewall === 'string' ? s.firewall : ok(s.firewall ?? FIREWALL_OK);
+      default:
+        return s.step ? s.step(call.operation) : ok({ Changed: true });
+    }
+  });
+}
+
+function provisioner(host: FakePowerShellHost, elevated = true, tempRoot = tmpdir()): WindowsProvisioner {
+  return new WindowsProvisioner({
+    installation,
+    host,
+    elevated,
+    elevation: { powershellExe: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe', hostScript: 'C:\\corral\\elevated-host.ps1', tempRoot, pollIntervalMs: 1 },
+    runnerSource: SOURCE,
+    nodePath: NODE,
+    currentUser: async () => USER,
+  });
+}
+
+const policy = defaultPolicy('windows', WS);
+const FRESH_CALLS: ModuleCall[] = [
+  { operation: 'Install-CorralGroup', args: {} },
+  { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'offline', Name: 'crl-off-alice' } },
+  { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'online', Name: 'crl-on-alice' } },
+  { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [] } },
+  { operation: 'Install-CorralRunner', args: { Source: SOURCE, NodePath: NODE } },
+  { operation: 'Grant-CorralTraverse', args: { User: 'alice', Workspace: [WS], DenyRead: policy.denyRead } },
+  { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
+];
+
+describe('windows plan: setup', () => {
+  it('a fresh machine: every resource, in order, previewed as the exact module call', async () => {
+    const host = makeHost({ state: EMPTY_STATE });
+    const plan = await provisioner(host).planSetup(request());
+    assert.equal(plan.action, 'setup');
+    assert.deepEqual(plan.steps.map((s) => s.preview), FRESH_CALLS.map((c) => [buildInvocation(c)]));
+    assert.deepEqual(plan.steps.map((s) => s.id), ['group', 'identity:offline', 'identity:online', 'firewall', 'runner', 'traverse', `workspace:${WS}`]);
+    assert.ok(plan.steps.every((s) => s.journaled === false && s.undo.length === 0), 'the module journals; the orchestrator does not');
+    // Planning only read: one Get-CorralState (no offline identity yet, so no firewall check).
+    assert.deepEqual(host.scripts, [buildInvocation({ operation: 'Get-CorralState', args: {} })]);
+  });
+
+  it('elevated: each apply() sends exactly its previewed text, in order', async () => {
+    const host = makeHost({ state: EMPTY_STATE });
+    const plan = await provisioner(host).planSetup(request());
+    for (const step of plan.steps) await step.apply();
+    assert.deepEqual(host.scripts.slice(1), plan.steps.map((s) => s.preview[0]));
+  });
+
+  it('a re-run on a provisioned machine plans nothing and lists what is unchanged', async () => {
+    const host = makeHost({ state: provisioned() });
+    const plan = await provisioner(host).planSetup(request());
+    assert.deepEqual(plan.steps, []);
+    assert.ok(plan.unchanged.includes('offline identity crl-off-alice'));
+    assert.ok(plan.unchanged.includes(`workspace ${WS}`));
+    assert.deepEqual(host.scripts.map((s) => parseCall(s)!.operation), ['Get-CorralState', 'Test-CorralFirewallEffective']);
+    assert.deepEqual(parseCall(host.scripts[1]!)!.args, { User: 'alice', NoThrow: true });
+  });
+
+  it('drift: each drifted item is repaired by its own function, nothing else', async () => {
+    const host = makeHost({
+      state: provisioned({ identity: { hidden: false, credential: false }, acePresent: false }),
+      firewall: { Effective: false, Reasons: ['the firewall is not enabled on the Public profile'], Rules: [{ name: 'r', inForce: true }] },
+    });
+    const plan = await provisioner(host).planSetup(request());
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
+      { operation: 'Set-CorralIdentity', args: { User: 'alice', Network: 'offline' } },
+      { operation: 'Update-CorralCredential', args: { User: 'alice', Network: 'offline' } },
+      { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [] } },
+      { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
+    ]);
+    assert.match(plan.steps[2]!.title, /not enabled on the Public profile/);
+  });
+
+  it('a new workspace: traverse for all workspaces, a grant for the new one only', async () => {
+    const hostile = "C:\\Users\\alice\\o'b $(x) `n;\\😀";
+    const host = makeHost({ state: provisioned() });
+    const plan = await provisioner(host).planSetup(request({}, [WS, hostile]));
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
+      { operation: 'Grant-CorralTraverse', args: { User: 'alice', Workspace: [WS, hostile], DenyRead: policy.denyRead } },
+      { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: hostile, Protected: policy.protected, DenyRead: policy.denyRead } },
+    ]);
+    assert.ok(plan.steps.every((s) => !s.preview[0]!.includes('$(x)')));
+  });
+
+  it('loopback ports and the online network reach the module as data', async () => {
+    const host = makeHost({ state: provisioned({ network: 'offline' }), firewall: { Effective: true, Reasons: [], Rules: [] } });
+    const plan = await provisioner(host).planSetup(request({ loopback: [8080, 3000] }, [WS], 'online'));
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
+      { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [3000, 8080] } },
+      {
+        operation: 'Install-Corral',
+        args: { User: 'alice', Workspace: [WS], Network: 'online', Protected: policy.protected, DenyRead: policy.denyRead, LoopbackPort: [3000, 8080] },
+      },
+    ]);
+  });
+
+  it('a missing runner is reinstalled; an account of the same name not ours is left to the module to refuse', async () => {
+    const host = makeHost({ state: provisioned({ runnerInstalled: false, identity: { sidMatches: false } }) });
+    const plan = await provisioner(host).planSetup(request());
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)!.operation), ['New-CorralIdentity', 'New-CorralFirewallRule', 'Install-CorralRunner']);
+  });
+
+  it("a step's module error reaches the CLI as its mapped code", async () => {
+    const host = makeHost({
+      state: EMPTY_STATE,
+      step: (op) => (op === 'Install-CorralGroup' ? fail('CorralNotElevated', 'Run elevated.') : ok(null)),
+    });
+    const plan = await provisioner(host).planSetup(request());
+    await assert.rejects(plan.steps[0]!.apply(), (err) => isCorralError(err, 'not_elevated'));
+  });
+
+  it('a state the module reports in an unknown shape is internal, not guessed at', async () => {
+    const host = makeHost({ state: { ...EMPTY_STATE, Found: { group: 'nope' } } });
+    await assert.rejects(provisioner(host).planSetup(request()), (err) => isCorralError(err, 'internal') && /Found/.test(err.message));
+  });
+});
+
+describe('windows plan: not elevated — one UAC prompt for the whole plan', () => {
+  let tempRoot: string;
+  beforeEach(async () => (tempRoot = await mkdtemp(path.join(tmpdir(), 'ctest-wplan-'))));
+  afterEach(async () => rm(tempRoot, { recursive: true, force: true }));
+
+  it('applies every step through one elevated run whose plan file holds exactly the previews', async () => {
+    let planFile: PlanFile | null = null;
+    const host = new FakePowerShellHost(async (script) => {
+      const call = parseCall(script);
+      if (call?.operation === 'Get-CorralState') return ok(EMPTY_STATE);
+      // The launcher: act as elevated-host.ps1.
+      const b64 = /FromBase64String\('([^']*)'\)/.exec(script)![1]!;
+      const argv = splitWindowsCommandLine((JSON.parse(Buffer.from(b64, 'base64').toString('utf8')) as { arguments: string }).arguments);
+      const resultFile = argv[argv.indexOf('-ResultFile') + 1]!;
+      planFile = JSON.parse(await readFile(argv[argv.indexOf('-PlanFile') + 1]!, 'utf8')) as PlanFile;
+      for (const s of planFile.steps) {
+        await appendFile(resultFile, `${JSON.stringify({ event: 'step', index: s.index, output: ok({ op: s.operation }) })}\n`);
+      }
+      await appendFile(resultFile, `${JSON.stringify({ event: 'done' })}\n`);
+      return ok({ exitCode: 0 });
+    });
+    const prov = provisioner(host, false, tempRoot);
+    const plan = await prov.planSetup(request());
+    assert.ok(plan.warnings.some((w) => /elevation once \(UAC\)/.test(w)));
+    for (const step of plan.steps) await step.apply();
+    await prov.close();
+    assert.equal(host.scripts.length, 2, 'Get-CorralState, then one launcher for all steps');
+    assert.deepEqual(
+      (planFile as unknown as PlanFile).steps.map((s) => `Invoke-CorralOperation -Operation '${s.operation}' -ArgumentsBase64 '${s.argumentsBase64}'`),
+      plan.steps.map((s) => s.preview[0]),
+    );
+    assert.equal(host.closed, true);
+  });
+
+  it('a cancelled UAC prompt fails the first step with elevation_cancelled (exit 4)', async () => {
+    const host = new FakePowerShellHost((script) =>
+      parseCall(script)?.operation === 'Get-CorralState' ? ok(EMPTY_STATE) : fail('CorralElevationCancelled', 'The operation was canceled by the user'),
+    );
+    const prov = provisioner(host, false, tempRoot);
+    const plan = await prov.planSetup(request());
+    await assert.rejects(plan.steps[0]!.apply(), (err) => isCorralError(err, 'elevation_cancelled') && err.exitCode === 4);
+    await prov.close();
+  });
+});
+
+describe('windows plan: status', () => {
+  it('all ok on a provisioned machine', async () => {
+    const report = await provisioner(makeHost({ state: provisioned() })).status();
+    assert.equal(report.platform, 'windows');
+    assert.equal(report.provisioned, true);
+    assert.deepEqual(report.items.filter((i) => i.state !== 'ok'), []);
+    assert.deepEqual(report.items.map((i) => i.id), [
+      'group',
+      'identity:alice:offline', 'credential:alice:offline',
+      'identity:alice:online', 'credential:alice:online',
+      'firewall:alice', `workspace:alice:${WS}`, 'traverse:alice', 'runner',
+    ]);
+  });
+
+  it('drift, missing pieces, and a firewall that could not be checked', async () => {
+    const report = await provisioner(
+      makeHost({
+        state: provisioned({ identity: { inGroup: false, credential: false }, acePresent: false, runnerInstalled: false }),
+        firewall: fail('CorralStepFailed', 'Access is denied'),
+      }),
+    ).status();
+    const byId = Object.fromEntries(report.items.map((i) => [i.id, i]));
+    assert.equal(byId['identity:alice:offline']!.state, 'drifted');
+    assert.equal(byId['identity:alice:offline']!.detail, 'inGroup is false');
+    assert.equal(byId['credential:alice:offline']!.state, 'missing');
+    assert.equal(byId['firewall:alice']!.state, 'unchecked');
+    assert.match(byId['firewall:alice']!.detail!, /Access is denied/);
+    assert.equal(byId[`workspace:alice:${WS}`]!.state, 'drifted');
+    assert.equal(byId[`workspace:alice:${WS}`]!.detail, '1 of 2 ACEs missing');
+    assert.equal(byId['runner']!.state, 'missing');
+  });
+
+  it('nothing provisioned', async () => {
+    const report = await provisioner(makeHost({ state: EMPTY_STATE })).status();
+    assert.equal(report.provisioned, false);
+    assert.deepEqual(report.items.map((i) => [i.id, i.state]), [['group', 'missing']]);
+  });
+});
+
+describe('windows plan: teardown', () => {
+  it('each resource removed by its own function, newest first, then Uninstall-Corral', async () => {
+    const host = makeHost({ state: provisioned() });
+    const plan = await provisioner(host).planTeardown();
+    assert.equal(plan.action, 'teardown');
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
+      { operation: 'Revoke-CorralWorkspace', args: { User: 'alice', Path: WS } },
+      { operation: 'Revoke-CorralTraverse', args: { User: 'alice' } },
+      { operation: 'Remove-CorralFirewallRule', args: { User: 'alice' } },
+      { operation: 'Remove-CorralIdentity', args: { User: 'alice', Network: 'online' } },
+      { operation: 'Remove-CorralIdentity', args: { User: 'alice', Network: 'offline' } },
+      { operation: 'Uninstall-Corral', args: { Force: true } },
+    ]);
+    assert.ok(plan.steps.every((s) => s.journaled === false));
+  });
+
+  it('an interrupted run with only journal entries still gets Uninstall-Corral', async () => {
+    const state = { ...EMPTY_STATE, Found: { ...EMPTY_STATE.Found, journalOpen: 2 } };
+    const plan = await provisioner(makeHost({ state })).planTeardown();
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)!.operation), ['Uninstall-Corral']);
+  });
+
+  it('nothing installed: no steps', async () => {
+    const plan = await provisioner(makeHost({ state: EMPTY_STATE })).planTeardown();
+    assert.deepEqual(plan.steps, []);
+    assert.deepEqual(plan.unchanged, ['nothing is provisioned']);
+  });
+});
