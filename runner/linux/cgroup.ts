@@ -28,8 +28,21 @@
  * session (same delegated subtree), escaping its per-command timeout kill; it can never
  * leave the session's group, which root kills and removes at close (reaper.ts).
  */
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { CorralError } from '../../orchestrator/errors.js';
+
+/**
+ * Write a cgroup interface file: O_WRONLY without O_CREAT/O_TRUNC (Landlock would require the
+ * truncate right for O_TRUNC, and these files need neither).
+ */
+function writeCgroupFile(path: string, value: string): void {
+  const fd = openSync(path, constants.O_WRONLY);
+  try {
+    writeSync(fd, value);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Threads of the runner itself counted by the pids controller (Node: main, V8 workers, libuv pool). */
 export const RUNNER_PIDS_HEADROOM = 32;
@@ -97,15 +110,15 @@ export function createSessionCgroups(layout: CgroupLayout, installation: string,
   const warnings: string[] = [];
   let pidsDir: string | null = null;
   const limit = String(pidsLimit + RUNNER_PIDS_HEADROOM);
-  writeFileSync(`${sessionDir}/cgroup.max.descendants`, String(MAX_DESCENDANTS));
+  writeCgroupFile(`${sessionDir}/cgroup.max.descendants`, String(MAX_DESCENDANTS));
   if (layout.pids?.kind === 'v2') {
     const subtree = readFileSync(`${base}/cgroup.subtree_control`, 'utf8');
-    if (!subtree.split(/\s+/).includes('pids')) writeFileSync(`${base}/cgroup.subtree_control`, '+pids');
-    writeFileSync(`${sessionDir}/pids.max`, limit);
+    if (!subtree.split(/\s+/).includes('pids')) writeCgroupFile(`${base}/cgroup.subtree_control`, '+pids');
+    writeCgroupFile(`${sessionDir}/pids.max`, limit);
   } else if (layout.pids?.kind === 'v1') {
     pidsDir = `${layout.pids.mount}/${installation}/${sessionId}`;
     mkdirSync(pidsDir, { recursive: true, mode: 0o755 });
-    writeFileSync(`${pidsDir}/pids.max`, limit);
+    writeCgroupFile(`${pidsDir}/pids.max`, limit);
   } else {
     warnings.push('no pids cgroup controller: the process count of a session is not limited (fork bombs are not stopped)');
   }
@@ -115,8 +128,8 @@ export function createSessionCgroups(layout: CgroupLayout, installation: string,
   }
   for (const file of readdirSync(`${sessionDir}/runner`)) chownSync(`${sessionDir}/runner/${file}`, owner.uid, owner.gid);
   // The limit first (the v1 group), then the kill domain: from here on, everything we fork is contained.
-  if (pidsDir !== null) writeFileSync(`${pidsDir}/cgroup.procs`, String(process.pid));
-  writeFileSync(`${sessionDir}/runner/cgroup.procs`, String(process.pid));
+  if (pidsDir !== null) writeCgroupFile(`${pidsDir}/cgroup.procs`, String(process.pid));
+  writeCgroupFile(`${sessionDir}/runner/cgroup.procs`, String(process.pid));
   const description = layout.pids?.kind === 'v1' ? 'cgroup-v2+v1-pids' : 'cgroup-v2';
   return { description, warnings, sessionDir, pidsDir };
 }
@@ -130,18 +143,18 @@ export class SessionCgroup {
   forkInto<T>(fork: () => T): { group: string; result: T } {
     const group = `${this.dir}/c${this.next++}`;
     mkdirSync(group);
-    writeFileSync(`${group}/cgroup.procs`, String(process.pid));
+    writeCgroupFile(`${group}/cgroup.procs`, String(process.pid));
     try {
       return { group, result: fork() };
     } finally {
-      writeFileSync(`${this.dir}/runner/cgroup.procs`, String(process.pid));
+      writeCgroupFile(`${this.dir}/runner/cgroup.procs`, String(process.pid));
     }
   }
 
   /** SIGKILL every process in `group`, at once. */
   kill(group: string): void {
     try {
-      writeFileSync(`${group}/cgroup.kill`, '1');
+      writeCgroupFile(`${group}/cgroup.kill`, '1');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
