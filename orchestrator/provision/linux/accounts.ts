@@ -21,15 +21,49 @@ export function parseGroupLine(line: string): GroupEntry {
   return { name: f[0]!, gid: Number(f[2]), members: (f[3] ?? '').split(',').filter((m) => m !== '') };
 }
 
-/** getent exits 2 when the key is not found. */
+/**
+ * Lookups are cached for the life of one plan (a no-op setup must stay fast) and the
+ * cache is dropped whenever a command changes accounts (runCommand). `prefetch` fills it
+ * with one getent call per database: getent prints every key it finds and exits 2 when
+ * one or more are missing.
+ */
+const groupCache = new Map<string, GroupEntry | null>();
+const userCache = new Map<string, PasswdEntry | null>();
+
+export function forgetAccounts(): void {
+  groupCache.clear();
+  userCache.clear();
+}
+
+export async function prefetch(users: readonly string[], groups: readonly string[]): Promise<void> {
+  if (users.length > 0) {
+    const r = await run('getent', ['passwd', ...users], { okCodes: [0, 2] });
+    for (const u of users) userCache.set(u, null);
+    for (const line of r.stdout.split('\n')) if (line.trim() !== '') userCache.set(parsePasswdLine(line).name, parsePasswdLine(line));
+  }
+  if (groups.length > 0) {
+    const r = await run('getent', ['group', ...groups], { okCodes: [0, 2] });
+    for (const g of groups) groupCache.set(g, null);
+    for (const line of r.stdout.split('\n')) if (line.trim() !== '') groupCache.set(parseGroupLine(line).name, parseGroupLine(line));
+  }
+}
+
 export async function getGroup(name: string): Promise<GroupEntry | null> {
+  const cached = groupCache.get(name);
+  if (cached !== undefined) return cached;
   const r = await run('getent', ['group', name], { okCodes: [0, 2] });
-  return r.code === 2 ? null : parseGroupLine(r.stdout.split('\n')[0]!);
+  const entry = r.code === 2 ? null : parseGroupLine(r.stdout.split('\n')[0]!);
+  groupCache.set(name, entry);
+  return entry;
 }
 
 export async function getUser(name: string): Promise<PasswdEntry | null> {
+  const cached = userCache.get(name);
+  if (cached !== undefined) return cached;
   const r = await run('getent', ['passwd', name], { okCodes: [0, 2] });
-  return r.code === 2 ? null : parsePasswdLine(r.stdout.split('\n')[0]!);
+  const entry = r.code === 2 ? null : parsePasswdLine(r.stdout.split('\n')[0]!);
+  userCache.set(name, entry);
+  return entry;
 }
 
 /** The nologin shell on this machine (Debian: /usr/sbin/nologin). */
@@ -49,7 +83,12 @@ export function display(c: Command): string {
 }
 
 export async function runCommand(c: Command): Promise<void> {
-  await run(c.tool, c.args);
+  forgetAccounts();
+  try {
+    await run(c.tool, c.args);
+  } finally {
+    forgetAccounts();
+  }
 }
 
 export function groupaddCommand(name: string): Command {

@@ -22,6 +22,8 @@ import type { MachineState, UserRecord, WorkspaceAccess } from '../../state.js';
 import {
   addMemberCommand,
   display,
+  forgetAccounts,
+  prefetch,
   getGroup,
   getUser,
   groupaddCommand,
@@ -138,6 +140,9 @@ export async function planLinuxSetup(ctx: PlannerContext, req: SetupRequest): Pr
   if (realUid === undefined) throw new CorralError('internal', 'the real user has no uid');
 
   // Groups.
+  forgetAccounts();
+  const otherOffline = Object.values(recorded?.users ?? {}).map((u) => u.identities.offline.name);
+  await prefetch([names.offline, names.online, ...otherOffline], [inst.sandboxGroup, inst.userGroup]);
   const sandboxGroup = await getGroup(inst.sandboxGroup);
   const userGroup = await getGroup(inst.userGroup);
   for (const [name, entry] of [
@@ -331,7 +336,7 @@ function planRunner(acc: Accum, inst: Installation, journal: Journal, recorded: 
     id: 'runner',
     title: `Runner copy in ${inst.libDir}: ${why}`,
     preview: [
-      `copy ${files.length} files to ${inst.libDir} (bin/node from ${files.find((f) => f.statOnly)?.source ?? process.execPath}; app/package.json, app/dist, app/node_modules), owner root:root, modes 0755/0644`,
+      `copy ${files.length} files to ${inst.libDir} (bin/node from ${files.find((f) => f.target === 'bin/node')?.source ?? process.execPath}; app/package.json, app/dist, app/node_modules), owner root:root, modes 0755/0644`,
     ],
     undo,
     apply: async () => {

@@ -14,11 +14,12 @@
  * 0644 others) and owner root:root; symbolic links in the sources are refused rather
  * than followed. `status` re-checks ownership, modes and the digest.
  *
- * Digest: SHA-256 over each file's install path, size and mtime — not the contents: the
- * Node binary alone is ~100 MB and the dependencies ~1000 files, and hashing them on every
- * run would make a no-op setup slow. Two digests are recorded: the sources' (a rebuild or
- * reinstall changes mtimes, so the next setup copies again) and the installed copy's
- * (taken right after copying; `status` reports a modified file). A change that keeps size
+ * Digests (SHA-256): the sources' — content of our own built files (a rebuild that changes
+ * nothing copies nothing), size and mtime of the Node binary and the dependencies (the
+ * binary alone is ~100 MB and the dependencies ~1000 files: hashing them on every run
+ * would make a no-op setup slow; npm and package managers give changed files new mtimes)
+ * — and the installed copy's: size and mtime of every file, taken right after copying,
+ * so `status` reports a file modified since. A change that keeps size
  * and mtime needs root on the installed side, and is not what these digests are for:
  * ownership and modes are the security check.
  */
@@ -46,7 +47,7 @@ import { CorralError } from '../../errors.js';
 export interface InstallFile {
   source: string;
   target: string;
-  /** The Node binary (bin/node). */
+  /** Digest by size and mtime (the Node binary, dependencies, installed files), not content. */
   statOnly: boolean;
 }
 
@@ -154,17 +155,23 @@ export function installSources(root: string = packageRoot(), nodeBinary: string 
   for (const name of withDependencies(nodeModules, runnerPackages(distDir))) {
     const list: string[] = [];
     walkFiles(path.join(nodeModules, name), list);
-    for (const f of list) files.push({ source: f, target: path.join('app/node_modules', path.relative(nodeModules, f)), statOnly: false });
+    for (const f of list) files.push({ source: f, target: path.join('app/node_modules', path.relative(nodeModules, f)), statOnly: true });
   }
   return files.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
 
-/** The digest of a set of files: install path, size and mtime of each (see the module comment). */
+/** The digest of a set of files (see the module comment). */
 export function digestFiles(files: readonly InstallFile[]): string {
   const h = createHash('sha256');
   for (const f of files) {
-    const st = lstatSync(f.source);
-    h.update(`${f.target}\0size=${st.size} mtime=${Math.trunc(st.mtimeMs)}\0`);
+    h.update(`${f.target}\0`);
+    if (f.statOnly) {
+      const st = lstatSync(f.source);
+      h.update(`size=${st.size} mtime=${Math.trunc(st.mtimeMs)}\0`);
+    } else {
+      h.update(readFileSync(f.source));
+      h.update('\0');
+    }
   }
   return h.digest('hex');
 }
@@ -182,7 +189,7 @@ export function installedFiles(libDir: string): InstallFile[] | null {
   return list
     .map((f) => {
       const target = path.relative(libDir, f);
-      return { source: f, target, statOnly: target === 'bin/node' };
+      return { source: f, target, statOnly: true };
     })
     .sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }

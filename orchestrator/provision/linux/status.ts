@@ -8,7 +8,7 @@ import type { Installation } from '../../installation.js';
 import type { StatusItem, StatusReport } from '../../platform.js';
 import type { StateStore } from '../../state-store.js';
 import type { MachineState, UserRecord } from '../../state.js';
-import { getGroup, getUser, identityDrift, nologinShell } from './accounts.js';
+import { forgetAccounts, getGroup, getUser, identityDrift, nologinShell, prefetch } from './accounts.js';
 import { PROTECTED_PERMS, readAcls } from './acl.js';
 import { grantDrift, hasEntry, unescapePath, type Grant } from './acl-model.js';
 import { run } from './exec.js';
@@ -30,6 +30,11 @@ export async function linuxStatus(inst: Installation, store: StateStore): Promis
   const report: StatusReport = { installation: inst.name, platform: 'linux', provisioned: state !== null, items: [], warnings: [] };
   if (state === null) return report;
   const items = report.items;
+  forgetAccounts();
+  await prefetch(
+    Object.values(state.users).flatMap((u) => [u.identities.offline.name, u.identities.online.name]),
+    [state.sandboxGroup?.name, state.userGroup?.name].filter((g): g is string => g !== undefined),
+  );
 
   for (const g of [state.sandboxGroup, state.userGroup]) {
     if (g === null) continue;

@@ -11,7 +11,7 @@ import { CorralError } from '../../errors.js';
 import type { Installation } from '../../installation.js';
 import type { UndoRecord } from '../../journal.js';
 import type { Undoer } from '../../teardown-plan.js';
-import { display, getGroup, getUser, groupdelCommand, removeMemberCommand, runCommand, userdelCommand } from './accounts.js';
+import { display, forgetAccounts, getGroup, getUser, groupdelCommand, removeMemberCommand, runCommand, userdelCommand } from './accounts.js';
 import { revokeAcls, type AclRevokeUndo } from './acl.js';
 import { deleteTable } from './nft.js';
 import { formatCommand } from './exec.js';
@@ -87,6 +87,7 @@ export function linuxUndoer(inst: Installation): Undoer {
   };
 
   const runUndo = async (u: UndoRecord): Promise<void> => {
+    forgetAccounts();
     switch (u.kind) {
       case 'delete-group': {
         const name = str(u, 'name');
