@@ -1,0 +1,339 @@
+/**
+ * Run by a Windows node.exe under Wine (test/windows/wine-smoke.test.ts starts it): exercises
+ * the runner's own Windows code — the koffi bindings, pipes, processes, jobs, tokens, DPAPI,
+ * the command path of the session backend — and writes one JSON file of results, which the
+ * mocha test asserts on. Each check records `{ ok, value }` or `{ ok: false, error }`; nothing
+ * here decides pass or fail.
+ *
+ * Wine-only shortcuts live here and only here: the session plan is built by hand (Wine has no
+ * provisioned identities or state), and `confinePlanned`'s fail-closed readback of the token
+ * is recorded rather than relied on, because Wine's tokens don't keep restricting SIDs.
+ *
+ * Usage: node.exe wine-smoke-script.js <results.json> <scratch dir>
+ */
+import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { win32 } from 'node:path';
+import type { CommandEvents } from '../../runner/backend.js';
+import type { SpawnRequest } from '../../runner/protocol.js';
+
+type Check = { ok: true; value: unknown } | { ok: false; error: { message: string; code?: string; details?: unknown } };
+const results: Record<string, Check> = {};
+const [resultsFile, scratch] = process.argv.slice(2) as [string, string];
+
+async function check(name: string, body: () => unknown): Promise<void> {
+  try {
+    results[name] = { ok: true, value: await body() };
+  } catch (err) {
+    const e = err as Error & { code?: string; details?: unknown };
+    results[name] = { ok: false, error: { message: e.message, code: e.code, details: e.details } };
+  }
+}
+
+interface Outcome {
+  pid?: number;
+  stdout: string;
+  stderr: string;
+  exit?: { code: number | null; signal: string | null; timedOut: boolean };
+  failed?: { code: string; message: string };
+}
+
+function collect(): { events: CommandEvents; done: Promise<Outcome> } {
+  const out: Outcome = { stdout: '', stderr: '' };
+  let resolve!: (o: Outcome) => void;
+  const done = new Promise<Outcome>((r) => (resolve = r));
+  return {
+    done,
+    events: {
+      started: (pid) => (out.pid = pid),
+      stdout: (c) => (out.stdout += c.toString('utf8')),
+      stderr: (c) => (out.stderr += c.toString('utf8')),
+      exit: (r) => {
+        out.exit = r;
+        resolve(out);
+      },
+      failed: (code, message) => {
+        out.failed = { code, message };
+        resolve(out);
+      },
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  mkdirSync(scratch, { recursive: true });
+  const { protect, unprotect, identityEntropy } = await import('../../runner/windows/dpapi.js');
+  const { createChildPipe, pollPipe, writePipe } = await import('../../runner/windows/pipe.js');
+  const { sidFromString, currentUserSid, createCommandToken, commandTokenFacts } = await import('../../runner/windows/token.js');
+  const { createKillOnCloseJob, assignToJob } = await import('../../runner/windows/job.js');
+  const { createProcessAsUser, createProcessWithLogon, resumeThread, waitForExit, CREATE_SUSPENDED, CREATE_NO_WINDOW } = await import(
+    '../../runner/windows/process.js'
+  );
+  const { confinePlanned } = await import('../../runner/windows/backend.js');
+  const { encodeEnvironmentBlock } = await import('../../runner/windows/env-block.js');
+  const { msvcrtCommandLine } = await import('../../runner/windows/command-line.js');
+
+  await check('platform', () => ({ platform: process.platform, arch: process.arch, node: process.version }));
+
+  await check('dpapi_round_trip', () => {
+    const secret = Buffer.from('pässwörd-🔑-0123456789abcdef', 'utf8');
+    const entropy = identityEntropy('crl-off-wine');
+    const blob = protect(secret, { entropy, localMachine: true });
+    const back = unprotect(blob, entropy);
+    return { equal: back.equals(secret), blobBytes: blob.length, differsFromPlain: !blob.includes(secret) };
+  });
+
+  await check('dpapi_wrong_entropy', () => {
+    const blob = protect(Buffer.from('x'), { entropy: identityEntropy('a'), localMachine: true });
+    return unprotect(blob, identityEntropy('b')).toString('utf8');
+  });
+
+  await check('pipe_round_trip', async () => {
+    const pipe = createChildPipe('to-child', 'smoke');
+    try {
+      const empty = pollPipe(pipe.child, 1024).kind;
+      const written = await writePipe(pipe.parent, Buffer.from('ping\u0000\u00ff'));
+      const got = pollPipe(pipe.child, 1024);
+      pipe.parent.close();
+      const after = pollPipe(pipe.child, 1024).kind;
+      return { empty, written, data: got.kind === 'data' ? [...got.data] : got.kind, after };
+    } finally {
+      pipe.parent.close();
+      pipe.child.close();
+    }
+  });
+
+  await check('error_mapping', () => sidFromString('not-a-sid'));
+
+  const identitySid = currentUserSid();
+  await check('current_user_sid', () => identitySid);
+
+  const capabilitySid = 'S-1-5-21-1111111111-2222222222-3333333333-1001';
+  await check('restricted_token_readback', () => {
+    const token = createCommandToken(identitySid, [capabilitySid]);
+    try {
+      return commandTokenFacts(token);
+    } finally {
+      token.close();
+    }
+  });
+
+  const workspace = win32.join(scratch, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  const plan = {
+    realUser: 'wine',
+    identity: { name: 'wine', sid: identitySid, kind: 'offline' as const },
+    workspace,
+    writable: [{ path: workspace, capabilitySid }],
+    warnings: [],
+  };
+  const limits = { limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 } };
+  await check('confine_fail_closed', () => {
+    const session = confinePlanned(plan, limits);
+    void session.close();
+    return 'confined';
+  });
+
+  // The backend's command path, with the token readback (which Wine fails) bypassed.
+  const { startWindowsCommand } = await import('../../runner/windows/command.js');
+  const { commandEnvironment } = await import('../../runner/windows/env-block.js');
+  const token = createCommandToken(identitySid, [capabilitySid]);
+  const systemRoot = process.env.SystemRoot ?? 'C:\\windows';
+  const env = commandEnvironment({ PATH: `${systemRoot}\\system32;${systemRoot}` }, { home: scratch, tmpdir: scratch, systemRoot });
+  const jobs: Array<{ close(): void }> = [];
+  const run = async (argv: string[], options: Partial<SpawnRequest> = {}, during?: (kill: () => void) => Promise<void>) => {
+    const { events, done } = collect();
+    const command = startWindowsCommand(
+      { id: `c${Math.random().toString(16).slice(2, 8)}`, argv, cwd: workspace, env: {}, timeoutMs: 60_000, stdin: null, ...options },
+      events,
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+    );
+    if (during) await during(() => command.kill('SIGKILL'));
+    return done;
+  };
+
+  await check('spawn_echo', () => run(['cmd', '/c', 'echo', 'hi']));
+  await check('spawn_exit_code', () => run(['cmd', '/c', 'exit', '3']));
+  await check('spawn_stderr', () => run(['cmd', '/c', 'echo oops 1>&2']));
+  await check('spawn_not_found', () => run(['no-such-program-corral']));
+  await check('spawn_node_bytes', async () => {
+    const { events, done } = collect();
+    const chunks: Buffer[] = [];
+    startWindowsCommand(
+      { id: 'bytes', argv: [process.execPath, '-e', 'process.stdout.write(Buffer.from([0,1,2,255,10,13,128,254]))'], cwd: workspace, env: {}, timeoutMs: 60_000, stdin: null },
+      { ...events, stdout: (c) => chunks.push(c) },
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+    );
+    const outcome = await done;
+    return { exit: outcome.exit, bytes: [...Buffer.concat(chunks)] };
+  });
+  await check('spawn_stdin', async () => {
+    const { events, done } = collect();
+    const command = startWindowsCommand(
+      { id: 'stdin', argv: [process.execPath, '-e', "process.stdin.pipe(process.stdout)"], cwd: workspace, env: {}, timeoutMs: 60_000, stdin: 'pipe' },
+      events,
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+    );
+    command.writeStdin(Buffer.from('from stdin\n'));
+    command.closeStdin();
+    return done;
+  });
+  await check('batch_file_argument_inert', async () => {
+    const script = win32.join(workspace, 'args.bat');
+    // %1 keeps the quotes the runner put around the argument (a script using %~1 unquoted
+    // would re-expose the & itself: that is the script's own bug, not the command line's).
+    writeFileSync(script, '@echo off\r\necho [%1] [%2]\r\n');
+    const marker = win32.join(workspace, 'injected.txt');
+    const outcome = await run([script, `a&echo injected>${marker}`, '%PATH%']);
+    return { ...outcome, injected: existsSync(marker) };
+  });
+
+  // A sleeping grandchild (node under cmd): the timeout must end the whole tree.
+  const pidFile = win32.join(scratch, 'sleeper.pid');
+  const sleeperJs = win32.join(scratch, 'sleeper.cjs');
+  writeFileSync(sleeperJs, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60000);\n`);
+  const sleeper = [process.execPath, sleeperJs];
+  await check('job_timeout_kills_tree', async () => {
+    rmSync(pidFile, { force: true });
+    const outcome = await run(['cmd', '/c', ...sleeper], { timeoutMs: 3000 });
+    const grandchild = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+    await sleep(500);
+    return { exit: outcome.exit, grandchildSeen: grandchild !== undefined, grandchildAlive: grandchild === undefined ? null : isAlive(grandchild) };
+  });
+  await check('job_kill_ends_tree', async () => {
+    rmSync(pidFile, { force: true });
+    const outcome = await run([...sleeper], {}, async (kill) => {
+      for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
+      kill();
+    });
+    const child = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
+    await sleep(500);
+    return { exit: outcome.exit, childAlive: child === undefined ? null : isAlive(child) };
+  });
+
+  // KILL_ON_JOB_CLOSE by itself: a suspended-then-resumed sleeper dies when the job handle closes.
+  await check('job_kill_on_close', async () => {
+    rmSync(pidFile, { force: true });
+    const job = createKillOnCloseJob({ activeProcesses: 8 }, 'smoke');
+    const nul = createChildPipe('from-child', 'smoke out');
+    const inPipe = createChildPipe('to-child', 'smoke in');
+    const started = createProcessAsUser({
+      token,
+      application: process.execPath,
+      commandLine: msvcrtCommandLine(sleeper),
+      cwd: workspace,
+      environment: encodeEnvironmentBlock(env),
+      stdio: { stdin: inPipe.child, stdout: nul.child, stderr: nul.child },
+      flags: CREATE_SUSPENDED | CREATE_NO_WINDOW,
+      label: 'smoke',
+    });
+    try {
+      assignToJob(job, started.process);
+      resumeThread(started.thread);
+      for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
+      const runningBefore = (await waitForExit(started.process, 0)) === undefined;
+      job.close();
+      const code = await waitForExit(started.process, 10_000);
+      return { runningBefore, endedAfterClose: code !== undefined, exitCode: code };
+    } finally {
+      job.close();
+      for (const h of [started.process, started.thread, nul.parent, nul.child, inPipe.parent, inPipe.child]) h.close();
+    }
+  });
+
+  // Wine gap: restricting SIDs are not enforced. C:\users\Public is writable by Users; a
+  // write-restricted token without the Users SID among its restricting SIDs is denied there on
+  // Windows. Under Wine the write goes through.
+  await check('gap_restricting_sids_not_enforced', async () => {
+    const target = `${process.env.PUBLIC ?? 'C:\\users\\Public'}\\corral-wine-probe-${process.pid}.txt`;
+    rmSync(target, { force: true });
+    const outcome = await run(['cmd', '/c', `echo probe> "${target}"`]);
+    const written = existsSync(target);
+    rmSync(target, { force: true });
+    return { written, exit: outcome.exit, stderr: outcome.stderr };
+  });
+
+  // Wine gap: no real logon. CreateProcessWithLogonW is a stub that returns FALSE (so the
+  // launcher can't run under Wine at all), and LogonUserW accepts any user and password.
+  await check('gap_create_process_with_logon_stub', () => {
+    const out = createChildPipe('from-child', 'logon out');
+    const inPipe = createChildPipe('to-child', 'logon in');
+    try {
+      const started = createProcessWithLogon({
+        user: 'corral-no-such-user',
+        domain: '.',
+        password: 'wrong password',
+        application: process.execPath,
+        commandLine: msvcrtCommandLine([process.execPath, '-e', '0']),
+        cwd: workspace,
+        environment: null,
+        stdio: { stdin: inPipe.child, stdout: out.child, stderr: out.child },
+        flags: CREATE_NO_WINDOW,
+      });
+      for (const h of [started.process, started.thread]) h.close();
+      return 'started';
+    } finally {
+      for (const h of [out.parent, out.child, inPipe.parent, inPipe.child]) h.close();
+    }
+  });
+
+  // Probes of Wine itself (not runner code): declared here so they stay out of runner/windows.
+  const koffi = (await import('koffi')).default;
+  const advapi32 = koffi.load('advapi32.dll');
+  const kernel32 = koffi.load('kernel32.dll');
+  const LogonUserW = advapi32.func(
+    'int __stdcall LogonUserW(str16 user, str16 domain, str16 password, uint32 type, uint32 provider, _Out_ void **token)',
+  );
+  const CloseHandle = kernel32.func('int __stdcall CloseHandle(void *h)');
+  await check('gap_logon_user_accepts_anything', () => {
+    const out: unknown[] = [null];
+    const ok = LogonUserW('corral-no-such-user', '.', 'wrong password', 3 /* NETWORK */, 0, out) as number;
+    if (out[0]) CloseHandle(out[0]);
+    return { ok: Boolean(ok) };
+  });
+
+  // Wine gap: file ACLs are not enforced. Set a DACL denying everyone write, then write.
+  const ConvertSddl = advapi32.func(
+    'int __stdcall ConvertStringSecurityDescriptorToSecurityDescriptorW(str16 sddl, uint32 rev, _Out_ void **sd, void *size)',
+  );
+  const SetFileSecurityW = advapi32.func('int __stdcall SetFileSecurityW(str16 file, uint32 info, void *sd)');
+  const LocalFree = kernel32.func('void * __stdcall LocalFree(void *h)');
+  await check('gap_file_acl_not_enforced', () => {
+    const file = win32.join(workspace, 'acl-probe.txt');
+    writeFileSync(file, 'before');
+    const sd: unknown[] = [null];
+    if (!ConvertSddl('D:P(D;;FW;;;WD)(A;;FA;;;WD)', 1, sd, null)) throw new Error('SDDL conversion failed');
+    const set = Boolean(SetFileSecurityW(file, 4 /* DACL_SECURITY_INFORMATION */, sd[0]));
+    LocalFree(sd[0]);
+    let writeAfterDeny: boolean;
+    try {
+      writeFileSync(file, 'after');
+      writeAfterDeny = true;
+    } catch {
+      writeAfterDeny = false;
+    }
+    return { set, writeAfterDeny };
+  });
+
+  for (const job of jobs) job.close();
+  token.close();
+}
+
+main()
+  .catch((err: Error) => {
+    results.fatal = { ok: false, error: { message: err.stack ?? err.message } };
+  })
+  .finally(() => {
+    writeFileSync(resultsFile, JSON.stringify(results, null, 2));
+    process.exit(0);
+  });
