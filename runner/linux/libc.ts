@@ -11,7 +11,6 @@ import koffi from 'koffi';
 import { constants as osConstants } from 'node:os';
 
 type LibraryHandle = ReturnType<typeof koffi.load>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- koffi functions are untyped by nature
 export type KoffiFunction = (...args: any[]) => any;
 
 let library: LibraryHandle | undefined;
