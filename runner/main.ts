@@ -75,6 +75,11 @@ function fail(err: unknown): never {
 function main(): void {
   let request: SessionRequest;
   let session;
+  if (process.platform === 'win32') {
+    // Windows has its own start (runner/windows/entry.ts), imported lazily so that Linux never loads it.
+    void import('./windows/entry.js').then((windows) => windows.windowsMain(), (err: unknown) => fail(err));
+    return;
+  }
   try {
     if (process.platform !== 'linux') throw new CorralError('platform_unsupported', `the runner for ${process.platform} is not built yet`);
     if (process.geteuid?.() !== 0) throw new CorralError('not_elevated', 'the session runner must be started as root (directly, or through the sudo rule)');
