@@ -83,6 +83,16 @@ describe('corral run end to end: I/O, exit codes, bad input (root)', function ()
     assert.equal(status, 130);
   });
 
+  it('--json collects the result in one document', async () => {
+    const r = await inst!.run(['sh', '-c', 'printf out; printf err >&2; exit 3'], ['--json']);
+    assert.equal(r.status, 3, show(r));
+    const doc = JSON.parse(r.stdout.toString()) as { status: number; stdout: { data: string }; stderr: { data: string }; identity: string };
+    assert.equal(doc.status, 3);
+    assert.equal(doc.stdout.data, 'out');
+    assert.equal(doc.stderr.data, 'err');
+    assert.equal(doc.identity, inst!.identity('offline').name);
+  });
+
   it('empty argv: exit 2 (usage)', async () => {
     const r = await inst!.corral(['run', '--workspace', inst!.workspace, '--']);
     assert.equal(r.status, 2, show(r));
