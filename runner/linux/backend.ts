@@ -9,7 +9,8 @@
  *  4. session temp dir, cgroups (this process moves in: everything it forks is contained)
  *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
  *     namespace with only `lo` up
- *  6. workspace access hook (idmap), protected binds, placeholders, read-deny masks
+ *  6. protected-name placeholders, workspace access (idmapped mount of the writable roots),
+ *     then the protected binds and read-deny masks on top of it
  *  7. no_new_privs, then Landlock (which forbids later mounts), then setgroups/setresgid/
  *     setresuid to the identity
  * Landlock, no_new_privs and unshare apply to the calling thread: all of this runs on Node's
@@ -29,12 +30,12 @@ import { markInheritedDescriptorsCloseOnExec } from './fds.js';
 import { restrictWrites, type WritableRule } from './landlock.js';
 import { makeMountsSlave } from './mount.js';
 import { bringLoopbackUp, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
-import { applyProtection, liveFacts, planProtection } from './protected-paths.js';
+import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
-import { makeWorkspaceWritableForIdentity } from './workspace-access.js';
+import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
 
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
@@ -107,14 +108,26 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     }
   }
 
-  const access = makeWorkspaceWritableForIdentity(s.workspaceAccess, s.workspace);
-  warnings.push(...access.warnings);
   const unlock = lockReservations(installation.name);
+  let access: WorkspaceAccessResult;
   try {
-    applyProtection(steps, [s.realUser.uid, s.identity.uid], (r) => registerReservation(installation.name, sessionId, r.path));
+    const owners = [s.realUser.uid, s.identity.uid];
+    const onReserve = (r: Reservation) => registerReservation(installation.name, sessionId, r.path);
+    // Placeholders before the idmapped mount (root cannot create files through it), binds after
+    // it, so that protected paths sit read-only on top of the idmapped workspace.
+    createPlaceholders(steps, owners, onReserve);
+    access = makeWorkspaceWritableForIdentity({
+      access: s.workspaceAccess,
+      workspace: s.workspace,
+      writableRoots: s.writableRoots,
+      realUser: { uid: s.realUser.uid, gid: s.realUser.gid },
+      identity: { uid: s.identity.uid, gid: s.identity.gid },
+    });
+    applyProtection(steps, owners, onReserve);
   } finally {
     unlock();
   }
+  warnings.push(...access.warnings);
 
   setNoNewPrivs();
   const rules: WritableRule[] = [

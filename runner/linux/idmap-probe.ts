@@ -10,6 +10,7 @@
  * the record.
  */
 import { readFileSync, realpathSync } from 'node:fs';
+import { CorralError } from '../../orchestrator/errors.js';
 import type { WorkspaceAccess } from '../../orchestrator/state.js';
 import { idmapPrerequisite, tryIdmapDetached, type IdmapMapping, type IdmapTrial } from './idmap.js';
 
@@ -93,7 +94,12 @@ export function decideWorkspaceAccess(facts: WorkspaceAccessFacts): WorkspaceAcc
 
 /** Gather the facts for `path` (root; makes and drops a detached mount, attaches nothing). */
 export function workspaceAccessFacts(path: string, mapping: IdmapMapping, mountinfoText?: string): WorkspaceAccessFacts {
-  const canonical = realpathSync(path);
+  let canonical: string;
+  try {
+    canonical = realpathSync(path);
+  } catch (err) {
+    throw new CorralError('workspace_invalid', `workspace ${path} does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+  }
   let fsType: string | null = null;
   try {
     fsType = mountFor(canonical, parseMountinfo(mountinfoText ?? readFileSync('/proc/self/mountinfo', 'utf8')))?.fsType ?? null;

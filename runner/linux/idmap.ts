@@ -23,14 +23,14 @@
  * target. uid 0 is never mapped: an idmapped root would hand the identity every root-owned
  * file reachable in the workspace (callers use the ACL fallback for root).
  *
- * FFI: koffi against libc `syscall` (glibc has no wrappers for these on Debian 12);
- * declarations and descriptors stay private to this file.
+ * FFI: koffi against libc `syscall` (glibc has no wrappers for these on Debian 12), through
+ * libc.ts; declarations and descriptors stay private to this file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import koffi from 'koffi';
 import { CorralError } from '../../orchestrator/errors.js';
+import { check, errnoName, libcFunction, LibcError } from './libc.js';
 
 /** One id translated by the mount: the real user's id on disk ↔ the identity's id. */
 export interface IdPair {
@@ -73,46 +73,12 @@ const CAT_CANDIDATES = ['/usr/bin/cat', '/bin/cat'];
 /** Byte the helper echoes back once it runs inside its new user namespace. */
 const READY_BYTE = 0x00;
 
-type NativeFunction = ReturnType<ReturnType<typeof koffi.load>['func']>;
-
-interface Libc {
-  syscall: NativeFunction;
-  pipe2: NativeFunction;
-  umount2: NativeFunction;
-}
-let libc: Libc | null = null;
-
-function loadLibc(): Libc {
-  if (libc !== null) return libc;
-  const lib = koffi.load('libc.so.6');
-  libc = {
-    syscall: lib.func('long syscall(long number, ...)'),
-    pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
-    umount2: lib.func('int umount2(const char *target, int flags)'),
-  };
-  return libc;
-}
-
-const ERRNO_NAMES: Map<number, string> = new Map(Object.entries(koffi.os.errno).map(([name, n]) => [n, name]));
-
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-}
-
-class SyscallError extends Error {
-  constructor(
-    readonly api: string,
-    readonly errno: number,
-  ) {
-    super(`${api} failed: ${errnoName(errno)}`);
-  }
-}
+const syscall = libcFunction('long syscall(long number, ...)');
+const pipe2 = libcFunction('int pipe2(_Out_ int *fds, int flags)');
+const umount2 = libcFunction('int umount2(const char *target, int flags)');
 
 function checkedSyscall(api: string, ...args: unknown[]): number {
-  const { syscall } = loadLibc();
-  const result = Number(syscall(...args));
-  if (result < 0) throw new SyscallError(api, koffi.errno());
-  return result;
+  return check(syscall(...args) as number | bigint, api);
 }
 
 function firstExisting(candidates: string[], what: string): string {
@@ -148,7 +114,7 @@ function validateMapping(mapping: IdmapMapping): void {
 
 function makePipe(): [number, number] {
   const fds = [-1, -1];
-  if (loadLibc().pipe2(fds, O_CLOEXEC) !== 0) throw new SyscallError('pipe2', koffi.errno());
+  check(pipe2(fds, O_CLOEXEC) as number, 'pipe2');
   return [fds[0]!, fds[1]!];
 }
 
@@ -309,10 +275,10 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
       }
     });
   } catch (err) {
-    if (err instanceof SyscallError) {
+    if (err instanceof LibcError) {
       throw new CorralError('runner_failed', `could not bind ${path} as an idmapped mount: ${err.message}`, {
         cause: err,
-        details: { path, api: err.api, errno: errnoName(err.errno) },
+        details: { path, api: err.call, errno: errnoName(err.errno) },
       });
     }
     throw err;
@@ -321,7 +287,7 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
   // mount away again (lazily: nothing in this namespace uses it yet) and fail.
   const st = statSync(path);
   if (st.uid !== mapping.uid.identity || st.gid !== mapping.gid.identity) {
-    loadLibc().umount2(path, MNT_DETACH);
+    umount2(path, MNT_DETACH);
     throw new CorralError('runner_failed', `idmapped mount of ${path} did not take effect (owner seen as ${st.uid}:${st.gid})`, {
       details: { path },
     });
@@ -338,8 +304,8 @@ export function tryIdmapDetached(path: string, mapping: IdmapMapping): IdmapTria
     withUserns(mapping, (usernsFd) => closeQuietly(cloneIdmapped(path, usernsFd, mapping.uid.real)));
     return { ok: true };
   } catch (err) {
-    if (err instanceof SyscallError) {
-      return { ok: false, api: err.api, errno: err.errno, errnoName: errnoName(err.errno), message: err.message };
+    if (err instanceof LibcError) {
+      return { ok: false, api: err.call, errno: err.errno, errnoName: errnoName(err.errno), message: err.message };
     }
     // No user namespace could be made (e.g. user.max_user_namespaces = 0): idmap impossible here.
     if (err instanceof CorralError && err.code === 'kernel_unsupported') {

@@ -193,6 +193,20 @@ export interface Reservation {
 }
 
 /**
+ * Create the placeholders of the plan's `reserve` steps, without binding them. With an
+ * idmapped workspace this runs before the idmapped mount is made: uid 0 has no mapping in
+ * it, so root cannot create anything through it (EOVERFLOW). applyProtection, run after the
+ * mount, then finds each placeholder (EEXIST) and binds it read-only on top of the mount.
+ */
+export function createPlaceholders(steps: ProtectionStep[], ownerUids: number[], onReserve: (r: Reservation) => void): void {
+  for (const step of steps) {
+    if (step.op !== 'reserve') continue;
+    onReserve({ path: join(step.root, step.name), kind: step.kind });
+    closeSync(createPlaceholder(step.root, step.name, step.kind, ownerUids).fd);
+  }
+}
+
+/**
  * Perform the plan in the current (private) mount namespace. `onReserve` runs before each
  * placeholder is created, so that the reaper learns about it before it exists.
  */

@@ -1,24 +1,84 @@
 /**
- * Make the workspace writable for the identity inside the session's mount namespace.
+ * Make the workspace writable for the identity inside the session's mount namespace
+ * (issue 7). Runs in the root phase after the mount namespace exists and before the
+ * protected paths are bound, so those binds sit read-only on top of it.
  *
- * `acl`: nothing to do here — provisioning granted POSIX ACL entries once per workspace.
- * `idmap`: an idmapped bind mount of the workspace (issue 7, runner/linux/idmap.ts) is plugged
- * in at this call site, which runs after the mount namespace exists and before protected
- * paths are bound (so those binds sit on top of it). Until then an `idmap` workspace gets a
- * warning, and writes fail closed (no ACL was granted).
+ * - `idmap` (recorded by provisioning where the probe succeeded): the workspace, and every
+ *   other writable root outside it, is bound over itself as an idmapped mount (idmap.ts):
+ *   the real user's files are the identity's own in the session, and what the identity
+ *   creates belongs to the real user on disk. Nothing is written to the workspace.
+ * - `acl`: provisioning granted POSIX ACL entries once; nothing to do here, but the session
+ *   says so (hello warning), since ACL grants are the weaker fallback.
+ *
+ * A failure to idmap the workspace fails the session (no ACL was granted, so there is
+ * nothing to fall back to). A failure on an extra writable root is a warning: that root is
+ * then writable only where plain permissions allow — fail closed, never wider.
  */
+import { CorralError, isCorralError } from '../../orchestrator/errors.js';
 import type { WorkspaceAccess } from '../../orchestrator/state.js';
+import { idmapWorkspace, type IdmapMapping } from './idmap.js';
 
 export interface WorkspaceAccessResult {
   mechanism: WorkspaceAccess;
   warnings: string[];
 }
 
-export function makeWorkspaceWritableForIdentity(access: WorkspaceAccess, workspace: string): WorkspaceAccessResult {
-  switch (access) {
+export interface WorkspaceAccessInput {
+  access: WorkspaceAccess;
+  /** Canonical. */
+  workspace: string;
+  /** Canonical; empty in read-only sessions. */
+  writableRoots: string[];
+  realUser: { uid: number; gid: number };
+  identity: { uid: number; gid: number };
+}
+
+function within(path: string, root: string): boolean {
+  return path === root || path.startsWith(root === '/' ? '/' : `${root}/`);
+}
+
+/**
+ * The directories to bind idmapped: the workspace (also in read-only sessions, so the
+ * identity reads the real user's private files as it would with ACL grants) and the
+ * writable roots, minus any that lie inside another (the recursive bind covers them, and an
+ * already idmapped mount cannot be idmapped again).
+ */
+export function rootsToIdmap(workspace: string, writableRoots: string[]): string[] {
+  const all = [...new Set([workspace, ...writableRoots])];
+  return all.filter((root) => !all.some((other) => other !== root && within(root, other)));
+}
+
+export const ACL_FALLBACK_WARNING =
+  'uses POSIX ACL grants, not an idmapped mount (setup found idmapping impossible for it, or the real user is root): ' +
+  'files made 0644 or copied with `cp -p` may be read-only in the session, and files the session creates belong to the sandbox identity';
+
+export function makeWorkspaceWritableForIdentity(input: WorkspaceAccessInput): WorkspaceAccessResult {
+  switch (input.access) {
     case 'acl':
-      return { mechanism: 'acl', warnings: [] };
-    case 'idmap':
-      return { mechanism: 'idmap', warnings: [`workspace ${workspace} is recorded as idmap, which this runner does not mount yet: writes will be refused`] };
+      return { mechanism: 'acl', warnings: [`workspace ${input.workspace} ${ACL_FALLBACK_WARNING}`] };
+    case 'idmap': {
+      const mapping: IdmapMapping = {
+        uid: { real: input.realUser.uid, identity: input.identity.uid },
+        gid: { real: input.realUser.gid, identity: input.identity.gid },
+      };
+      const warnings: string[] = [];
+      for (const root of rootsToIdmap(input.workspace, input.writableRoots)) {
+        const isWorkspaceTree = within(input.workspace, root);
+        try {
+          idmapWorkspace(root, mapping);
+        } catch (err) {
+          if (isWorkspaceTree) {
+            const why = err instanceof Error ? err.message : String(err);
+            throw new CorralError(
+              'runner_failed',
+              `workspace ${input.workspace} is recorded as idmap but the idmapped mount failed (${why}); run \`sudo corral setup --workspace ${input.workspace}\` again so setup re-checks it`,
+              { cause: err, details: isCorralError(err) ? err.details : {} },
+            );
+          }
+          warnings.push(`writable root ${root} could not be bound idmapped (${err instanceof Error ? err.message : String(err)}): the session can write there only where plain file permissions allow`);
+        }
+      }
+      return { mechanism: 'idmap', warnings };
+    }
   }
 }
