@@ -223,7 +223,7 @@ export async function planLinuxSetup(ctx: PlannerContext, req: SetupRequest): Pr
   const knownUids = { offline: identities.offline?.uid ?? null, online: identities.online?.uid ?? null };
   const workspaceRecords: UserRecord['workspaces'] = { ...(recorded?.users[req.realUser.name]?.workspaces ?? {}) };
   for (const ws of req.workspaces) {
-    const access = await chooseWorkspaceAccess(ws, req.realUser);
+    const access = testAccessOverride(inst) ?? (await chooseWorkspaceAccess(ws, req.realUser));
     const traverse = await planTraverse(acc, journal, ws, names, knownUids);
     const protectedPaths = access === 'acl' ? protectedPathsIn(ws, req.policy.policy.protected) : [];
     if (access === 'acl') await planGrant(acc, journal, ws, protectedPaths, names, knownUids, req.realUser);
@@ -246,6 +246,18 @@ export async function planLinuxSetup(ctx: PlannerContext, req: SetupRequest): Pr
     });
   }
   return { action: 'setup', ...acc };
+}
+
+/**
+ * Test-only: CORRAL_TEST_WORKSPACE_ACCESS=acl|idmap forces the workspace access mechanism,
+ * so that the integration suite exercises the ACL grants on a machine where the idmap
+ * probe would choose 'idmap'. Honoured only for test installations (`ctest…`), never for
+ * a real one.
+ */
+function testAccessOverride(inst: Installation, env: NodeJS.ProcessEnv = process.env): WorkspaceAccess | null {
+  const forced = env.CORRAL_TEST_WORKSPACE_ACCESS;
+  if (!inst.name.startsWith('ctest') || (forced !== 'acl' && forced !== 'idmap')) return null;
+  return forced;
 }
 
 function homeProblems(home: string, uid: number): string[] {
