@@ -10,9 +10,9 @@
     imports the Corral module bundled with this package (..\..\..\ps-module\Corral, found
     from this script's own location, never from the plan), and runs each step as
 
-        Invoke-CorralOperation -Operation $step.operation -ArgumentsBase64 $step.argumentsBase64
+        Invoke-CorralOperation -Operation <step.operation> -ArgumentsBase64 <step.argumentsBase64>
 
-    with both values passed as data. After each step it appends one JSON line to the result
+    with both values passed as data (splatted from the parsed plan, never as script text). After each step it appends one JSON line to the result
     file: {"event":"step","index":N,"output":"<the module's result line>"}. It stops at the
     first step whose result is not ok (fail closed). Other lines: "started", "stopped",
     "done", and "fatal" (with an error {errorId, message}) when the plan itself is unusable.
@@ -104,8 +104,10 @@ try {
 
     Write-ResultLine -Record @{ event = 'started'; pid = $PID; steps = $steps.Count }
     foreach ($step in $steps) {
-        $output = (@(Invoke-CorralOperation -Operation $step.operation -ArgumentsBase64 $step.argumentsBase64) |
-                ForEach-Object { [string]$_ }) -join "`n"
+        # Splatted (same call as -Operation … -ArgumentsBase64 …; the values stay data).
+        $call = @{ Operation = [string]$step.operation; ArgumentsBase64 = [string]$step.argumentsBase64 }
+        $lines = @(Invoke-CorralOperation @call)
+        $output = ($lines | ForEach-Object { [string]$_ }) -join "`n"
         Write-ResultLine -Record @{ event = 'step'; index = $step.index; output = $output }
         if (-not (Test-ResultOk -Output $output)) {
             Write-ResultLine -Record @{ event = 'stopped'; index = $step.index }
