@@ -1,0 +1,35 @@
+function Test-CorralFirewallRuleMatch {
+    <#
+    .SYNOPSIS
+    True when an existing firewall rule has exactly the settings of a rule spec.
+
+    .DESCRIPTION
+    Reads the rule back with its address, port and security filters and compares them with
+    the spec, normalising addresses (IPAddress.Parse on each end of a range), so a re-run
+    sees no change when nothing differs.
+    #>
+    [CmdletBinding()]
+    [OutputType([bool])]
+    param(
+        [Parameter(Mandatory)]
+        [object]$Rule,
+        [Parameter(Mandatory)]
+        [hashtable]$Spec
+    )
+    $normalise = {
+        param([string[]]$addresses)
+        @($addresses | Where-Object { $_ } | ForEach-Object {
+                (($_ -split '-') | ForEach-Object { [System.Net.IPAddress]::Parse($_.Trim()).ToString() }) -join '-'
+            } | Sort-Object)
+    }
+    if ("$($Rule.Direction)" -ne $Spec.Direction -or "$($Rule.Action)" -ne $Spec.Action -or "$($Rule.Enabled)" -ne $Spec.Enabled) { return $false }
+    if ("$($Rule.Group)" -ne $Spec.Group) { return $false }
+    $security = $Rule | Get-NetFirewallSecurityFilter
+    if ("$($security.LocalUser)" -ne $Spec.LocalUser) { return $false }
+    $address = $Rule | Get-NetFirewallAddressFilter
+    if ((& $normalise $address.RemoteAddress) -join ',' -ne (& $normalise $Spec.RemoteAddress) -join ',') { return $false }
+    $port = $Rule | Get-NetFirewallPortFilter
+    if ("$($port.Protocol)" -ne $Spec.Protocol) { return $false }
+    if ($Spec.RemotePort.Count -gt 0 -and (@($port.RemotePort) -join ',') -ne ($Spec.RemotePort -join ',')) { return $false }
+    return $true
+}

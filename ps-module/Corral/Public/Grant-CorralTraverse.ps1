@@ -1,0 +1,113 @@
+function Grant-CorralTraverse {
+    <#
+    .SYNOPSIS
+    Lets the sandbox identities reach a user's workspaces and read the toolchains in their profile.
+
+    .DESCRIPTION
+    User profiles are private, so the identity group (CorralSandboxUsers) gets:
+    - on every ancestor of each workspace (below the drive root) and of each toolchain folder:
+      traverse, read attributes and read permissions on that folder only — no listing, nothing
+      inherited;
+    - on each toolchain folder of the real user's profile that exists (default .cargo, .rustup,
+      .nvm, AppData\Roaming\npm, AppData\Roaming\nvm, .dotnet, go): read and execute, inherited.
+    Never on a -DenyRead path, nor on a folder that contains one or lies inside one (an
+    inherited read would expose it): those are skipped and listed in Skipped. Explicit ACEs
+    already there are skipped; each ACE added is journaled (scope traverse:<user>) so
+    Revoke-CorralTraverse and Uninstall-Corral remove exactly those.
+
+    .PARAMETER User
+    The real user.
+
+    .PARAMETER Workspace
+    The user's workspace folders.
+
+    .PARAMETER Toolchain
+    Folders relative to the user's profile (or absolute) to make readable.
+
+    .PARAMETER DenyRead
+    Absolute paths (or ~\ relative to the profile) never to grant anything on.
+
+    .PARAMETER Force
+    Skip the confirmation prompt.
+
+    .EXAMPLE
+    Grant-CorralTraverse -User alice -Workspace C:\Users\alice\src\app -Confirm:$false
+
+    .OUTPUTS
+    PSCustomObject with AcesAdded, Skipped and Changed.
+    #>
+    [CmdletBinding(SupportsShouldProcess)]
+    [OutputType([pscustomobject])]
+    param(
+        [Parameter(Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string]$User,
+        [string[]]$Workspace = @(),
+        [string[]]$Toolchain = @('.cargo', '.rustup', '.nvm', 'AppData\Roaming\npm', 'AppData\Roaming\nvm', '.dotnet', 'go'),
+        [string[]]$DenyRead = @('~\.ssh', '~\.gnupg', '~\.aws', '~\.azure', '~\.kube', '~\.docker', '~\.config\gh', '~\.npmrc', '~\.netrc'),
+        [switch]$Force
+    )
+    if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
+    Assert-CorralElevation
+    $installation = Get-CorralInstallation
+    $realUser = Resolve-CorralRealUser -User $User
+    $group = Get-LocalGroup -Name $installation.SandboxGroup -ErrorAction SilentlyContinue
+    if (-not $group) {
+        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound `
+            -Message "Group $($installation.SandboxGroup) does not exist; run Install-Corral first."))
+    }
+    $sid = $group.SID.Value
+    $scope = "traverse:$User"
+    $expand = {
+        param([string]$p)
+        if ($p.StartsWith('~\') -or $p -eq '~') {
+            if (-not $realUser.Profile) { return $null }
+            return Join-Path $realUser.Profile $p.Substring([Math]::Min(2, $p.Length))
+        }
+        if (-not [System.IO.Path]::IsPathRooted($p)) {
+            if (-not $realUser.Profile) { return $null }
+            return Join-Path $realUser.Profile $p
+        }
+        return $p
+    }
+    $denied = @($DenyRead | ForEach-Object { & $expand $_ } | Where-Object { $_ })
+    $skipped = [System.Collections.Generic.List[string]]::new()
+    $isDenied = { param([string]$p) @($denied | Where-Object { Test-CorralPathOverlap -Path $p -Other $_ }).Count -gt 0 }
+
+    $traverseRights = [System.Security.AccessControl.FileSystemRights]'Traverse, ReadAttributes, ReadExtendedAttributes, ReadPermissions, Synchronize'
+    $readRights = [System.Security.AccessControl.FileSystemRights]'ReadAndExecute, Synchronize'
+    $inherit = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
+    $ancestors = [System.Collections.Generic.List[string]]::new()
+    $addAncestors = {
+        param([string]$p)
+        $parent = Split-Path -Parent ([System.IO.Path]::GetFullPath($p).TrimEnd('\'))
+        while ($parent -and (Split-Path -Parent $parent)) {
+            if (-not $ancestors.Contains($parent)) { $ancestors.Add($parent) }
+            $parent = Split-Path -Parent $parent
+        }
+    }
+    $trees = [System.Collections.Generic.List[string]]::new()
+    foreach ($folder in $Toolchain) {
+        $full = & $expand $folder
+        if (-not $full -or -not (Test-Path -LiteralPath $full -PathType Container)) { continue }
+        if (& $isDenied $full) { $skipped.Add($full); continue }
+        $trees.Add($full)
+        & $addAncestors $full
+    }
+    foreach ($w in $Workspace) { & $addAncestors $w }
+
+    $added = [System.Collections.Generic.List[object]]::new()
+    foreach ($folder in $ancestors) {
+        if (-not (Test-Path -LiteralPath $folder -PathType Container)) { continue }
+        # Exact denyRead paths only here: an ancestor of a secret is traversed, not read.
+        if (@($denied | Where-Object { Test-CorralPathInside -Path $folder -Folder $_ }).Count -gt 0 -or
+            @($denied | Where-Object { $_.TrimEnd('\') -eq $folder.TrimEnd('\') }).Count -gt 0) { $skipped.Add($folder); continue }
+        $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $traverseRights -Type Allow -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
+        if ($ace) { $added.Add($ace) }
+    }
+    foreach ($folder in $trees) {
+        $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $readRights -Type Allow -Inheritance $inherit -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
+        if ($ace) { $added.Add($ace) }
+    }
+    [pscustomobject]@{ AcesAdded = $added.ToArray(); Skipped = $skipped.ToArray(); Changed = ($added.Count -gt 0) }
+}
