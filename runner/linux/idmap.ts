@@ -203,6 +203,8 @@ function withUserns<T>(mapping: IdmapMapping, fn: (usernsFd: number) => T): T {
     closeQuietly(toChildWrite);
     closeQuietly(fromChildRead);
     closeQuietly(fromChildWrite);
+    // Safe against pid reuse: the event loop has not run since the spawn, so libuv has not
+    // reaped the helper yet; its pid stays ours (at worst a zombie) until it does.
     if (child !== null && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 }
