@@ -27,7 +27,8 @@ export interface BenchCommand {
 export function benchCommands(ws: string): BenchCommand[] {
   return [
     { label: '/bin/true', argv: ['/bin/true'], shell: '/bin/true' },
-    { label: `sh -c 'echo x > "$WS/f"'`, argv: ['sh', '-c', 'echo x > "$WS/f"'], shell: `echo x > ${JSON.stringify(path.join(ws, 'f'))}` },
+    // Every runner starts in the workspace, so a relative path is the workspace file.
+    { label: `sh -c 'echo x > f' (cwd: workspace)`, argv: ['sh', '-c', 'echo x > f'], shell: `echo x > ${JSON.stringify(path.join(ws, 'f'))}` },
   ];
 }
 
@@ -40,15 +41,13 @@ async function expectZero(p: Promise<number>, what: string): Promise<void> {
 }
 
 export function plainSpawn(ws: string): Runner {
-  const env = { ...process.env, WS: ws };
-  return (cmd) => expectZero(run(cmd.argv[0]!, cmd.argv.slice(1), { env }), `plain ${cmd.label}`);
+  return (cmd) => expectZero(run(cmd.argv[0]!, cmd.argv.slice(1), { cwd: ws }), `plain ${cmd.label}`);
 }
 
 export function bubblewrap(tool: Tool, ws: string): Runner | string {
   if (!tool.ok) return tool.reason;
-  const env = { ...process.env, WS: ws };
-  const base = ['--ro-bind', '/', '/', '--bind', ws, ws, '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--'];
-  return (cmd) => expectZero(run(tool.path, [...base, ...cmd.argv], { env }), `bwrap ${cmd.label}`);
+  const base = ['--ro-bind', '/', '/', '--bind', ws, ws, '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--chdir', ws, '--'];
+  return (cmd) => expectZero(run(tool.path, [...base, ...cmd.argv], { cwd: ws }), `bwrap ${cmd.label}`);
 }
 
 export function sandboxRuntime(tool: Tool, ws: string): Runner | string {
