@@ -122,7 +122,7 @@ const FRESH_CALLS: ModuleCall[] = [
   { operation: 'Install-CorralGroup', args: {} },
   { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'offline', Name: 'crl-off-alice' } },
   { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'online', Name: 'crl-on-alice' } },
-  { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [] } },
+  { operation: 'New-CorralFirewallRule', args: { User: 'alice' } },
   { operation: 'Install-CorralRunner', args: { Source: SOURCE, NodePath: NODE } },
   { operation: 'Grant-CorralTraverse', args: { User: 'alice', Workspace: [WS], DenyRead: policy.denyRead } },
   { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
@@ -166,7 +166,7 @@ describe('windows plan: setup', () => {
     assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
       { operation: 'Set-CorralIdentity', args: { User: 'alice', Network: 'offline' } },
       { operation: 'Update-CorralCredential', args: { User: 'alice', Network: 'offline' } },
-      { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [] } },
+      { operation: 'New-CorralFirewallRule', args: { User: 'alice' } },
       { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
     ]);
     assert.match(plan.steps[2]!.title, /not enabled on the Public profile/);
@@ -258,6 +258,16 @@ describe('windows plan: not elevated — one UAC prompt for the whole plan', () 
     const plan = await prov.planSetup(request());
     await assert.rejects(plan.steps[0]!.apply(), (err) => isCorralError(err, 'elevation_cancelled') && err.exitCode === 4);
     await prov.close();
+  });
+});
+
+describe('windows plan: module warnings', () => {
+  it("warnings of the reading calls reach the plan's and the report's warnings", async () => {
+    const stateLine = `${JSON.stringify({ ok: true, result: provisioned(), warnings: ['profile of crl-on-alice is loaded'] })}\n`;
+    const host = new FakePowerShellHost((script) => (parseCall(script)!.operation === 'Get-CorralState' ? stateLine : ok(FIREWALL_OK)));
+    const prov = provisioner(host);
+    assert.deepEqual((await prov.planSetup(request())).warnings, ['Get-CorralState: profile of crl-on-alice is loaded']);
+    assert.deepEqual((await prov.status()).warnings, ['Get-CorralState: profile of crl-on-alice is loaded']);
   });
 });
 

@@ -126,6 +126,11 @@ const MAX_ECHO = 2000;
  * `ok:false` throws the CorralError its ErrorId maps to.
  */
 export function parseOperationOutput(operation: string, output: string): unknown {
+  return parseOperationReply(operation, output).result;
+}
+
+/** Like parseOperationOutput, with the warnings the function wrote (`"warnings":[…]`). */
+export function parseOperationReply(operation: string, output: string): { result: unknown; warnings: string[] } {
   const lines = output
     .split(/\r?\n/)
     .map((l) => l.trim())
@@ -139,7 +144,11 @@ export function parseOperationOutput(operation: string, output: string): unknown
     );
   }
   const line = results[0]!;
-  if (line.ok) return line.result ?? null;
+  if (line.ok) {
+    const raw = (line as { warnings?: unknown }).warnings;
+    const warnings = Array.isArray(raw) ? raw.filter((w): w is string => typeof w === 'string') : [];
+    return { result: line.result ?? null, warnings };
+  }
   const errorId = typeof line.error?.errorId === 'string' ? line.error.errorId : 'CorralStepFailed';
   const message = typeof line.error?.message === 'string' ? line.error.message : '(no message)';
   throw moduleError(operation, errorId, message);

@@ -4,7 +4,7 @@
  * The real host (node-powershell-host.ts) is Windows-only; everything above this
  * interface is unit-tested on any OS with a recording fake that asserts the exact text.
  */
-import { buildInvocation, parseOperationOutput, type ModuleCall } from './command.js';
+import { buildInvocation, parseOperationReply, type ModuleCall } from './command.js';
 
 export interface PowerShellHost {
   /**
@@ -18,11 +18,22 @@ export interface PowerShellHost {
 
 /** Calls Corral module functions through a host, one JSON line in, one JSON line out. */
 export class ModuleClient {
+  /** Warnings module functions wrote, prefixed with the function; `takeWarnings()` drains them. */
+  private warnings: string[] = [];
+
   constructor(private readonly host: PowerShellHost) {}
 
   async call(call: ModuleCall): Promise<unknown> {
     const script = buildInvocation(call);
     const output = await this.host.invoke(script);
-    return parseOperationOutput(call.operation, output);
+    const reply = parseOperationReply(call.operation, output);
+    for (const w of reply.warnings) this.warnings.push(`${call.operation}: ${w}`);
+    return reply.result;
+  }
+
+  takeWarnings(): string[] {
+    const out = this.warnings;
+    this.warnings = [];
+    return out;
   }
 }

@@ -106,7 +106,8 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
   const firewallCall: PlannedCall = {
     id: 'firewall',
     title: `Firewall rules blocking the network for ${identityName(inputs.installation, user, 'offline')}`,
-    call: { operation: 'New-CorralFirewallRule', args: { User: user, LoopbackPort: ports } },
+    // An empty port list is left out (the module's default) rather than bound as an empty int[].
+    call: { operation: 'New-CorralFirewallRule', args: ports.length > 0 ? { User: user, LoopbackPort: ports } : { User: user } },
   };
   if (offlineIsNew || inputs.firewall === null || inputs.firewall.Rules.length === 0) calls.push(firewallCall);
   else if (!inputs.firewall.Effective) {
@@ -170,7 +171,7 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
           Network: inputs.network,
           Protected: inputs.protected,
           DenyRead: inputs.denyRead,
-          LoopbackPort: ports,
+          ...(ports.length > 0 ? { LoopbackPort: ports } : {}),
         },
       },
     });

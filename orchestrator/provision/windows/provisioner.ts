@@ -111,7 +111,9 @@ export class WindowsProvisioner implements Provisioner {
     for (const [user, record] of Object.entries(state.Recorded.users)) {
       if (record.identities.offline) firewall[user] = await this.firewall(user);
     }
-    return statusFromState(state, firewall);
+    const report = statusFromState(state, firewall);
+    report.warnings.push(...this.client.takeWarnings());
+    return report;
   }
 
   async planTeardown(): Promise<Plan> {
@@ -119,7 +121,7 @@ export class WindowsProvisioner implements Provisioner {
   }
 
   private toPlan(action: Plan['action'], plan: CallPlan): Plan {
-    const warnings = [...plan.warnings];
+    const warnings = [...plan.warnings, ...this.client.takeWarnings()];
     let run: ElevatedPlanRun | null = null;
     if (!this.deps.elevated && plan.calls.length > 0) {
       run = new ElevatedPlanRun(
