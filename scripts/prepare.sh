@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install what Corral and its tests need on Debian 12 (run as root), idempotently:
+# Debian packages, the npm dependencies, the build, and — unless --no-wine — Wine with a
+# Windows node.exe for the Windows smoke test. Used by the README's commands and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wine=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-wine) wine=0 ;;
+    *) echo "usage: $0 [--no-wine]" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "scripts/prepare.sh installs Debian packages: run it as root (sudo bash scripts/prepare.sh)." >&2
+  exit 4
+fi
+
+# nftables, acl, sudo, iproute2: what provisioning drives; git, python3, procps, util-linux:
+# what the tests use (git repositories, network test hosts, pgrep, setpriv, flock).
+packages=(nftables acl sudo iproute2 git python3 procps util-linux)
+need=()
+for pkg in "${packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if ((${#need[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  flock /tmp/corral-apt.lock bash -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends "$@" >/dev/null' _ "${need[@]}"
+fi
+
+if [[ ! -d node_modules/koffi || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent
+
+if ((wine)); then
+  bash test/windows/prepare-wine.sh
+fi
