@@ -120,7 +120,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       access: s.workspaceAccess,
       workspace: s.workspace,
       writableRoots: s.writableRoots,
-      realUser: { uid: s.realUser.uid, gid: s.realUser.gid },
+      realUser: { name: s.realUser.name, uid: s.realUser.uid, gid: s.realUser.gid },
       identity: { uid: s.identity.uid, gid: s.identity.gid },
     });
     applyProtection(steps, owners, onReserve);

@@ -41,6 +41,24 @@ export interface IdPair {
 export interface IdmapMapping {
   uid: IdPair;
   gid: IdPair;
+  /**
+   * The real user's supplementary groups, each mapped to itself, so that the real user's
+   * files whose group is one of them (setgid project directories) stay writable in the
+   * session by their owner bits. This grants nothing through group bits: the identity is not
+   * a member of these groups. Ids equal to 0, to `gid.real` or to `gid.identity` are ignored.
+   * Undefined or empty: such files are read-only in the session (unmapped group).
+   */
+  extraGids?: number[];
+}
+
+/** The kernel accepts at most 340 lines in a map; keep well below. */
+const MAX_EXTRA_GIDS = 256;
+
+/** The gid_map lines: real ↔ identity, then each usable extra group to itself. */
+export function gidMapText(mapping: IdmapMapping): string {
+  const special = new Set([0, mapping.gid.real, mapping.gid.identity]);
+  const extra = [...new Set(mapping.extraGids ?? [])].filter((g) => Number.isInteger(g) && g > 0 && g < 0xffffffff && !special.has(g));
+  return [`${mapping.gid.real} ${mapping.gid.identity} 1`, ...extra.slice(0, MAX_EXTRA_GIDS).map((g) => `${g} ${g} 1`)].join('\n') + '\n';
 }
 
 /** Outcome of an idmap attempt without attaching anything (for the probe). */
@@ -192,7 +210,7 @@ function withUserns<T>(mapping: IdmapMapping, fn: (usernsFd: number) => T): T {
     // it is not required, but denying it keeps the namespace from ever granting setgroups.
     writeFileSync(`/proc/${pid}/setgroups`, 'deny');
     writeFileSync(`/proc/${pid}/uid_map`, `${mapping.uid.real} ${mapping.uid.identity} 1\n`);
-    writeFileSync(`/proc/${pid}/gid_map`, `${mapping.gid.real} ${mapping.gid.identity} 1\n`);
+    writeFileSync(`/proc/${pid}/gid_map`, gidMapText(mapping));
     usernsFd = openSync(`/proc/${pid}/ns/user`, 'r');
     closeQuietly(toChildWrite);
     toChildWrite = -1;
@@ -259,10 +277,13 @@ function requireUsable(path: string, mapping: IdmapMapping): void {
  */
 export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
   requireUsable(path, mapping);
+  let cloned: { dev: number; ino: number } | null = null;
   try {
     withUserns(mapping, (usernsFd) => {
       const treeFd = cloneIdmapped(path, usernsFd, mapping.uid.real);
       try {
+        const st = fstatSync(treeFd);
+        cloned = { dev: st.dev, ino: st.ino };
         checkedSyscall(
           'move_mount',
           SYS_MOVE_MOUNT,
@@ -285,10 +306,11 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
     }
     throw err;
   }
-  // Read back: the mounted root must now show the identity as owner; if not, take the
-  // mount away again (lazily: nothing in this namespace uses it yet) and fail.
+  // Read back: `path` must now be the directory we cloned, showing the identity as owner; if
+  // not, take the mount away again (lazily: nothing in this namespace uses it yet) and fail.
   const st = statSync(path);
-  if (st.uid !== mapping.uid.identity || st.gid !== mapping.gid.identity) {
+  const same = cloned as { dev: number; ino: number } | null;
+  if (st.uid !== mapping.uid.identity || same === null || st.ino !== same.ino || st.dev !== same.dev) {
     umount2(path, MNT_DETACH);
     throw new CorralError('runner_failed', `idmapped mount of ${path} did not take effect (owner seen as ${st.uid}:${st.gid})`, {
       details: { path },

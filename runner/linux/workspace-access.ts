@@ -14,6 +14,7 @@
  * nothing to fall back to). A failure on an extra writable root is a warning: that root is
  * then writable only where plain permissions allow — fail closed, never wider.
  */
+import { execFileSync } from 'node:child_process';
 import { CorralError, isCorralError } from '../../orchestrator/errors.js';
 import type { WorkspaceAccess } from '../../orchestrator/state.js';
 import { idmapWorkspace, type IdmapMapping } from './idmap.js';
@@ -29,7 +30,7 @@ export interface WorkspaceAccessInput {
   workspace: string;
   /** Canonical; empty in read-only sessions. */
   writableRoots: string[];
-  realUser: { uid: number; gid: number };
+  realUser: { name: string; uid: number; gid: number };
   identity: { uid: number; gid: number };
 }
 
@@ -48,6 +49,20 @@ export function rootsToIdmap(workspace: string, writableRoots: string[]): string
   return all.filter((root) => !all.some((other) => other !== root && within(root, other)));
 }
 
+/**
+ * The real user's groups from the group database (`id -G`, NSS included), so that their
+ * files of a supplementary group stay writable (idmap.ts `extraGids`). A lookup failure
+ * leaves those files read-only in the session — narrower, never wider.
+ */
+export function realUserGroups(name: string): number[] {
+  try {
+    const out = execFileSync('/usr/bin/id', ['-G', '--', name], { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.trim().split(/\s+/).filter((g) => /^\d+$/.test(g)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 export const ACL_FALLBACK_WARNING =
   'uses POSIX ACL grants, not an idmapped mount (setup found idmapping impossible for it, or the real user is root): ' +
   'files made 0644 or copied with `cp -p` may be read-only in the session, and files the session creates belong to the sandbox identity';
@@ -60,6 +75,7 @@ export function makeWorkspaceWritableForIdentity(input: WorkspaceAccessInput): W
       const mapping: IdmapMapping = {
         uid: { real: input.realUser.uid, identity: input.identity.uid },
         gid: { real: input.realUser.gid, identity: input.identity.gid },
+        extraGids: realUserGroups(input.realUser.name),
       };
       const warnings: string[] = [];
       for (const root of rootsToIdmap(input.workspace, input.writableRoots)) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { gidMapText } from '../../runner/linux/idmap.js';
 import { decideWorkspaceAccess, mountFor, parseMountinfo, type WorkspaceAccessFacts } from '../../runner/linux/idmap-probe.js';
 
 const MOUNTINFO = [
@@ -83,5 +84,17 @@ describe('idmap probe: decision', () => {
     const d = decideWorkspaceAccess(facts({ trial: { ok: false, api: 'unshare --user', errno: -1, errnoName: 'unavailable', message: 'no user namespaces' } }));
     assert.equal(d.access, 'acl');
     assert.match(d.reason, /no user namespaces/);
+  });
+});
+
+describe('idmap: gid_map text', () => {
+  const base = { uid: { real: 1000, identity: 990 }, gid: { real: 1000, identity: 990 } };
+
+  it('maps the real gid to the identity\'s', () => {
+    assert.equal(gidMapText(base), '1000 990 1\n');
+  });
+
+  it('maps extra groups to themselves, skipping 0, the real and identity gids and duplicates', () => {
+    assert.equal(gidMapText({ ...base, extraGids: [27, 0, 1000, 990, 27, 100, -1, 1.5] }), '1000 990 1\n27 27 1\n100 100 1\n');
   });
 });

@@ -17,7 +17,7 @@ describe('runner workspace access: which roots are idmapped', () => {
       access: 'acl',
       workspace: '/home/a/ws',
       writableRoots: ['/home/a/ws'],
-      realUser: { uid: 1000, gid: 1000 },
+      realUser: { name: 'a', uid: 1000, gid: 1000 },
       identity: { uid: 990, gid: 990 },
     });
     assert.equal(r.mechanism, 'acl');

@@ -167,6 +167,31 @@ describe('idmapped workspace mount (Linux, root)', function () {
     assert.ok(!hostMountinfo().includes(ws));
   });
 
+  it('keeps the real user\'s files of a supplementary group writable when that group is mapped (extraGids), and only those', function () {
+    // real is a member of `third`'s group; `identity`'s group stands for one real is not in.
+    execFileSync('usermod', ['-a', '-G', third!.name, real!.name]);
+    const shared = realFile('real-shared-group.txt', 0o664, 'shared\n');
+    chownSync(shared, real!.uid, third!.gid);
+    const sharedDir = join(ws, 'setgid-dir');
+    mkdirSync(sharedDir);
+    chownSync(sharedDir, real!.uid, third!.gid);
+    chmodSync(sharedDir, 0o2775);
+    const created = join(sharedDir, 'new.txt');
+    const results = inThrowawayNamespace([
+      { op: 'idmap', path: ws, mapping: { ...mapping, extraGids: [third!.gid, 0, real!.gid] } },
+      append(identity!, shared, 'more\n'),
+      append(identity!, created, 'new\n'),
+      { op: 'run', argv: asUser(identity!, ['chgrp', String(third!.gid), join(ws, 'plain-0644.txt')]) },
+    ]);
+    assert.equal(mountOp(results[0]).ok, true, JSON.stringify(results[0]));
+    assert.equal(run(results[1]).status, 0, run(results[1]).stderr);
+    assert.equal(run(results[2]).status, 0, run(results[2]).stderr);
+    assert.notEqual(run(results[3]).status, 0, 'the identity is not a member of the mapped group: chgrp to it is refused');
+    assert.equal(readFileSync(shared, 'utf8'), 'shared\nmore\n');
+    const st = statSync(created);
+    assert.deepEqual([st.uid, st.gid], [real!.uid, third!.gid], 'created in a setgid directory: real user, the directory\'s group');
+  });
+
   it('never maps uid 0 or gid 0', function () {
     for (const bad of [
       { uid: { real: 0, identity: identity!.uid }, gid: mapping.gid },

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createUser, NODE, removeUser, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type TestUser } from '../helpers/e2e.js';
+import { createUser, hex, NODE, removeUser, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type TestUser } from '../helpers/e2e.js';
 
 const HELLO_CHILD = fileURLToPath(new URL('./hello-child.js', import.meta.url));
 
@@ -38,6 +38,7 @@ describe('idmapped workspaces end to end: setup, sessions, git, fallback (root)'
   let ws = '';
   let ovWs = '';
   let user: TestUser;
+  let group: string | undefined;
   const git = (args: string[]) => runProgram('git', ['-c', 'user.name=Real User', '-c', 'user.email=real@example.invalid', ...args], { asUser: user, cwd: ws });
 
   before(async function () {
@@ -56,6 +57,12 @@ describe('idmapped workspaces end to end: setup, sessions, git, fallback (root)'
     const cp = await runProgram('cp', ['-p', 'plain-0644.txt', 'copied-p.txt'], { asUser: user, cwd: ws });
     assert.equal(cp.status, 0, show(cp));
     userFile(third, path.join(ws, 'third.txt'), 'third\n', 0o666);
+    // A file of the real user whose group is one of their supplementary groups.
+    group = `ctig${hex(3)}`;
+    execFileSync('groupadd', [group]);
+    execFileSync('usermod', ['-a', '-G', group, user.name]);
+    userFile(user, path.join(ws, 'team.txt'), 'team\n', 0o664);
+    execFileSync('chgrp', [group, path.join(ws, 'team.txt')]);
 
     // A workspace on overlayfs: POSIX ACLs work there, idmapped mounts do not (EINVAL).
     overlayRoot = mkdtempSync('/tmp/ctest-ovl-');
@@ -76,6 +83,7 @@ describe('idmapped workspaces end to end: setup, sessions, git, fallback (root)'
       if (overlayMounted) execFileSync('umount', [`${overlayRoot}/merged`]);
       if (overlayRoot !== undefined) rmSync(overlayRoot, { recursive: true, force: true });
       removeUser(third);
+      if (group !== undefined) execFileSync('groupdel', [group]);
     }
   });
 
@@ -112,9 +120,10 @@ describe('idmapped workspaces end to end: setup, sessions, git, fallback (root)'
     assert.ok(acl.warnings.some((w) => w.includes(ovWs) && w.includes('ACL')), JSON.stringify(acl.warnings));
   });
 
-  it('a session writes the real user\'s 0644 and cp -p files, its new files belong to the real user, third-user files stay read-only', async () => {
-    const r = await inst!.run(['sh', '-c', 'echo s >> plain-0644.txt && echo s >> copied-p.txt && mkdir -p made/deep && echo n > made/deep/new.txt && stat -c %U plain-0644.txt']);
+  it('a session writes the real user\'s 0644, cp -p and supplementary-group files, its new files belong to the real user, third-user files stay read-only', async () => {
+    const r = await inst!.run(['sh', '-c', 'echo s >> plain-0644.txt && echo s >> copied-p.txt && echo s >> team.txt && mkdir -p made/deep && echo n > made/deep/new.txt']);
     assert.equal(r.status, 0, show(r));
+    assert.equal(readFileSync(path.join(ws, 'team.txt'), 'utf8'), 'team\ns\n', 'a file of a supplementary group of the real user stays writable');
     assert.equal(readFileSync(path.join(ws, 'plain-0644.txt'), 'utf8'), 'plain\ns\n');
     assert.equal(readFileSync(path.join(ws, 'copied-p.txt'), 'utf8'), 'plain\ns\n');
     for (const p of ['made', 'made/deep', 'made/deep/new.txt']) {
@@ -124,7 +133,8 @@ describe('idmapped workspaces end to end: setup, sessions, git, fallback (root)'
     const denied = await inst!.run(['sh', '-c', 'echo s >> third.txt']);
     assert.notEqual(denied.status, 0, show(denied));
     assert.equal(readFileSync(path.join(ws, 'third.txt'), 'utf8'), 'third\n');
-    assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(' idmapped'), 'no idmapped mount may be left on the host');
+    const left = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(ws) === true);
+    assert.deepEqual(left, [], 'no mount of the session may be left on the host');
   });
 
   it('protected paths stay read-only on top of the idmapped mount', async () => {
