@@ -77,9 +77,14 @@ export async function startNodePowerShellHost(options: NodePowerShellOptions): P
   }
   const host = new NodePowerShellHost(shell);
   const out = await host.invoke(SESSION_INIT_SCRIPT).catch((err: unknown) => {
-    throw new CorralError('tool_missing', `the Corral module could not be imported from ${options.moduleManifest}: ${(err as Error).message}`, {
+    // child-shell's ProcessError (with originalError): the process itself did not start or died.
+    const processFailed = typeof err === 'object' && err !== null && 'originalError' in err;
+    const what = processFailed
+      ? `Windows PowerShell (${options.executable}) could not be started`
+      : `the Corral module could not be imported from ${options.moduleManifest}`;
+    throw new CorralError('tool_missing', `${what}: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`, {
       cause: err,
-      details: { moduleManifest: options.moduleManifest },
+      details: { moduleManifest: options.moduleManifest, executable: options.executable },
     });
   });
   if (!out.includes('{"ok":true')) {
