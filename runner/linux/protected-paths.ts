@@ -7,8 +7,12 @@
  *   replaced (EBUSY). A `.git` *file* (`gitdir: …`, worktrees and submodules) is bound, and so
  *   is the git directory it names.
  * - A protected *name* that does not exist yet in a writable root is reserved: root creates an
- *   empty placeholder (directory for `.git` and names without an extension, else a file;
- *   mode 0555/0444, root-owned) and binds it read-only, so the sandbox cannot create it
+ *   empty placeholder *directory* (mode 0555, root-owned) and binds it read-only, so the
+ *   sandbox cannot create it (a directory in the way blocks creating a file of that name
+ *   just as well: EISDIR/EEXIST). Always a directory, also for file names like `.mcp.json`
+ *   or `.bashrc`: git never tracks an empty directory, so a placeholder can't end up in a
+ *   commit made by the agent (`git add -A`) or by the real user while the session lives,
+ *   and `git status` doesn't list it — an empty placeholder *file* would be both.
  *   (`git init` in a fresh workspace would otherwise plant hooks and config that the real
  *   user's git later runs). The placeholder is visible on disk while the session lives and is
  *   removed at close by the reaper (unless another session still reserves it). An empty
@@ -48,11 +52,9 @@ export interface ProtectionFacts {
   canonical(path: string): string | null;
 }
 
-/** Placeholder kind for a missing protected name. */
-export function placeholderKind(name: string): 'dir' | 'file' {
-  if (name === '.git') return 'dir';
-  const stem = name.replace(/^\.+/, '');
-  return stem.includes('.') || /(rc|profile|login|env)$/.test(stem) ? 'file' : 'dir';
+/** Placeholder kind for a missing protected name: always a directory (see above). */
+export function placeholderKind(_name: string): 'dir' | 'file' {
+  return 'dir';
 }
 
 /** The git directory a `.git` file names (`gitdir: <path>`, relative to the file's directory). */

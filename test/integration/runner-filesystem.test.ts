@@ -105,6 +105,18 @@ describe('runner filesystem confinement (root, real runner process)', function (
     }
   });
 
+  it('keeps the placeholders out of git: the real user\'s git status and git add -A see none of them', async function () {
+    // .corral and .mcp.json are reserved (missing names) while this session lives.
+    assert.equal(existsSync(`${f!.workspace}/.mcp.json`), true, 'the placeholder exists on disk during the session');
+    const status = execFileSync('git', ['-C', f!.workspace, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' });
+    assert.doesNotMatch(status, /\.mcp\.json|\.corral/, status);
+    // The real user commits everything while the session lives (.git is read-only inside it).
+    execFileSync('git', ['-C', f!.workspace, 'add', '-A']);
+    const staged = execFileSync('git', ['-C', f!.workspace, 'diff', '--cached', '--name-only'], { encoding: 'utf8' });
+    execFileSync('git', ['-C', f!.workspace, 'reset', '-q']);
+    assert.doesNotMatch(staged, /\.mcp\.json|\.corral/, staged);
+  });
+
   it('keeps a gitdir: file and the git directory it names read-only', async function () {
     const file = await sh('echo "gitdir: /tmp" > .git', worktree);
     assert.notEqual(file.code, 0);

@@ -29,7 +29,7 @@ describe('Linux runner: protection plan', function () {
     assert.deepEqual(steps, [
       { op: 'bind', path: '/ws/.git' },
       { op: 'reserve', root: '/ws', name: '.corral', kind: 'dir' },
-      { op: 'reserve', root: '/ws', name: '.mcp.json', kind: 'file' },
+      { op: 'reserve', root: '/ws', name: '.mcp.json', kind: 'dir' },
       { op: 'mask-dir', path: '/h/.ssh' },
       { op: 'mask-file', path: '/h/.npmrc' },
     ]);
@@ -58,11 +58,11 @@ describe('Linux runner: protection plan', function () {
       { writableRoots: ['/ws'], protectedNames: [], protectedPaths: ['/ws/sub/.env', '/elsewhere/x'], denyRead: [] },
       facts({ '/ws/sub': 'dir', '/elsewhere': 'dir' }),
     );
-    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env', kind: 'file' }]);
+    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env', kind: 'dir' }]);
   });
 
   it('picks placeholder kinds and resolves relative gitdir targets', function () {
-    assert.deepEqual(['.git', '.vscode', '.idea', '.bashrc', '.profile', '.mcp.json', '.zshenv'].map(placeholderKind), ['dir', 'dir', 'dir', 'file', 'file', 'file', 'file']);
+    assert.deepEqual(['.git', '.vscode', '.idea', '.bashrc', '.profile', '.mcp.json', '.zshenv'].map(placeholderKind), ['dir', 'dir', 'dir', 'dir', 'dir', 'dir', 'dir']);
     assert.equal(gitdirTarget('/a/b/.git', 'gitdir: ../main/.git/worktrees/b\n'), '/a/main/.git/worktrees/b');
     assert.equal(gitdirTarget('/a/.git', 'nonsense'), null);
   });
