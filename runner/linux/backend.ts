@@ -17,7 +17,7 @@
  * main thread, the thread libuv forks commands from.
  */
 import { randomBytes } from 'node:crypto';
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../orchestrator/errors.js';
 import type { Installation } from '../../orchestrator/installation.js';
 import type { ConfinedSession, RunnerBackend } from '../backend.js';
@@ -47,6 +47,26 @@ export interface LinuxBackendOptions {
   realUid: number;
   /** Reads the machine state (root-owned state.json). */
   readState: () => import('../../orchestrator/state.js').MachineState;
+}
+
+/**
+ * The identity's own home, writable so that package managers and compilers keep their
+ * caches (~/.npm, ~/.cache, ~/.cargo). It belongs to the sandbox identity, not to any real
+ * user, and each identity (offline, online) has its own, so what a session leaves there can
+ * reach only later sessions of the same identity — never the real user's files, and never
+ * the network-capable identity from an offline one. Granted only when passwd's home is a
+ * real directory (not a link), owned by the identity, directly under the installation's
+ * home base: a mis-set home such as `/` must not widen the Landlock write set.
+ */
+function writableIdentityHome(identity: { home: string; uid: number }, installation: Installation): string | null {
+  const base = `${installation.homeBase}/`;
+  if (!identity.home.startsWith(base) || identity.home.slice(base.length).includes('/')) return null;
+  try {
+    const st = lstatSync(identity.home);
+    return st.isDirectory() && st.uid === identity.uid ? identity.home : null;
+  } catch {
+    return null;
+  }
 }
 
 function isDirectory(path: string): boolean | null {
@@ -130,9 +150,12 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   warnings.push(...access.warnings);
 
   setNoNewPrivs();
+  const home = writableIdentityHome(s.identity, installation);
+  if (home === null) warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: it stays read-only (tool caches such as ~/.npm will fail)`);
   const rules: WritableRule[] = [
     ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const })),
     { path: tmpdir, kind: 'tree' },
+    ...(home === null ? [] : [{ path: home, kind: 'tree' as const }]),
     { path: cg.sessionDir, kind: 'cgroup' },
     ...DEVICES.map((path) => ({ path, kind: 'device' as const })),
   ];

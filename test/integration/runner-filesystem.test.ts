@@ -61,11 +61,20 @@ describe('runner filesystem confinement (root, real runner process)', function (
   });
 
   it('cannot write outside the workspace, even where file permissions allow it', async function () {
-    for (const target of [`${outsideGranted}/x`, '/tmp/corral-escape-test', '/var/tmp/corral-escape-test', '/dev/shm/corral-escape-test', '/etc/corral-escape-test', `${f!.offline.home}/x`]) {
+    for (const target of [`${outsideGranted}/x`, '/tmp/corral-escape-test', '/var/tmp/corral-escape-test', '/dev/shm/corral-escape-test', '/etc/corral-escape-test']) {
       const r = await sh(`echo nope > '${target}'`);
       assert.notEqual(r.code, 0, `write to ${target} succeeded`);
       assert.equal(existsSync(target), false, `${target} exists`);
     }
+  });
+
+  it('writes its own home (tool caches), and nothing of the other identity', async function () {
+    const r = await sh('mkdir -p "$HOME/.cache/tool" && echo c > "$HOME/.cache/tool/x" && cat "$HOME/.cache/tool/x"');
+    assert.equal(r.code, 0, r.err);
+    assert.equal(readFileSync(`${f!.offline.home}/.cache/tool/x`, 'utf8'), 'c\n');
+    const other = await sh(`echo nope > '${f!.online.home}/x'`);
+    assert.notEqual(other.code, 0, 'the offline session wrote the online identity\'s home');
+    assert.equal(existsSync(`${f!.online.home}/x`), false);
   });
 
   it('writes the session temp dir (TMPDIR)', async function () {
