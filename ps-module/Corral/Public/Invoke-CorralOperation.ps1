@@ -100,7 +100,9 @@ function Invoke-CorralOperation {
     $warnings = [System.Collections.Generic.List[string]]::new()
     $caught = $null
     try {
-        $output = @(& $command @parameters -ErrorAction Stop -WarningVariable caught -WarningAction SilentlyContinue)
+        # By name, resolved in this module's scope: $Operation is one of the fixed names above
+        # (so Pester's mocks, which live in the module scope, intercept the call too).
+        $output = @(& $Operation @parameters -ErrorAction Stop -WarningVariable caught -WarningAction SilentlyContinue)
         foreach ($w in @($caught)) { if ($w) { $warnings.Add("$w") } }
         $result = if ($output.Count -eq 0) { $null } elseif ($output.Count -eq 1) { $output[0] } else { $output }
         return (& $emit ([ordered]@{ ok = $true; result = $result; warnings = $warnings.ToArray() }))
