@@ -24,7 +24,7 @@ Describe 'Grant-CorralWorkspace' {
         $result.Unprotected | Should -Be @((Join-Path $script:ws '.corral'))
         $state = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json
         $state.users.alice.workspaces[0].capabilitySid | Should -Be $result.CapabilitySid
-        foreach ($sid in 'S-1-5-21-1-2-3-3001', $result.CapabilitySid) {
+        foreach ($sid in 'S-1-5-21-1-2-3-2001', 'S-1-5-21-1-2-3-2002', $result.CapabilitySid) {
             Should -Invoke Add-CorralAce -ModuleName Corral -Times 1 -Exactly -ParameterFilter {
                 $Path -eq $script:ws -and $Sid -eq $sid -and $Type -eq 'Allow' -and "$Inheritance" -eq 'None' -and
                 ($Rights -band [System.Security.AccessControl.FileSystemRights]::Delete) -eq 0 -and
@@ -40,6 +40,10 @@ Describe 'Grant-CorralWorkspace' {
             }
         }
     }
+    It 'never grants the machine-wide sandbox group (another user''s identity must not write here)' {
+        Grant-CorralWorkspace -User alice -Path $script:ws -Force | Out-Null
+        Should -Invoke Add-CorralAce -ModuleName Corral -Times 0 -Exactly -ParameterFilter { $Sid -eq 'S-1-5-21-1-2-3-3001' }
+    }
     It 'reuses the recorded capability SID on a re-run' {
         $first = Grant-CorralWorkspace -User alice -Path $script:ws -Force
         $second = Grant-CorralWorkspace -User alice -Path $script:ws -Force
@@ -51,7 +55,7 @@ Describe 'Grant-CorralWorkspace' {
         $null = New-Item -ItemType Directory -Path $target -Force
         Set-Content -LiteralPath (Join-Path $script:ws '.git') -Value "gitdir: $target"
         Grant-CorralWorkspace -User alice -Path $script:ws -Protected '.git' -Force | Out-Null
-        Should -Invoke Add-CorralAce -ModuleName Corral -Times 2 -Exactly -ParameterFilter { $Path -eq $target -and $Type -eq 'Deny' }
+        Should -Invoke Add-CorralAce -ModuleName Corral -Times 3 -Exactly -ParameterFilter { $Path -eq $target -and $Type -eq 'Deny' }
     }
     It 'refuses a workspace the user does not own (CorralWorkspaceNotOwned)' {
         Mock -ModuleName Corral Get-CorralOwnerSid { 'S-1-5-32-544' }

@@ -8,10 +8,15 @@ function Grant-CorralWorkspace {
     - a capability SID for the workspace (random S-1-5-21-x-y-z-rid), kept in state.json
       before any ACE names it (a crash never leaves an ACE whose SID is lost); the runner puts
       it in the session's write-restricted token, so a session writes only its own workspace;
-    - for CorralSandboxUsers and the capability SID: on the root folder itself read, execute
-      and write but no delete and no delete-child; on everything below (inherit-only) Modify,
+    - for the user's own two identities (by SID) and the capability SID: on the root folder
+      itself read, execute and write but no delete and no delete-child; on everything below
+      (inherit-only) Modify,
       which has DELETE on each item but never FILE_DELETE_CHILD — delete-child on a parent
-      would let a child be deleted despite a deny-delete ACE on it;
+      would let a child be deleted despite a deny-delete ACE on it. Never the machine-wide
+      sandbox group: another developer's identity, or any process running with an identity's
+      unrestricted token (the runner itself, or a logon with the identity's password), must
+      not be able to write this user's workspace; the capability SID only separates
+      sessions inside restricted tokens;
     - for each protected path that exists (default .git — folder, or gitdir file and the folder
       it names —, .corral, .vscode, .idea, .mcp.json): deny write, delete, delete-child, change
       permissions and take ownership, inherited by everything below; protected paths that do
@@ -83,7 +88,18 @@ function Grant-CorralWorkspace {
             $changes.Add("recorded workspace $root with capability SID $($record['capabilitySid'])")
         }
     }
-    $sids = @($group.SID.Value, $record['capabilitySid'])
+    # The user's own identities, never the group (see .DESCRIPTION): threat = cross-user writes.
+    $identitySids = @(
+        foreach ($kind in 'offline', 'online') {
+            $sid = $state['users'][$User]['identities'][$kind]['sid']
+            if (-not $sid) {
+                $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
+                    -Message "The $kind identity of '$User' has no SID in state.json; run New-CorralIdentity (or Install-Corral) first."))
+            }
+            $sid
+        }
+    )
+    $sids = @($identitySids) + @($record['capabilitySid'])
 
     $inherit = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
     $rootRights = [System.Security.AccessControl.FileSystemRights]'ReadAndExecute, Write, Synchronize'
