@@ -125,6 +125,13 @@ export interface RunnerLauncher {
    */
   checkPermitted?(realUser: RealUser): Promise<void>;
   launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess>;
+  /**
+   * Start the runner before the request is known, when the bridge does not need it (the runner
+   * reads the request from its input): openSession then resolves the policy while the runner
+   * starts, so the two start-ups overlap. Undefined when starting needs the request (Windows: the
+   * identity to log on depends on the network).
+   */
+  prelaunch?(realUser: RealUser): Promise<RunnerProcess>;
 }
 
 export interface PlatformLeaf {

@@ -21,7 +21,8 @@ import path from 'node:path';
 import { CorralError } from '../errors.js';
 import type { PlatformName } from '../installation.js';
 import { defaultPolicy } from './defaults.js';
-import { POLICY_KEYS, type Layer, type Policy, type PolicyKey } from './schema.js';
+import { POLICY_KEYS, type PolicyKey } from './keys.js';
+import type { Layer, Policy } from './schema.js';
 
 export type LayerKind = 'default' | 'machine' | 'user' | 'workspace' | 'flags';
 

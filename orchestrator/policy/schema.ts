@@ -4,9 +4,9 @@
  * Schema generated from it, for editors.
  */
 import { z } from 'zod';
+import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
 
-export const MODES = ['read-only', 'workspace-write', 'full-access'] as const;
-export const NETWORKS = ['offline', 'online'] as const;
+export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
 
 const pathList = (what: string) =>
   z
@@ -44,18 +44,6 @@ export const EnvSchema = z
   })
   .describe('Environment of sandboxed commands: clean by default.');
 
-export const POLICY_KEYS = [
-  'mode',
-  'workspaces',
-  'writableRoots',
-  'protected',
-  'denyRead',
-  'network',
-  'loopback',
-  'env',
-  'limits',
-] as const;
-export type PolicyKey = (typeof POLICY_KEYS)[number];
 
 /** One config file (machine, user or workspace layer). Every key optional. */
 export const LayerSchema = z

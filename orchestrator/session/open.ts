@@ -1,11 +1,17 @@
 /**
  * openSession: resolve the policy for the workspace, check provisioning, start the runner
  * through the platform's privilege bridge, wait for `hello`, and hand back a Session.
+ *
+ * Start-up cost: the runner is a second Node process. Where the bridge can start it before the
+ * request is known (Linux: the runner reads the request from its stdin), it is started right
+ * after the cheap provisioning checks, and the policy (with its schema library, loaded only
+ * here) is resolved while the runner boots — on a machine with two or more cores the two
+ * start-ups overlap instead of adding up.
  */
 import path from 'node:path';
 import { CorralError } from '../errors.js';
 import { currentPlatform } from '../platform.js';
-import { loadPolicy } from '../policy/load.js';
+import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
 import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
@@ -37,21 +43,26 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     workspace = provisionedWorkspaceFor(userRecordFor(state, user.name, workspace), workspace) ?? workspace;
   }
   if (state !== null) checkProvisioned(state, user.name, workspace);
-  const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
-  if (resolved.policy.mode === 'full-access') {
-    throw new CorralError(
-      'config_invalid',
-      `mode is full-access (from ${resolved.sources.mode.join(' + ')}): that means no sandbox, and corral run only runs sandboxed commands; run the command directly, or set mode to workspace-write`,
-    );
-  }
-  const request = buildSessionRequest(user.name, workspace, resolved);
-
+  const early = launcher.prelaunch?.(user);
+  // Handled here so that a failed early start never surfaces as an unhandled rejection while the
+  // policy loads; awaiting `early` below still throws it.
+  early?.catch(() => undefined);
+  let proc: RunnerProcess | undefined;
   let audit: AuditLog | null = null;
-  if (options.audit !== false) {
-    audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
-  }
   try {
-    const proc = await launcher.launch(request, user);
+    const { loadPolicy } = await import('../policy/load.js');
+    const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+    if (resolved.policy.mode === 'full-access') {
+      throw new CorralError(
+        'config_invalid',
+        `mode is full-access (from ${resolved.sources.mode.join(' + ')}): that means no sandbox, and corral run only runs sandboxed commands; run the command directly, or set mode to workspace-write`,
+      );
+    }
+    const request = buildSessionRequest(user.name, workspace, resolved);
+    if (options.audit !== false) {
+      audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
+    }
+    proc = await (early ?? launcher.launch(request, user));
     const client = new RunnerClient(proc, { explainEarlyExit: proc.explainEarlyExit?.bind(proc) });
     const hello = await client.open(request);
     if (hello.policyDigest !== request.policyDigest) {
@@ -73,6 +84,17 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     return session;
   } catch (err) {
     audit?.close();
+    // A runner started early but never handed to a client: end its input (it exits on end of
+    // input before reading a request, having done nothing) and stop it.
+    if (proc === undefined && early !== undefined) {
+      void early.then(
+        (p) => {
+          p.stdin.end();
+          p.kill();
+        },
+        () => undefined,
+      );
+    }
     throw err;
   }
 }

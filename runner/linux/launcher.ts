@@ -126,35 +126,41 @@ export function linuxRunnerLauncher(installation: Installation): RunnerLauncher 
       const verdict = permissionVerdict(installation, realUser, lookupGroup(installation.userGroup), process.getgroups!());
       if (verdict !== null) throw verdict;
     },
-    async launch(_request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
-      for (const file of [installation.runnerNode, installation.runnerEntry]) {
-        if (!existsSync(file)) {
-          throw new CorralError('not_provisioned', `the session runner is not installed (${file} is missing): run \`sudo corral setup\` first.`, {
-            details: { file },
-          });
-        }
-      }
-      const ownUid = process.getuid!();
-      const sudo = ownUid === 0 ? '' : findSudo();
-      if (sudo === undefined) throw new CorralError('tool_missing', 'sudo is not installed (package sudo); non-root users start sessions through it');
-      const plan = launchPlan(installation, realUser, ownUid, sudo);
-      const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'], env: plan.env, cwd: '/' });
-      const spawnError = new Promise<never>((_, reject) => {
-        child.once('error', (err) => reject(new CorralError('runner_failed', `cannot start ${plan.file}: ${err.message}`, { cause: err })));
-      });
-      // Either it started (spawn event) or it failed to (error event).
-      await Promise.race([new Promise<void>((resolve) => child.once('spawn', () => resolve())), spawnError]);
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
-      return {
-        stdin: child.stdin,
-        stdout: child.stdout,
-        stderr: child.stderr,
-        exited,
-        kill: () => {
-          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        },
-        explainEarlyExit: (stderr) => (plan.viaSudo ? explainSudoRefusal(installation, realUser.name, stderr) : undefined),
-      };
+    launch(_request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
+      return start(realUser);
     },
+    // The runner takes its request from stdin, so it can start before the policy is resolved.
+    prelaunch: (realUser: RealUser): Promise<RunnerProcess> => start(realUser),
   };
+
+  async function start(realUser: RealUser): Promise<RunnerProcess> {
+    for (const file of [installation.runnerNode, installation.runnerEntry]) {
+      if (!existsSync(file)) {
+        throw new CorralError('not_provisioned', `the session runner is not installed (${file} is missing): run \`sudo corral setup\` first.`, {
+          details: { file },
+        });
+      }
+    }
+    const ownUid = process.getuid!();
+    const sudo = ownUid === 0 ? '' : findSudo();
+    if (sudo === undefined) throw new CorralError('tool_missing', 'sudo is not installed (package sudo); non-root users start sessions through it');
+    const plan = launchPlan(installation, realUser, ownUid, sudo);
+    const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'], env: plan.env, cwd: '/' });
+    const spawnError = new Promise<never>((_, reject) => {
+      child.once('error', (err) => reject(new CorralError('runner_failed', `cannot start ${plan.file}: ${err.message}`, { cause: err })));
+    });
+    // Either it started (spawn event) or it failed to (error event).
+    await Promise.race([new Promise<void>((resolve) => child.once('spawn', () => resolve())), spawnError]);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal === null ? null : -1))));
+    return {
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      exited,
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+      explainEarlyExit: (stderr) => (plan.viaSudo ? explainSudoRefusal(installation, realUser.name, stderr) : undefined),
+    };
+  }
 }

@@ -9,62 +9,19 @@
  * be pointed at someone else's files or at system directories), named by its canonical path;
  * the workspace must be one provisioned for that user.
  *
- * parseSessionRequest is pure (shape only); resolveSession checks it against the machine.
+ * parseSessionRequest (request-shape.ts) is pure (shape only); resolveSession checks it against the machine.
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
 import { CorralError } from '../../orchestrator/errors.js';
 import type { Installation } from '../../orchestrator/installation.js';
 import type { MachineState, WorkspaceAccess } from '../../orchestrator/state.js';
-import { PROTOCOL_VERSION, type Loopback, type Network, type SessionRequest } from '../protocol.js';
+import type { Loopback, Network, SessionRequest } from '../protocol.js';
 import { userById, userByName, type PasswdEntry } from './passwd.js';
 import { userRecord } from './state-file.js';
 
-const MAX_PATHS = 256;
-const absolutePath = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((p) => isAbsolute(p) && !p.includes('\0'), 'an absolute path without NUL');
-const protectedEntry = z
-  .string()
-  .min(1)
-  .max(4096)
-  .refine((p) => !p.includes('\0') && (isAbsolute(p) || (!p.includes('/') && p !== '.' && p !== '..')), 'a name (no "/") or an absolute path');
-
-const SessionRequestSchema = z.strictObject({
-  version: z.literal(PROTOCOL_VERSION),
-  realUser: z.string().min(1).max(256),
-  network: z.enum(['offline', 'online']),
-  mode: z.enum(['read-only', 'workspace-write', 'full-access']),
-  workspace: absolutePath,
-  writableRoots: z.array(absolutePath).max(MAX_PATHS),
-  protected: z.array(protectedEntry).max(MAX_PATHS),
-  denyRead: z.array(absolutePath).max(MAX_PATHS),
-  loopback: z.union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535)).max(MAX_PATHS)]),
-  limits: z.strictObject({
-    timeoutSec: z.number().int().min(1).max(7 * 24 * 3600),
-    maxOutputBytes: z.number().int().min(1).max(2 ** 40),
-    pids: z.number().int().min(8).max(1_000_000),
-  }),
-  policyDigest: z.string().max(256),
-  capabilitySids: z.array(z.string().max(256)).max(MAX_PATHS).optional(),
-});
-
-/** Shape check of the `open` request; errors name the field. */
-export function parseSessionRequest(raw: unknown): SessionRequest {
-  const result = SessionRequestSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? `request.${issue.path.join('.')}` : 'request';
-    throw new CorralError('request_invalid', `${where}: ${issue.message}`, { details: { path: issue.path.map(String) } });
-  }
-  if (result.data.mode === 'full-access') {
-    throw new CorralError('request_invalid', 'request.mode: full-access sessions run without a sandbox and never through the runner');
-  }
-  return result.data as SessionRequest;
-}
+/** The shape check lives in request-shape.ts (no schema library in the runner's root phase). */
+export { parseSessionRequest } from './request-shape.js';
 
 export interface Identity {
   name: string;

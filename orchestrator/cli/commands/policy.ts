@@ -1,8 +1,7 @@
 /** `corral policy show [--json]` and `corral policy schema`: the resolved policy and where each value came from. */
 import type { Command } from 'commander';
 import { currentPlatform } from '../../platform.js';
-import { loadPolicy } from '../../policy/load.js';
-import { layerJsonSchema, POLICY_KEYS } from '../../policy/schema.js';
+import { POLICY_KEYS } from '../../policy/keys.js';
 import { printJson } from '../output.js';
 import { firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
 import type { SetExit } from './index.js';
@@ -19,6 +18,8 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
       const leaf = await currentPlatform();
       const user = await leaf.currentRealUser();
       const flags = flagsLayer(opts, process.cwd());
+      // Loaded in the action: the schema library costs every other command's start-up.
+      const { loadPolicy } = await import('../../policy/load.js');
       const resolved = loadPolicy({
         installation: leaf.installation,
         home: user.home,
@@ -41,7 +42,8 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
   policy
     .command('schema')
     .description('Print the JSON Schema of a config file.')
-    .action(() => {
+    .action(async () => {
+      const { layerJsonSchema } = await import('../../policy/schema.js');
       printJson(layerJsonSchema());
     });
 }

@@ -11,7 +11,6 @@ import type { Command } from 'commander';
 import { applyPlan } from '../../apply-plan.js';
 import { CorralError } from '../../errors.js';
 import { currentPlatform, type Provisioner, type SetupRequest } from '../../platform.js';
-import { loadPolicy } from '../../policy/load.js';
 import type { Network } from '../../policy/schema.js';
 import { askSetup, confirm } from '../../setup-wizard.js';
 import { flagsLayer } from '../flags.js';
@@ -67,6 +66,8 @@ async function buildRequest(prov: Provisioner, user: string | undefined, workspa
   const realUser = await prov.resolveRealUser(user);
   const flags = flagsLayer({ workspace: workspaces.length > 0 ? workspaces : undefined, network }, cwd);
   const first = workspaces.length > 0 ? path.resolve(cwd, workspaces[0]!) : cwd;
+  // Loaded here, not at the top: the schema library it brings costs every other command's start-up.
+  const { loadPolicy } = await import('../../policy/load.js');
   const policy = loadPolicy({ installation: prov.installation, home: realUser.home, cwd, workspace: first, flags });
   return { realUser, workspaces: canonicalWorkspaces(policy.policy.workspaces), network: policy.policy.network, policy };
 }

@@ -1,0 +1,10 @@
+/**
+ * The policy's key names and enumerations, without the schema library: modules that only need
+ * these names (policy resolution, `corral policy show`) import them from here, so that loading
+ * them does not load zod. schema.ts builds the schema from the same constants.
+ */
+export const MODES = ['read-only', 'workspace-write', 'full-access'] as const;
+export const NETWORKS = ['offline', 'online'] as const;
+
+export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits'] as const;
+export type PolicyKey = (typeof POLICY_KEYS)[number];

@@ -1,0 +1,132 @@
+/**
+ * Shape check of the `open` request, hand-written on purpose: this runs as root on input a
+ * caller chose (see request-validation.ts for the threat model), at the start of every
+ * session. A schema library would do the same job, but it costs the runner tens of
+ * milliseconds of module loading per session (zod: ~95 modules) and puts more code in the
+ * root phase; this file is small enough to read in full.
+ *
+ * Strict: unknown keys are refused at every level, every field has a type, a range or a
+ * pattern; the first problem found is reported with its path (`request.limits.pids: …`).
+ * Pure: no I/O.
+ */
+import { isAbsolute } from 'node:path';
+import { CorralError } from '../../orchestrator/errors.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../protocol.js';
+
+const MAX_PATHS = 256;
+const MAX_PATH_LENGTH = 4096;
+
+class ShapeError extends Error {
+  constructor(
+    readonly path: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Check<T> = (value: unknown, path: string[]) => T;
+
+function fail(path: string[], message: string): never {
+  throw new ShapeError(path, message);
+}
+
+const string =
+  (min: number, max: number, rule?: { test(s: string): boolean; says: string }): Check<string> =>
+  (v, path) => {
+    if (typeof v !== 'string') fail(path, `expected a string, found ${typeof v}`);
+    if (v.length < min || v.length > max) fail(path, `expected a string of ${min}–${max} characters, found ${v.length}`);
+    if (rule !== undefined && !rule.test(v)) fail(path, `expected ${rule.says}`);
+    return v;
+  };
+
+const integer =
+  (min: number, max: number): Check<number> =>
+  (v, path) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) fail(path, 'expected an integer');
+    if (v < min || v > max) fail(path, `expected an integer from ${min} to ${max}, found ${v}`);
+    return v;
+  };
+
+const oneOf =
+  <const T extends string>(values: readonly T[]): Check<T> =>
+  (v, path) => {
+    if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(path, `expected one of ${values.join(', ')}`);
+    return v as T;
+  };
+
+const list =
+  <T>(item: Check<T>, max: number): Check<T[]> =>
+  (v, path) => {
+    if (!Array.isArray(v)) fail(path, 'expected an array');
+    if (v.length > max) fail(path, `expected at most ${max} entries, found ${v.length}`);
+    return v.map((x, i) => item(x, [...path, String(i)]));
+  };
+
+/** A plain object with exactly the named fields (optional ones may be absent). */
+function strictObject<T>(fields: { [K in keyof T]-?: Check<T[K]> }, optional: readonly (keyof T)[] = []): Check<T> {
+  return (v, path) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
+    const record = v as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!Object.prototype.hasOwnProperty.call(fields, key)) fail(path, `unrecognized key "${key}"`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(fields) as (keyof T & string)[]) {
+      const has = Object.prototype.hasOwnProperty.call(record, key);
+      if (!has || record[key] === undefined) {
+        if (optional.includes(key)) continue;
+        fail([...path, key], 'required');
+      }
+      out[key] = fields[key](record[key], [...path, key]);
+    }
+    return out as T;
+  };
+}
+
+const noNul = (s: string) => !s.includes('\0');
+const absolutePath = string(1, MAX_PATH_LENGTH, { test: (p) => noNul(p) && isAbsolute(p), says: 'an absolute path without NUL' });
+const protectedEntry = string(1, MAX_PATH_LENGTH, {
+  test: (p) => noNul(p) && (isAbsolute(p) || (!p.includes('/') && p !== '.' && p !== '..')),
+  says: 'a name (no "/") or an absolute path',
+});
+const loopback: Check<SessionRequest['loopback']> = (v, path) =>
+  Array.isArray(v) ? list(integer(1, 65535), MAX_PATHS)(v, path) : oneOf(['private', 'deny'] as const)(v, path);
+
+const checkRequest = strictObject<SessionRequest>(
+  {
+    version: (v, path) => (v === PROTOCOL_VERSION ? PROTOCOL_VERSION : fail(path, `expected protocol version ${PROTOCOL_VERSION}`)),
+    realUser: string(1, 256),
+    network: oneOf(['offline', 'online'] as const),
+    mode: oneOf(['read-only', 'workspace-write', 'full-access'] as const),
+    workspace: absolutePath,
+    writableRoots: list(absolutePath, MAX_PATHS),
+    protected: list(protectedEntry, MAX_PATHS),
+    denyRead: list(absolutePath, MAX_PATHS),
+    loopback,
+    limits: strictObject<SessionRequest['limits']>({
+      timeoutSec: integer(1, 7 * 24 * 3600),
+      maxOutputBytes: integer(1, 2 ** 40),
+      pids: integer(8, 1_000_000),
+    }),
+    policyDigest: string(0, 256),
+    capabilitySids: list(string(0, 256), MAX_PATHS),
+  },
+  ['capabilitySids'],
+);
+
+/** Shape check of the `open` request; errors name the field. */
+export function parseSessionRequest(raw: unknown): SessionRequest {
+  let request: SessionRequest;
+  try {
+    request = checkRequest(raw, []);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    const where = err.path.length > 0 ? `request.${err.path.join('.')}` : 'request';
+    throw new CorralError('request_invalid', `${where}: ${err.message}`, { details: { path: err.path } });
+  }
+  if (request.mode === 'full-access') {
+    throw new CorralError('request_invalid', 'request.mode: full-access sessions run without a sandbox and never through the runner');
+  }
+  return request;
+}
