@@ -57,6 +57,18 @@ Describe 'Corral provisioning on a real machine' -Tag 'Integration' {
         $acl = Get-Acl -LiteralPath $script:workspace
         $sids = $acl.Access | ForEach-Object { $_.IdentityReference.Translate([System.Security.Principal.SecurityIdentifier]).Value }
         $sids | Should -Contain $capability
+        # The user's own group: exactly the two identities; the workspace names it and the
+        # capability SID, never an identity SID (a restricting SID of every session) nor the
+        # machine-wide group (every developer's identities).
+        $userGroup = Get-LocalGroup -Name ('ctes-grp-' + (Get-CorralIdentityName -User $script:user -Network offline).Substring('ctes-off-'.Length)) -ErrorAction Stop
+        $userGroup.SID.Value | Should -Be $state.Recorded['users'][$script:user]['group']['sid']
+        $identitySids = @($offline, $online | ForEach-Object { (Get-LocalUser -Name $_).SID.Value } | Sort-Object)
+        @(Get-LocalGroupMember -Group $userGroup.Name | ForEach-Object { $_.SID.Value } | Sort-Object) | Should -Be $identitySids
+        $explicit = @($acl.Access | Where-Object { -not $_.IsInherited } | ForEach-Object { $_.IdentityReference.Translate([System.Security.Principal.SecurityIdentifier]).Value })
+        $explicit | Should -Contain $userGroup.SID.Value
+        foreach ($forbidden in @($identitySids) + @((Get-LocalGroup -Name 'ctestintSandboxUsers').SID.Value)) {
+            $explicit | Should -Not -Contain $forbidden
+        }
         $gitAcl = Get-Acl -LiteralPath (Join-Path $script:workspace '.git')
         @($gitAcl.Access | Where-Object { "$($_.AccessControlType)" -eq 'Deny' -and -not $_.IsInherited }).Count | Should -BeGreaterOrEqual 2
         Test-Path (Join-Path $env:ProgramData "ctestint\credentials\$($state.Recorded['users'][$script:user]['sid']).json") | Should -BeTrue
@@ -73,7 +85,9 @@ Describe 'Corral provisioning on a real machine' -Tag 'Integration' {
         $before = Get-CorralState
         $capability = @($before.Recorded['users'][$script:user]['workspaces'])[0]['capabilitySid']
         $groupSid = $before.Found['group']['sid']
+        $userGroup = $before.Found['users'][$script:user]['group']
         Uninstall-Corral -Force | Out-Null
+        Get-LocalGroup -Name $userGroup['name'] -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-LocalUser -Name (Get-CorralIdentityName -User $script:user -Network offline) -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-LocalUser -Name (Get-CorralIdentityName -User $script:user -Network online) -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Get-LocalGroup -Name 'ctestintSandboxUsers' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -81,6 +95,7 @@ Describe 'Corral provisioning on a real machine' -Tag 'Integration' {
         $sids = (Get-Acl -LiteralPath $script:workspace).Access | ForEach-Object { $_.IdentityReference.Value }
         $sids | Should -Not -Contain $capability
         $sids | Should -Not -Contain $groupSid
+        $sids | Should -Not -Contain $userGroup['sid']
         Test-Path (Join-Path $env:ProgramData 'ctestint') | Should -BeFalse
     }
 }

@@ -15,6 +15,7 @@ Describe 'New-CorralIdentity' {
         Mock -ModuleName Corral Set-CorralIdentity { [pscustomobject]@{ Name = 'ctes-off-alice'; Changed = $false; Changes = @() } }
         Mock -ModuleName Corral Save-CorralCredential { [pscustomobject]@{ Path = 'x'; Changed = $true } }
         Mock -ModuleName Corral New-LocalUser { return }
+        Mock -ModuleName Corral Install-CorralUserGroup { [pscustomobject]@{ Name = 'ctes-grp-alice'; Sid = 'S-1-5-21-1-2-3-3100'; Changed = $false; Changes = @() } }
     }
     It 'creates a missing identity with a 32+ character password that never expires and cannot be changed' {
         $script:exists = $false
@@ -24,11 +25,21 @@ Describe 'New-CorralIdentity' {
         $result.Changed | Should -BeTrue
         $result.Sid | Should -Be 'S-1-5-21-1-2-3-2001'
         Should -Invoke New-LocalUser -ModuleName Corral -Times 1 -Exactly -ParameterFilter {
-            $Name -eq 'ctes-off-alice' -and $PasswordNeverExpires -and $UserMayNotChangePassword -and $Password.Length -ge 32
+            $Name -eq 'ctes-off-alice' -and $PasswordNeverExpires -and $UserMayNotChangePassword -and $Password.Length -ge 32 -and $Description -ceq 'Corral sandbox (offline) of alice'
         }
         Should -Invoke Save-CorralCredential -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Identity -eq 'ctes-off-alice' -and $Network -eq 'offline' }
         $state = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json
         $state.users.alice.identities.offline.sid | Should -Be 'S-1-5-21-1-2-3-2001'
+        # Recorded first, then put in alice's own group (which the workspace ACEs name).
+        Should -Invoke Install-CorralUserGroup -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $User -eq 'alice' }
+    }
+    It 'reports the changes made to the user''s own group' {
+        Write-CorralTestState -State (New-CorralTestStateRecord)
+        Mock -ModuleName Corral Get-LocalUser { [pscustomobject]@{ Name = 'ctes-off-alice'; SID = [System.Security.Principal.SecurityIdentifier]'S-1-5-21-1-2-3-2001'; Enabled = $true } }
+        Mock -ModuleName Corral Install-CorralUserGroup { [pscustomobject]@{ Name = 'ctes-grp-alice'; Changed = $true; Changes = @('added ctes-off-alice to ctes-grp-alice') } }
+        $result = New-CorralIdentity -User alice -Network offline -Force
+        $result.Changed | Should -BeTrue
+        $result.Changes | Should -Contain 'added ctes-off-alice to ctes-grp-alice'
     }
     It 'does not call New-LocalUser for an identity it already created (idempotent)' {
         Write-CorralTestState -State (New-CorralTestStateRecord)

@@ -17,6 +17,7 @@
         'Install-Corral'
         'Install-CorralGroup'
         'Install-CorralRunner'
+        'Install-CorralUserGroup'
         'Invoke-CorralOperation'
         'New-CorralFirewallRule'
         'New-CorralIdentity'

@@ -26,6 +26,10 @@ const WS = 'C:\\src\\app';
 const SOURCE = 'C:\\tools\\corral';
 const NODE = 'C:\\Program Files\\nodejs\\node.exe';
 const GROUP_SID = 'S-1-5-21-1-2-3-1100';
+/** alice's own group crl-grp-alice (members: her two identities), which grants name. */
+const USER_GROUP_SID = 'S-1-5-21-1-2-3-1300';
+const OFFLINE_SID = 'S-1-5-21-1-2-3-1201';
+const ONLINE_SID = 'S-1-5-21-1-2-3-1202';
 const CAP = 'S-1-5-21-9-9-9-4242';
 
 function request(overrides: Partial<Policy> = {}, workspaces = [WS], network: 'offline' | 'online' = 'offline'): SetupRequest {
@@ -39,6 +43,11 @@ const identityFound = (name: string, over: Record<string, boolean> = {}) => ({
 });
 
 /** What Get-CorralState returns on a machine provisioned for alice with WS. */
+const userGroupFound = (over: Record<string, unknown> = {}) => ({
+  name: 'crl-grp-alice', recorded: true, exists: true, sidMatches: true, sid: USER_GROUP_SID,
+  members: [OFFLINE_SID, ONLINE_SID], membersMatch: true, ...over,
+});
+
 function provisioned(over: { identity?: Record<string, boolean>; acePresent?: boolean; network?: string; runnerInstalled?: boolean } = {}) {
   return {
     Installation: 'corral',
@@ -49,7 +58,8 @@ function provisioned(over: { identity?: Record<string, boolean>; acePresent?: bo
       users: {
         alice: {
           sid: USER.sid,
-          identities: { offline: { name: 'crl-off-alice', sid: 'S-1-5-21-1-2-3-1201' }, online: { name: 'crl-on-alice', sid: 'S-1-5-21-1-2-3-1202' } },
+          identities: { offline: { name: 'crl-off-alice', sid: OFFLINE_SID }, online: { name: 'crl-on-alice', sid: ONLINE_SID } },
+          group: { name: 'crl-grp-alice', sid: USER_GROUP_SID },
           network: over.network ?? 'offline',
           // PowerShell's JSON gives a one-element list as a bare object: the parser copes.
           workspaces: { path: WS, capabilitySid: CAP },
@@ -59,12 +69,12 @@ function provisioned(over: { identity?: Record<string, boolean>; acePresent?: bo
     },
     Found: {
       group: { name: 'CorralSandboxUsers', exists: true, sid: GROUP_SID },
-      users: { alice: { identities: { offline: identityFound('crl-off-alice', over.identity), online: identityFound('crl-on-alice') } } },
+      users: { alice: { identities: { offline: identityFound('crl-off-alice', over.identity), online: identityFound('crl-on-alice') }, group: userGroupFound() } },
       firewallRules: [{ name: 'Corral-crl-off-alice-remote', enabled: 'True', action: 'Block', direction: 'Outbound' }],
       aces: [
-        { path: WS, sid: GROUP_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: over.acePresent ?? true },
+        { path: WS, sid: USER_GROUP_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: over.acePresent ?? true },
         { path: WS, sid: CAP, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true },
-        { path: 'C:\\src', sid: GROUP_SID, type: 'Allow', scope: 'traverse:alice', present: true },
+        { path: 'C:\\src', sid: USER_GROUP_SID, type: 'Allow', scope: 'traverse:alice', present: true },
       ],
       runner: { installed: over.runnerInstalled ?? true },
       journalOpen: 0,
@@ -153,6 +163,7 @@ describe('windows plan: setup', () => {
     assert.deepEqual(plan.steps, []);
     assert.ok(plan.unchanged.includes('offline identity crl-off-alice'));
     assert.ok(plan.unchanged.includes(`workspace ${WS}`));
+    assert.ok(plan.unchanged.includes('group crl-grp-alice of alice'));
     assert.deepEqual(host.scripts.map((s) => parseCall(s)!.operation), ['Get-CorralState', 'Test-CorralFirewallEffective']);
     assert.deepEqual(parseCall(host.scripts[1]!)!.args, { User: 'alice', NoThrow: true });
   });
@@ -193,6 +204,40 @@ describe('windows plan: setup', () => {
         args: { User: 'alice', Workspace: [WS], Network: 'online', Protected: policy.protected, DenyRead: policy.denyRead, LoopbackPort: [3000, 8080] },
       },
     ]);
+  });
+
+  it('an older grant (identity SIDs, machine-wide group, no own group yet): the group is made, then traverse and the workspace re-granted', async () => {
+    const state = provisioned();
+    delete (state.Recorded.users.alice as { group?: unknown }).group;
+    (state.Found.users.alice as { group: unknown }).group = userGroupFound({ recorded: false, exists: false, sidMatches: false, sid: null, members: [], membersMatch: false });
+    state.Found.aces = [
+      { path: WS, sid: OFFLINE_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true },
+      { path: WS, sid: ONLINE_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true },
+      { path: WS, sid: CAP, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true },
+      { path: 'C:\\src', sid: GROUP_SID, type: 'Allow', scope: 'traverse:alice', present: true },
+    ];
+    const plan = await provisioner(makeHost({ state })).planSetup(request());
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
+      { operation: 'Install-CorralUserGroup', args: { User: 'alice' } },
+      { operation: 'Grant-CorralTraverse', args: { User: 'alice', Workspace: [WS], DenyRead: policy.denyRead } },
+      { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
+    ]);
+    assert.match(plan.steps[2]!.title, /crl-grp-alice .*2 ACEs name another SID/);
+  });
+
+  it('a workspace ACE naming an identity SID alongside the right ones is re-granted (a session for another workspace could write it)', async () => {
+    const state = provisioned();
+    state.Found.aces.push({ path: WS, sid: OFFLINE_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true });
+    const plan = await provisioner(makeHost({ state })).planSetup(request());
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)!.operation), ['Grant-CorralWorkspace']);
+  });
+
+  it('the own group with a foreign member: only the group is repaired (its SID, hence the grants, stay)', async () => {
+    const state = provisioned();
+    (state.Found.users.alice as { group: unknown }).group = userGroupFound({ members: [OFFLINE_SID, ONLINE_SID, 'S-1-5-21-7-7-7-1500'], membersMatch: false });
+    const plan = await provisioner(makeHost({ state })).planSetup(request());
+    assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [{ operation: 'Install-CorralUserGroup', args: { User: 'alice' } }]);
+    assert.match(plan.steps[0]!.title, /membersMatch is false/);
   });
 
   it('a missing runner is reinstalled; an account of the same name not ours is left to the module to refuse', async () => {
@@ -281,6 +326,7 @@ describe('windows plan: status', () => {
       'group',
       'identity:alice:offline', 'credential:alice:offline',
       'identity:alice:online', 'credential:alice:online',
+      'usergroup:alice',
       'firewall:alice', `workspace:alice:${WS}`, 'traverse:alice', 'runner',
     ]);
   });
@@ -301,6 +347,18 @@ describe('windows plan: status', () => {
     assert.equal(byId[`workspace:alice:${WS}`]!.state, 'drifted');
     assert.equal(byId[`workspace:alice:${WS}`]!.detail, '1 of 2 ACEs missing');
     assert.equal(byId['runner']!.state, 'missing');
+  });
+
+  it('an own group with other members, and a workspace ACE naming an identity SID, are drift', async () => {
+    const state = provisioned();
+    (state.Found.users.alice as { group: unknown }).group = userGroupFound({ members: [OFFLINE_SID], membersMatch: false });
+    state.Found.aces.push({ path: WS, sid: ONLINE_SID, type: 'Allow', scope: `workspace:${WS.toLowerCase()}`, present: true });
+    const report = await provisioner(makeHost({ state })).status();
+    const byId = Object.fromEntries(report.items.map((i) => [i.id, i]));
+    assert.equal(byId['usergroup:alice']!.state, 'drifted');
+    assert.equal(byId['usergroup:alice']!.detail, 'membersMatch is false');
+    assert.equal(byId[`workspace:alice:${WS}`]!.state, 'drifted');
+    assert.match(byId[`workspace:alice:${WS}`]!.detail!, /1 ACEs name a SID other than/);
   });
 
   it('nothing provisioned', async () => {

@@ -12,6 +12,7 @@ export const OPERATIONS = [
   'Install-CorralGroup',
   'New-CorralIdentity',
   'Set-CorralIdentity',
+  'Install-CorralUserGroup',
   'Update-CorralCredential',
   'New-CorralFirewallRule',
   'Install-CorralRunner',

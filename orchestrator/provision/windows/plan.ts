@@ -11,7 +11,8 @@ import type { Installation } from '../../installation.js';
 import { identityName, type NetworkKind } from '../../identities.js';
 import type { Loopback } from '../../policy/schema.js';
 import type { ModuleCall } from './command.js';
-import { samePath, type CorralState, type FirewallFacts, type IdentityFacts } from './state-report.js';
+import { samePath, staleAces, userGroupProblems, userGroupSid, type CorralState, type FirewallFacts, type IdentityFacts } from './state-report.js';
+import { userGroupName } from './user-group.js';
 
 export interface PlannedCall {
   id: string;
@@ -68,6 +69,7 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
   } else unchanged.push(`group ${group.name}`);
 
   let offlineIsNew = false;
+  let identityIsNew = false;
   for (const kind of KINDS) {
     const name = identityName(inputs.installation, user, kind);
     const recorded = recordedUser?.identities[kind] ?? null;
@@ -76,6 +78,7 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
       // A same-named account this installation did not create makes the module refuse
       // (CorralUserExists → identity_conflict): never adopted.
       if (kind === 'offline') offlineIsNew = true;
+      identityIsNew = true;
       calls.push({
         id: `identity:${kind}`,
         title: `Create ${kind} identity ${name} for ${user}`,
@@ -99,6 +102,24 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
       });
     } else unchanged.push(`credential of ${found.name}`);
   }
+
+  // The user's own group (members exactly the two identities), which the workspace and traverse
+  // ACEs name. New-CorralIdentity configures it after creating an identity; otherwise it is
+  // (re)applied here when it is missing, unrecorded, has another SID or other members.
+  const groupProblems = userGroupProblems(foundUser?.group);
+  const groupName = foundUser?.group?.name ?? userGroupName(inputs.installation, user);
+  if (identityIsNew) {
+    // configured by New-CorralIdentity (Install-CorralUserGroup)
+  } else if (groupProblems.length > 0) {
+    calls.push({
+      id: 'usergroup',
+      title: `Group ${groupName} of ${user}'s identities (${groupProblems.join(', ')})`,
+      call: { operation: 'Install-CorralUserGroup', args: { User: user } },
+    });
+  } else unchanged.push(`group ${groupName} of ${user}`);
+  // Null while the group is to be made: every grant then names a SID about to change. A
+  // recreated identity keeps the existing group (and its SID); only its membership changes.
+  const groupSid = userGroupSid(state, user);
 
   // Firewall rules of the offline identity: created with it, re-applied when any rule is not
   // in force. New-CorralFirewallRule verifies effectiveness (CorralFirewallIneffective).
@@ -131,13 +152,16 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
   const traverseAces = acesOf(`traverse:${user}`);
   const newWorkspace = inputs.workspaces.some((w) => !recordedWorkspaces.some((r) => samePath(r.path, w)));
   const traverseMissing = traverseAces.filter((a) => !a.present).length;
-  if (recordedUser === undefined || newWorkspace || traverseMissing > 0 || traverseAces.length === 0) {
+  const traverseStale = staleAces(state, `traverse:${user}`, [groupSid]);
+  if (recordedUser === undefined || newWorkspace || traverseMissing > 0 || traverseAces.length === 0 || traverseStale > 0) {
     calls.push({
       id: 'traverse',
       title:
-        traverseMissing > 0
-          ? `Restore ${traverseMissing} traverse/toolchain ACEs for ${user}`
-          : `Let the identities reach ${user}'s workspaces and toolchains`,
+        traverseStale > 0
+          ? `Re-grant traverse/toolchain ACEs of ${user} to group ${groupName} (${traverseStale} name another SID)`
+          : traverseMissing > 0
+            ? `Restore ${traverseMissing} traverse/toolchain ACEs for ${user}`
+            : `Let the identities reach ${user}'s workspaces and toolchains`,
       call: { operation: 'Grant-CorralTraverse', args: { User: user, Workspace: allWorkspaces, DenyRead: inputs.denyRead } },
     });
   } else unchanged.push(`traverse and toolchain ACEs of ${user}`);
@@ -146,10 +170,18 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
     const recorded = recordedWorkspaces.find((r) => samePath(r.path, w));
     const aces = acesOf(`workspace:${w}`);
     const missing = aces.filter((a) => !a.present).length;
-    if (recorded === undefined || aces.length === 0 || missing > 0) {
+    // ACEs naming any SID but the user's group and this workspace's capability SID (an older
+    // grant's identity SIDs or the machine-wide group) break per-workspace separation.
+    const stale = recorded === undefined ? 0 : staleAces(state, `workspace:${w}`, [groupSid, recorded.capabilitySid]);
+    if (recorded === undefined || aces.length === 0 || missing > 0 || stale > 0) {
       calls.push({
         id: `workspace:${w}`,
-        title: recorded === undefined ? `Grant workspace ${w}` : `Restore ${missing || 'the'} missing ACEs of workspace ${w}`,
+        title:
+          recorded === undefined
+            ? `Grant workspace ${w}`
+            : stale > 0
+              ? `Re-grant workspace ${w} to group ${groupName} and its capability SID (${stale} ACEs name another SID)`
+              : `Restore ${missing || 'the'} missing ACEs of workspace ${w}`,
         call: { operation: 'Grant-CorralWorkspace', args: { User: user, Path: w, Protected: inputs.protected, DenyRead: inputs.denyRead } },
       });
     } else unchanged.push(`workspace ${w}`);

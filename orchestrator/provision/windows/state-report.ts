@@ -14,8 +14,11 @@ const record = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (v === n
 
 const AccountRecord = z.looseObject({ name: z.string(), sid: z.string().nullable().optional() });
 const WorkspaceRecord = z.looseObject({ path: z.string(), capabilitySid: z.string().nullable().optional() });
+/** users.<user>.group: the user's own group (Install-CorralUserGroup); absent before it exists. */
+const GroupRecord = z.looseObject({ name: z.string(), sid: z.string().nullable().optional() });
 const UserRecord = z.looseObject({
   sid: z.string().nullable().optional(),
+  group: GroupRecord.nullable().optional(),
   identities: z.preprocess((v) => v ?? {}, z.looseObject({ offline: AccountRecord.nullable().optional(), online: AccountRecord.nullable().optional() })),
   network: z.string().nullable().optional(),
   workspaces: list(WorkspaceRecord),
@@ -29,6 +32,16 @@ const IdentityFound = z.looseObject({
   inGroup: z.boolean(),
   profile: z.boolean(),
   credential: z.boolean(),
+});
+/** Found.users.<user>.group (Get-CorralUserGroupFacts): membersMatch = exactly the user's identities. */
+const UserGroupFound = z.looseObject({
+  name: z.string(),
+  recorded: z.boolean(),
+  exists: z.boolean(),
+  sidMatches: z.boolean(),
+  sid: z.string().nullable().optional(),
+  members: list(z.string()),
+  membersMatch: z.boolean(),
 });
 const AceFound = z.looseObject({
   path: z.string(),
@@ -55,6 +68,7 @@ export const CorralStateSchema = z.looseObject({
           (v) => v ?? {},
           z.looseObject({ offline: IdentityFound.nullable().optional(), online: IdentityFound.nullable().optional() }),
         ),
+        group: UserGroupFound.nullable().optional(),
       }),
     ),
     firewallRules: list(z.looseObject({ name: z.string() })),
@@ -67,6 +81,33 @@ export const CorralStateSchema = z.looseObject({
 
 export type CorralState = z.infer<typeof CorralStateSchema>;
 export type IdentityFacts = z.infer<typeof IdentityFound>;
+export type UserGroupFacts = z.infer<typeof UserGroupFound>;
+
+/** Which checks of a user's own group failed (empty: in place, exactly the user's identities). */
+export function userGroupProblems(found: UserGroupFacts | null | undefined): string[] {
+  if (found === null || found === undefined) return ['not reported'];
+  return (['recorded', 'exists', 'sidMatches', 'membersMatch'] as const).filter((k) => !found[k]).map((k) => `${k} is false`);
+}
+
+/**
+ * The SID grants of `user` must name (their own group, as recorded and found), or null while
+ * the group is to be (re)made. Wrong members do not change the SID: only the group is repaired.
+ */
+export function userGroupSid(state: CorralState, user: string): string | null {
+  const found = state.Found.users[user]?.group;
+  if (found === null || found === undefined || !found.recorded || !found.exists || !found.sidMatches) return null;
+  return found.sid ?? null;
+}
+
+/**
+ * Journaled ACEs of one scope that name a SID other than `allowed` — left by an older grant
+ * (identity SIDs or the machine-wide group). Any is a security drift: the grant function
+ * re-run replaces them. With no group SID known, every ACE of the scope counts.
+ */
+export function staleAces(state: CorralState, scope: string, allowed: ReadonlyArray<string | null | undefined>): number {
+  const ok = new Set(allowed.filter((s): s is string => typeof s === 'string' && s.length > 0));
+  return state.Found.aces.filter((a) => a.scope.toLowerCase() === scope.toLowerCase() && !ok.has(a.sid)).length;
+}
 
 export function parseCorralState(result: unknown): CorralState {
   const parsed = CorralStateSchema.safeParse(result);

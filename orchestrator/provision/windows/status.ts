@@ -4,7 +4,7 @@
  * repaired here (setup repairs it).
  */
 import type { ItemState, StatusItem, StatusReport } from '../../platform.js';
-import type { CorralState, FirewallFacts } from './state-report.js';
+import { staleAces, userGroupProblems, userGroupSid, type CorralState, type FirewallFacts } from './state-report.js';
 
 /** Per user: the firewall facts, or (a string) why they could not be read. */
 export type FirewallByUser = Record<string, FirewallFacts | string>;
@@ -35,6 +35,12 @@ export function statusFromState(state: CorralState, firewall: FirewallByUser): S
         problems.length === 0 ? undefined : problems.map((p) => `${p} is false`).join(', '));
       add(`credential:${user}:${kind}`, 'credential', `stored password of ${recorded.name}`, found.credential, !found.credential);
     }
+    const foundGroup = state.Found.users[user]?.group;
+    const groupProblems = userGroupProblems(foundGroup);
+    add(`usergroup:${user}`, 'group', `group ${foundGroup?.name ?? record.group?.name ?? '(unnamed)'} of ${user}'s identities`,
+      groupProblems.length === 0, foundGroup === null || foundGroup === undefined || !foundGroup.exists,
+      groupProblems.length === 0 ? undefined : groupProblems.join(', '));
+    const groupSid = userGroupSid(state, user);
     if (record.identities.offline) {
       const facts = firewall[user];
       const description = `firewall rules of ${record.identities.offline.name}`;
@@ -52,14 +58,20 @@ export function statusFromState(state: CorralState, firewall: FirewallByUser): S
       const scope = `workspace:${w.path}`.toLowerCase();
       const aces = state.Found.aces.filter((a) => a.scope.toLowerCase() === scope);
       const missing = aces.filter((a) => !a.present).length;
-      add(`workspace:${user}:${w.path}`, 'workspace', `workspace ${w.path} of ${user}`, aces.length > 0 && missing === 0, aces.length === 0,
-        missing > 0 ? `${missing} of ${aces.length} ACEs missing` : aces.length === 0 ? 'no ACEs recorded' : undefined);
+      const stale = staleAces(state, scope, [groupSid, w.capabilitySid]);
+      add(`workspace:${user}:${w.path}`, 'workspace', `workspace ${w.path} of ${user}`, aces.length > 0 && missing === 0 && stale === 0, aces.length === 0,
+        missing > 0 ? `${missing} of ${aces.length} ACEs missing`
+          : aces.length === 0 ? 'no ACEs recorded'
+            : stale > 0 ? `${stale} ACEs name a SID other than the user's group and the capability SID (an older grant): run \`corral setup\``
+              : undefined);
     }
     const traverse = state.Found.aces.filter((a) => a.scope.toLowerCase() === `traverse:${user}`.toLowerCase());
     if (traverse.length > 0) {
       const missing = traverse.filter((a) => !a.present).length;
-      add(`traverse:${user}`, 'traverse', `traverse and toolchain ACEs of ${user}`, missing === 0, false,
-        missing > 0 ? `${missing} of ${traverse.length} ACEs missing` : undefined);
+      const stale = staleAces(state, `traverse:${user}`, [groupSid]);
+      add(`traverse:${user}`, 'traverse', `traverse and toolchain ACEs of ${user}`, missing === 0 && stale === 0, false,
+        missing > 0 ? `${missing} of ${traverse.length} ACEs missing`
+          : stale > 0 ? `${stale} ACEs name a SID other than the user's group: run \`corral setup\`` : undefined);
     }
   }
 

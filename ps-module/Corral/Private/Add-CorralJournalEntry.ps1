@@ -9,7 +9,8 @@ function Add-CorralJournalEntry {
     for the entries they reverse. Uninstall-Corral undoes, newest first, every entry that has
     a 'before' and no 'undone' — a change whose 'after' is missing may be half done, so its
     undo must tolerate the thing being absent. Kinds and their undo data:
-      group {name}; user {name, sid}; hidden {name}; profile {sid}; credential {path};
+      group {name} (scope machine: the sandbox group; usergroup:<user>: that user's own
+      group); user {name, sid}; hidden {name}; profile {sid}; credential {path};
       firewallRule {name}; ace {path, sid, rights, type, inheritance, propagation};
       directory {path}.
     #>

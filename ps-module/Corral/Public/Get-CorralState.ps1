@@ -6,7 +6,8 @@ function Get-CorralState {
     .DESCRIPTION
     Reads %ProgramData%\Corral\state.json and the journal, then looks at the machine: the
     sandbox group, each identity (exists, SID matches the record, enabled, hidden from the
-    sign-in screen, member of the group, profile, credential file), the firewall rules of the
+    sign-in screen, member of the group, profile, credential file), each user's own group
+    (exists with the recorded SID, members exactly the user's identities), the firewall rules of the
     group, each journaled ACE (present or missing), the installed runner. Changes nothing and
     needs no elevation (the state is readable by Users). Drift is reported, never repaired
     here: run Install-Corral again for that.
@@ -55,7 +56,10 @@ function Get-CorralState {
             }
             $identities[$network] = $found
         }
-        $users[$realUser] = [ordered]@{ identities = $identities }
+        $userGroup = Get-CorralUserGroupFacts -User $realUser -Record $record
+        foreach ($problem in $userGroup['problems']) { $drift.Add("group $($userGroup['name']) of ${realUser}: $problem") }
+        $userGroup.Remove('problems')
+        $users[$realUser] = [ordered]@{ identities = $identities; group = $userGroup }
     }
 
     $rules = @(Get-NetFirewallRule -Group $installation.FirewallGroup -ErrorAction SilentlyContinue |

@@ -4,7 +4,9 @@ function Grant-CorralTraverse {
     Lets the sandbox identities reach a user's workspaces and read the toolchains in their profile.
 
     .DESCRIPTION
-    User profiles are private, so the identity group (CorralSandboxUsers) gets:
+    User profiles are private, so the user's own group (Install-CorralUserGroup: members
+    exactly this user's two identities; never the machine-wide sandbox group, which would let
+    every other developer's identity read this user's toolchains) gets:
     - on every ancestor of each workspace (below the drive root) and of each toolchain folder:
       traverse, read attributes and read permissions on that folder only — no listing, nothing
       inherited;
@@ -13,7 +15,9 @@ function Grant-CorralTraverse {
     Never on a -DenyRead path, nor on a folder that contains one or lies inside one (an
     inherited read would expose it): those are skipped and listed in Skipped. Explicit ACEs
     already there are skipped; each ACE added is journaled (scope traverse:<user>) so
-    Revoke-CorralTraverse and Uninstall-Corral remove exactly those.
+    Revoke-CorralTraverse and Uninstall-Corral remove exactly those. ACEs of that scope journaled
+    for another SID (the machine-wide group, from an older Corral) are removed once the new
+    ones are in place. Reads are not write-restricted, so no capability SID is needed here.
 
     .PARAMETER User
     The real user.
@@ -34,7 +38,7 @@ function Grant-CorralTraverse {
     Grant-CorralTraverse -User alice -Workspace C:\Users\alice\src\app -Confirm:$false
 
     .OUTPUTS
-    PSCustomObject with AcesAdded, Skipped and Changed.
+    PSCustomObject with AcesAdded, StaleRemoved, Skipped and Changed.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType([pscustomobject])]
@@ -49,14 +53,8 @@ function Grant-CorralTraverse {
     )
     if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
     Assert-CorralElevation
-    $installation = Get-CorralInstallation
     $realUser = Resolve-CorralRealUser -User $User
-    $group = Get-LocalGroup -Name $installation.SandboxGroup -ErrorAction SilentlyContinue
-    if (-not $group) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound `
-            -Message "Group $($installation.SandboxGroup) does not exist; run Install-Corral first."))
-    }
-    $sid = $group.SID.Value
+    $sid = Get-CorralUserGroupSid -User $User -State (Read-CorralStateFile)
     $scope = "traverse:$User"
     $expand = {
         param([string]$p)
@@ -109,5 +107,13 @@ function Grant-CorralTraverse {
         $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $readRights -Type Allow -Inheritance $inherit -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
         if ($ace) { $added.Add($ace) }
     }
-    [pscustomobject]@{ AcesAdded = $added.ToArray(); Skipped = $skipped.ToArray(); Changed = ($added.Count -gt 0) }
+    # Upgrade: ACEs this scope journaled for another SID go, now that the group's are in place.
+    $stale = @(Read-CorralJournal -Scope $scope | Where-Object { $_['kind'] -eq 'ace' -and $_['undo']['sid'] -ne $sid })
+    $removed = 0
+    if ($stale.Count -gt 0 -and $PSCmdlet.ShouldProcess($User, "Remove $($stale.Count) traverse/toolchain ACEs naming another SID")) {
+        [array]::Reverse($stale)
+        foreach ($entry in $stale) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
+        $removed = $stale.Count
+    }
+    [pscustomobject]@{ AcesAdded = $added.ToArray(); StaleRemoved = $removed; Skipped = $skipped.ToArray(); Changed = ($added.Count -gt 0 -or $removed -gt 0) }
 }

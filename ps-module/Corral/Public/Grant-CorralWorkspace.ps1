@@ -8,22 +8,31 @@ function Grant-CorralWorkspace {
     - a capability SID for the workspace (random S-1-5-21-x-y-z-rid), kept in state.json
       before any ACE names it (a crash never leaves an ACE whose SID is lost); the runner puts
       it in the session's write-restricted token, so a session writes only its own workspace;
-    - for the user's own two identities (by SID) and the capability SID: on the root folder
-      itself read, execute and write but no delete and no delete-child; on everything below
-      (inherit-only) Modify,
-      which has DELETE on each item but never FILE_DELETE_CHILD — delete-child on a parent
-      would let a child be deleted despite a deny-delete ACE on it. Never the machine-wide
-      sandbox group: another developer's identity, or any process running with an identity's
-      unrestricted token (the runner itself, or a logon with the identity's password), must
-      not be able to write this user's workspace; the capability SID only separates
-      sessions inside restricted tokens;
+    - for the user's own group (Install-CorralUserGroup: members exactly the user's two
+      identities) and the capability SID: on the root folder itself read, execute and write
+      but no delete and no delete-child; on everything below (inherit-only) Modify, which has
+      DELETE on each item but never FILE_DELETE_CHILD — delete-child on a parent would let a
+      child be deleted despite a deny-delete ACE on it.
+      Why these two SIDs and no other: a command runs with a write-restricted token whose
+      restricting SIDs are the session's capability SID(s) and the identity SID; a write
+      needs the normal check (user and groups) and the restricted check (restricting SIDs
+      only) to pass. The user's group passes the normal check for this user's identities
+      only — never the machine-wide sandbox group, which would admit another developer's
+      identity; the capability SID passes the restricted check only in a session opened for
+      this workspace. The identity SID is never named here: it is a restricting SID of every
+      session (so the identity's profile, temp folder and pipes stay writable), and an ACE
+      naming it would let a session opened for another workspace of the same user pass the
+      restricted check here;
     - for each protected path that exists (default .git — folder, or gitdir file and the folder
       it names —, .corral, .vscode, .idea, .mcp.json): deny write, delete, delete-child, change
       permissions and take ownership, inherited by everything below; protected paths that do
       not exist yet are reported in Unprotected (an ACE needs an object);
     - for each -DenyRead path inside the workspace: deny everything.
-    Explicit ACEs already giving the same rights are skipped; each ACE added is journaled
-    (scope workspace:<path>) so Revoke-CorralWorkspace removes exactly those.
+    Deny ACEs name the same two SIDs. Explicit ACEs already giving the same rights are
+    skipped; each ACE added is journaled (scope workspace:<path>) so Revoke-CorralWorkspace
+    removes exactly those. ACEs an earlier grant of this workspace journaled for any other SID
+    (an identity SID or the machine-wide group, from an older Corral) are removed after the
+    new ones are in place, so the workspace is never less protected than before or after.
 
     .PARAMETER User
     The real user (owner of the workspace) whose identities get access.
@@ -67,11 +76,11 @@ function Grant-CorralWorkspace {
     $installation = Get-CorralInstallation
     $realUser = Resolve-CorralRealUser -User $User
     $state = Read-CorralStateFile
-    $group = Get-LocalGroup -Name $installation.SandboxGroup -ErrorAction SilentlyContinue
-    if (-not $group -or -not $state['users'].Contains($User)) {
+    if (-not $state['users'].Contains($User)) {
         $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
             -Message "'$User' has no sandbox identities yet; run New-CorralIdentity (or Install-Corral) first."))
     }
+    $groupSid = Get-CorralUserGroupSid -User $User -State $state
     $root = Resolve-CorralWorkspacePath -Path $Path -OwnerSid $realUser.Sid
     $scope = "workspace:$($root.ToLowerInvariant())"
 
@@ -88,18 +97,8 @@ function Grant-CorralWorkspace {
             $changes.Add("recorded workspace $root with capability SID $($record['capabilitySid'])")
         }
     }
-    # The user's own identities, never the group (see .DESCRIPTION): threat = cross-user writes.
-    $identitySids = @(
-        foreach ($kind in 'offline', 'online') {
-            $sid = $state['users'][$User]['identities'][$kind]['sid']
-            if (-not $sid) {
-                $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-                    -Message "The $kind identity of '$User' has no SID in state.json; run New-CorralIdentity (or Install-Corral) first."))
-            }
-            $sid
-        }
-    )
-    $sids = @($identitySids) + @($record['capabilitySid'])
+    # The user's group and this workspace's capability SID, never an identity SID (see .DESCRIPTION).
+    $sids = @($groupSid, $record['capabilitySid'])
 
     $inherit = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
     $rootRights = [System.Security.AccessControl.FileSystemRights]'ReadAndExecute, Write, Synchronize'
@@ -144,6 +143,13 @@ function Grant-CorralWorkspace {
         foreach ($sid in $sids) { & $add $secret $sid ([System.Security.AccessControl.FileSystemRights]::FullControl) 'Deny' $flags 'None' }
     }
     if ($added.Count -gt 0) { $changes.Add("added $($added.Count) ACEs under $root") }
+    # Upgrade: ACEs this scope journaled for other SIDs (older grants) go, now that the new ones are in place.
+    $stale = @(Read-CorralJournal -Scope $scope | Where-Object { $_['kind'] -eq 'ace' -and $sids -notcontains $_['undo']['sid'] })
+    if ($stale.Count -gt 0 -and $PSCmdlet.ShouldProcess($root, "Remove $($stale.Count) ACEs of an earlier grant naming other SIDs")) {
+        [array]::Reverse($stale)
+        foreach ($entry in $stale) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
+        $changes.Add("removed $($stale.Count) ACEs of an earlier grant under $root")
+    }
     [pscustomobject]@{
         Path          = $root
         CapabilitySid = $record['capabilitySid']

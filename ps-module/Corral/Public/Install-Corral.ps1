@@ -6,7 +6,8 @@ function Install-Corral {
     .DESCRIPTION
     Runs the idempotent steps in order, each journaled by the function that does it:
     Install-CorralGroup; New-CorralIdentity for the offline and online identities (which also
-    stores their DPAPI-protected passwords and hides them); New-CorralFirewallRule for the
+    stores their DPAPI-protected passwords, hides them and puts them in the user's own group,
+    Install-CorralUserGroup, which the workspace and traverse ACEs name); New-CorralFirewallRule for the
     offline identity, verified by Test-CorralFirewallEffective (CorralFirewallIneffective
     stops the install: fail closed); Install-CorralRunner when -RunnerSource is given;
     Grant-CorralWorkspace for each workspace; Grant-CorralTraverse; and records the user's
@@ -87,7 +88,7 @@ function Install-Corral {
         & $collect (Grant-CorralWorkspace -User $User -Path $folder -Protected $Protected -DenyRead $DenyRead @common)
     }
     $traverse = Grant-CorralTraverse -User $User -Workspace $Workspace -Toolchain $Toolchain -DenyRead $DenyRead @common
-    if ($traverse.Changed) { $changes.Add("added $($traverse.AcesAdded.Count) traverse/toolchain ACEs") }
+    if ($traverse.Changed) { $changes.Add("added $($traverse.AcesAdded.Count) and removed $($traverse.StaleRemoved) traverse/toolchain ACEs") }
 
     if (-not $WhatIfPreference) {
         $state = Read-CorralStateFile

@@ -46,7 +46,7 @@ function Invoke-CorralOperation {
     )
     $allowed = @(
         'Assert-CorralElevation', 'Test-CorralElevation', 'Get-CorralState', 'Get-CorralIdentityName',
-        'Install-CorralGroup', 'New-CorralIdentity', 'Set-CorralIdentity', 'Remove-CorralIdentity',
+        'Install-CorralGroup', 'Install-CorralUserGroup', 'New-CorralIdentity', 'Set-CorralIdentity', 'Remove-CorralIdentity',
         'Update-CorralCredential',
         'New-CorralFirewallRule', 'Remove-CorralFirewallRule', 'Test-CorralFirewallEffective',
         'Grant-CorralWorkspace', 'Revoke-CorralWorkspace', 'Grant-CorralTraverse', 'Revoke-CorralTraverse',

@@ -8,7 +8,8 @@ function New-CorralIdentity {
     OS RNG (PasswordNeverExpires, user may not change it, account never expires), stores the
     password DPAPI-protected (Save-CorralCredential), records it in state.json, then applies
     the rest with Set-CorralIdentity: member of CorralSandboxUsers, hidden from the sign-in
-    screen, profile created once.
+    screen, profile created once; then Install-CorralUserGroup: member of the user's own group
+    (<prefix>-grp-<user>), which the workspace and traverse ACEs name.
     Idempotent: an account already recorded for this real user (same name and SID, or created
     by an earlier run that the journal shows) is not created again — only re-configured. An
     account with that name that this installation did not create is never adopted:
@@ -72,10 +73,12 @@ function New-CorralIdentity {
         }
     } elseif ($PSCmdlet.ShouldProcess($Name, "Create sandbox identity ($Network) for $User")) {
         $password = New-CorralPassword
-        $description = "Corral sandbox ($Network) of $User"
-        if ($description.Length -gt 48) { $description = $description.Substring(0, 48) }
+        # Not $description: the change block runs inside Invoke-CorralJournaledChange, whose
+        # -Description parameter would shadow it (dynamic scoping).
+        $accountDescription = "Corral sandbox ($Network) of $User"
+        if ($accountDescription.Length -gt 48) { $accountDescription = $accountDescription.Substring(0, 48) }
         $null = Invoke-CorralJournaledChange -Kind 'user' -Scope "identity:$Name" -Undo ([ordered]@{ name = $Name; sid = $null }) -Description "Creating user $Name" -Change {
-            New-LocalUser -Name $Name -Password $password -Description $description -PasswordNeverExpires `
+            New-LocalUser -Name $Name -Password $password -Description $accountDescription -PasswordNeverExpires `
                 -UserMayNotChangePassword -AccountNeverExpires -ErrorAction Stop
         }
         $account = Get-LocalUser -Name $Name -ErrorAction Stop
@@ -97,6 +100,8 @@ function New-CorralIdentity {
     }
     $configured = Set-CorralIdentity -User $User -Network $Network -Confirm:$false
     foreach ($change in $configured.Changes) { $changes.Add($change) }
+    $userGroup = Install-CorralUserGroup -User $User -Confirm:$false
+    foreach ($change in $userGroup.Changes) { $changes.Add($change) }
     [pscustomobject]@{
         User    = $User
         Network = $Network

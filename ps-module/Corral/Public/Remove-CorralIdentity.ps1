@@ -6,7 +6,8 @@ function Remove-CorralIdentity {
     .DESCRIPTION
     Undoes, newest first, the journaled changes of the identity's scope (its profile, its
     sign-in-screen entry, the account itself), drops its entry from the credential file (the
-    file goes when no entry is left) and from state.json. Accounts this installation did not
+    file goes when no entry is left) and from state.json. With the user's last identity, the
+    user's own group (Install-CorralUserGroup) goes too, if this installation created it. Accounts this installation did not
     create are never touched. Firewall rules and workspace grants have their own Remove/Revoke
     functions; Uninstall-Corral removes everything.
 
@@ -71,7 +72,14 @@ function Remove-CorralIdentity {
             $removed.Add('credential')
         }
         $state['users'][$User]['identities'].Remove($Network)
-        if ($state['users'][$User]['identities'].Count -eq 0) { $state['users'].Remove($User) }
+        if ($state['users'][$User]['identities'].Count -eq 0) {
+            # The user's own group goes with the last identity (its journaled creation, nothing else).
+            foreach ($entry in @(Read-CorralJournal -Scope "usergroup:$User")) {
+                Undo-CorralJournalEntry -Entry $entry -Confirm:$false
+                $removed.Add($entry['kind'])
+            }
+            $state['users'].Remove($User)
+        }
         Write-CorralStateFile -State $state -Confirm:$false
     }
     [pscustomobject]@{ Name = $name; Changed = $true; Removed = $removed.ToArray() }
