@@ -6,8 +6,9 @@
  *
  * Setup done here, by hand, the way provisioning does it (this tests the runner, not the
  * provisioner): a local identity with a random password, its password DPAPI-protected into the
- * credential file, a workspace granted to the identity and a random capability SID, a
- * deny-write ACE on its .git, an outbound block rule for the identity's SID, the built runner
+ * credential file, a local group holding only the identity (the user's own group), two
+ * workspaces each granted to that group and its own random capability SID, deny-write ACEs on
+ * .git, an outbound block rule for the identity's SID, the built runner
  * copied to %ProgramFiles%\ctw…\app, and state.json. Then the real chain: the launcher
  * (CreateProcessWithLogonW) → the runner (restricted token, jobs) → commands; assertions on
  * real writes, a real connection attempt, real process trees and real bytes.
@@ -47,6 +48,8 @@ interface Fixture {
   userSid: string;
   realUser: { name: string; sid: string; home: string };
   workspace: string;
+  /** Another workspace of the same real user, granted the same way with its own capability SID. */
+  otherWorkspace: string;
   capabilitySid: string;
   ruleName: string;
 }
@@ -146,18 +149,35 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
       { R: ruleName, G: name, S: userSid },
     );
 
-    const capabilitySid = `S-1-5-21-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1000, 2 ** 30)}`;
+    // The user's own group (Install-CorralUserGroup), whose only member is the identity; grants
+    // name it, never the identity SID (a restricting SID of every session).
+    const group = `${name}-grp`;
+    cleanups.push(() => ps('Remove-LocalGroup -Name $env:G -ErrorAction SilentlyContinue', { G: group }));
+    ps('New-LocalGroup -Name $env:G | Out-Null; Add-LocalGroupMember -Group $env:G -Member $env:U', { G: group, U: user });
+    const groupSid = ps('(Get-LocalGroup -Name $env:G).SID.Value', { G: group });
+
+    const newCapabilitySid = () => `S-1-5-21-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1000, 2 ** 30)}`;
+    const capabilitySid = newCapabilitySid();
+    const otherCapabilitySid = newCapabilitySid();
     const workspace = join(tmpdir(), `${name}-ws`);
+    const otherWorkspace = join(tmpdir(), `${name}-ws2`);
     mkdirSync(join(workspace, '.git'), { recursive: true });
+    mkdirSync(otherWorkspace, { recursive: true });
     writeFileSync(join(workspace, '.git', 'config'), '[core]\n');
     cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
-    // Traverse to the workspace, then the grants provisioning makes: Modify for the identity
-    // and the capability SID (inheritable), deny write/delete on .git.
-    for (let dir = dirname(workspace); dir !== dirname(dir); dir = dirname(dir)) {
-      execFileSync('icacls', [dir, '/grant', `*${userSid}:(RX)`], { stdio: 'ignore' });
-    }
-    execFileSync('icacls', [workspace, '/grant', `*${userSid}:(OI)(CI)M`, '/grant', `*${capabilitySid}:(OI)(CI)M`], { stdio: 'ignore' });
-    execFileSync('icacls', [join(workspace, '.git'), '/deny', `*${userSid}:(OI)(CI)(W,D,DC)`], { stdio: 'ignore' });
+    cleanups.push(() => rmSync(otherWorkspace, { recursive: true, force: true }));
+    // Traverse to the workspaces (removed again in clean-up), then the grants provisioning makes
+    // on each: Modify for the user's group and that workspace's capability SID (inheritable);
+    // deny write/delete on .git for both.
+    const ancestors: string[] = [];
+    for (let dir = dirname(workspace); dir !== dirname(dir); dir = dirname(dir)) ancestors.push(dir);
+    cleanups.push(() => {
+      for (const dir of ancestors) execFileSync('icacls', [dir, '/remove:g', `*${groupSid}`], { stdio: 'ignore' });
+    });
+    for (const dir of ancestors) execFileSync('icacls', [dir, '/grant', `*${groupSid}:(RX)`], { stdio: 'ignore' });
+    execFileSync('icacls', [workspace, '/grant', `*${groupSid}:(OI)(CI)M`, '/grant', `*${capabilitySid}:(OI)(CI)M`], { stdio: 'ignore' });
+    execFileSync('icacls', [otherWorkspace, '/grant', `*${groupSid}:(OI)(CI)M`, '/grant', `*${otherCapabilitySid}:(OI)(CI)M`], { stdio: 'ignore' });
+    execFileSync('icacls', [join(workspace, '.git'), '/deny', `*${groupSid}:(OI)(CI)(W,D,DC)`, '/deny', `*${capabilitySid}:(OI)(CI)(W,D,DC)`], { stdio: 'ignore' });
 
     // The runner, installed where provisioning puts it (admin-writable only).
     const app = join(installation.libDir, 'app');
@@ -188,13 +208,13 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
           [realUser.name]: {
             sid: realUser.sid,
             identities: { offline: { name: user, sid: userSid }, online: { name: user, sid: userSid } },
-            workspaces: [{ path: workspace, capabilitySid }],
+            workspaces: [{ path: workspace, capabilitySid }, { path: otherWorkspace, capabilitySid: otherCapabilitySid }],
           },
         },
         runner: { dir: installation.libDir, node: installation.runnerNode, entry: installation.runnerEntry },
       }),
     );
-    f = { installation, user, userSid, realUser, workspace, capabilitySid, ruleName };
+    f = { installation, user, userSid, realUser, workspace, otherWorkspace, capabilitySid, ruleName };
     session = await openSession(f);
   });
 
@@ -238,6 +258,13 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
     } finally {
       rmSync(target, { force: true });
     }
+  });
+
+  it("is denied writing the same user's other workspace (its capability SID is not in this session's token)", async () => {
+    const target = join(f!.otherWorkspace, 'cross.txt');
+    const r = await run(session!, f!, ['cmd', '/c', `echo cross> ${target}`]);
+    assert.notEqual(r.exit.code, 0);
+    assert.equal(existsSync(target), false, 'a session for one workspace wrote another');
   });
 
   it('keeps .git read-only inside the workspace', async () => {
