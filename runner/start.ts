@@ -1,0 +1,77 @@
+/**
+ * What every platform's runner start shares: reading the `open` frame synchronously from
+ * fd 0 (before any async work), reporting a failure before `hello` as one `error` frame
+ * plus the error's exit code, and serving the confined session over fds 0 and 1.
+ *
+ * fd 1 carries only protocol frames: diagnostics go to stderr.
+ */
+import { readSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { CorralError, isCorralError } from '../orchestrator/errors.js';
+import type { ConfinedSession } from './backend.js';
+import { encodeFrame, MAX_FRAME_BYTES, type SessionRequest } from './protocol.js';
+import { serveSession } from './session.js';
+
+const STDIN = 0;
+const STDOUT = 1;
+
+function readExactlySync(length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    let n: number;
+    try {
+      n = readSync(STDIN, buffer, filled, length - filled, null);
+    } catch (err) {
+      // A non-blocking stdin (some parents hand one over) has nothing yet: read again.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      throw err;
+    }
+    if (n === 0) throw new CorralError('request_invalid', `input ended after ${filled} of ${length} bytes of the open frame`);
+    filled += n;
+  }
+  return buffer;
+}
+
+/**
+ * The first frame, read synchronously: exactly its bytes, so nothing of the next frame is
+ * consumed. Returns the request unvalidated — each backend validates it as hostile input.
+ */
+export function readOpenRequest(): SessionRequest {
+  const length = readExactlySync(4).readUInt32LE(0);
+  if (length > MAX_FRAME_BYTES) throw new CorralError('request_invalid', `open frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  let message: unknown;
+  try {
+    message = JSON.parse(readExactlySync(length).toString('utf8'));
+  } catch (err) {
+    if (isCorralError(err)) throw err;
+    throw new CorralError('request_invalid', `open frame is not JSON: ${(err as Error).message}`);
+  }
+  const m = message as { type?: unknown; request?: unknown } | null;
+  if (typeof m !== 'object' || m === null || m.type !== 'open' || typeof m.request !== 'object' || m.request === null) {
+    throw new CorralError('request_invalid', 'the first frame must be {"type":"open","request":{…}}');
+  }
+  return m.request as SessionRequest;
+}
+
+/** Report `err` as one `error` frame (if the client still listens) and exit with its code. */
+export function failBeforeHello(err: unknown): never {
+  const error = isCorralError(err) ? err : new CorralError('runner_failed', err instanceof Error ? err.message : String(err), { cause: err });
+  try {
+    writeSync(STDOUT, encodeFrame({ type: 'error', code: error.code, message: error.message }));
+  } catch {
+    // the client is gone; stderr still says why
+  }
+  process.stderr.write(`corral runner: ${error.code}: ${error.message}\n`);
+  process.exit(error.exitCode);
+}
+
+/** Serve the confined session on fds 0/1 until shutdown; exit 0, or fail on a broken session. */
+export function serveOnStdio(session: ConfinedSession, request: SessionRequest, platform: string): void {
+  const input = new Socket({ fd: STDIN, readable: true, writable: false });
+  const output = new Socket({ fd: STDOUT, readable: false, writable: true });
+  serveSession(session, request, { input, output, platform, log: (line) => process.stderr.write(`corral runner: ${line}\n`) }).then(
+    () => process.exit(0),
+    (err: unknown) => failBeforeHello(err),
+  );
+}
