@@ -18,6 +18,7 @@ import { ensureBwrap, ensureSrt, SRT_VERSION } from './tools.js';
 import { benchConcurrency } from './concurrency.js';
 import { benchProvisioning, corralCli, corralWarm, withSession } from './corral.js';
 import { benchWorkspaceGrowth } from './workspace-growth.js';
+import { benchSessionStart } from './session-start.js';
 
 interface Options {
   runs: number;
@@ -89,8 +90,11 @@ async function main(): Promise<number> {
     extra.concurrency = conc.summary;
 
     log('workspace size: grant time and session start…');
+    // The bench's real user is root, and root is never idmapped: these rows are the ACL path.
     const growth = await benchWorkspaceGrowth(base, opts.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
     rows.push(...growth);
+    log('session start: idmap vs ACL grant, for a non-root real user…');
+    rows.push(...(await benchSessionStart()));
   } finally {
     await benchProvisioning.cleanup(base).catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
     rmSync(base, { recursive: true, force: true });

@@ -22,7 +22,7 @@ export function generateWorkspace(dir: string, files: number): void {
 }
 
 export async function benchWorkspaceGrowth(base: string, sizes: readonly number[], mainWorkspace = path.join(base, 'ws')): Promise<Row[]> {
-  const section = 'Workspace size: grant in setup (1 run each) and session start (median of 20)';
+  const section = 'Workspace size, real user root (ACL grants): setup adding it (1 run) and session start (median of 20)';
   const rows: Row[] = [];
   const provisioned = [mainWorkspace];
   for (const n of sizes) {
