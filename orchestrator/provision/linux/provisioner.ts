@@ -1,5 +1,7 @@
 /** The Linux Provisioner (platform.ts): planning, status and teardown over this machine. */
-import { existsSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { sessionRuntimeDirs } from '../../../runner/linux/runtime-dirs.js';
 import type { Installation } from '../../installation.js';
 import { Journal } from '../../journal.js';
 import type { Plan, Provisioner, SetupRequest } from '../../platform.js';
@@ -36,13 +38,18 @@ export function createLinuxProvisioner(inst: Installation): Provisioner {
       const plan = teardownPlan(journal, linuxUndoer(inst), {
         id: 'forget',
         title: `Remove ${store.file} and ${journal.file}`,
-        preview: [`rm -f -- ${store.file} ${journal.file}`, `rmdir ${inst.homeBase} ${inst.stateDir} (when empty)`],
+        preview: [
+          `rm -f -- ${store.file} ${journal.file}`,
+          `rmdir ${inst.homeBase} ${inst.stateDir} (when empty)`,
+          `rmdir ${sessionRuntimeDirs(inst.name).dirs.join(' ')} (session run-time directories, when no session uses them)`,
+        ],
         undo: [],
         journaled: false,
         apply: async () => {
           store.remove();
           journal.remove();
           for (const dir of [inst.homeBase, inst.stateDir]) removeIfEmpty(dir);
+          removeRuntimeDirs(inst.name);
         },
       });
       const nothing = plan.steps.length === 1 && !existsSync(store.file) && !existsSync(journal.file) && !existsSync(inst.stateDir);
@@ -50,6 +57,28 @@ export function createLinuxProvisioner(inst: Installation): Provisioner {
     },
     async close() {},
   };
+}
+
+/**
+ * What sessions left at run time (cgroup bases, the temp parent, /run/<inst>): removed only
+ * when no session uses them — rmdir refuses a cgroup with children or a non-empty
+ * directory, and the reservations lock goes only when nothing else is reserved.
+ */
+function removeRuntimeDirs(name: string): void {
+  const { files, dirs } = sessionRuntimeDirs(name);
+  const reservations = path.dirname(files[0]!);
+  try {
+    if (readdirSync(reservations).every((e) => e === '.lock')) for (const f of files) rmSync(f, { force: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      if (!['ENOENT', 'ENOTEMPTY', 'EBUSY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    }
+  }
 }
 
 function removeIfEmpty(dir: string): void {
