@@ -4,10 +4,9 @@
  * an unreadable or invalid one is an error, never "use the defaults".
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { z } from 'zod';
 import { CorralError } from '../errors.js';
-import type { Installation } from '../installation.js';
+import { layerFiles, type PolicyInputs } from './files.js';
 import { LayerSchema, type Layer } from './schema.js';
 import { resolvePolicy, type LayerKind, type LayerSource, type ResolveContext, type ResolvedPolicy } from './resolve.js';
 
@@ -73,32 +72,8 @@ export function readLayerFile(kind: LayerKind, file: string): LayerSource | null
   return { kind, label: file, data: validateLayer(data, file) };
 }
 
-export interface PolicyInputs {
-  installation: Installation;
-  /** The real user's home directory. */
-  home: string;
-  /** The caller's working directory. */
-  cwd: string;
-  /** The workspace the command concerns (default: cwd). */
-  workspace?: string;
-  /** Values from command-line flags, as a layer. */
-  flags?: Layer;
-  /** Override of the user config path (default: per platform under `home`). */
-  userConfigFile?: string;
-}
-
-export function userConfigFile(installation: Installation, home: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (installation.platform === 'windows') {
-    const appData = env.APPDATA ?? path.win32.join(home, 'AppData', 'Roaming');
-    return path.win32.join(appData, installation.name === 'corral' ? 'Corral' : installation.name, 'config.json');
-  }
-  return path.posix.join(home, '.config', installation.name, 'config.json');
-}
-
-export function workspaceConfigFile(installation: Installation, workspace: string): string {
-  const p = installation.platform === 'windows' ? path.win32 : path.posix;
-  return p.join(workspace, `.${installation.name}`, 'config.json');
-}
+export type { PolicyInputs } from './files.js';
+export { userConfigFile, workspaceConfigFile } from './files.js';
 
 /** Load machine, user and workspace layers plus flags, and resolve them. */
 export function loadPolicy(inputs: PolicyInputs): ResolvedPolicy {
@@ -108,9 +83,7 @@ export function loadPolicy(inputs: PolicyInputs): ResolvedPolicy {
   const push = (l: LayerSource | null) => {
     if (l !== null) layers.push(l);
   };
-  push(readLayerFile('machine', installation.machineConfigFile));
-  push(readLayerFile('user', inputs.userConfigFile ?? userConfigFile(installation, home)));
-  push(readLayerFile('workspace', workspaceConfigFile(installation, workspace)));
+  for (const { kind, file } of layerFiles(inputs)) push(readLayerFile(kind, file));
   if (inputs.flags !== undefined) push({ kind: 'flags', label: 'command line', data: validateLayer(inputs.flags, 'command line') });
   const ctx: ResolveContext = { platform: installation.platform, home, cwd, workspace };
   return resolvePolicy(layers, ctx);

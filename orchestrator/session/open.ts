@@ -4,15 +4,16 @@
  *
  * Start-up cost: the runner is a second Node process. Where the bridge can start it before the
  * request is known (Linux: the runner reads the request from its stdin), it is started right
- * after the cheap provisioning checks, and the policy (with its schema library, loaded only
- * here) is resolved while the runner boots — on a machine with two or more cores the two
- * start-ups overlap instead of adding up.
+ * after the cheap provisioning checks, and the policy is resolved while the runner boots — on a
+ * machine with two or more cores the two start-ups overlap instead of adding up. The schema
+ * library is loaded only when there is a config layer to validate (policy/session-policy.ts).
  */
 import path from 'node:path';
 import { CorralError } from '../errors.js';
 import { currentPlatform } from '../platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
+import { loadSessionPolicy } from '../policy/session-policy.js';
 import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
 import { RunnerClient } from './client.js';
@@ -50,8 +51,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   let proc: RunnerProcess | undefined;
   let audit: AuditLog | null = null;
   try {
-    const { loadPolicy } = await import('../policy/load.js');
-    const resolved = loadPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+    const resolved = await loadSessionPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
     if (resolved.policy.mode === 'full-access') {
       throw new CorralError(
         'config_invalid',

@@ -208,7 +208,8 @@ function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: Sess
         env,
         cwd,
         onFinished(group) {
-          if (cgroup.populated(group) || !cgroup.remove(group)) lingering.add(group);
+          // rmdir refuses (EBUSY) while background processes of the command remain.
+          if (!cgroup.remove(group)) lingering.add(group);
         },
       });
     },

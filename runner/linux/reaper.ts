@@ -74,7 +74,8 @@ if [ $# -gt 0 ] && [ -d "$reg" ]; then
   rm -f -- "$reg"/*."$sid"
   remove_placeholders d "$@"
   remove_placeholders f "$@"
-  flock -u 9
+  # Closing the last descriptor of the lock file releases the lock (no flock -u process).
+  exec 9>&-
 fi
 # ... then what only root sees. The client waits for end of file on the runner's stderr, which
 # we inherited: release it here, so that cgroup and temp clean-up does not delay its caller.

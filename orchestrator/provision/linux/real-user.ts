@@ -40,8 +40,21 @@ export function realUserName(explicit: string | undefined, env: NodeJS.ProcessEn
   return userInfo().username;
 }
 
+/** The calling account (effective uid) from the passwd database, in-process (getpwuid_r, NSS included); null if it has none. */
+function callerEntry(): RealUser | null {
+  try {
+    const u = userInfo();
+    return { name: u.username, uid: u.uid, gid: u.gid, home: u.homedir };
+  } catch {
+    return null;
+  }
+}
+
 export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): RealUser {
   const name = realUserName(explicit, env);
+  // The caller itself (every `corral run` not started through sudo): no getent process needed.
+  const caller = callerEntry();
+  if (caller !== null && caller.name === name) return caller;
   const entry = lookupUser(name);
   if (entry === null) throw new CorralError('usage', `no such user: ${name}`, { details: { user: name } });
   return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home };
