@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { CorralError } from '../../errors.js';
 import { currentPlatform } from '../../platform.js';
-import { auditFilePath } from '../../audit/path.js';
-import { readAudit } from '../../audit/read.js';
 import type { AuditRecord } from '../../audit/record.js';
 import { printJson } from '../output.js';
 import type { SetExit } from './index.js';
@@ -29,6 +27,8 @@ export function registerAudit(program: Command, _setExit: SetExit): void {
     .action(async (opts: { last?: string; json?: boolean }) => {
       const last = opts.last === undefined ? DEFAULT_LAST : Number(opts.last);
       if (!Number.isInteger(last) || last < 0) throw new CorralError('usage', `--last takes a whole number; found ${JSON.stringify(opts.last)}`);
+      // Loaded when the command runs: every module imported at the top costs every command's start-up.
+      const [{ auditFilePath }, { readAudit }] = await Promise.all([import('../../audit/path.js'), import('../../audit/read.js')]);
       const leaf = await currentPlatform();
       const user = await leaf.currentRealUser();
       const file = auditFilePath(leaf.installation, user);

@@ -18,8 +18,6 @@ import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../errors.js';
-import { openSession } from '../../session/open.js';
-import { isInside } from '../../session/command-input.js';
 import type { Network, SandboxedProcess, Session } from '../../session/types.js';
 import { printJson } from '../output.js';
 import type { SetExit } from './index.js';
@@ -47,7 +45,7 @@ function parseNetwork(value: string | undefined): Network | undefined {
 }
 
 /** The command's cwd: --cwd (relative to where corral was started), else here if inside the workspace, else the workspace. */
-function commandCwd(session: Session, flag: string | undefined): string {
+function commandCwd(session: Session, flag: string | undefined, isInside: (root: string, candidate: string) => boolean): string {
   if (flag !== undefined) return path.resolve(process.cwd(), flag);
   const here = process.cwd();
   return isInside(session.workspace, here) ? here : session.workspace;
@@ -142,6 +140,8 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
   }
   const timeoutSec = parseTimeout(flags.timeout);
   const network = parseNetwork(flags.network);
+  // Loaded here, not at the top, so that every other command starts without the session modules.
+  const [{ openSession }, { isInside }] = await Promise.all([import('../../session/open.js'), import('../../session/command-input.js')]);
   const session = await openSession({
     ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
     ...(network !== undefined ? { network } : {}),
@@ -151,7 +151,7 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
     },
   });
   try {
-    const cwd = commandCwd(session, flags.cwd);
+    const cwd = commandCwd(session, flags.cwd, isInside);
     return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
   } finally {
     await session.close();

@@ -8,14 +8,11 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { applyPlan } from '../../apply-plan.js';
 import { CorralError } from '../../errors.js';
 import { currentPlatform, type Provisioner, type SetupRequest } from '../../platform.js';
 import type { Network } from '../../policy/schema.js';
-import { askSetup, confirm } from '../../setup-wizard.js';
 import { flagsLayer } from '../flags.js';
 import { outputMode, printJson } from '../output.js';
-import { planDocument, planText, resultText } from '../plan-output.js';
 import type { SetExit } from './index.js';
 
 interface SetupOptions {
@@ -83,6 +80,12 @@ export function registerSetup(program: Command, setExit: SetExit): void {
     .option('--dry-run', 'print the exact commands and change nothing')
     .option('--json', 'one JSON document')
     .action(async (opts: SetupOptions) => {
+      // Loaded when the command runs: every module imported at the top costs every command's start-up.
+      const [{ applyPlan }, { askSetup, confirm }, { planDocument, planText, resultText }] = await Promise.all([
+        import('../../apply-plan.js'),
+        import('../../setup-wizard.js'),
+        import('../plan-output.js'),
+      ]);
       const mode = outputMode(opts);
       const leaf = await currentPlatform();
       const prov = await leaf.createProvisioner();

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { CorralError } from '../../errors.js';
 import { currentPlatform } from '../../platform.js';
 import { printJson } from '../output.js';
-import { statusText } from '../plan-output.js';
 import type { SetExit } from './index.js';
 
 export function registerStatus(program: Command, setExit: SetExit): void {
@@ -12,6 +11,8 @@ export function registerStatus(program: Command, setExit: SetExit): void {
     .description('Check each provisioned item against the machine; report drift.')
     .option('--json', 'one JSON document')
     .action(async (opts: { json?: boolean }) => {
+      // Loaded when the command runs: every module imported at the top costs every command's start-up.
+      const { statusText } = await import('../plan-output.js');
       const leaf = await currentPlatform();
       const prov = await leaf.createProvisioner();
       try {

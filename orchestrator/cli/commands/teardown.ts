@@ -1,11 +1,8 @@
 /** `corral teardown [--yes] [--dry-run] [--json]`: undo the journal in reverse; remove only what Corral added. */
 import type { Command } from 'commander';
-import { applyPlan } from '../../apply-plan.js';
 import { CorralError } from '../../errors.js';
 import { currentPlatform } from '../../platform.js';
-import { confirm } from '../../setup-wizard.js';
 import { outputMode, printJson } from '../output.js';
-import { planDocument, planText, resultText } from '../plan-output.js';
 import type { SetExit } from './index.js';
 
 interface TeardownOptions {
@@ -22,6 +19,12 @@ export function registerTeardown(program: Command, setExit: SetExit): void {
     .option('--dry-run', 'print the exact commands and change nothing')
     .option('--json', 'one JSON document')
     .action(async (opts: TeardownOptions) => {
+      // Loaded when the command runs: every module imported at the top costs every command's start-up.
+      const [{ applyPlan }, { confirm }, { planDocument, planText, resultText }] = await Promise.all([
+        import('../../apply-plan.js'),
+        import('../../setup-wizard.js'),
+        import('../plan-output.js'),
+      ]);
       const mode = outputMode(opts);
       const leaf = await currentPlatform();
       const prov = await leaf.createProvisioner();
