@@ -132,6 +132,13 @@ export interface RunnerLauncher {
    * identity to log on depends on the network).
    */
   prelaunch?(realUser: RealUser): Promise<RunnerProcess>;
+  /**
+   * Start a runner for `realUser` now and keep it for the next prelaunch of this installation
+   * and user in this process (the CLI calls it first thing for `corral run`, so the runner's
+   * start-up overlaps the CLI's own). Returns a function that stops the runner if nobody took it
+   * (it ends the runner's input: a runner that has read no request exits having done nothing).
+   */
+  startEarly?(realUser: RealUser): () => void;
 }
 
 export interface PlatformLeaf {

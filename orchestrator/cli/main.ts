@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The `corral` executable: everything is in program.ts, so tests can call runCli().
-import { runCli } from './program.js';
-import { reportError } from './output.js';
+// The `corral` executable: everything is in program.ts, so tests can call runCli(). Modules are
+// loaded dynamically so that `corral run` starts its runner before the rest of the CLI loads
+// (early-run.ts): the two Node start-ups then overlap.
+const argv = process.argv.slice(2);
+const stopUnclaimedRunner = argv[0] === 'run' ? await (await import('./early-run.js')).startRunnerEarly(argv.slice(1)) : null;
+const [{ runCli }, { reportError }] = await Promise.all([import('./program.js'), import('./output.js')]);
 
-runCli(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.exitCode = reportError(err, false);
-  },
-);
+try {
+  process.exitCode = await runCli(argv);
+} catch (err) {
+  process.exitCode = reportError(err, false);
+} finally {
+  // A runner started early that openSession did not take: stop it, or it would wait for a request.
+  stopUnclaimedRunner?.();
+}

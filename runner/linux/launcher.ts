@@ -119,6 +119,11 @@ export function permissionVerdict(installation: Installation, realUser: RealUser
   );
 }
 
+/** A runner started ahead of its request (startEarly), waiting to be taken by prelaunch. */
+let early: { key: string; proc: Promise<RunnerProcess> } | null = null;
+
+const earlyKey = (installation: Installation, realUser: RealUser) => `${installation.name}\0${realUser.name}\0${realUser.uid ?? ''}`;
+
 export function linuxRunnerLauncher(installation: Installation): RunnerLauncher {
   return {
     async checkPermitted(realUser: RealUser): Promise<void> {
@@ -130,7 +135,30 @@ export function linuxRunnerLauncher(installation: Installation): RunnerLauncher 
       return start(realUser);
     },
     // The runner takes its request from stdin, so it can start before the policy is resolved.
-    prelaunch: (realUser: RealUser): Promise<RunnerProcess> => start(realUser),
+    prelaunch(realUser: RealUser): Promise<RunnerProcess> {
+      if (early !== null && early.key === earlyKey(installation, realUser)) {
+        const taken = early.proc;
+        early = null;
+        return taken;
+      }
+      return start(realUser);
+    },
+    startEarly(realUser: RealUser): () => void {
+      const mine = { key: earlyKey(installation, realUser), proc: start(realUser) };
+      mine.proc.catch(() => undefined); // reported, if it matters, by the prelaunch that takes it
+      early = mine;
+      return () => {
+        if (early !== mine) return;
+        early = null;
+        void mine.proc.then(
+          (p) => {
+            p.stdin.end();
+            p.kill();
+          },
+          () => undefined,
+        );
+      };
+    },
   };
 
   async function start(realUser: RealUser): Promise<RunnerProcess> {
