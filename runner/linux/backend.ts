@@ -214,6 +214,7 @@ function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: Sess
       });
     },
     async close() {
+      cgroup.close();
       const groups = cgroup.commandGroups();
       for (const group of groups) cgroup.kill(group);
       const deadline = Date.now() + CLOSE_WAIT_MS;
