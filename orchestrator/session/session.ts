@@ -68,10 +68,13 @@ export class SessionImpl implements Session {
     const command = new RunningCommand(id, this.client, withStdin);
     const startedAt = new Date();
     this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null }, command.sink);
-    command.exit.then(
-      (exit) => this.record(startedAt, id, args, cwd, exit),
-      (err: unknown) => this.recordFailure(startedAt, id, args, cwd, err),
-    );
+    // No audit log (audit: false): no record to build for each command.
+    if (this.ctx.audit !== null) {
+      command.exit.then(
+        (exit) => this.record(startedAt, id, args, cwd, exit),
+        (err: unknown) => this.recordFailure(startedAt, id, args, cwd, err),
+      );
+    }
     return command;
   }
 
