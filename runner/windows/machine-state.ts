@@ -77,14 +77,16 @@ function identity(file: string, path: string, value: unknown): WindowsIdentity {
   return { name: text(file, `${path}.name`, o.name), sid: sid(file, `${path}.sid`, o.sid) };
 }
 
-export function parseWindowsState(json: string, file: string): WindowsMachineState {
-  let raw: unknown;
+function parseJson(json: string, file: string): unknown {
   try {
-    raw = JSON.parse(json);
+    return JSON.parse(json);
   } catch (err) {
     throw new CorralError('state_corrupt', `${file} is not JSON: ${(err as Error).message}`);
   }
-  const root = object(file, '$', raw);
+}
+
+export function parseWindowsState(json: string, file: string): WindowsMachineState {
+  const root = object(file, '$', parseJson(json, file));
   if (root.version !== 1) fail(file, '$.version', '1 (this Corral reads state version 1)', root.version);
   const users: Record<string, WindowsUserRecord> = {};
   for (const [name, value] of Object.entries(object(file, '$.users', root.users ?? {}))) {
@@ -111,13 +113,7 @@ export function parseWindowsState(json: string, file: string): WindowsMachineSta
 }
 
 export function parseWindowsCredentials(json: string, file: string): WindowsCredentials {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (err) {
-    throw new CorralError('state_corrupt', `${file} is not JSON: ${(err as Error).message}`);
-  }
-  const root = object(file, '$', raw);
+  const root = object(file, '$', parseJson(json, file));
   const entry = (kind: 'offline' | 'online'): StoredCredential => {
     const o = object(file, `$.${kind}`, root[kind]);
     const blob = text(file, `$.${kind}.protected`, o.protected);

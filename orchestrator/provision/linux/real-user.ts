@@ -6,14 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { CorralError } from '../../errors.js';
 import type { RealUser } from '../../platform.js';
+import type { PasswdEntry } from '../../../runner/linux/passwd.js';
 
-export interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-  home: string;
-  shell: string;
-}
+/** One passwd entry: the same record the runner reads through glibc. */
+export type { PasswdEntry } from '../../../runner/linux/passwd.js';
 
 /** Parse one `getent passwd` line. */
 export function parsePasswdLine(line: string): PasswdEntry {
