@@ -40,10 +40,14 @@ function crashPointReached(stepId: string, env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-async function runStep(step: PlanStep, journal: Journal): Promise<void> {
+async function runStep(step: PlanStep, journal: Journal | null): Promise<void> {
   if (step.journaled === false) {
     await step.apply();
     return;
+  }
+  if (journal === null) {
+    // A journaled step needs a journal: never change the machine without the record that undoes it.
+    throw new CorralError('internal', `${step.title}: the step must be journaled, but this provisioner has no journal`);
   }
   if (step.reverts !== undefined) {
     journal.undoBegin(step.id, step.reverts);
@@ -62,7 +66,7 @@ async function runStep(step: PlanStep, journal: Journal): Promise<void> {
   }
 }
 
-export async function applyPlan(plan: Plan, journal: Journal, mode: OutputMode): Promise<ApplyResult> {
+export async function applyPlan(plan: Plan, journal: Journal | null, mode: OutputMode): Promise<ApplyResult> {
   const results: StepResult[] = plan.steps.map((s) => ({ id: s.id, title: s.title, status: 'not-run' }));
   const tasks = plan.steps.map((step, i) => ({
     title: step.title,

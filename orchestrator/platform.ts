@@ -85,8 +85,12 @@ export interface StatusReport {
 /** A platform's provisioning leaf (provision/linux, provision/windows). */
 export interface Provisioner {
   readonly installation: Installation;
-  /** The provisioning journal in the installation's state directory. */
-  readonly journal: Journal;
+  /**
+   * The orchestrator's provisioning journal in the installation's state directory, or null
+   * where the platform journals elsewhere (Windows: the elevated PowerShell module journals
+   * each change itself, so every Windows step is `journaled: false`).
+   */
+  readonly journal: Journal | null;
   /**
    * Elevation and required tools; throws not_elevated / tool_missing. `invocation` is the
    * command line (after the executable) to show in the "run it elevated" message.

@@ -14,7 +14,7 @@ import { resolveLinuxRealUser } from './real-user.js';
 import { linuxStatus } from './status.js';
 import { linuxUndoer } from './undo.js';
 
-export function createLinuxProvisioner(inst: Installation): Provisioner {
+export function createLinuxProvisioner(inst: Installation): Provisioner & { readonly journal: Journal } {
   const journal = Journal.inDir(inst.stateDir);
   const store = new StateStore(inst.stateDir, inst.name);
   return {

@@ -9,13 +9,10 @@
  *   (elevation.ts), and each step's apply() waits for its own result line.
  * - Journal: the module journals every change itself, elevated, before and after it
  *   (%ProgramData%\Corral\journal.jsonl, its own format), so these steps are
- *   `journaled: false`. `journal` names a separate file this provisioner never writes, so
- *   that shared code that reads it sees an empty journal instead of misreading the module's.
+ *   `journaled: false` and this provisioner has no orchestrator journal (`journal: null`).
  */
-import path from 'node:path';
 import { CorralError } from '../../errors.js';
 import type { Installation } from '../../installation.js';
-import { Journal } from '../../journal.js';
 import type { Plan, PlanStep, Provisioner, RealUser, SetupRequest, StatusReport } from '../../platform.js';
 import { buildInvocation } from './command.js';
 import { ElevatedPlanRun } from './elevation.js';
@@ -42,14 +39,13 @@ export interface WindowsProvisionerDeps {
 
 export class WindowsProvisioner implements Provisioner {
   readonly installation: Installation;
-  readonly journal: Journal;
+  readonly journal = null;
   private readonly client: ModuleClient;
   private readonly runs: ElevatedPlanRun[] = [];
 
   constructor(private readonly deps: WindowsProvisionerDeps) {
     this.installation = deps.installation;
     this.client = new ModuleClient(deps.host);
-    this.journal = new Journal(path.win32.join(deps.installation.stateDir, 'orchestrator-journal.unused.jsonl'));
   }
 
   /**
