@@ -34,7 +34,7 @@ export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
 
 export type ProtectionStep =
   | { op: 'bind'; path: string }
-  | { op: 'reserve'; root: string; name: string; kind: 'dir' | 'file' }
+  | { op: 'reserve'; root: string; name: string }
   | { op: 'mask-dir'; path: string }
   | { op: 'mask-file'; path: string };
 
@@ -52,10 +52,6 @@ export interface ProtectionFacts {
   canonical(path: string): string | null;
 }
 
-/** Placeholder kind for a missing protected name: always a directory (see above). */
-export function placeholderKind(_name: string): 'dir' | 'file' {
-  return 'dir';
-}
 
 /** The git directory a `.git` file names (`gitdir: <path>`, relative to the file's directory). */
 export function gitdirTarget(gitFile: string, text: string): string | null {
@@ -85,7 +81,7 @@ export function planProtection(input: ProtectionInput, facts: ProtectionFacts): 
       const kind = facts.kind(path);
       switch (kind) {
         case 'missing':
-          steps.push({ op: 'reserve', root, name, kind: placeholderKind(name) });
+          steps.push({ op: 'reserve', root, name });
           bound.add(path);
           break;
         case 'symlink':
@@ -114,7 +110,7 @@ export function planProtection(input: ProtectionInput, facts: ProtectionFacts): 
       const parent = dirname(path);
       // Reserve only where the sandbox could otherwise create it: directly inside a writable tree.
       if (input.writableRoots.some((r) => within(parent, r)) && facts.kind(parent) === 'dir') {
-        steps.push({ op: 'reserve', root: parent, name: path.slice(parent.length + 1), kind: placeholderKind(path.slice(parent.length + 1)) });
+        steps.push({ op: 'reserve', root: parent, name: path.slice(parent.length + 1) });
       }
       continue;
     }
@@ -161,24 +157,16 @@ export const liveFacts: ProtectionFacts = {
  * racing us by swapping `root` for a symlink cannot steer root's mkdir/open elsewhere.
  * Returns the mount target path (valid while `fd` is open) and the fd to close afterwards.
  */
-function createPlaceholder(root: string, name: string, kind: 'dir' | 'file', ownerUids: number[]): { target: string; fd: number } {
+function createPlaceholder(root: string, name: string, ownerUids: number[]): { target: string; fd: number } {
   const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     const st = fstatSync(fd);
     if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
     const target = `/proc/self/fd/${fd}/${name}`;
-    if (kind === 'dir') {
-      try {
-        mkdirSync(target, { mode: 0o555 });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-    } else {
-      try {
-        closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+    try {
+      mkdirSync(target, { mode: 0o555 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const now = lstatSync(target);
     if (now.isSymbolicLink()) throw new CorralError('request_invalid', `${join(root, name)} turned into a symbolic link while the session was being set up`);
@@ -191,7 +179,6 @@ function createPlaceholder(root: string, name: string, kind: 'dir' | 'file', own
 
 export interface Reservation {
   path: string;
-  kind: 'dir' | 'file';
 }
 
 /**
@@ -203,8 +190,8 @@ export interface Reservation {
 export function createPlaceholders(steps: ProtectionStep[], ownerUids: number[], onReserve: (r: Reservation) => void): void {
   for (const step of steps) {
     if (step.op !== 'reserve') continue;
-    onReserve({ path: join(step.root, step.name), kind: step.kind });
-    closeSync(createPlaceholder(step.root, step.name, step.kind, ownerUids).fd);
+    onReserve({ path: join(step.root, step.name) });
+    closeSync(createPlaceholder(step.root, step.name, ownerUids).fd);
   }
 }
 
@@ -219,8 +206,8 @@ export function applyProtection(steps: ProtectionStep[], ownerUids: number[], on
         bindReadOnly(step.path);
         break;
       case 'reserve': {
-        onReserve({ path: join(step.root, step.name), kind: step.kind });
-        const { target, fd } = createPlaceholder(step.root, step.name, step.kind, ownerUids);
+        onReserve({ path: join(step.root, step.name) });
+        const { target, fd } = createPlaceholder(step.root, step.name, ownerUids);
         try {
           bindReadOnly(target);
         } finally {

@@ -9,7 +9,7 @@ import { parseCgroupMounts } from '../../runner/linux/cgroup.js';
 import { commandEnvironment } from '../../runner/linux/environment.js';
 import { installationNameFromEntry } from '../../runner/linux/installation-from-path.js';
 import { FS, handledWriteRights, rightsFor } from '../../runner/linux/landlock.js';
-import { gitdirTarget, placeholderKind, planProtection, type Kind, type ProtectionFacts } from '../../runner/linux/protected-paths.js';
+import { gitdirTarget, planProtection, type Kind, type ProtectionFacts } from '../../runner/linux/protected-paths.js';
 import { parseSessionRequest, realUid } from '../../runner/linux/request-validation.js';
 
 function facts(kinds: Record<string, Kind>, texts: Record<string, string> = {}): ProtectionFacts {
@@ -28,8 +28,8 @@ describe('Linux runner: protection plan', function () {
     );
     assert.deepEqual(steps, [
       { op: 'bind', path: '/ws/.git' },
-      { op: 'reserve', root: '/ws', name: '.corral', kind: 'dir' },
-      { op: 'reserve', root: '/ws', name: '.mcp.json', kind: 'dir' },
+      { op: 'reserve', root: '/ws', name: '.corral'},
+      { op: 'reserve', root: '/ws', name: '.mcp.json'},
       { op: 'mask-dir', path: '/h/.ssh' },
       { op: 'mask-file', path: '/h/.npmrc' },
     ]);
@@ -58,11 +58,10 @@ describe('Linux runner: protection plan', function () {
       { writableRoots: ['/ws'], protectedNames: [], protectedPaths: ['/ws/sub/.env', '/elsewhere/x'], denyRead: [] },
       facts({ '/ws/sub': 'dir', '/elsewhere': 'dir' }),
     );
-    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env', kind: 'dir' }]);
+    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env'}]);
   });
 
-  it('picks placeholder kinds and resolves relative gitdir targets', function () {
-    assert.deepEqual(['.git', '.vscode', '.idea', '.bashrc', '.profile', '.mcp.json', '.zshenv'].map(placeholderKind), ['dir', 'dir', 'dir', 'dir', 'dir', 'dir', 'dir']);
+  it('resolves relative gitdir targets', function () {
     assert.equal(gitdirTarget('/a/b/.git', 'gitdir: ../main/.git/worktrees/b\n'), '/a/main/.git/worktrees/b');
     assert.equal(gitdirTarget('/a/.git', 'nonsense'), null);
   });
