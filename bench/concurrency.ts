@@ -63,10 +63,10 @@ export async function benchConcurrency(ws: string, sessions: number, commands: n
   const perCommand = (ms: number) => ({ median: ms / total, p95: Number.NaN, runs: total });
   return {
     rows: [
-      { section, name: 'plain spawn, 8 parallel loops', timing: perCommand(plainWallMs), note: `${summary.plainPerSec.toFixed(0)} commands/s` },
+      { section, name: `plain spawn, ${sessions} parallel loops`, timing: perCommand(plainWallMs), note: `${summary.plainPerSec.toFixed(0)} commands/s` },
       {
         section,
-        name: 'Corral, 8 sessions in parallel',
+        name: `Corral, ${sessions} sessions in parallel`,
         timing: perCommand(corralWallMs),
         note: `${summary.corralPerSec.toFixed(0)} commands/s, ${failures} failed`,
       },

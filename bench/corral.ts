@@ -10,6 +10,8 @@ import type { BenchCommand, Row, Runner } from './per-command.js';
 import { run, runOk } from './spawn-util.js';
 import { summarize, timeOnce } from './stats.js';
 
+export const NOOP_SETUP_ROW = 'setup, no-op re-run';
+
 export const CLI = path.resolve(import.meta.dirname, '..', 'orchestrator', 'cli', 'main.js');
 
 export function corral(args: readonly string[], cwd?: string): Promise<void> {
@@ -41,7 +43,7 @@ export async function withSession<T>(ws: string, fn: (s: Session) => Promise<T>)
   }
 }
 
-async function benchProvisioningImpl(base: string, freshRuns: number, noopRuns: number): Promise<{ rows: Row[] }> {
+export async function benchProvisioning(base: string, freshRuns: number, noopRuns: number): Promise<Row[]> {
   const ws = path.join(base, 'ws');
   const setup = ['setup', '--yes', '--workspace', ws];
   const fresh: number[] = [];
@@ -54,18 +56,14 @@ async function benchProvisioningImpl(base: string, freshRuns: number, noopRuns: 
   const noop: number[] = [];
   for (let i = 0; i < noopRuns; i++) noop.push(await timeOnce(() => corral(setup)));
   const section = `Provisioning (whole CLI; fresh and teardown ${freshRuns} runs, no-op ${noopRuns})`;
-  return {
-    rows: [
-      { section, name: 'setup, fresh', timing: summarize(fresh) },
-      { section, name: 'setup, no-op re-run', timing: summarize(noop) },
-      { section, name: 'teardown', timing: summarize(teardown) },
-    ],
-  };
+  return [
+    { section, name: 'setup, fresh', timing: summarize(fresh) },
+    { section, name: NOOP_SETUP_ROW, timing: summarize(noop) },
+    { section, name: 'teardown', timing: summarize(teardown) },
+  ];
 }
 
-export const benchProvisioning = Object.assign(benchProvisioningImpl, {
-  /** Remove the bench installation. */
-  async cleanup(_base: string): Promise<void> {
-    await corral(['teardown', '--yes']);
-  },
-});
+/** Remove the bench installation (everything setup made). */
+export function removeBenchInstallation(): Promise<void> {
+  return corral(['teardown', '--yes']);
+}

@@ -7,7 +7,17 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { measure, type Timing } from './stats.js';
 import { run } from './spawn-util.js';
-import type { Tool } from './tools.js';
+import { SRT_VERSION, type Tool } from './tools.js';
+
+/** Row names of the per-command sections (also used by the targets). */
+export const ROW = {
+  plain: 'plain child_process.spawn',
+  warm: 'Corral warm (session.exec)',
+  cold: 'Corral cold (corral run, whole CLI)',
+  bwrap: 'bwrap --unshare-net',
+  srt: `srt -c (sandbox-runtime ${SRT_VERSION})`,
+  node: 'node -e 0',
+} as const;
 
 export interface Row {
   section: string;

@@ -12,11 +12,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
 import path from 'node:path';
-import { benchCommands, bubblewrap, nodeStartup, plainSpawn, sandboxRuntime, timeRow, type Row, type Runner } from './per-command.js';
-import { findMedian, ratioTarget, renderRows, renderTargets, type Target } from './report.js';
-import { ensureBwrap, ensureSrt, SRT_VERSION } from './tools.js';
-import { benchConcurrency } from './concurrency.js';
-import { benchProvisioning, corralCli, corralWarm, withSession } from './corral.js';
+import { benchCommands, bubblewrap, nodeStartup, plainSpawn, ROW, sandboxRuntime, timeRow, type Row, type Runner } from './per-command.js';
+import { renderRows, renderTargets } from './report.js';
+import { ensureBwrap, ensureSrt } from './tools.js';
+import { benchConcurrency, type ConcurrencySummary } from './concurrency.js';
+import { benchProvisioning, corralCli, corralWarm, removeBenchInstallation, withSession } from './corral.js';
+import { computeTargets } from './targets.js';
 import { benchWorkspaceGrowth } from './workspace-growth.js';
 import { benchSessionStart } from './session-start.js';
 
@@ -53,11 +54,10 @@ async function main(): Promise<number> {
   const ws = path.join(base, 'ws');
   mkdirSync(ws);
   const rows: Row[] = [];
-  const extra: Record<string, unknown> = {};
+  let concurrency: ConcurrencySummary | undefined;
   try {
     log('provisioning (fresh setup, no-op re-runs, teardown)…');
-    const prov = await benchProvisioning(base, opts.quick ? 3 : 5, opts.quick ? 10 : 30);
-    rows.push(...prov.rows);
+    rows.push(...(await benchProvisioning(base, opts.quick ? 3 : 5, opts.quick ? 10 : 30)));
 
     log('peers: bubblewrap, sandbox-runtime…');
     const bwrap = bubblewrap(ensureBwrap(), ws);
@@ -69,25 +69,22 @@ async function main(): Promise<number> {
         const section = `Per command: ${cmd.label} (median/p95 over ${opts.runs} after warm-up)`;
         log(section);
         const runners: [string, Runner | string][] = [
-          ['plain child_process.spawn', plainSpawn(ws)],
-          ['Corral warm (session.exec)', corralWarm(session, ws)],
-          ['Corral cold (corral run, whole CLI)', cli],
-          ['bwrap --unshare-net', bwrap],
-          [`srt -c (sandbox-runtime ${SRT_VERSION})`, srt],
-          ['node -e 0', nodeStartup()],
+          [ROW.plain, plainSpawn(ws)],
+          [ROW.warm, corralWarm(session, ws)],
+          [ROW.cold, cli],
+          [ROW.bwrap, bwrap],
+          [ROW.srt, srt],
+          [ROW.node, nodeStartup()],
         ];
-        for (const [name, runner] of runners) {
-          // srt costs ~0.4 s a run: cap it so the bench stays within minutes, and say so.
-          const runs = name.startsWith('srt') ? Math.min(opts.runs, 200) : opts.runs;
-          rows.push(await timeRow(section, name, runner, cmd, runs));
-        }
+        for (const [name, runner] of runners) rows.push(await timeRow(section, name, runner, cmd, opts.runs));
       }
     });
 
-    log('concurrency: 8 sessions × 100 commands…');
-    const conc = await benchConcurrency(ws, 8, opts.quick ? 25 : 100);
+    const perSession = opts.quick ? 25 : 100;
+    log(`concurrency: 8 sessions × ${perSession} commands…`);
+    const conc = await benchConcurrency(ws, 8, perSession);
     rows.push(...conc.rows);
-    extra.concurrency = conc.summary;
+    concurrency = conc.summary;
 
     log('workspace size: grant time and session start…');
     // The bench's real user is root, and root is never idmapped: these rows are the ACL path.
@@ -96,55 +93,14 @@ async function main(): Promise<number> {
     log('session start: idmap vs ACL grant, for a non-root real user…');
     rows.push(...(await benchSessionStart()));
   } finally {
-    await benchProvisioning.cleanup(base).catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
+    await removeBenchInstallation().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
     rmSync(base, { recursive: true, force: true });
   }
 
-  const trueSection = rows.find((r) => r.name === 'plain child_process.spawn')?.section ?? '';
-  const targets: Target[] = [
-    ratioTarget(
-      'warm exec vs plain spawn (/bin/true)',
-      findMedian(rows, trueSection, 'Corral warm (session.exec)'),
-      findMedian(rows, trueSection, 'plain child_process.spawn'),
-      { max: 1.5 },
-      'median warm / median plain',
-    ),
-    ratioTarget(
-      'warm exec faster than bubblewrap (/bin/true)',
-      findMedian(rows, trueSection, 'bwrap --unshare-net'),
-      findMedian(rows, trueSection, 'Corral warm (session.exec)'),
-      { min: 3 },
-      'median bwrap / median warm',
-    ),
-    ratioTarget(
-      'cold corral run vs node -e 0',
-      findMedian(rows, trueSection, 'Corral cold (corral run, whole CLI)'),
-      findMedian(rows, trueSection, 'node -e 0'),
-      { max: 1.6 },
-      'median cold / median node -e 0',
-    ),
-  ];
-  const noop = rows.find((r) => r.name === 'setup, no-op re-run')?.timing?.median ?? null;
-  targets.push({
-    name: 'no-op setup',
-    goal: '≤ 0.5 s',
-    value: noop === null ? null : noop / 1000,
-    pass: noop === null ? null : noop <= 500,
-    detail: 'median seconds of `corral setup --yes` with nothing to do',
-  });
-  const conc = extra.concurrency as { corralPerSec: number; plainPerSec: number; failures: number } | undefined;
-  const concTarget = ratioTarget(
-    'concurrent throughput vs plain spawn',
-    conc?.corralPerSec ?? null,
-    conc?.plainPerSec ?? null,
-    { min: 0.7 },
-    `commands/s, 8 sessions × 100; failures: ${conc?.failures ?? '—'}`,
-  );
-  if (conc !== undefined && conc.failures > 0) concTarget.pass = false;
-  targets.push(concTarget);
+  const targets = computeTargets(rows, concurrency);
 
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
-  const doc = { date: new Date().toISOString(), machine, options: opts, rows, targets, ...extra };
+  const doc = { date: new Date().toISOString(), machine, options: opts, rows, targets, concurrency };
   const out = path.resolve(import.meta.dirname, '..', '..', 'bench', 'results', 'latest.json');
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
