@@ -4,6 +4,7 @@
  * its own loopback only.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { basename } from 'node:path';
@@ -127,5 +128,41 @@ describe('runner containment (root, real runner process)', function () {
       );
       await c.shutdown();
     });
+
+    it('with loopback "deny" has not even its own loopback', async function () {
+      const { c, hello } = await open({ loopback: 'deny' });
+      assert.equal(hello.enforcement.networkNamespace, true);
+      // lo is down: a server may bind 127.0.0.1, but nothing can connect to it.
+      const probe = `
+        const net = require('net');
+        const s = net.createServer((k) => k.end('pong')).listen(0, '127.0.0.1', () => {
+          net.connect(s.address().port, '127.0.0.1')
+            .on('data', () => { console.log('reached'); process.exit(0); })
+            .on('error', (e) => { console.log('refused:' + e.code); process.exit(0); });
+        });
+        setTimeout(() => { console.log('timeout'); process.exit(0); }, 5000);`;
+      const r = await c.exec([process.execPath, '-e', probe], { cwd: f!.workspace });
+      assert.equal(r.exit?.code, 0, r.stderr.toString());
+      assert.match(r.stdout.toString(), /refused:E|timeout/, r.stdout.toString());
+      assert.doesNotMatch(r.stdout.toString(), /reached/);
+      await c.shutdown();
+    });
+  });
+
+  it('cannot signal a process of its own identity outside the session (Landlock signal scope)', async function () {
+    const { c, hello } = await open();
+    if ((hello.enforcement.landlockAbi ?? 0) < 6) this.skip(); // signal scoping needs Landlock ABI 6
+    // The same uid as the session, started outside it: only the Landlock scope can stop the kill.
+    const outsider = spawn('setpriv', [`--reuid=${f!.offline.uid}`, `--regid=${f!.offline.gid}`, '--clear-groups', 'sleep', '60'], { stdio: 'ignore' });
+    try {
+      await eventually(() => readFileSync(`/proc/${outsider.pid}/status`, 'utf8').includes(`Uid:\t${f!.offline.uid}`), 'outsider runs as the identity');
+      const r = await c.sh(`kill -TERM ${outsider.pid}; echo rc=$?`, { cwd: f!.workspace });
+      assert.match(r.out, /rc=1/, `kill from the session succeeded: ${r.out} ${r.err}`);
+      assert.equal(alive(outsider.pid!), true, 'the outside process was killed');
+      const own = await c.sh('sleep 30 & p=$!; kill -TERM $p; echo rc=$?', { cwd: f!.workspace });
+      assert.match(own.out, /rc=0/, 'control: signalling its own processes works');
+    } finally {
+      outsider.kill('SIGKILL');
+    }
   });
 });
