@@ -76,6 +76,20 @@ describe('runner containment (root, real runner process)', function () {
     await eventually(() => !existsSync(hello.tmpdir), 'session temp dir left behind');
   });
 
+  it('kills a daemon and cleans up when the runner itself is killed (SIGKILL)', async function () {
+    const { c, hello } = await open();
+    const r = await c.sh('( setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $! > daemon3.pid ) ; exit 0', { cwd: f!.workspace });
+    assert.equal(r.code, 0);
+    const pid = Number(readFileSync(`${f!.workspace}/daemon3.pid`, 'utf8'));
+    daemons.push(pid);
+    assert.equal(alive(pid), true, 'the daemon runs while the session lives');
+    c.killNow(); // SIGKILL to the runner: no shutdown, no close
+    await eventually(() => !alive(pid), `daemon ${pid} survived the killed runner`);
+    const session = basename(hello.tmpdir);
+    await eventually(() => !existsSync(`/sys/fs/cgroup/unified/${f!.installation.name}/${session}`), 'session cgroup left behind');
+    await eventually(() => !existsSync(hello.tmpdir), 'session temp dir left behind');
+  });
+
   it('stops a fork bomb at the pids limit, and the timeout clears it', async function () {
     const { c, hello } = await open({ limits: { timeoutSec: 600, maxOutputBytes: 1 << 20, pids: 64 } });
     const bomb = await c.sh('b() { b | b & }; b; sleep 5', { cwd: f!.workspace, timeoutMs: 4000 });
