@@ -5,7 +5,7 @@
  * the machine; teardown continues with what is still pending). Nothing is left
  * "half-applied" without a journal record that says how to reverse it.
  */
-import { CorralError, isCorralError } from './errors.js';
+import { CorralError, isCorralError } from '../core/errors.js';
 import type { Journal } from './journal.js';
 import type { Plan, PlanStep } from './platform.js';
 import type { OutputMode } from './cli/output.js';

@@ -13,9 +13,10 @@
  * case-insensitive, so the real name is lower-cased there before anything else.
  */
 import { createHash } from 'node:crypto';
-import type { Installation, PlatformName } from './installation.js';
+import type { Installation, PlatformName } from '../core/installation.js';
+import type { IdentityKind } from '../core/vocabulary.js';
 
-export type NetworkKind = 'offline' | 'online';
+export type NetworkKind = IdentityKind;
 
 export interface IdentityNames {
   readonly realUser: string;

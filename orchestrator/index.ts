@@ -12,7 +12,7 @@
  * Small on purpose: a test (test/unit/session-client-api.test.ts) pins what is exported.
  */
 export { openSession } from './session/open.js';
-export { CorralError, isCorralError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { CorralError, isCorralError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 export type {
   CommandExit,
   CommandOptions,

@@ -20,7 +20,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from './errors.js';
+import { CorralError } from '../core/errors.js';
 
 export const JOURNAL_VERSION = 1;
 export const JOURNAL_FILE = 'journal.jsonl';

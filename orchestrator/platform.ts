@@ -6,11 +6,12 @@
  * Windows bindings are never loaded on Linux and vice versa).
  */
 import type { Readable, Writable } from 'node:stream';
-import { CorralError } from './errors.js';
-import { installationFor, type Installation, type PlatformName } from './installation.js';
+import { CorralError } from '../core/errors.js';
+import { installationFor, type Installation, type PlatformName } from '../core/installation.js';
 import type { ResolvedPolicy } from './policy/resolve.js';
-import type { SessionRequest } from '../runner/protocol.js';
+import type { SessionRequest } from '../core/protocol.js';
 import type { Journal, UndoRecord } from './journal.js';
+import type { Network } from '../core/vocabulary.js';
 
 /** The real user on whose behalf Corral provisions or runs. */
 export interface RealUser {
@@ -27,7 +28,7 @@ export interface SetupRequest {
   realUser: RealUser;
   /** Canonical absolute workspace paths. */
   workspaces: string[];
-  network: 'offline' | 'online';
+  network: Network;
   policy: ResolvedPolicy;
 }
 

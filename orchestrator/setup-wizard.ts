@@ -3,7 +3,7 @@
  * real user, the workspaces and the network default, shows the plan, and asks before it
  * changes anything. Ctrl-C or Esc at any question is `cancelled`, with nothing changed.
  */
-import { CorralError } from './errors.js';
+import { CorralError } from '../core/errors.js';
 import type { Network } from './policy/schema.js';
 
 export interface SetupAnswers {

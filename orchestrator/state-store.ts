@@ -11,8 +11,8 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CorralError } from './errors.js';
-import { emptyState, STATE_VERSION, type MachineState } from './state.js';
+import { CorralError } from '../core/errors.js';
+import { emptyState, STATE_VERSION, type MachineState } from '../core/state.js';
 
 export const STATE_FILE = 'state.json';
 

@@ -6,7 +6,7 @@
  * child_process.spawn). Windows: runner/windows/backend.ts (restricted token,
  * CreateProcessAsUserW, job objects).
  */
-import type { Enforcement, SessionRequest, SpawnRequest } from './protocol.js';
+import type { Enforcement, SessionRequest, SpawnRequest } from '../core/protocol.js';
 
 export interface CommandEvents {
   started(pid: number): void;

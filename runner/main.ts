@@ -13,9 +13,9 @@
  * through a non-blocking socket on fd 1 so that backpressure is observable.
  */
 import { fileURLToPath } from 'node:url';
-import { CorralError } from '../orchestrator/errors.js';
+import { CorralError } from '../core/errors.js';
 import type { ConfinedSession } from './backend.js';
-import type { SessionRequest } from './protocol.js';
+import type { SessionRequest } from '../core/protocol.js';
 import { linuxBackend } from './linux/backend.js';
 import { runnerOrigin } from './linux/installation-from-path.js';
 import { realUid } from './linux/request-validation.js';

@@ -14,7 +14,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConfinedSession, RunningCommand } from './backend.js';
-import { encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from './protocol.js';
+import { encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from '../core/protocol.js';
 
 const MAX_ID_LENGTH = 128;
 const MAX_ARGS = 65536;

@@ -7,9 +7,9 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { CorralError, isCorralError } from '../orchestrator/errors.js';
+import { CorralError, isCorralError } from '../core/errors.js';
 import type { ConfinedSession } from './backend.js';
-import { encodeFrame, MAX_FRAME_BYTES, type SessionRequest } from './protocol.js';
+import { encodeFrame, MAX_FRAME_BYTES, type SessionRequest } from '../core/protocol.js';
 import { serveSession } from './session.js';
 
 const STDIN = 0;

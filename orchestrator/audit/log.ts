@@ -13,7 +13,7 @@
  */
 import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import type { AuditRecord } from './record.js';
 
 export interface AuditLog {

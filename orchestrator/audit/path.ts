@@ -9,7 +9,7 @@
  * turns into a root write; the home from the passwd database is used then.
  */
 import path from 'node:path';
-import type { Installation } from '../installation.js';
+import type { Installation } from '../../core/installation.js';
 
 export const AUDIT_FILE_NAME = 'audit.jsonl';
 

@@ -1,6 +1,6 @@
 /** Reading the audit log back for `corral audit`: the last N whole records; damaged lines are counted, not fatal. */
 import { readFileSync } from 'node:fs';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import { isAuditRecord, type AuditRecord } from './record.js';
 
 export interface AuditReadout {

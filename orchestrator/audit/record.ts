@@ -2,6 +2,7 @@
  * One audit record per command (DESIGN.md §Audit), one JSON line each in the real user's
  * audit log. Field names are stable: `corral audit --json` and other tools read them.
  */
+import type { Network } from '../../core/vocabulary.js';
 
 export const AUDIT_VERSION = 1;
 
@@ -15,7 +16,7 @@ export interface AuditRecord {
   command: string;
   realUser: string;
   identity: string;
-  network: 'offline' | 'online';
+  network: Network;
   workspace: string;
   argv: string[];
   cwd: string;

@@ -3,7 +3,7 @@
  * process (~100 ms to boot and load here), and it can start before the request is known, since
  * it reads the request from its input. Started here — before commander and the commands are
  * even loaded — its start-up overlaps the CLI's, and openSession's prelaunch takes it
- * (runner/linux/launcher.ts). It starts under the same checks as in openSession (the platform's
+ * (orchestrator/bridge/linux/launcher.ts). It starts under the same checks as in openSession (the platform's
  * permission check); whatever goes wrong here is left for the command itself to report.
  *
  * Only where the platform supports it (RunnerLauncher.startEarly), never for `--help`, and the

@@ -3,7 +3,7 @@
  * as config files, so a bad value names the flag the same way a bad file names its key.
  */
 import path from 'node:path';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import type { Layer } from '../policy/schema.js';
 
 export interface PolicyFlags {

@@ -3,7 +3,7 @@
  * document with --json. Errors: message and remedy on stderr (or a JSON document with
  * --json), exit code from the error table, never a stack trace for expected errors.
  */
-import { CorralError, isCorralError } from '../errors.js';
+import { CorralError, isCorralError } from '../../core/errors.js';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 

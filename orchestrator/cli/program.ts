@@ -3,7 +3,7 @@
  * lives in commands/<name>.ts and prints through output.ts.
  */
 import { Command, CommanderError } from 'commander';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import { reportError } from './output.js';
 import { registerCommands } from './commands/index.js';
 

@@ -1,6 +1,7 @@
 /** The built-in lowest layer of the policy. */
-import type { PlatformName } from '../installation.js';
+import type { PlatformName } from '../../core/installation.js';
 import type { Policy } from './schema.js';
+import { DEFAULT_LIMITS } from '../../core/vocabulary.js';
 
 /** Kept read-only inside every writable root (names are matched in each root). */
 export const DEFAULT_PROTECTED = [
@@ -45,7 +46,7 @@ export const DEFAULT_ENV_ALLOW = [
   'CI',
 ] as const;
 
-export const DEFAULT_LIMITS = { timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096 } as const;
+export { DEFAULT_LIMITS };
 
 /** Defaults before `~` is expanded and before the workspace (cwd) is filled in. */
 export function defaultPolicy(platform: PlatformName, cwd: string): Policy {

@@ -1,6 +1,6 @@
 /** Where the config layers of a policy live, and the inputs of loading one (no schema library here). */
 import path from 'node:path';
-import type { Installation } from '../installation.js';
+import type { Installation } from '../../core/installation.js';
 import type { LayerKind } from './resolve.js';
 import type { Layer } from './schema.js';
 

@@ -3,8 +3,7 @@
  * these names (policy resolution, `corral policy show`) import them from here, so that loading
  * them does not load zod. schema.ts builds the schema from the same constants.
  */
-export const MODES = ['read-only', 'workspace-write', 'full-access'] as const;
-export const NETWORKS = ['offline', 'online'] as const;
+export { MODES, NETWORKS } from '../../core/vocabulary.js';
 
 export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

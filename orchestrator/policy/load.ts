@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import { layerFiles, type PolicyInputs } from './files.js';
 import { LayerSchema, type Layer } from './schema.js';
 import { resolvePolicy, type LayerKind, type LayerSource, type ResolveContext, type ResolvedPolicy } from './resolve.js';

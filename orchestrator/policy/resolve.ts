@@ -18,8 +18,8 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { CorralError } from '../errors.js';
-import type { PlatformName } from '../installation.js';
+import { CorralError } from '../../core/errors.js';
+import type { PlatformName } from '../../core/installation.js';
 import { defaultPolicy } from './defaults.js';
 import { POLICY_KEYS, type PolicyKey } from './keys.js';
 import type { Layer, Policy } from './schema.js';

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
+import type { Limits, Loopback, Mode, Network } from '../../core/vocabulary.js';
 
 export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
 
@@ -76,9 +77,7 @@ export const LayerSchema = z
   .describe('A Corral config file.');
 
 export type Layer = z.infer<typeof LayerSchema>;
-export type Mode = (typeof MODES)[number];
-export type Network = (typeof NETWORKS)[number];
-export type Loopback = 'private' | 'deny' | number[];
+export type { Loopback, Mode, Network } from '../../core/vocabulary.js';
 
 /** The resolved policy: every key present, paths absolute. */
 export interface Policy {
@@ -90,7 +89,7 @@ export interface Policy {
   network: Network;
   loopback: Loopback;
   env: { allow: string[]; set: Record<string, string> };
-  limits: { timeoutSec: number; maxOutputBytes: number; pids: number };
+  limits: Limits;
 }
 
 export function layerJsonSchema(): unknown {

@@ -1,5 +1,5 @@
 /**
- * The protocol client: speaks runner/protocol.ts frames to one runner process, waits for
+ * The protocol client: speaks core/protocol.ts frames to one runner process, waits for
  * `hello`, multiplexes concurrent commands by id, and shuts the runner down. It knows nothing
  * about policy, platforms or the audit log (session.ts builds on it), so the unit tests drive it
  * against an in-process fake runner.
@@ -9,7 +9,7 @@
  * while commands run fails them with runner_failed (session_closed after close()); a malformed
  * frame is a protocol_error that kills the runner.
  */
-import { CorralError, isErrorCode, type ErrorCode } from '../errors.js';
+import { CorralError, isErrorCode, type ErrorCode } from '../../core/errors.js';
 import type { RunnerProcess } from '../platform.js';
 import {
   encodeFrame,
@@ -19,7 +19,7 @@ import {
   type FromRunner,
   type SessionRequest,
   type ToRunner,
-} from '../../runner/protocol.js';
+} from '../../core/protocol.js';
 import { checkFromRunner } from './frames.js';
 
 export type Hello = Extract<FromRunner, { type: 'hello' }>;

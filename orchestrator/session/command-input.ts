@@ -5,8 +5,9 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import { filterEnvironment, looksSecret, type EnvPolicy } from '../policy/env.js';
+import { nativePaths } from '../../core/paths.js';
 
 export function checkArgv(argv: readonly string[]): string[] {
   if (!Array.isArray(argv) || argv.length === 0) {
@@ -21,8 +22,7 @@ export function checkArgv(argv: readonly string[]): string[] {
 }
 
 export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith(`..${path.sep}`) && rel !== '..' && !path.isAbsolute(rel));
+  return nativePaths.within(candidate, root);
 }
 
 /**

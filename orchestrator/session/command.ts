@@ -5,8 +5,8 @@
  * memory (at most the policy's maxOutputBytes, which the runner enforces).
  */
 import { Readable, Writable } from 'node:stream';
-import type { CorralError } from '../errors.js';
-import { MAX_FRAME_BYTES } from '../../runner/protocol.js';
+import type { CorralError } from '../../core/errors.js';
+import { MAX_FRAME_BYTES } from '../../core/protocol.js';
 import type { CommandSink, ExitFrame, RunnerClient } from './client.js';
 import { exitStatus, isSignalName } from './exit-status.js';
 import type { CommandExit, SandboxedProcess } from './types.js';

@@ -3,8 +3,8 @@
  * root or as the identity), but a runner of another version or a bug must show up as a clear
  * protocol_error, not as undefined fields deep in the client.
  */
-import { CorralError } from '../errors.js';
-import type { FromRunner } from '../../runner/protocol.js';
+import { CorralError } from '../../core/errors.js';
+import type { FromRunner } from '../../core/protocol.js';
 
 type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'string|null' | 'number|null' | 'string?'>;
 

@@ -9,7 +9,7 @@
  * library is loaded only when there is a config layer to validate (policy/session-policy.ts).
  */
 import path from 'node:path';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import { currentPlatform } from '../platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';

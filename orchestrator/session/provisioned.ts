@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../errors.js';
-import type { Installation } from '../installation.js';
-import { STATE_VERSION, type MachineState, type UserRecord } from '../state.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
+import { STATE_VERSION, type MachineState, type UserRecord } from '../../core/state.js';
 import { isInside } from './command-input.js';
 
 export function stateFile(installation: Installation): string {

@@ -1,8 +1,8 @@
-/** The session request (runner/protocol.ts) from a resolved policy: canonical paths, nothing else. */
+/** The session request (core/protocol.ts) from a resolved policy: canonical paths, nothing else. */
 import { realpathSync, statSync } from 'node:fs';
-import { CorralError } from '../errors.js';
+import { CorralError } from '../../core/errors.js';
 import type { ResolvedPolicy } from '../policy/resolve.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../../runner/protocol.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 
 /** A directory's canonical path; workspace_invalid naming `what` when it is not one. */
 export function canonicalDirectory(dir: string, what: string): string {

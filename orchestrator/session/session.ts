@@ -4,12 +4,12 @@
  * openSession (open.ts) builds one; unit tests build one over a fake runner.
  */
 import { randomUUID } from 'node:crypto';
-import { CorralError, isCorralError } from '../errors.js';
+import { CorralError, isCorralError } from '../../core/errors.js';
 import type { EnvPolicy } from '../policy/env.js';
 import type { AuditLog } from '../audit/log.js';
 import type { AuditRecord } from '../audit/record.js';
 import { AUDIT_VERSION } from '../audit/record.js';
-import type { Enforcement, Network } from '../../runner/protocol.js';
+import type { Enforcement, Network } from '../../core/protocol.js';
 import type { Hello, RunnerClient } from './client.js';
 import { RunningCommand } from './command.js';
 import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';

@@ -3,7 +3,7 @@
  * Platform types never appear here: a session is the same on Linux and Windows.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Enforcement, Network } from '../../runner/protocol.js';
+import type { Enforcement, Network } from '../../core/protocol.js';
 
 export type { Enforcement, Network };
 

@@ -18,10 +18,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
 import type { ConfinedSession, RunnerBackend } from '../backend.js';
-import type { Enforcement, SessionRequest, SpawnRequest } from '../protocol.js';
+import type { Enforcement, SessionRequest, SpawnRequest } from '../../core/protocol.js';
 import { createSessionCgroups, detectCgroups, SessionCgroup } from './cgroup.js';
 import { startCommand } from './command.js';
 import { dropTo, setNoNewPrivs } from './creds.js';
@@ -36,6 +36,7 @@ import { parseSessionRequest, resolveSession, type ResolvedSession } from './req
 import { lockReservations, registerReservation } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
+import { posixPaths } from '../../core/paths.js';
 
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
@@ -46,7 +47,7 @@ export interface LinuxBackendOptions {
   /** The real user's uid (SUDO_UID, or our own). */
   realUid: number;
   /** Reads the machine state (root-owned state.json). */
-  readState: () => import('../../orchestrator/state.js').MachineState;
+  readState: () => import('../../core/state.js').MachineState;
 }
 
 /**
@@ -77,9 +78,7 @@ function isDirectory(path: string): boolean | null {
   }
 }
 
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(root === '/' ? '/' : `${root}/`);
-}
+const within = posixPaths.within;
 
 export function linuxBackend(options: LinuxBackendOptions): RunnerBackend {
   return {

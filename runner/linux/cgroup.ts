@@ -37,7 +37,7 @@
  * leave the session's group, which root kills and removes at close (reaper.ts).
  */
 import { chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
+import { CorralError } from '../../core/errors.js';
 
 /**
  * Write a cgroup interface file: O_WRONLY without O_CREAT/O_TRUNC (Landlock would require the

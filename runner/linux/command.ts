@@ -12,7 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { CommandEvents, RunningCommand } from '../backend.js';
-import type { SpawnRequest } from '../protocol.js';
+import type { SpawnRequest } from '../../core/protocol.js';
 import type { SessionCgroup } from './cgroup.js';
 
 const OUTPUT_GRACE_MS = 200;

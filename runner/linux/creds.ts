@@ -8,7 +8,7 @@
  * can neither ptrace the runner nor open its /proc/<pid>/fd; PR_SET_DUMPABLE 0 is set
  * explicitly anyway, since the runner keeps descriptors opened as root.
  */
-import { check, libcFunction } from './libc.js';
+import { check, libcFunction } from '../../os/linux/libc.js';
 
 const PR_SET_DUMPABLE = 4;
 const PR_SET_NO_NEW_PRIVS = 38;

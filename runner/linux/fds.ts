@@ -7,7 +7,7 @@
  * per-descriptor fcntl fallback otherwise).
  */
 import { readdirSync } from 'node:fs';
-import { check, lastErrno, libcFunction, LibcError } from './libc.js';
+import { check, lastErrno, libcFunction, LibcError } from '../../os/linux/libc.js';
 
 const CLOSE_RANGE_CLOEXEC = 1 << 2;
 const F_GETFD = 1;

@@ -10,8 +10,8 @@
  * the record.
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { WorkspaceAccess } from '../../orchestrator/state.js';
+import { CorralError } from '../../core/errors.js';
+import type { WorkspaceAccess } from '../../core/state.js';
 import { idmapPrerequisite, tryIdmapDetached, type IdmapMapping, type IdmapTrial } from './idmap.js';
 
 export interface MountEntry {

@@ -29,8 +29,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import { check, errnoName, libcFunction, LibcError } from './libc.js';
+import { CorralError } from '../../core/errors.js';
+import { check, errnoName, libcFunction, LibcError } from '../../os/linux/libc.js';
 
 /** One id translated by the mount: the real user's id on disk ↔ the identity's id. */
 export interface IdPair {

@@ -9,8 +9,8 @@
  * started it directly — no SUDO_UID — since root needs no privilege bridge; then the
  * installation comes from CORRAL_INSTANCE like every other Corral command.
  */
-import { CorralError } from '../../orchestrator/errors.js';
-import { installationNameFromEnv, linuxInstallation, type Installation } from '../../orchestrator/installation.js';
+import { CorralError } from '../../core/errors.js';
+import { installationNameFromEnv, linuxInstallation, type Installation } from '../../core/installation.js';
 import { firstUnsafeAncestor } from './root-owned.js';
 
 const INSTALLED_ENTRY = /^\/usr\/local\/lib\/([a-z][a-z0-9]{1,11})\/app\/dist\/runner\/main\.js$/;

@@ -12,7 +12,7 @@
  * a `WritableRule`; a right we do not handle is not restricted, so every write-like right the
  * running ABI knows is handled.
  */
-import { check, libcFunction, lastErrno, LibcError } from './libc.js';
+import { check, libcFunction, lastErrno, LibcError } from '../../os/linux/libc.js';
 
 const SYS_landlock_create_ruleset = 444;
 const SYS_landlock_add_rule = 445;

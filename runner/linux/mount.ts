@@ -2,7 +2,7 @@
  * Mounts inside the session's private mount namespace (after unshareMountNamespace()).
  * Nothing here may propagate back to the host: makeMountsSlave() runs first.
  */
-import { check, libcFunction } from './libc.js';
+import { check, libcFunction } from '../../os/linux/libc.js';
 
 const MS_RDONLY = 1;
 const MS_NOSUID = 2;

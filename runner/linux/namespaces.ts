@@ -3,7 +3,7 @@
  * a multi-threaded process and applies to the calling thread only; the runner calls it on
  * Node's main thread, the one libuv forks commands from, so every command inherits it.
  */
-import { check, libcFunction, LibcError, lastErrno } from './libc.js';
+import { check, libcFunction, LibcError, lastErrno } from '../../os/linux/libc.js';
 
 const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWNET = 0x40000000;

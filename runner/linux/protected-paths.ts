@@ -27,8 +27,9 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
+import { CorralError } from '../../core/errors.js';
 import { bindReadOnly, maskDirectory, maskFile } from './mount.js';
+import { posixPaths } from '../../core/paths.js';
 
 export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
 
@@ -61,9 +62,7 @@ export function gitdirTarget(gitFile: string, text: string): string | null {
   return isAbsolute(target) ? target : resolve(dirname(gitFile), target);
 }
 
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
-}
+const within = posixPaths.within;
 
 export function planProtection(input: ProtectionInput, facts: ProtectionFacts): ProtectionStep[] {
   const steps: ProtectionStep[] = [];

@@ -10,8 +10,8 @@
  * Pure: no I/O.
  */
 import { isAbsolute } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../protocol.js';
+import { CorralError } from '../../core/errors.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;

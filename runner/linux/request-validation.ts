@@ -13,11 +13,11 @@
  */
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
-import type { MachineState, WorkspaceAccess } from '../../orchestrator/state.js';
-import type { Loopback, Network, SessionRequest } from '../protocol.js';
-import { userById, userByName, type PasswdEntry } from './passwd.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
+import type { MachineState, WorkspaceAccess } from '../../core/state.js';
+import type { Loopback, Network, SessionRequest } from '../../core/protocol.js';
+import { userById, userByName, type PasswdEntry } from '../../os/linux/passwd.js';
 import { userRecord } from './state-file.js';
 
 /** The shape check lives in request-shape.ts (no schema library in the runner's root phase). */

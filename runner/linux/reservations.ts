@@ -7,8 +7,8 @@
  */
 import { closeSync, lstatSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { CorralError } from '../../orchestrator/errors.js';
-import { check, libcFunction } from './libc.js';
+import { CorralError } from '../../core/errors.js';
+import { check, libcFunction } from '../../os/linux/libc.js';
 
 const LOCK_EX = 2;
 const LOCK_UN = 8;

@@ -5,7 +5,7 @@
  * swap it (/tmp is world-writable). Removed by the reaper at close.
  */
 import { chownSync, lstatSync, mkdirSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
+import { CorralError } from '../../core/errors.js';
 
 export function sessionTmpParent(installation: string): string {
   return `/tmp/${installation}-sessions`;

@@ -4,9 +4,9 @@
  * user to any account.
  */
 import { readFileSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
-import { STATE_VERSION, type MachineState, type UserRecord } from '../../orchestrator/state.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
+import { STATE_VERSION, type MachineState, type UserRecord } from '../../core/state.js';
 import { firstUnsafeAncestor } from './root-owned.js';
 
 export function stateFilePath(installation: Installation): string {

@@ -15,9 +15,10 @@
  * then writable only where plain permissions allow — fail closed, never wider.
  */
 import { execFileSync } from 'node:child_process';
-import { CorralError, isCorralError } from '../../orchestrator/errors.js';
-import type { WorkspaceAccess } from '../../orchestrator/state.js';
+import { CorralError, isCorralError } from '../../core/errors.js';
+import type { WorkspaceAccess } from '../../core/state.js';
 import { idmapWorkspace, type IdmapMapping } from './idmap.js';
+import { posixPaths } from '../../core/paths.js';
 
 export interface WorkspaceAccessResult {
   mechanism: WorkspaceAccess;
@@ -34,9 +35,7 @@ export interface WorkspaceAccessInput {
   identity: { uid: number; gid: number };
 }
 
-function within(path: string, root: string): boolean {
-  return path === root || path.startsWith(root === '/' ? '/' : `${root}/`);
-}
+const within = posixPaths.within;
 
 /**
  * The directories to bind idmapped: the workspace (also in read-only sessions, so the

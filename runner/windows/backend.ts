@@ -12,21 +12,22 @@
  * Nothing here needs elevation, and the runner never holds a password.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { homedir, tmpdir as osTmpdir } from 'node:os';
 import { win32 } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
 import type { ConfinedSession, RunnerBackend, RunningCommand } from '../backend.js';
-import type { Enforcement, SessionRequest, SpawnRequest } from '../protocol.js';
+import type { Enforcement, SessionRequest, SpawnRequest } from '../../core/protocol.js';
 import { startWindowsCommand } from './command.js';
 import { commandEnvironment } from './env-block.js';
 import { terminateJob } from './job.js';
-import type { Win32Handle } from './handle.js';
-import { parseWindowsState, samePath, type WindowsMachineState } from './machine-state.js';
-import { protectOwnStdio } from './pipe.js';
+import type { Win32Handle } from '../../os/win32/handle.js';
+import { readWindowsState, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
+import { protectOwnStdio } from '../../os/win32/pipe.js';
 import { planWindowsSession, type WindowsSessionPlan } from './session-check.js';
 import { commandTokenFacts, createCommandToken, currentUserSid } from './token.js';
+import { windowsPaths } from '../../core/paths.js';
 
 const CLOSE_WAIT_MS = 2000;
 
@@ -36,22 +37,7 @@ export interface WindowsBackendOptions {
   readState?: () => WindowsMachineState;
 }
 
-export function readWindowsState(installation: Installation): WindowsMachineState {
-  const file = win32.join(installation.stateDir, 'state.json');
-  let json: string;
-  try {
-    json = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CorralError('not_provisioned', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseWindowsState(json, file);
-}
-
-function within(path: string, root: string): boolean {
-  const p = win32.normalize(path).toLowerCase();
-  const r = win32.normalize(root).replace(/\\+$/, '').toLowerCase();
-  return p === r || p.startsWith(`${r}\\`);
-}
+const within = windowsPaths.within;
 
 export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
   return {

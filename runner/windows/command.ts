@@ -17,15 +17,15 @@
  */
 import { statSync } from 'node:fs';
 import type { CommandEvents, RunningCommand } from '../backend.js';
-import type { SpawnRequest } from '../protocol.js';
-import { buildInvocation, CommandLineError } from './command-line.js';
+import type { SpawnRequest } from '../../core/protocol.js';
+import { buildInvocation, CommandLineError } from '../../os/win32/command-line.js';
 import { encodeEnvironmentBlock, EnvironmentError } from './env-block.js';
-import { closeAll, type Win32Handle } from './handle.js';
+import { closeAll, type Win32Handle } from '../../os/win32/handle.js';
 import { assignToJob, createKillOnCloseJob, terminateJob } from './job.js';
-import { createChildPipe, pollPipe, writePipe, type ChildPipe } from './pipe.js';
-import { CREATE_NO_WINDOW, CREATE_SUSPENDED, createProcessAsUser, exitCodeIfEnded, resumeThread } from './process.js';
+import { createChildPipe, pollPipe, writePipe, type ChildPipe } from '../../os/win32/pipe.js';
+import { CREATE_NO_WINDOW, CREATE_SUSPENDED, createProcessAsUser, exitCodeIfEnded, resumeThread } from '../../os/win32/process.js';
 import { resolveProgram } from './program-path.js';
-import { nextPollDelay, READ_CHUNK_BYTES } from './poll-schedule.js';
+import { nextPollDelay, READ_CHUNK_BYTES } from '../../os/win32/poll-schedule.js';
 
 const OUTPUT_GRACE_MS = 200;
 const TERMINATED_EXIT_CODE = 1;

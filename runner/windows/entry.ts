@@ -9,16 +9,16 @@
  */
 import { dirname, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CorralError } from '../../orchestrator/errors.js';
-import { DEFAULT_INSTALLATION_NAME, windowsInstallation, type Installation } from '../../orchestrator/installation.js';
+import { CorralError } from '../../core/errors.js';
+import { DEFAULT_INSTALLATION_NAME, windowsInstallation, type Installation } from '../../core/installation.js';
 import type { ConfinedSession } from '../backend.js';
-import type { SessionRequest } from '../protocol.js';
+import type { SessionRequest } from '../../core/protocol.js';
 import { failBeforeHello as fail, readOpenRequest, serveOnStdio } from '../start.js';
 import { windowsBackend } from './backend.js';
 
 /**
  * The installation this runner belongs to, from where it is installed:
- * `<ProgramFiles>\<Title>\app\dist\runner\main.js` (see orchestrator/installation.ts), never
+ * `<ProgramFiles>\<Title>\app\dist\runner\main.js` (see core/installation.ts), never
  * from a variable a caller could set.
  */
 export function installationFromRunnerPath(mainJs: string): Installation {

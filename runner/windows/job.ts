@@ -6,9 +6,9 @@
  * (the `pids` limit), and DIE_ON_UNHANDLED_EXCEPTION keeps crash dialogs from holding it open.
  */
 import koffi, { type TypeObject } from 'koffi';
-import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, type Bound, type Declarations } from './library.js';
-import { Win32Handle, rawHandle } from './handle.js';
-import { win32Failure } from './win32-error.js';
+import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, type Bound, type Declarations } from '../../os/win32/library.js';
+import { Win32Handle, rawHandle } from '../../os/win32/handle.js';
+import { win32Failure } from '../../os/win32/win32-error.js';
 
 const JOB_OBJECT_LIMIT_ACTIVE_PROCESS = 0x8;
 const JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x400;

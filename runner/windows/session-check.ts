@@ -12,14 +12,15 @@
  * (it is only stricter).
  */
 import { win32 } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { SessionRequest } from '../protocol.js';
-import { PROTOCOL_VERSION } from '../protocol.js';
-import { ownerOfIdentity, samePath, type WindowsMachineState } from './machine-state.js';
+import { CorralError } from '../../core/errors.js';
+import type { SessionRequest } from '../../core/protocol.js';
+import { PROTOCOL_VERSION } from '../../core/protocol.js';
+import { ownerOfIdentity, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
+import type { IdentityKind } from '../../core/vocabulary.js';
 
 export interface WindowsSessionPlan {
   realUser: string;
-  identity: { name: string; sid: string; kind: 'offline' | 'online' };
+  identity: { name: string; sid: string; kind: IdentityKind };
   workspace: string;
   /** Roots commands may write (workspace first), each with its capability SID. */
   writable: Array<{ path: string; capabilitySid: string }>;

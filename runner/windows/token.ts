@@ -20,10 +20,13 @@
  * or LocalAlloc'd memory owned and freed here.
  */
 import koffi, { type TypeObject } from 'koffi';
-import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, type Bound, type Declarations } from './library.js';
-import { Win32Handle, rawHandle } from './handle.js';
-import { win32Failure } from './win32-error.js';
-import { CorralError } from '../../orchestrator/errors.js';
+import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, type Bound, type Declarations } from '../../os/win32/library.js';
+import { Win32Handle, rawHandle } from '../../os/win32/handle.js';
+import { win32Failure } from '../../os/win32/win32-error.js';
+import { CorralError } from '../../core/errors.js';
+import { isSidString } from '../../os/win32/sid.js';
+
+export { isSidString };
 
 const CURRENT_PROCESS = 0xffffffffffffffffn; // GetCurrentProcess() pseudo-handle (-1)
 const TOKEN_ASSIGN_PRIMARY = 0x1;
@@ -90,12 +93,6 @@ export function tokenDeclarations(): Declarations {
   return { layouts: layoutsOf(declareTypes()), prototypes: [...declarePrototypes(ADVAPI32), ...declarePrototypes(KERNEL32)] };
 }
 
-const SID_TEXT = /^S-1-\d+(-\d+){1,15}$/;
-
-/** A SID string as text (pure check before any API sees it). */
-export function isSidString(value: string): boolean {
-  return SID_TEXT.test(value);
-}
 
 /** The binary form of a SID string, copied into a Buffer (ConvertStringSidToSidW + LocalFree). */
 export function sidFromString(sid: string): Buffer {

@@ -1,6 +1,6 @@
 /**
  * An in-process fake of the session runner for the client's unit tests: it speaks the real
- * protocol (runner/protocol.ts frames) over in-memory streams and runs each command as a real,
+ * protocol (core/protocol.ts frames) over in-memory streams and runs each command as a real,
  * unconfined child process of the test — so framing, concurrency, output truncation, timeouts
  * and kills are exercised for real. It confines nothing: enforcement is tested end to end in
  * test/integration/run-*.test.ts.
@@ -8,8 +8,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { RunnerProcess } from '../../orchestrator/platform.js';
-import type { CorralError } from '../../orchestrator/errors.js';
-import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type ToRunner } from '../../runner/protocol.js';
+import type { CorralError } from '../../core/errors.js';
+import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type ToRunner } from '../../core/protocol.js';
 
 export interface FakeRunnerOptions {
   /** Answer `open` with this error frame instead of hello. */

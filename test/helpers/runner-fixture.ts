@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { identityNames } from '../../orchestrator/identities.js';
-import { linuxInstallation, type Installation } from '../../orchestrator/installation.js';
-import { STATE_VERSION, type MachineState } from '../../orchestrator/state.js';
-import type { SessionRequest } from '../../runner/protocol.js';
+import { linuxInstallation, type Installation } from '../../core/installation.js';
+import { STATE_VERSION, type MachineState } from '../../core/state.js';
+import type { SessionRequest } from '../../core/protocol.js';
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
 

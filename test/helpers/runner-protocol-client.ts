@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { encodeFrame, FrameDecoder, type FromRunner, type SessionRequest, type ToRunner } from '../../runner/protocol.js';
+import { encodeFrame, FrameDecoder, type FromRunner, type SessionRequest, type ToRunner } from '../../core/protocol.js';
 
 export const RUNNER_ENTRY = fileURLToPath(new URL('../../runner/main.js', import.meta.url));
 

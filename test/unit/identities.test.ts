@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { identityName, identityNames, MAX_NAME_LENGTH } from '../../orchestrator/identities.js';
-import { linuxInstallation, windowsInstallation } from '../../orchestrator/installation.js';
+import { linuxInstallation, windowsInstallation } from '../../core/installation.js';
 
 const linux = linuxInstallation();
 const windows = windowsInstallation('corral', {});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { Journal, parseJournal, pendingSteps, undoOrder, type UndoRecord } from '../../orchestrator/journal.js';
 import { applyPlan } from '../../orchestrator/apply-plan.js';
 import { teardownPlan } from '../../orchestrator/teardown-plan.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { linuxInstallation } from '../../orchestrator/installation.js';
+import { linuxInstallation } from '../../core/installation.js';
 import { expectedSignature, liveSignature, renderTableScript, sameSignature } from '../../orchestrator/provision/linux/nft.js';
 import { sudoersContent, sudoersDrift, sudoersLine, SUDOERS_MODE } from '../../orchestrator/provision/linux/sudoers.js';
 import { elevatedCommand } from '../../orchestrator/provision/linux/prerequisites.js';

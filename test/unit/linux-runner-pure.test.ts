@@ -4,7 +4,7 @@
  * request shape, Landlock rights by ABI.
  */
 import assert from 'node:assert/strict';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { parseCgroupMounts } from '../../runner/linux/cgroup.js';
 import { commandEnvironment } from '../../runner/linux/environment.js';
 import { installationNameFromEntry } from '../../runner/linux/installation-from-path.js';

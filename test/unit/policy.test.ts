@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import { linuxInstallation } from '../../orchestrator/installation.js';
+import { CorralError } from '../../core/errors.js';
+import { linuxInstallation } from '../../core/installation.js';
 import { loadPolicy, validateLayer } from '../../orchestrator/policy/load.js';
 import { resolvePolicy, type LayerSource, type ResolveContext } from '../../orchestrator/policy/resolve.js';
 

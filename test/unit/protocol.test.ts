@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES, type Message } from '../../runner/protocol.js';
+import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES, type Message } from '../../core/protocol.js';
 
 describe('runner protocol framing', () => {
   const messages: Message[] = [

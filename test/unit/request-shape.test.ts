@@ -1,8 +1,8 @@
 /** The runner's hand-written shape check of the open request: strict at every level, errors name the field. */
 import assert from 'node:assert/strict';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { parseSessionRequest } from '../../runner/linux/request-shape.js';
-import { PROTOCOL_VERSION } from '../../runner/protocol.js';
+import { PROTOCOL_VERSION } from '../../core/protocol.js';
 
 const good = () => ({
   version: PROTOCOL_VERSION,

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { linuxInstallation, windowsInstallation } from '../../orchestrator/installation.js';
+import { linuxInstallation, windowsInstallation } from '../../core/installation.js';
 import { exitStatus } from '../../orchestrator/session/exit-status.js';
 import { auditFilePath } from '../../orchestrator/audit/path.js';
 import { openAuditLog } from '../../orchestrator/audit/log.js';
-import { explainSudoRefusal, launchPlan, permissionVerdict } from '../../runner/linux/launcher.js';
+import { explainSudoRefusal, launchPlan, permissionVerdict } from '../../orchestrator/bridge/linux/launcher.js';
 import { parseTimeout, shouldForwardStdin } from '../../orchestrator/cli/commands/run.js';
 import { shellQuote } from '../../orchestrator/cli/commands/audit.js';
 

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CorralError, isCorralError } from '../../orchestrator/errors.js';
+import { CorralError, isCorralError } from '../../core/errors.js';
 import { RunnerClient } from '../../orchestrator/session/client.js';
 import { SessionImpl, type SessionContext } from '../../orchestrator/session/session.js';
 import { sessionEnvironment } from '../../orchestrator/session/command-input.js';
 import { openAuditLog } from '../../orchestrator/audit/log.js';
 import { readAudit } from '../../orchestrator/audit/read.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../../runner/protocol.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 import { FakeRunner, type FakeRunnerOptions } from '../helpers/fake-runner.js';
 
 const ENV_POLICY = { allow: ['PATH', 'LANG', 'MY_API_TOKEN'], set: { FIXED: 'yes' } };

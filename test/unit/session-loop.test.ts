@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { CommandEvents, ConfinedSession, RunningCommand } from '../../runner/backend.js';
-import { encodeFrame, FrameDecoder, type FromRunner, type SessionRequest, type SpawnRequest, type ToRunner } from '../../runner/protocol.js';
+import { encodeFrame, FrameDecoder, type FromRunner, type SessionRequest, type SpawnRequest, type ToRunner } from '../../core/protocol.js';
 import { serveSession, validateSpawn } from '../../runner/session.js';
 
 const request: SessionRequest = {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isCorralError } from '../../orchestrator/errors.js';
-import { linuxInstallation } from '../../orchestrator/installation.js';
+import { isCorralError } from '../../core/errors.js';
+import { linuxInstallation } from '../../core/installation.js';
 import { loadPolicy } from '../../orchestrator/policy/load.js';
 import { loadSessionPolicy } from '../../orchestrator/policy/session-policy.js';
 

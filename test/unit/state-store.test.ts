@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { readStateFile, StateStore } from '../../orchestrator/state-store.js';
-import { emptyState } from '../../orchestrator/state.js';
+import { emptyState } from '../../core/state.js';
 
 describe('state store', () => {
   let dir: string;

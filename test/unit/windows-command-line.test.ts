@@ -1,5 +1,5 @@
 /**
- * argv → Windows command line (runner/windows/command-line.ts) and program lookup
+ * argv → Windows command line (os/win32/command-line.ts) and program lookup
  * (runner/windows/program-path.ts). Pure functions: checked here against reference parsers
  * written from the documented rules — the MSVCRT/CommandLineToArgvW splitter, and cmd.exe's
  * `%` expansion and quote/metacharacter scan — including generated arguments.
@@ -15,7 +15,7 @@ import {
   quoteBatchArgument,
   quoteMsvcrtArgument,
   quoteProgramName,
-} from '../../runner/windows/command-line.js';
+} from '../../os/win32/command-line.js';
 import { resolveProgram } from '../../runner/windows/program-path.js';
 
 /** The MSVCRT (2008+) / CommandLineToArgvW rules, as documented by Microsoft. */

@@ -13,7 +13,7 @@ import {
   type OperationArgs,
 } from '../../orchestrator/provision/windows/command.js';
 import { OPERATIONS } from '../../orchestrator/provision/windows/operations.js';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { bundledPaths } from '../../orchestrator/provision/windows/paths.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

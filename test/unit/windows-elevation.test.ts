@@ -14,7 +14,7 @@ import {
 } from '../../orchestrator/provision/windows/elevation.js';
 import { buildInvocation, type ModuleCall } from '../../orchestrator/provision/windows/command.js';
 import { quoteWindowsArgument, splitWindowsCommandLine } from '../../orchestrator/provision/windows/win-args.js';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { FakePowerShellHost, fail, ok } from './windows-fake-host.js';
 
 const EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';

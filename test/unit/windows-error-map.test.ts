@@ -1,7 +1,7 @@
 /** The Corral module's ErrorIds → orchestrator error codes (and so exit codes). */
 import assert from 'node:assert/strict';
 import { errorCodeFor, MODULE_ERROR_CODES, moduleError } from '../../orchestrator/provision/windows/error-map.js';
-import { ERROR_CODES, isErrorCode } from '../../orchestrator/errors.js';
+import { ERROR_CODES, isErrorCode } from '../../core/errors.js';
 
 describe('windows error map', () => {
   const expected: Array<[string, string, number]> = [

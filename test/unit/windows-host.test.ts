@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { SESSION_INIT_SCRIPT, startNodePowerShellHost } from '../../orchestrator/provision/windows/node-powershell-host.js';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 
 describe('windows node-powershell host', () => {
   it('a PowerShell executable that does not exist is tool_missing naming it', async () => {

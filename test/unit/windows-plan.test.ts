@@ -12,12 +12,12 @@ import { WindowsProvisioner } from '../../orchestrator/provision/windows/provisi
 import { buildInvocation, type ModuleCall } from '../../orchestrator/provision/windows/command.js';
 import type { PlanFile } from '../../orchestrator/provision/windows/elevation.js';
 import { splitWindowsCommandLine } from '../../orchestrator/provision/windows/win-args.js';
-import { windowsInstallation } from '../../orchestrator/installation.js';
+import { windowsInstallation } from '../../core/installation.js';
 import { defaultPolicy } from '../../orchestrator/policy/defaults.js';
 import type { Policy } from '../../orchestrator/policy/schema.js';
 import type { ResolvedPolicy } from '../../orchestrator/policy/resolve.js';
 import type { RealUser, SetupRequest } from '../../orchestrator/platform.js';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { FakePowerShellHost, fail, ok, parseCall } from './windows-fake-host.js';
 
 const installation = windowsInstallation('corral', { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' });

@@ -7,7 +7,7 @@ import {
   parseCsvLine,
   parseWhoamiUserCsv,
 } from '../../orchestrator/provision/windows/real-user.js';
-import { isCorralError } from '../../orchestrator/errors.js';
+import { isCorralError } from '../../core/errors.js';
 import { FakePowerShellHost, fail, ok } from './windows-fake-host.js';
 
 const SID = 'S-1-5-21-3623811015-3361044348-30300820-1013';

@@ -4,9 +4,9 @@
  * installation (entry.ts). Pure; runs on every OS.
  */
 import assert from 'node:assert/strict';
-import { isCorralError } from '../../orchestrator/errors.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../../runner/protocol.js';
-import { parseWindowsCredentials, parseWindowsState, samePath } from '../../runner/windows/machine-state.js';
+import { isCorralError } from '../../core/errors.js';
+import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
+import { parseWindowsCredentials, parseWindowsState, samePath } from '../../os/win32/machine-state.js';
 import { planWindowsSession } from '../../runner/windows/session-check.js';
 import { installationFromRunnerPath } from '../../runner/windows/entry.js';
 

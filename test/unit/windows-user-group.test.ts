@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { identityName, MAX_NAME_LENGTH } from '../../orchestrator/identities.js';
-import { windowsInstallation } from '../../orchestrator/installation.js';
+import { windowsInstallation } from '../../core/installation.js';
 import { userGroupName } from '../../orchestrator/provision/windows/user-group.js';
 
 const env = { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' };

@@ -20,9 +20,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { windowsInstallation, type Installation } from '../../orchestrator/installation.js';
+import { windowsInstallation, type Installation } from '../../core/installation.js';
 import type { RunnerProcess } from '../../orchestrator/platform.js';
-import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest } from '../../runner/protocol.js';
+import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest } from '../../core/protocol.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -62,7 +62,7 @@ interface Session {
 }
 
 async function openSession(f: Fixture): Promise<Session> {
-  const { windowsLauncher } = await import('../../runner/windows/launcher.js');
+  const { windowsLauncher } = await import('../../orchestrator/bridge/windows/launcher.js');
   const request: SessionRequest = {
     version: PROTOCOL_VERSION,
     realUser: f.realUser.name,
@@ -192,7 +192,7 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
       sid: ps('[Security.Principal.WindowsIdentity]::GetCurrent().User.Value'),
       home: process.env.USERPROFILE ?? 'C:\\',
     };
-    const { protect, identityEntropy } = await import('../../runner/windows/dpapi.js');
+    const { protect, identityEntropy } = await import('../../os/win32/dpapi.js');
     mkdirSync(join(installation.stateDir, 'credentials'), { recursive: true });
     cleanups.push(() => rmSync(installation.stateDir, { recursive: true, force: true }));
     const blob = protect(Buffer.from(password, 'utf8'), { entropy: identityEntropy(user), localMachine: true }).toString('base64');

@@ -5,14 +5,14 @@
  * rules as MSVC on x64 Windows for these all-natural-alignment structs).
  */
 import assert from 'node:assert/strict';
-import { dpapiDeclarations } from '../../runner/windows/dpapi.js';
-import { errorDeclarations } from '../../runner/windows/win32-error.js';
-import { handleDeclarations } from '../../runner/windows/handle.js';
+import { dpapiDeclarations } from '../../os/win32/dpapi.js';
+import { errorDeclarations } from '../../os/win32/win32-error.js';
+import { handleDeclarations } from '../../os/win32/handle.js';
 import { jobDeclarations, jobLimitFlags } from '../../runner/windows/job.js';
-import { pipeDeclarations } from '../../runner/windows/pipe.js';
-import { processDeclarations } from '../../runner/windows/process.js';
+import { pipeDeclarations } from '../../os/win32/pipe.js';
+import { processDeclarations } from '../../os/win32/process.js';
 import { RESTRICTED_TOKEN_FLAGS, isSidString, tokenDeclarations } from '../../runner/windows/token.js';
-import type { Declarations } from '../../runner/windows/library.js';
+import type { Declarations } from '../../os/win32/library.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {

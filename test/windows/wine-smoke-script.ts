@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { win32 } from 'node:path';
 import type { CommandEvents } from '../../runner/backend.js';
-import type { SpawnRequest } from '../../runner/protocol.js';
+import type { SpawnRequest } from '../../core/protocol.js';
 
 type Check = { ok: true; value: unknown } | { ok: false; error: { message: string; code?: string; details?: unknown } };
 const results: Record<string, Check> = {};
@@ -72,16 +72,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   mkdirSync(scratch, { recursive: true });
-  const { protect, unprotect, identityEntropy } = await import('../../runner/windows/dpapi.js');
-  const { createChildPipe, pollPipe, writePipe } = await import('../../runner/windows/pipe.js');
+  const { protect, unprotect, identityEntropy } = await import('../../os/win32/dpapi.js');
+  const { createChildPipe, pollPipe, writePipe } = await import('../../os/win32/pipe.js');
   const { sidFromString, currentUserSid, createCommandToken, commandTokenFacts } = await import('../../runner/windows/token.js');
   const { createKillOnCloseJob, assignToJob } = await import('../../runner/windows/job.js');
   const { createProcessAsUser, createProcessWithLogon, resumeThread, waitForExit, CREATE_SUSPENDED, CREATE_NO_WINDOW } = await import(
-    '../../runner/windows/process.js'
+    '../../os/win32/process.js'
   );
   const { confinePlanned } = await import('../../runner/windows/backend.js');
   const { encodeEnvironmentBlock } = await import('../../runner/windows/env-block.js');
-  const { msvcrtCommandLine } = await import('../../runner/windows/command-line.js');
+  const { msvcrtCommandLine } = await import('../../os/win32/command-line.js');
 
   await check('platform', () => ({ platform: process.platform, arch: process.arch, node: process.version }));
 

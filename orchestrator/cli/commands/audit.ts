@@ -1,6 +1,6 @@
 /** `corral audit [--last N] [--json]`: the real user's audit records, newest last. */
 import type { Command } from 'commander';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { currentPlatform } from '../../platform.js';
 import type { AuditRecord } from '../../audit/record.js';
 import { printJson } from '../output.js';

@@ -17,7 +17,7 @@
 import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import type { Network, SandboxedProcess, Session } from '../../session/types.js';
 import { printJson } from '../output.js';
 import type { SetExit } from './index.js';

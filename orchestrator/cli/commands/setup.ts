@@ -8,7 +8,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { currentPlatform, type Provisioner, type SetupRequest } from '../../platform.js';
 import type { Network } from '../../policy/schema.js';
 import { flagsLayer } from '../flags.js';

@@ -1,6 +1,6 @@
 /** `corral teardown [--yes] [--dry-run] [--json]`: undo the journal in reverse; remove only what Corral added. */
 import type { Command } from 'commander';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { currentPlatform } from '../../platform.js';
 import { outputMode, printJson } from '../output.js';
 import type { SetExit } from './index.js';

@@ -18,7 +18,7 @@
  * own sandbox, and the identities can reach nothing through such an entry that the
  * session runner's Landlock and mount rules do not also fence.
  */
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { run } from './exec.js';
 import type { Command } from './accounts.js';
 import { parseGetfacl, renderRestore, revokeAcl, sameAcl, unescapePath, type FileAcl } from './acl-model.js';

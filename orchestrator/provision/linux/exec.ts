@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 
 /** Debian package of each tool the provisioner runs. */
 export const TOOL_PACKAGES = {

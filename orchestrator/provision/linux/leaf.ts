@@ -1,5 +1,5 @@
 /** The Linux leaf: provisioner, privilege bridge and real-user lookup for this platform. */
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import type { PlatformLeaf } from '../../platform.js';
 import { resolveLinuxRealUser } from './real-user.js';
 
@@ -12,7 +12,7 @@ export function linuxLeaf(installation: Installation): PlatformLeaf {
       return createLinuxProvisioner(installation);
     },
     async createLauncher() {
-      const { linuxRunnerLauncher } = await import('../../../runner/linux/launcher.js');
+      const { linuxRunnerLauncher } = await import('../../bridge/linux/launcher.js');
       return linuxRunnerLauncher(installation);
     },
     async currentRealUser() {

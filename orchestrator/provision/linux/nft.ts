@@ -14,7 +14,7 @@
  * and contain only [a-z0-9-]. Read-back compares a signature of `nft -j list table`
  * with the one expected from the uids.
  */
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import type { Loopback } from '../../policy/schema.js';
 import { run } from './exec.js';
 

@@ -11,14 +11,14 @@
  */
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { identityNames, type IdentityNames } from '../../identities.js';
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import type { Journal, UndoRecord } from '../../journal.js';
 import type { Plan, PlanStep, RealUser, SetupRequest } from '../../platform.js';
 import type { Loopback } from '../../policy/schema.js';
 import type { StateStore } from '../../state-store.js';
-import type { MachineState, UserRecord, WorkspaceAccess } from '../../state.js';
+import type { MachineState, UserRecord, WorkspaceAccess } from '../../../core/state.js';
 import {
   addMemberCommand,
   display,
@@ -50,6 +50,8 @@ import { digestFiles, installedDigest, installedFiles, installRunner, installSou
 import { installSudoers, readSudoers, sudoersContent, sudoersDrift, sudoersLine } from './sudoers.js';
 import { chooseWorkspaceAccess } from './workspace-access.js';
 import type { PasswdEntry } from './real-user.js';
+import type { IdentityKind } from '../../../core/vocabulary.js';
+import { posixPaths } from '../../../core/paths.js';
 
 export interface PlannerContext {
   inst: Installation;
@@ -99,7 +101,7 @@ export function protectedPathsIn(workspace: string, entries: readonly string[]):
   const out = new Set<string>();
   for (const e of entries) {
     const p = e.includes('/') ? e : path.join(workspace, e);
-    if (!(p === workspace || p.startsWith(`${workspace}/`)) || p === workspace) continue;
+    if (!posixPaths.within(p, workspace) || p === workspace) continue;
     try {
       if (!lstatSync(p).isSymbolicLink()) out.add(p);
     } catch {
@@ -158,7 +160,7 @@ export async function planLinuxSetup(ctx: PlannerContext, req: SetupRequest): Pr
     ...pendingUndo(journal, 'delete-user').map((u) => String(u.name)),
     ...Object.values(recorded?.users ?? {}).flatMap((u) => [u.identities.offline.name, u.identities.online.name]),
   ]);
-  const identities: Record<'offline' | 'online', PasswdEntry | null> = { offline: null, online: null };
+  const identities: Record<IdentityKind, PasswdEntry | null> = { offline: null, online: null };
   for (const kind of ['offline', 'online'] as const) {
     const name = names[kind];
     const spec: IdentitySpec = {
@@ -390,7 +392,7 @@ function planSudoers(acc: Accum, inst: Installation, journal: Journal): void {
   });
 }
 
-type KnownUids = Record<'offline' | 'online', number | null>;
+type KnownUids = Record<IdentityKind, number | null>;
 
 function pendingRevoke(journal: Journal, root: string): AclRevokeUndo | undefined {
   return pendingUndo(journal, 'acl-revoke').find((u) => u.root === root) as AclRevokeUndo | undefined;

@@ -4,7 +4,7 @@
  * the Debian package).
  */
 import path from 'node:path';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { findTool, formatCommand, toolMissing, TOOL_PACKAGES, type Tool } from './exec.js';
 
 export const REQUIRED_TOOLS: readonly Tool[] = Object.keys(TOOL_PACKAGES) as Tool[];

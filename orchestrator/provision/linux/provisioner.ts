@@ -2,12 +2,12 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sessionRuntimeDirs } from '../../../runner/linux/runtime-dirs.js';
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import { Journal } from '../../journal.js';
 import type { Plan, Provisioner, SetupRequest } from '../../platform.js';
 import { StateStore } from '../../state-store.js';
 import { teardownPlan } from '../../teardown-plan.js';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { planLinuxSetup } from './planner.js';
 import { checkRoot, checkTools } from './prerequisites.js';
 import { resolveLinuxRealUser } from './real-user.js';

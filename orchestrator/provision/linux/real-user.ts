@@ -4,12 +4,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import type { RealUser } from '../../platform.js';
-import type { PasswdEntry } from '../../../runner/linux/passwd.js';
+import type { PasswdEntry } from '../../../os/linux/passwd.js';
 
 /** One passwd entry: the same record the runner reads through glibc. */
-export type { PasswdEntry } from '../../../runner/linux/passwd.js';
+export type { PasswdEntry } from '../../../os/linux/passwd.js';
 
 /** Parse one `getent passwd` line. */
 export function parsePasswdLine(line: string): PasswdEntry {

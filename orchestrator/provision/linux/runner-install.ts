@@ -41,7 +41,7 @@ import {
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 
 /** One file to install: where it comes from, where it goes (relative to libDir). */
 export interface InstallFile {

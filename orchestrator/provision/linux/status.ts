@@ -4,10 +4,10 @@
  * table, the sudoers file) are reported `unchecked` when run without it.
  */
 import { existsSync } from 'node:fs';
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import type { StatusItem, StatusReport } from '../../platform.js';
 import type { StateStore } from '../../state-store.js';
-import type { MachineState, UserRecord } from '../../state.js';
+import type { MachineState, UserRecord } from '../../../core/state.js';
 import { forgetAccounts, getGroup, getUser, identityDrift, nologinShell, prefetch } from './accounts.js';
 import { PROTECTED_PERMS, readAcls } from './acl.js';
 import { grantDrift, hasEntry, unescapePath, type Grant } from './acl-model.js';

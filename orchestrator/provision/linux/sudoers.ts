@@ -15,8 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { CorralError } from '../../errors.js';
-import type { Installation } from '../../installation.js';
+import { CorralError } from '../../../core/errors.js';
+import type { Installation } from '../../../core/installation.js';
 import { run } from './exec.js';
 
 export const SUDOERS_MODE = 0o440;

@@ -7,14 +7,15 @@
 import { chmodSync, chownSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CorralError } from '../../errors.js';
-import type { Installation } from '../../installation.js';
+import { CorralError } from '../../../core/errors.js';
+import type { Installation } from '../../../core/installation.js';
 import type { UndoRecord } from '../../journal.js';
 import type { Undoer } from '../../teardown-plan.js';
 import { display, forgetAccounts, getGroup, getUser, groupdelCommand, removeMemberCommand, runCommand, userdelCommand } from './accounts.js';
 import { revokeAcls, type AclRevokeUndo } from './acl.js';
 import { deleteTable } from './nft.js';
 import { formatCommand } from './exec.js';
+import { posixPaths } from '../../../core/paths.js';
 
 function str(u: UndoRecord, key: string): string {
   const v = u[key];
@@ -22,9 +23,7 @@ function str(u: UndoRecord, key: string): string {
   return v;
 }
 
-function inside(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(`${dir}/`);
-}
+const inside = (p: string, dir: string): boolean => posixPaths.within(p, dir);
 
 export function linuxUndoer(inst: Installation): Undoer {
   const checkTree = (p: string) => {

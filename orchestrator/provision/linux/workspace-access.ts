@@ -14,7 +14,7 @@
  */
 import { probeWorkspaceAccess, type WorkspaceAccessDecision } from '../../../runner/linux/idmap-probe.js';
 import type { RealUser } from '../../platform.js';
-import type { WorkspaceAccess } from '../../state.js';
+import type { WorkspaceAccess } from '../../../core/state.js';
 
 /**
  * The probe asks "can this tree be idmapped at all?"; at planning time the identities may

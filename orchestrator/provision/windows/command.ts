@@ -19,7 +19,7 @@
  * NUL characters are refused in every string: Win32 APIs stop at NUL, so `C:\ws\0x` would
  * silently become `C:\ws` somewhere down the line (a truncation that could widen a grant).
  */
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import { isOperation, type Operation } from './operations.js';
 import { moduleError } from './error-map.js';
 

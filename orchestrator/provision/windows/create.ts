@@ -4,7 +4,7 @@
  * single-UAC path at the bundled elevated-host.ps1. Windows-only at run time.
  */
 import { tmpdir } from 'node:os';
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import type { Provisioner } from '../../platform.js';
 import { startNodePowerShellHost } from './node-powershell-host.js';
 import { bundledPaths, windowsPowerShellExe } from './paths.js';

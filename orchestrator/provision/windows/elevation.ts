@@ -31,7 +31,7 @@
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { CorralError, isCorralError } from '../../errors.js';
+import { CorralError, isCorralError } from '../../../core/errors.js';
 import { encodeArguments, invocationText, parseOperationOutput, type ModuleCall } from './command.js';
 import type { PowerShellHost } from './host.js';
 import { quoteWindowsArgument } from './win-args.js';

@@ -1,9 +1,9 @@
 /**
  * The Corral PowerShell module's ErrorIds → the orchestrator's stable error codes
- * (orchestrator/errors.ts). Keep in step with the module's ErrorIds; an ErrorId not in
+ * (core/errors.ts). Keep in step with the module's ErrorIds; an ErrorId not in
  * this table maps to `step_failed`, so a newer module never crashes an older orchestrator.
  */
-import { CorralError, type ErrorCode } from '../../errors.js';
+import { CorralError, type ErrorCode } from '../../../core/errors.js';
 
 export const MODULE_ERROR_CODES = {
   CorralNotElevated: 'not_elevated',

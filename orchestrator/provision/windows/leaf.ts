@@ -1,5 +1,5 @@
 /** The Windows leaf: provisioner (PowerShell module), privilege bridge and real user. */
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import type { PlatformLeaf } from '../../platform.js';
 
 export function windowsLeaf(installation: Installation): PlatformLeaf {
@@ -13,7 +13,7 @@ export function windowsLeaf(installation: Installation): PlatformLeaf {
     },
     async createLauncher() {
       // Lazy: the koffi bindings load only when a session is started on Windows.
-      const { windowsLauncher } = await import('../../../runner/windows/launcher.js');
+      const { windowsLauncher } = await import('../../bridge/windows/launcher.js');
       return windowsLauncher(installation);
     },
     async currentRealUser() {

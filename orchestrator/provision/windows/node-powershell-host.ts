@@ -11,7 +11,7 @@
  * Everything sent is ASCII (fixed text + base64), so stdin encoding cannot garble it;
  * output is switched to UTF-8 so non-ASCII names and paths in results come back intact.
  */
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import type { PowerShellHost } from './host.js';
 
 export const MODULE_MANIFEST_ENV = 'CORRAL_MODULE_MANIFEST';

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 
 /** The directory of the `corral` package.json above `fromFile`. */
 export function packageRoot(fromFile: string = fileURLToPath(import.meta.url)): string {

@@ -7,7 +7,7 @@
  * Every module function is idempotent and journals its own changes (elevated, in
  * %ProgramData%\Corral\journal.jsonl), so a re-run after a crash converges from the machine.
  */
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import { identityName, type NetworkKind } from '../../identities.js';
 import type { Loopback } from '../../policy/schema.js';
 import type { ModuleCall } from './command.js';
@@ -32,7 +32,7 @@ export interface SetupInputs {
   user: string;
   /** Canonical workspace paths requested now. */
   workspaces: string[];
-  network: 'offline' | 'online';
+  network: NetworkKind;
   protected: string[];
   denyRead: string[];
   loopback: Loopback;

@@ -11,8 +11,8 @@
  *   (%ProgramData%\Corral\journal.jsonl, its own format), so these steps are
  *   `journaled: false` and this provisioner has no orchestrator journal (`journal: null`).
  */
-import { CorralError } from '../../errors.js';
-import type { Installation } from '../../installation.js';
+import { CorralError } from '../../../core/errors.js';
+import type { Installation } from '../../../core/installation.js';
 import type { Plan, PlanStep, Provisioner, RealUser, SetupRequest, StatusReport } from '../../platform.js';
 import { buildInvocation } from './command.js';
 import { ElevatedPlanRun } from './elevation.js';

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 import type { RealUser } from '../../platform.js';
 import { parseOperationOutput } from './command.js';
 import type { PowerShellHost } from './host.js';

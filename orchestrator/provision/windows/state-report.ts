@@ -6,7 +6,8 @@
  * bare object, so lists are normalised.
  */
 import { z } from 'zod';
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
+import { windowsPaths } from '../../../core/paths.js';
 
 const list = <T extends z.ZodTypeAny>(item: T) =>
   z.preprocess((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item));
@@ -138,7 +139,5 @@ export function parseFirewallFacts(result: unknown): FirewallFacts {
   return parsed.data;
 }
 
-/** Windows paths compare case-insensitively (the module keys workspace scopes lower-cased). */
-export function samePath(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
+/** Windows paths compare case-insensitively, separators and trailing separators normalised (core/paths.ts). */
+export const samePath = windowsPaths.samePath;

@@ -15,7 +15,7 @@
  * of the identity SID, which is a restricting SID of every command token — see
  * ps-module/Corral/Public/Install-CorralUserGroup.ps1.
  */
-import type { Installation } from '../../installation.js';
+import type { Installation } from '../../../core/installation.js';
 import { identityName } from '../../identities.js';
 
 export function userGroupName(installation: Pick<Installation, 'identityPrefix' | 'platform'>, realUser: string): string {

@@ -8,7 +8,7 @@
  * Windows paths, which cannot contain `"`, so a value with a quote (or NUL, CR, LF) is
  * refused rather than escaped: there is then no way for a value to end its quotes early.
  */
-import { CorralError } from '../../errors.js';
+import { CorralError } from '../../../core/errors.js';
 
 const FORBIDDEN = /["\u0000\r\n]/;
 

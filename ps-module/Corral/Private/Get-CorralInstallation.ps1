@@ -4,7 +4,7 @@ function Get-CorralInstallation {
     Names and paths of the Corral installation this module acts on.
 
     .DESCRIPTION
-    Mirrors orchestrator/installation.ts (windowsInstallation): the installation name is
+    Mirrors core/installation.ts (windowsInstallation): the installation name is
     `corral` unless $env:CORRAL_INSTANCE names a private test installation (same pattern as
     the TypeScript side: ^[a-z][a-z0-9]{1,11}$). Every name the module puts on the machine
     derives from it, so integration tests never touch a real installation.

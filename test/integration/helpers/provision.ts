@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { identityNames } from '../../../orchestrator/identities.js';
-import { linuxInstallation } from '../../../orchestrator/installation.js';
+import { linuxInstallation } from '../../../core/installation.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../orchestrator/cli/main.js');
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isCorralError } from '../../../orchestrator/errors.js';
+import { isCorralError } from '../../../core/errors.js';
 import { idmapWorkspace, tryIdmapDetached, type IdmapMapping } from '../../../runner/linux/idmap.js';
 import { probeWorkspaceAccess } from '../../../runner/linux/idmap-probe.js';
 import type { Step, StepResult } from './mount-child.js';

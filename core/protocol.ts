@@ -7,13 +7,13 @@
  * Shared by every platform and by the orchestrator; no OS calls here.
  */
 
+import type { Loopback, Mode, Network } from './vocabulary.js';
+
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 const HEADER_BYTES = 4;
 
-export type Mode = 'read-only' | 'workspace-write' | 'full-access';
-export type Network = 'offline' | 'online';
-export type Loopback = 'private' | 'deny' | number[];
+export type { Loopback, Mode, Network } from './vocabulary.js';
 
 /** What a session is opened for. The runner treats every field as hostile input. */
 export interface SessionRequest {

@@ -3,12 +3,13 @@
  * binding file uses: bind a table of C prototypes to a DLL, and declare the same table without
  * any DLL (what test/windows/layout.test.ts does on Linux).
  *
- * Shared by the binding files of runner/windows only; nothing outside this folder imports it.
+ * Shared by the binding files of os/win32/ and runner/windows/ only (the bridge imports the
+ * binding files, never this loader directly).
  * Koffi type names are process-global, so each struct is declared in exactly one binding file,
  * once (memoised there), and the prototypes are declared once per name here.
  */
 import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
-import { CorralError } from '../../orchestrator/errors.js';
+import { CorralError } from '../../core/errors.js';
 
 export type SystemLibrary = 'kernel32.dll' | 'advapi32.dll' | 'crypt32.dll';
 

@@ -12,9 +12,13 @@
  *   %ProgramData%\Corral\credentials\<real user SID>.json
  *     { offline: { user, protected }, online: { user, protected } }   (protected: base64 DPAPI blob)
  */
+import { readFileSync } from 'node:fs';
 import { win32 } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import { isSidString } from './token.js';
+import { CorralError } from '../../core/errors.js';
+import type { Installation } from '../../core/installation.js';
+import { isSidString } from './sid.js';
+import type { IdentityKind } from '../../core/vocabulary.js';
+import { windowsPaths } from '../../core/paths.js';
 
 export interface WindowsIdentity {
   name: string;
@@ -44,7 +48,7 @@ export interface StoredCredential {
   protected: string;
 }
 
-export type WindowsCredentials = Record<'offline' | 'online', StoredCredential>;
+export type WindowsCredentials = Record<IdentityKind, StoredCredential>;
 
 function fail(file: string, path: string, expected: string, found: unknown): never {
   throw new CorralError('state_corrupt', `${file}: ${path} should be ${expected}; found ${JSON.stringify(found) ?? 'nothing'}`);
@@ -114,7 +118,7 @@ export function parseWindowsState(json: string, file: string): WindowsMachineSta
 
 export function parseWindowsCredentials(json: string, file: string): WindowsCredentials {
   const root = object(file, '$', parseJson(json, file));
-  const entry = (kind: 'offline' | 'online'): StoredCredential => {
+  const entry = (kind: IdentityKind): StoredCredential => {
     const o = object(file, `$.${kind}`, root[kind]);
     const blob = text(file, `$.${kind}.protected`, o.protected);
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) fail(file, `$.${kind}.protected`, 'base64', blob);
@@ -123,20 +127,29 @@ export function parseWindowsCredentials(json: string, file: string): WindowsCred
   return { offline: entry('offline'), online: entry('online') };
 }
 
-/** Windows paths compare case-insensitively; normalise separators and trailing slashes. */
-export function samePath(a: string, b: string): boolean {
-  const norm = (p: string) => win32.normalize(p).replace(/\\+$/, '').toLowerCase();
-  return norm(a) === norm(b);
-}
+/** Windows paths compare case-insensitively, separators and trailing separators normalised (core/paths.ts). */
+export const samePath = windowsPaths.samePath;
 
 /** The real user whose offline or online identity has `identitySid`, and which one it is. */
 export function ownerOfIdentity(
   state: WindowsMachineState,
   identitySid: string,
-): { realUser: string; record: WindowsUserRecord; kind: 'offline' | 'online' } | undefined {
+): { realUser: string; record: WindowsUserRecord; kind: IdentityKind } | undefined {
   for (const [realUser, record] of Object.entries(state.users)) {
     if (record.identities.offline.sid === identitySid) return { realUser, record, kind: 'offline' };
     if (record.identities.online.sid === identitySid) return { realUser, record, kind: 'online' };
   }
   return undefined;
+}
+
+/** Reads and parses `<stateDir>\\state.json`; a missing or unreadable file is `not_provisioned`. */
+export function readWindowsState(installation: Installation): WindowsMachineState {
+  const file = win32.join(installation.stateDir, 'state.json');
+  let json: string;
+  try {
+    json = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CorralError('not_provisioned', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return parseWindowsState(json, file);
 }

@@ -8,7 +8,7 @@
  * `win32Failure()` right after the failing call, before any other koffi call, reads the
  * value the failing API set.
  */
-import { CorralError } from '../../orchestrator/errors.js';
+import { CorralError } from '../../core/errors.js';
 import { bindPrototypes, declarePrototypes, type Bound, type Declarations } from './library.js';
 
 const FORMAT_MESSAGE_IGNORE_INSERTS = 0x200;

@@ -1,6 +1,8 @@
 /**
  * The passwd and group databases through glibc (NSS included), without a getent process.
- * Runs in the root phase, before any command exists.
+ * Used in two processes: the runner's root phase (before any command exists: mapping
+ * SUDO_UID to the real user and its identities) and the unprivileged client (`corral run`,
+ * the library: the caller's own entry). Reads only; the answers are facts, never trust.
  */
 import { koffi, lastErrno, libcFunction, LibcError } from './libc.js';
 

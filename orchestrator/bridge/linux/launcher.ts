@@ -14,10 +14,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
-import type { RealUser, RunnerLauncher, RunnerProcess } from '../../orchestrator/platform.js';
-import type { SessionRequest } from '../protocol.js';
+import { CorralError } from '../../../core/errors.js';
+import type { Installation } from '../../../core/installation.js';
+import type { RealUser, RunnerLauncher, RunnerProcess } from '../../platform.js';
+import type { SessionRequest } from '../../../core/protocol.js';
 
 const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SUDO_CANDIDATES = ['/usr/bin/sudo', '/bin/sudo', '/usr/local/bin/sudo'];

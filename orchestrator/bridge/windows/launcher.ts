@@ -12,18 +12,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { win32 } from 'node:path';
-import { CorralError } from '../../orchestrator/errors.js';
-import type { Installation } from '../../orchestrator/installation.js';
-import type { RealUser, RunnerLauncher, RunnerProcess } from '../../orchestrator/platform.js';
-import type { SessionRequest } from '../protocol.js';
-import { msvcrtCommandLine } from './command-line.js';
-import { identityEntropy, unprotect } from './dpapi.js';
-import { closeAll } from './handle.js';
-import { parseWindowsCredentials, type WindowsMachineState } from './machine-state.js';
-import { createChildPipe, type ChildPipe } from './pipe.js';
-import { pipeReadable, pipeWritable } from './pipe-stream.js';
-import { CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, createProcessWithLogon, exitCodeIfEnded, terminateProcess } from './process.js';
-import { readWindowsState } from './backend.js';
+import { CorralError } from '../../../core/errors.js';
+import type { Installation } from '../../../core/installation.js';
+import type { RealUser, RunnerLauncher, RunnerProcess } from '../../platform.js';
+import type { SessionRequest } from '../../../core/protocol.js';
+import { msvcrtCommandLine } from '../../../os/win32/command-line.js';
+import { identityEntropy, unprotect } from '../../../os/win32/dpapi.js';
+import { closeAll } from '../../../os/win32/handle.js';
+import { parseWindowsCredentials, readWindowsState, type WindowsMachineState } from '../../../os/win32/machine-state.js';
+import { createChildPipe, type ChildPipe } from '../../../os/win32/pipe.js';
+import { pipeReadable, pipeWritable } from '../../../os/win32/pipe-stream.js';
+import { CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, createProcessWithLogon, exitCodeIfEnded, terminateProcess } from '../../../os/win32/process.js';
+import type { IdentityKind } from '../../../core/vocabulary.js';
 
 const EXIT_POLL_MS = 50;
 
@@ -32,7 +32,7 @@ function findUser(state: WindowsMachineState, name: string): [string, WindowsMac
 }
 
 /** The identity's password, decrypted (DPAPI) from the real user's credential file. */
-export function identityPassword(installation: Installation, realUserSid: string, identity: string, kind: 'offline' | 'online'): string {
+export function identityPassword(installation: Installation, realUserSid: string, identity: string, kind: IdentityKind): string {
   const file = win32.join(installation.stateDir, 'credentials', `${realUserSid}.json`);
   let json: string;
   try {

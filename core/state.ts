@@ -11,6 +11,8 @@
  * know with `state_corrupt`, and setup upgrades older ones.
  */
 
+import type { Loopback, Network } from './vocabulary.js';
+
 export const STATE_VERSION = 1;
 
 export interface AccountRecord {
@@ -40,9 +42,9 @@ export interface WorkspaceRecord {
 export interface UserRecord {
   realUser: AccountRecord & { home: string };
   identities: { offline: AccountRecord; online: AccountRecord };
-  network: 'offline' | 'online';
+  network: Network;
   /** Linux: the loopback policy the offline identity's nft rules were rendered from. */
-  loopback?: 'private' | 'deny' | number[];
+  loopback?: Loopback;
   /** Keyed by canonical path. */
   workspaces: Record<string, WorkspaceRecord>;
 }

@@ -1,0 +1,35 @@
+/**
+ * The words of policy, each spelled once: modes, networks, loopback, limits. The config
+ * schema (orchestrator/policy), the protocol (core/protocol.ts), the machine state and both
+ * runners take them from here.
+ */
+
+/** What a session may write: nothing, the workspace (and writable roots), or everything (no sandbox). */
+export const MODES = ['read-only', 'workspace-write', 'full-access'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Which identity a session runs as: offline (no network) or online. */
+export const NETWORKS = ['offline', 'online'] as const;
+export type Network = (typeof NETWORKS)[number];
+
+/** The two identities of a real user are named after the networks they run. */
+export type IdentityKind = Network;
+
+/**
+ * Offline sessions only: `private` (the session's own loopback in its own network namespace,
+ * Linux), `deny` (no loopback), or a list of host loopback ports allowed.
+ */
+export const LOOPBACK_KEYWORDS = ['private', 'deny'] as const;
+export type Loopback = (typeof LOOPBACK_KEYWORDS)[number] | number[];
+
+/** Per-session resource limits. */
+export interface Limits {
+  /** Wall-clock limit per command, seconds. */
+  timeoutSec: number;
+  /** Output kept per stream per command; beyond it output is cut and flagged. */
+  maxOutputBytes: number;
+  /** Processes (tasks) per session. */
+  pids: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = { timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096 };
