@@ -1,23 +1,16 @@
 /** The built-in lowest layer of the policy. */
+import { defaultProtectedNames } from '../../core/protected-names.js';
 import type { PlatformName } from '../../core/installation.js';
 import type { Policy } from './schema.js';
 import { DEFAULT_LIMITS } from '../../core/vocabulary.js';
 
-/** Kept read-only inside every writable root (names are matched in each root). */
-export const DEFAULT_PROTECTED = [
-  '.git',
-  '.corral',
-  '.vscode',
-  '.idea',
-  '.mcp.json',
-  '.bashrc',
-  '.bash_profile',
-  '.bash_login',
-  '.profile',
-  '.zshrc',
-  '.zprofile',
-  '.zshenv',
-] as const;
+/**
+ * Kept read-only inside every writable root (names are matched in each root): the shared
+ * list in core/protected-names.ts, with the installation's own workspace config directory.
+ */
+export function defaultProtected(installationName: string): string[] {
+  return defaultProtectedNames(installationName);
+}
 
 /** Secrets the identity may not read (relative to the real user's home). */
 export const DEFAULT_DENY_READ = [
@@ -49,12 +42,12 @@ export const DEFAULT_ENV_ALLOW = [
 export { DEFAULT_LIMITS };
 
 /** Defaults before `~` is expanded and before the workspace (cwd) is filled in. */
-export function defaultPolicy(platform: PlatformName, cwd: string): Policy {
+export function defaultPolicy(platform: PlatformName, cwd: string, installationName: string): Policy {
   return {
     mode: 'workspace-write',
     workspaces: [cwd],
     writableRoots: [],
-    protected: [...DEFAULT_PROTECTED],
+    protected: defaultProtected(installationName),
     denyRead: [...DEFAULT_DENY_READ],
     network: 'offline',
     loopback: platform === 'linux' ? 'private' : 'deny',

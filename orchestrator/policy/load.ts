@@ -85,6 +85,6 @@ export function loadPolicy(inputs: PolicyInputs): ResolvedPolicy {
   };
   for (const { kind, file } of layerFiles(inputs)) push(readLayerFile(kind, file));
   if (inputs.flags !== undefined) push({ kind: 'flags', label: 'command line', data: validateLayer(inputs.flags, 'command line') });
-  const ctx: ResolveContext = { platform: installation.platform, home, cwd, workspace };
+  const ctx: ResolveContext = { platform: installation.platform, installation: installation.name, home, cwd, workspace };
   return resolvePolicy(layers, ctx);
 }

@@ -35,6 +35,8 @@ export interface LayerSource {
 
 export interface ResolveContext {
   platform: PlatformName;
+  /** The installation name: its workspace config directory (`.<name>`) is a protected name. */
+  installation: string;
   /** The real user's home, for `~`. */
   home: string;
   /** Base for relative paths in flags (the caller's cwd). */
@@ -122,7 +124,7 @@ export function policyDigest(policy: Policy): string {
 /** Resolve `layers` (machine, user, workspace, flags — in that order; defaults are added here). */
 export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): ResolvedPolicy {
   const defaultsLabel = 'built-in defaults';
-  const policy = defaultPolicy(ctx.platform, ctx.workspace);
+  const policy = defaultPolicy(ctx.platform, ctx.workspace, ctx.installation);
   const sources = Object.fromEntries(POLICY_KEYS.map((k) => [k, [defaultsLabel]])) as Record<PolicyKey, string[]>;
   const lockedBy = new Map<PolicyKey, string>();
   const expandAll = (list: string[], key: string, label: string, kind: LayerKind, allowNames: boolean) =>

@@ -28,7 +28,7 @@ export async function loadSessionPolicy(inputs: PolicyInputs): Promise<ResolvedP
     const workspace = inputs.workspace ?? cwd;
     // The same layers loadPolicy would resolve here: none from files, and the (empty) flags layer.
     const flags = inputs.flags === undefined ? [] : [{ kind: 'flags' as const, label: 'command line', data: {} }];
-    return resolvePolicy(flags, { platform: installation.platform, home, cwd, workspace });
+    return resolvePolicy(flags, { platform: installation.platform, installation: installation.name, home, cwd, workspace });
   }
   const { loadPolicy } = await import('./load.js');
   return loadPolicy(inputs);

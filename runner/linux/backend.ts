@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
+import { placeholderKind } from '../../core/protected-names.js';
 import type { ConfinedSession, RunnerBackend } from '../backend.js';
 import type { Enforcement, SessionRequest, SpawnRequest } from '../../core/protocol.js';
 import { createSessionCgroups, detectCgroups, SessionCgroup } from './cgroup.js';
@@ -30,6 +31,7 @@ import { markInheritedDescriptorsCloseOnExec } from './fds.js';
 import { restrictWrites, type WritableRule } from './landlock.js';
 import { makeMountsSlave } from './mount.js';
 import { bringLoopbackUp, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
+import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
@@ -100,7 +102,13 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const identityCreds = { uid: s.identity.uid, gid: s.identity.gid };
 
   const steps = planProtection(
-    { writableRoots: s.writableRoots, protectedNames: s.protectedNames, protectedPaths: s.protectedPaths, denyRead: s.denyRead },
+    {
+      writableRoots: s.writableRoots,
+      protectedNames: s.protectedNames,
+      placeholderKind: (name) => placeholderKind(name, installation.name),
+      protectedPaths: s.protectedPaths,
+      denyRead: s.denyRead,
+    },
     liveFacts,
   );
   const reservations = steps.flatMap((step) => (step.op === 'reserve' ? [`${step.root}/${step.name}`] : []));
@@ -111,6 +119,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, tmpdir, reservations });
 
   createSessionTmp(installation.name, sessionId, identityCreds);
+  const gitExcludes = writePlaceholderExcludes(tmpdir, steps);
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids);
   warnings.push(...cg.warnings);
 
@@ -177,10 +186,10 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     containment: cg.description,
     warnings,
   };
-  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir);
+  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes);
 }
 
-function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: SessionCgroup, tmpdir: string): ConfinedSession {
+function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: SessionCgroup, tmpdir: string, gitExcludes: string | null): ConfinedSession {
   const cwdRoots = [s.workspace, ...s.writableRoots, tmpdir];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
   const lingering = new Set<string>();
@@ -201,7 +210,7 @@ function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: Sess
         events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${s.workspace}`);
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
-      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir, identity: s.identity.name, safeDirectories });
+      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir, identity: s.identity.name, safeDirectories, gitExcludes });
       return startCommand(request, events, {
         cgroup,
         env,

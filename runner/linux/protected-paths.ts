@@ -7,17 +7,20 @@
  *   replaced (EBUSY). A `.git` *file* (`gitdir: …`, worktrees and submodules) is bound, and so
  *   is the git directory it names.
  * - A protected *name* that does not exist yet in a writable root is reserved: root creates an
- *   empty placeholder *directory* (mode 0555, root-owned) and binds it read-only, so the
- *   sandbox cannot create it (a directory in the way blocks creating a file of that name
- *   just as well: EISDIR/EEXIST). Always a directory, also for file names like `.mcp.json`
- *   or `.bashrc`: git never tracks an empty directory, so a placeholder can't end up in a
- *   commit made by the agent (`git add -A`) or by the real user while the session lives,
- *   and `git status` doesn't list it — an empty placeholder *file* would be both.
- *   (`git init` in a fresh workspace would otherwise plant hooks and config that the real
- *   user's git later runs). The placeholder is visible on disk while the session lives and is
- *   removed at close by the reaper (unless another session still reserves it). An empty
- *   `.git` directory is not a repository, so git's discovery skips it and still finds a
- *   parent repository (checked: `git rev-parse --show-toplevel` in a subdirectory).
+ *   empty placeholder of the kind the tool reading that name expects (core/protected-names.ts)
+ *   and binds it read-only, so the sandbox cannot create it: a *directory* (0555, root-owned)
+ *   for directory names (`.git`, `.claude`, `.vscode`), which git never tracks; an empty
+ *   *file* (0444, root-owned) for file names (`.env`, `.npmrc`, `.mcp.json`), which a host
+ *   tool reads as empty — a directory there would be EISDIR to it. An empty file is listed by
+ *   the real user's `git status` as untracked while the session lives; the session's own git
+ *   ignores it (environment.ts). (`git init` in a fresh workspace would otherwise plant hooks
+ *   and config that the real user's git later runs.) The placeholder is visible on disk while
+ *   the session lives and is removed at close by the reaper (unless another session still
+ *   reserves it). The real user may delete a placeholder on the host at any time (it sits in
+ *   their directory; in the host's view it is no mount point) and create their own entry: the
+ *   kernel then detaches the session's bind, and that entry is writable by the session until
+ *   it closes. An empty `.git` directory is not a repository, so git's discovery skips it and
+ *   still finds a parent repository (checked: `git rev-parse --show-toplevel` in a subdirectory).
  * - A protected entry that is a symbolic link is refused: a link in a writable directory can
  *   be replaced, so it cannot be kept read-only.
  * - A read-deny directory gets an empty read-only tmpfs (mode 000) on top; a file gets
@@ -28,6 +31,7 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
+import type { PlaceholderKind } from '../../core/protected-names.js';
 import { bindReadOnly, maskDirectory, maskFile } from './mount.js';
 import { posixPaths } from '../../core/paths.js';
 
@@ -35,13 +39,15 @@ export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
 
 export type ProtectionStep =
   | { op: 'bind'; path: string }
-  | { op: 'reserve'; root: string; name: string }
+  | { op: 'reserve'; root: string; name: string; kind: PlaceholderKind }
   | { op: 'mask-dir'; path: string }
   | { op: 'mask-file'; path: string };
 
 export interface ProtectionInput {
   writableRoots: string[];
   protectedNames: string[];
+  /** The placeholder kind a missing name is reserved with (core/protected-names.ts). */
+  placeholderKind: (name: string) => PlaceholderKind;
   protectedPaths: string[];
   denyRead: string[];
 }
@@ -80,7 +86,7 @@ export function planProtection(input: ProtectionInput, facts: ProtectionFacts): 
       const kind = facts.kind(path);
       switch (kind) {
         case 'missing':
-          steps.push({ op: 'reserve', root, name });
+          steps.push({ op: 'reserve', root, name, kind: input.placeholderKind(name) });
           bound.add(path);
           break;
         case 'symlink':
@@ -109,7 +115,8 @@ export function planProtection(input: ProtectionInput, facts: ProtectionFacts): 
       const parent = dirname(path);
       // Reserve only where the sandbox could otherwise create it: directly inside a writable tree.
       if (input.writableRoots.some((r) => within(parent, r)) && facts.kind(parent) === 'dir') {
-        steps.push({ op: 'reserve', root: parent, name: path.slice(parent.length + 1) });
+        const name = path.slice(parent.length + 1);
+        steps.push({ op: 'reserve', root: parent, name, kind: input.placeholderKind(name) });
       }
       continue;
     }
@@ -156,19 +163,22 @@ export const liveFacts: ProtectionFacts = {
  * racing us by swapping `root` for a symlink cannot steer root's mkdir/open elsewhere.
  * Returns the mount target path (valid while `fd` is open) and the fd to close afterwards.
  */
-function createPlaceholder(root: string, name: string, ownerUids: number[]): { target: string; fd: number } {
+function createPlaceholder(root: string, name: string, kind: PlaceholderKind, ownerUids: number[]): { target: string; fd: number } {
   const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     const st = fstatSync(fd);
     if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
     const target = `/proc/self/fd/${fd}/${name}`;
     try {
-      mkdirSync(target, { mode: 0o555 });
+      if (kind === 'dir') mkdirSync(target, { mode: 0o555 });
+      else closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const now = lstatSync(target);
     if (now.isSymbolicLink()) throw new CorralError('request_invalid', `${join(root, name)} turned into a symbolic link while the session was being set up`);
+    // EEXIST: an earlier step, a concurrent session's placeholder, or an entry the real user
+    // just made. Binding it read-only is right for any real directory or file of theirs.
     return { target, fd };
   } catch (err) {
     closeSync(fd);
@@ -190,7 +200,7 @@ export function createPlaceholders(steps: ProtectionStep[], ownerUids: number[],
   for (const step of steps) {
     if (step.op !== 'reserve') continue;
     onReserve({ path: join(step.root, step.name) });
-    closeSync(createPlaceholder(step.root, step.name, ownerUids).fd);
+    closeSync(createPlaceholder(step.root, step.name, step.kind, ownerUids).fd);
   }
 }
 
@@ -206,7 +216,7 @@ export function applyProtection(steps: ProtectionStep[], ownerUids: number[], on
         break;
       case 'reserve': {
         onReserve({ path: join(step.root, step.name) });
-        const { target, fd } = createPlaceholder(step.root, step.name, ownerUids);
+        const { target, fd } = createPlaceholder(step.root, step.name, step.kind, ownerUids);
         try {
           bindReadOnly(target);
         } finally {

@@ -12,7 +12,7 @@
  * Cost: it runs at every session's end, and `corral run` returns only once the runner's stderr
  * is closed, which the reaper holds until the placeholders are gone (a `git init` right after
  * `corral run` must not find a reserved `.git`). So waiting uses a shell builtin, placeholders
- * go in one call, and stderr is released before the cgroup and temp clean-up.
+ * go in one call per kind, and stderr is released before the cgroup and temp clean-up.
  */
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
@@ -42,9 +42,11 @@ others() {
   for f in "$reg/$1".*; do [ -e "$f" ] && return 0; done
   return 1
 }
-# Placeholder directories that no other session reserves and that are still ours (root-owned
-# directories, not symlinks), removed in one call.
+# Placeholders of kind d (directories, removed only while empty) or f (empty files) that no
+# other session reserves and that are still ours (root-owned, not symlinks), one call per kind.
 remove_placeholders() {
+  kind=$1
+  shift
   n=$# key=
   for arg; do
     if [ -z "$key" ]; then key=$arg; continue; fi
@@ -52,19 +54,27 @@ remove_placeholders() {
     others "$k" && continue
     [ -L "$path" ] && continue
     [ -O "$path" ] || continue
-    [ -d "$path" ] || continue
+    case $kind in
+      d) [ -d "$path" ] || continue ;;
+      f) [ -f "$path" ] && [ ! -s "$path" ] || continue ;;
+    esac
     set -- "$@" "$path"
   done
   shift $n
   [ $# -gt 0 ] || return 0
-  rmdir -- "$@" 2>/dev/null
+  case $kind in
+    d) rmdir -- "$@" 2>/dev/null ;;
+    f) rm -f -- "$@" ;;
+  esac
+  return 0
 }
 # First what the real user can see (placeholders in the workspace) ...
 if [ $# -gt 0 ] && [ -d "$reg" ]; then
   exec 9>>"$reg/.lock"
   flock 9
   rm -f -- "$reg"/*."$sid"
-  remove_placeholders "$@"
+  remove_placeholders d "$@"
+  remove_placeholders f "$@"
   # Closing the last descriptor of the lock file releases the lock (no flock -u process).
   exec 9>&-
 fi

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRunnerFixture, isRoot, type RunnerFixture } from '../helpers/runner-fixture.js';
 import { RunnerClient } from '../helpers/runner-protocol-client.js';
 
@@ -114,16 +114,30 @@ describe('runner filesystem confinement (root, real runner process)', function (
     }
   });
 
-  it('keeps the placeholders out of git: the real user\'s git status and git add -A see none of them', async function () {
-    // .corral and .mcp.json are reserved (missing names) while this session lives.
-    assert.equal(existsSync(`${f!.workspace}/.mcp.json`), true, 'the placeholder exists on disk during the session');
+  it('reserves each name with a placeholder of its kind: the real user\'s tools read an empty file, or list an empty directory', async function () {
+    // .corral is a directory name, .mcp.json a file name (core/protected-names.ts).
+    const dirPlaceholder = statSync(`${f!.workspace}/.corral`);
+    assert.equal(dirPlaceholder.isDirectory(), true);
+    assert.deepEqual(readdirSync(`${f!.workspace}/.corral`), []);
+    const filePlaceholder = statSync(`${f!.workspace}/.mcp.json`);
+    assert.equal(filePlaceholder.isFile(), true, 'a file name is reserved with a file, not a directory (EISDIR for host tools)');
+    assert.equal(filePlaceholder.size, 0);
+    assert.equal(filePlaceholder.uid, 0);
+    assert.equal(filePlaceholder.mode & 0o777, 0o444);
+    // A host-side tool (the real user's node) reads it as an empty file.
+    const read = execFileSync(process.execPath, ['-e', `process.stdout.write(JSON.stringify(require('fs').readFileSync(${JSON.stringify(`${f!.workspace}/.mcp.json`)}, 'utf8')))`], { encoding: 'utf8' });
+    assert.equal(read, '""');
+    const inside = await sh('wc -c < .mcp.json');
+    assert.equal(inside.out.trim(), '0');
+  });
+
+  it('keeps directory placeholders out of the real user\'s git; file placeholders show as untracked there and are ignored by the session\'s git', async function () {
     const status = execFileSync('git', ['-C', f!.workspace, 'status', '--porcelain', '--untracked-files=all'], { encoding: 'utf8' });
-    assert.doesNotMatch(status, /\.mcp\.json|\.corral/, status);
-    // The real user commits everything while the session lives (.git is read-only inside it).
-    execFileSync('git', ['-C', f!.workspace, 'add', '-A']);
-    const staged = execFileSync('git', ['-C', f!.workspace, 'diff', '--cached', '--name-only'], { encoding: 'utf8' });
-    execFileSync('git', ['-C', f!.workspace, 'reset', '-q']);
-    assert.doesNotMatch(staged, /\.mcp\.json|\.corral/, staged);
+    assert.doesNotMatch(status, /\.corral/, status);
+    assert.match(status, /^\?\? \.mcp\.json$/m, 'documented: the real user sees the empty file placeholder as untracked');
+    const sessionStatus = await sh('git status --porcelain --untracked-files=all');
+    assert.equal(sessionStatus.code, 0, sessionStatus.err);
+    assert.doesNotMatch(sessionStatus.out, /\.mcp\.json|\.corral/, sessionStatus.out);
   });
 
   it('keeps a gitdir: file and the git directory it names read-only', async function () {
@@ -167,7 +181,7 @@ describe('runner: a workspace without .git (root, real runner process)', functio
   before(async function () {
     if (!isRoot()) this.skip(); // needs root: creates users and starts the runner as root
     f = createRunnerFixture();
-    c = RunnerClient.start(f.request({ protected: ['.git'] }), f.env);
+    c = RunnerClient.start(f.request({ protected: ['.git', '.env'] }), f.env);
     await c.hello();
   });
   after(async function () {
@@ -175,17 +189,18 @@ describe('runner: a workspace without .git (root, real runner process)', functio
     f?.cleanup();
   });
 
-  it('cannot git init (the missing .git is reserved), and the placeholder is gone after close', async function () {
+  it('cannot git init (the missing .git is reserved), and the placeholders (directory and file) are gone after close', async function () {
     const init = await c!.sh('git init -q . ; test -f .git/HEAD', { cwd: f!.workspace });
     assert.notEqual(init.code, 0, 'git init planted a repository');
     const hook = await c!.sh('mkdir -p .git/hooks && echo evil > .git/hooks/pre-commit', { cwd: f!.workspace });
     assert.notEqual(hook.code, 0);
+    assert.equal(statSync(`${f!.workspace}/.env`).isFile(), true);
     assert.equal((await c!.shutdown()).code, 0);
     let gone = false;
     for (let i = 0; i < 100 && !gone; i++) {
-      gone = !existsSync(`${f!.workspace}/.git`);
+      gone = !existsSync(`${f!.workspace}/.git`) && !existsSync(`${f!.workspace}/.env`);
       if (!gone) await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(gone, true, 'the .git placeholder outlived the session');
+    assert.equal(gone, true, 'a placeholder outlived the session');
   });
 });

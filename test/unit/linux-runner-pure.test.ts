@@ -5,12 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { isCorralError } from '../../core/errors.js';
+import { placeholderKind } from '../../core/protected-names.js';
 import { parseCgroupMounts } from '../../runner/linux/cgroup.js';
 import { commandEnvironment } from '../../runner/linux/environment.js';
 import { installationNameFromEntry } from '../../runner/linux/installation-from-path.js';
 import { FS, handledWriteRights, rightsFor } from '../../runner/linux/landlock.js';
 import { gitdirTarget, planProtection, type Kind, type ProtectionFacts } from '../../runner/linux/protected-paths.js';
 import { parseSessionRequest, realUid } from '../../runner/linux/request-validation.js';
+
+const kindOf = (name: string) => placeholderKind(name, 'corral');
 
 function facts(kinds: Record<string, Kind>, texts: Record<string, string> = {}): ProtectionFacts {
   return {
@@ -23,13 +26,13 @@ function facts(kinds: Record<string, Kind>, texts: Record<string, string> = {}):
 describe('Linux runner: protection plan', function () {
   it('binds existing protected entries, reserves missing names, masks read-deny paths', function () {
     const steps = planProtection(
-      { writableRoots: ['/ws'], protectedNames: ['.git', '.corral', '.mcp.json'], protectedPaths: [], denyRead: ['/h/.ssh', '/h/.npmrc', '/h/.none'] },
+      { writableRoots: ['/ws'], protectedNames: ['.git', '.corral', '.mcp.json'], placeholderKind: kindOf, protectedPaths: [], denyRead: ['/h/.ssh', '/h/.npmrc', '/h/.none'] },
       facts({ '/ws': 'dir', '/ws/.git': 'dir', '/h/.ssh': 'dir', '/h/.npmrc': 'file' }),
     );
     assert.deepEqual(steps, [
       { op: 'bind', path: '/ws/.git' },
-      { op: 'reserve', root: '/ws', name: '.corral'},
-      { op: 'reserve', root: '/ws', name: '.mcp.json'},
+      { op: 'reserve', root: '/ws', name: '.corral', kind: 'dir' },
+      { op: 'reserve', root: '/ws', name: '.mcp.json', kind: 'file' },
       { op: 'mask-dir', path: '/h/.ssh' },
       { op: 'mask-file', path: '/h/.npmrc' },
     ]);
@@ -37,7 +40,7 @@ describe('Linux runner: protection plan', function () {
 
   it('binds a gitdir: file and the directory it names', function () {
     const steps = planProtection(
-      { writableRoots: ['/wt'], protectedNames: ['.git'], protectedPaths: [], denyRead: [] },
+      { writableRoots: ['/wt'], protectedNames: ['.git'], placeholderKind: kindOf, protectedPaths: [], denyRead: [] },
       facts({ '/wt/.git': 'file', '/repo/.git/worktrees/wt': 'dir' }, { '/wt/.git': 'gitdir: /repo/.git/worktrees/wt\n' }),
     );
     assert.deepEqual(steps, [
@@ -48,17 +51,17 @@ describe('Linux runner: protection plan', function () {
 
   it('refuses a protected entry that is a symbolic link', function () {
     assert.throws(
-      () => planProtection({ writableRoots: ['/ws'], protectedNames: ['.git'], protectedPaths: [], denyRead: [] }, facts({ '/ws/.git': 'symlink' })),
+      () => planProtection({ writableRoots: ['/ws'], protectedNames: ['.git'], placeholderKind: kindOf, protectedPaths: [], denyRead: [] }, facts({ '/ws/.git': 'symlink' })),
       (err: unknown) => isCorralError(err, 'request_invalid'),
     );
   });
 
   it('reserves a missing protected path only inside a writable root', function () {
     const steps = planProtection(
-      { writableRoots: ['/ws'], protectedNames: [], protectedPaths: ['/ws/sub/.env', '/elsewhere/x'], denyRead: [] },
+      { writableRoots: ['/ws'], protectedNames: [], placeholderKind: kindOf, protectedPaths: ['/ws/sub/.env', '/elsewhere/x'], denyRead: [] },
       facts({ '/ws/sub': 'dir', '/elsewhere': 'dir' }),
     );
-    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env'}]);
+    assert.deepEqual(steps, [{ op: 'reserve', root: '/ws/sub', name: '.env', kind: 'file' }]);
   });
 
   it('resolves relative gitdir targets', function () {

@@ -7,7 +7,7 @@ import { linuxInstallation } from '../../core/installation.js';
 import { loadPolicy, validateLayer } from '../../orchestrator/policy/load.js';
 import { resolvePolicy, type LayerSource, type ResolveContext } from '../../orchestrator/policy/resolve.js';
 
-const ctx: ResolveContext = { platform: 'linux', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
+const ctx: ResolveContext = { platform: 'linux', installation: 'corral', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
 const layer = (kind: LayerSource['kind'], data: LayerSource['data'], label = `${kind}.json`): LayerSource => ({ kind, label, data });
 
 function codeOf(fn: () => unknown): string {

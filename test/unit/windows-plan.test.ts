@@ -33,7 +33,7 @@ const ONLINE_SID = 'S-1-5-21-1-2-3-1202';
 const CAP = 'S-1-5-21-9-9-9-4242';
 
 function request(overrides: Partial<Policy> = {}, workspaces = [WS], network: 'offline' | 'online' = 'offline'): SetupRequest {
-  const policy: Policy = { ...defaultPolicy('windows', WS), ...overrides };
+  const policy: Policy = { ...defaultPolicy('windows', WS, 'corral'), ...overrides };
   const resolved = { policy, sources: {}, locked: [], digest: 'd' } as unknown as ResolvedPolicy;
   return { realUser: USER, workspaces, network, policy: resolved };
 }
@@ -127,7 +127,7 @@ function provisioner(host: FakePowerShellHost, elevated = true, tempRoot = tmpdi
   });
 }
 
-const policy = defaultPolicy('windows', WS);
+const policy = defaultPolicy('windows', WS, 'corral');
 const FRESH_CALLS: ModuleCall[] = [
   { operation: 'Install-CorralGroup', args: {} },
   { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'offline', Name: 'crl-off-alice' } },
