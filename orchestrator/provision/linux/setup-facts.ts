@@ -1,0 +1,173 @@
+/**
+ * Step 1 of Linux setup planning: read the machine, once, into a plain object.
+ *
+ * Everything the planner decides on comes from here — accounts and groups, the home
+ * directories, the live nft table, the runner copy and its sources, the sudoers drop-in, the
+ * ACLs of workspaces, their protected paths and ancestors, and the undo records of journal
+ * steps that began but never finished. Nothing here decides anything; `setup-plan.ts` is a
+ * pure function of these facts, unit-tested without root (test/unit/linux-setup-plan.test.ts).
+ *
+ * Runs in the setup process, as root (getent, getfacl, lstat, nft list, the idmap probe).
+ */
+import { existsSync, lstatSync } from 'node:fs';
+import path from 'node:path';
+import type { Installation } from '../../../core/installation.js';
+import type { MachineState, WorkspaceAccess } from '../../../core/state.js';
+import type { IdentityKind } from '../../../core/vocabulary.js';
+import { identityNames, type IdentityNames } from '../../identities.js';
+import type { Journal, UndoRecord } from '../../journal.js';
+import type { SetupRequest } from '../../platform.js';
+import type { StateStore } from '../../state-store.js';
+import { forgetAccounts, getGroup, getUser, nologinShell, prefetch, type GroupEntry } from './accounts.js';
+import { readAcls } from './acl.js';
+import { unescapePath, type FileAcl } from './acl-model.js';
+import { readTable } from './nft.js';
+import type { PasswdEntry } from './real-user.js';
+import { digestFiles, installedDigest, installSources, ownershipProblems, type InstallFile } from './runner-install.js';
+import { readSudoers, type SudoersFacts } from './sudoers.js';
+import { chooseWorkspaceAccess } from './workspace-access.js';
+import { ancestorsOf, protectedCandidates } from './setup-paths.js';
+
+/** lstat of a home directory, or null when it is missing. */
+export interface DirFacts {
+  isDir: boolean;
+  uid: number;
+  mode: number;
+}
+
+export interface PathFacts {
+  path: string;
+  isDir: boolean;
+  /** Any execute bit (setfacl's `X`). */
+  hasExec: boolean;
+}
+
+export interface WorkspaceFacts {
+  path: string;
+  /** The mechanism chosen for it: the idmap probe's answer, or the test override. */
+  access: WorkspaceAccess;
+  /** getfacl of each ancestor, from `/` down. */
+  ancestors: FileAcl[];
+  /** ACL mode only: getfacl of the workspace root (null when it could not be read). */
+  acl: FileAcl | null;
+  /** ACL mode only: protected paths present inside (not symlinks), with their getfacl. */
+  protected: (PathFacts & { acl: FileAcl | null })[];
+}
+
+export interface RunnerFacts {
+  sources: InstallFile[];
+  sourceDigest: string;
+  installedDigest: string | null;
+  ownershipProblems: string[];
+  libDirExists: boolean;
+}
+
+export interface LinuxSetupFacts {
+  recorded: MachineState | null;
+  /** Undo records of journal steps that began and never finished (a crashed run). */
+  pendingUndo: UndoRecord[];
+  names: IdentityNames;
+  nologinShell: string;
+  groups: { sandbox: GroupEntry | null; user: GroupEntry | null };
+  identities: Record<IdentityKind, PasswdEntry | null>;
+  homes: Record<IdentityKind, DirFacts | null>;
+  /** Uid of every offline identity the nft table must name (recorded users and this one). */
+  offlineUids: Record<string, number | null>;
+  /** The live table's signature (nft.ts), or null when the table is missing. */
+  nftLive: string[] | null;
+  runner: RunnerFacts;
+  sudoers: SudoersFacts;
+  workspaces: WorkspaceFacts[];
+}
+
+function dirFacts(p: string): DirFacts | null {
+  try {
+    const st = lstatSync(p);
+    return { isDir: st.isDirectory(), uid: st.uid, mode: st.mode & 0o7777 };
+  } catch {
+    return null;
+  }
+}
+
+function pathFacts(p: string): PathFacts | null {
+  try {
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) return null;
+    return { path: p, isDir: st.isDirectory(), hasExec: (st.mode & 0o111) !== 0 };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Test-only: CORRAL_TEST_WORKSPACE_ACCESS=acl|idmap forces the workspace access mechanism,
+ * so that the integration suite exercises the ACL grants on a machine where the idmap
+ * probe would choose 'idmap'. Honoured only for test installations (`ctest…`), never for
+ * a real one.
+ */
+export function testAccessOverride(inst: Installation, env: NodeJS.ProcessEnv = process.env): WorkspaceAccess | null {
+  const forced = env.CORRAL_TEST_WORKSPACE_ACCESS;
+  if (!inst.name.startsWith('ctest') || (forced !== 'acl' && forced !== 'idmap')) return null;
+  return forced;
+}
+
+export interface FactsContext {
+  inst: Installation;
+  store: StateStore;
+  journal: Journal;
+}
+
+export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest): Promise<LinuxSetupFacts> {
+  const { inst, store, journal } = ctx;
+  const recorded = store.read();
+  const names = identityNames(inst, req.realUser.name);
+  const otherOffline = Object.values(recorded?.users ?? {}).map((u) => u.identities.offline.name);
+
+  forgetAccounts();
+  await prefetch([names.offline, names.online, ...otherOffline], [inst.sandboxGroup, inst.userGroup]);
+  const identities: Record<IdentityKind, PasswdEntry | null> = { offline: await getUser(names.offline), online: await getUser(names.online) };
+  const offlineUids: Record<string, number | null> = {};
+  for (const name of new Set([...otherOffline, names.offline])) offlineUids[name] = (await getUser(name))?.uid ?? null;
+
+  const sources = installSources();
+  const installed = installedDigest(inst.libDir);
+  const workspaces: WorkspaceFacts[] = [];
+  for (const ws of req.workspaces) {
+    const access = testAccessOverride(inst) ?? (await chooseWorkspaceAccess(ws, req.realUser));
+    const ancestors = await readAcls(ancestorsOf(ws));
+    if (access !== 'acl') {
+      workspaces.push({ path: ws, access, ancestors, acl: null, protected: [] });
+      continue;
+    }
+    const present = protectedCandidates(ws, req.policy.policy.protected)
+      .map(pathFacts)
+      .filter((p): p is PathFacts => p !== null);
+    const acls = await readAcls([ws, ...present.map((p) => p.path)]);
+    const aclOf = (p: string) => acls.find((a) => unescapePath(a.path) === p) ?? null;
+    workspaces.push({ path: ws, access, ancestors, acl: aclOf(ws), protected: present.map((p) => ({ ...p, acl: aclOf(p.path) })) });
+  }
+
+  return {
+    recorded,
+    pendingUndo: journal.pending().flatMap((p) => p.undo),
+    names,
+    nologinShell: nologinShell(),
+    groups: { sandbox: await getGroup(inst.sandboxGroup), user: await getGroup(inst.userGroup) },
+    identities,
+    homes: {
+      offline: dirFacts(path.join(inst.homeBase, names.offline)),
+      online: dirFacts(path.join(inst.homeBase, names.online)),
+    },
+    offlineUids,
+    nftLive: await readTable(inst.firewallGroup),
+    runner: {
+      sources,
+      sourceDigest: digestFiles(sources),
+      installedDigest: installed,
+      ownershipProblems: installed === null ? [] : ownershipProblems(inst.libDir),
+      libDirExists: existsSync(inst.libDir),
+    },
+    sudoers: readSudoers(inst.sudoersFile),
+    workspaces,
+  };
+}
