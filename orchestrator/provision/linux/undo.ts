@@ -12,15 +12,15 @@ import type { Installation } from '../../../core/installation.js';
 import type { UndoRecord } from '../../journal.js';
 import type { Undoer } from '../../teardown-plan.js';
 import { display, forgetAccounts, getGroup, getUser, groupdelCommand, removeMemberCommand, runCommand, userdelCommand } from './accounts.js';
-import { revokeAcls, type AclRevokeUndo } from './acl.js';
+import { revokeAcls } from './acl.js';
+import { parseLinuxUndo } from './undo-records.js';
 import { deleteTable } from './nft.js';
 import { formatCommand } from './exec.js';
 import { posixPaths } from '../../../core/paths.js';
 
-function str(u: UndoRecord, key: string): string {
-  const v = u[key];
-  if (typeof v !== 'string' || v === '') throw new CorralError('state_corrupt', `journal undo record ${u.kind} has no ${key}`);
-  return v;
+/** Compile-time exhaustiveness: a new undo kind without a case here fails the build. */
+function unreachable(u: never): never {
+  throw new CorralError('state_corrupt', `journal holds an undo record of unknown kind ${JSON.stringify((u as { kind?: unknown }).kind)}`);
 }
 
 const inside = (p: string, dir: string): boolean => posixPaths.within(p, dir);
@@ -36,116 +36,103 @@ export function linuxUndoer(inst: Installation): Undoer {
     if (p !== inst.sudoersFile) throw new CorralError('state_corrupt', `journal asks to change ${p}, not ${inst.sudoersFile}`);
   };
 
-  const title = (u: UndoRecord): string => {
+  const title = (raw: UndoRecord): string => {
+    const u = parseLinuxUndo(raw);
     switch (u.kind) {
       case 'delete-group':
-        return `Delete group ${str(u, 'name')}`;
+        return `Delete group ${u.name}`;
       case 'delete-user':
-        return `Delete identity ${str(u, 'name')}`;
+        return `Delete identity ${u.name}`;
       case 'remove-member':
-        return `Remove ${str(u, 'user')} from group ${str(u, 'group')}`;
+        return `Remove ${u.user} from group ${u.group}`;
       case 'delete-table':
-        return `Delete nft table inet ${str(u, 'table')}`;
+        return `Delete nft table inet ${u.table}`;
       case 'remove-tree':
-        return `Remove ${str(u, 'path')}`;
       case 'remove-file':
-        return `Remove ${str(u, 'path')}`;
+        return `Remove ${u.path}`;
       case 'restore-file':
-        return `Restore ${str(u, 'path')} as it was`;
+        return `Restore ${u.path} as it was`;
       case 'acl-revoke':
-        return `Remove Corral's ACL entries ${u.recursive === true ? 'under' : 'from'} ${str(u, 'root')}`;
+        return `Remove Corral's ACL entries ${u.recursive ? 'under' : 'from'} ${u.root}`;
       default:
-        throw new CorralError('state_corrupt', `journal holds an undo record of unknown kind ${JSON.stringify(u.kind)}`);
+        return unreachable(u);
     }
   };
 
-  const describe = (u: UndoRecord): string[] => {
+  const describe = (raw: UndoRecord): string[] => {
+    const u = parseLinuxUndo(raw);
     switch (u.kind) {
       case 'delete-group':
-        return [display(groupdelCommand(str(u, 'name')))];
+        return [display(groupdelCommand(u.name))];
       case 'delete-user':
-        return [display(userdelCommand(str(u, 'name'))), formatCommand('rm', ['-rf', '--', str(u, 'home')])];
+        return [display(userdelCommand(u.name)), formatCommand('rm', ['-rf', '--', u.home])];
       case 'remove-member':
-        return [display(removeMemberCommand(str(u, 'user'), str(u, 'group')))];
+        return [display(removeMemberCommand(u.user, u.group))];
       case 'delete-table':
-        return [formatCommand('nft', ['delete', 'table', 'inet', str(u, 'table')])];
+        return [formatCommand('nft', ['delete', 'table', 'inet', u.table])];
       case 'remove-tree':
       case 'remove-file':
-        return [formatCommand('rm', ['-rf', '--', str(u, 'path')])];
+        return [formatCommand('rm', ['-rf', '--', u.path])];
       case 'restore-file':
-        return [`write ${str(u, 'path')} with its content from before setup (mode ${Number(u.mode).toString(8)})`];
-      case 'acl-revoke': {
-        const a = u as unknown as AclRevokeUndo;
+        return [`write ${u.path} with its content from before setup (mode ${u.mode.toString(8)})`];
+      case 'acl-revoke':
         return [
-          `${formatCommand('getfacl', ['-p', '-n', '-E', ...(a.recursive ? ['-R', '-P'] : []), '--skip-base', '--', a.root])} | (entries of ${[...a.accounts, ...a.uids.map(String)].join(', ')} removed; ${Object.keys(a.before).length} ACLs from before restored) | setfacl --restore=-`,
+          `${formatCommand('getfacl', ['-p', '-n', '-E', ...(u.recursive ? ['-R', '-P'] : []), '--skip-base', '--', u.root])} | (entries of ${[...u.accounts, ...u.uids.map(String)].join(', ')} removed; ${Object.keys(u.before).length} ACLs from before restored) | setfacl --restore=-`,
         ];
-      }
       default:
-        return [title(u)];
+        return unreachable(u);
     }
   };
 
-  const runUndo = async (u: UndoRecord): Promise<void> => {
+  const runUndo = async (raw: UndoRecord): Promise<void> => {
+    const u = parseLinuxUndo(raw);
     forgetAccounts();
     switch (u.kind) {
-      case 'delete-group': {
-        const name = str(u, 'name');
-        if ((await getGroup(name)) !== null) await runCommand(groupdelCommand(name));
+      case 'delete-group':
+        if ((await getGroup(u.name)) !== null) await runCommand(groupdelCommand(u.name));
         return;
-      }
-      case 'delete-user': {
-        const name = str(u, 'name');
-        const home = str(u, 'home');
-        checkHome(home);
-        if ((await getUser(name)) !== null) await runCommand(userdelCommand(name));
-        rmSync(home, { recursive: true, force: true });
+      case 'delete-user':
+        checkHome(u.home);
+        if ((await getUser(u.name)) !== null) await runCommand(userdelCommand(u.name));
+        rmSync(u.home, { recursive: true, force: true });
         return;
-      }
       case 'remove-member': {
-        const user = str(u, 'user');
-        const group = str(u, 'group');
-        const g = await getGroup(group);
-        if (g !== null && g.members.includes(user)) await runCommand(removeMemberCommand(user, group));
+        const g = await getGroup(u.group);
+        if (g !== null && g.members.includes(u.user)) await runCommand(removeMemberCommand(u.user, u.group));
         return;
       }
       case 'delete-table':
-        await deleteTable(str(u, 'table'));
+        await deleteTable(u.table);
         return;
-      case 'remove-tree': {
-        const p = str(u, 'path');
-        checkTree(p);
-        rmSync(p, { recursive: true, force: true });
+      case 'remove-tree':
+        checkTree(u.path);
+        rmSync(u.path, { recursive: true, force: true });
         return;
-      }
-      case 'remove-file': {
-        const p = str(u, 'path');
-        checkFile(p);
-        rmSync(p, { force: true });
+      case 'remove-file':
+        checkFile(u.path);
+        rmSync(u.path, { force: true });
         return;
-      }
       case 'restore-file': {
-        const p = str(u, 'path');
-        checkFile(p);
-        const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${randomBytes(6).toString('hex')}.tmp`);
-        writeFileSync(tmp, Buffer.from(str(u, 'content'), 'base64'), { mode: 0o600, flag: 'wx' });
+        checkFile(u.path);
+        const tmp = path.join(path.dirname(u.path), `.${path.basename(u.path)}.${randomBytes(6).toString('hex')}.tmp`);
+        writeFileSync(tmp, Buffer.from(u.content, 'base64'), { mode: 0o600, flag: 'wx' });
         chownSync(tmp, 0, 0);
-        chmodSync(tmp, Number(u.mode) & 0o7777);
-        renameSync(tmp, p);
+        chmodSync(tmp, u.mode & 0o7777);
+        renameSync(tmp, u.path);
         return;
       }
       case 'acl-revoke': {
-        const a = u as unknown as AclRevokeUndo;
-        if (!existsSync(a.root)) return; // the directory is gone, and its ACLs with it
-        const uids = new Set(a.uids.map(String));
-        for (const name of a.accounts) {
+        if (!existsSync(u.root)) return; // the directory is gone, and its ACLs with it
+        const uids = new Set(u.uids.map(String));
+        for (const name of u.accounts) {
           const entry = await getUser(name);
           if (entry !== null) uids.add(String(entry.uid));
         }
-        await revokeAcls(a, uids);
+        await revokeAcls(u, uids);
         return;
       }
       default:
-        throw new CorralError('state_corrupt', `journal holds an undo record of unknown kind ${JSON.stringify(u.kind)}`);
+        return unreachable(u);
     }
   };
 
