@@ -19,7 +19,7 @@ const names = identityNames(inst, 'alice');
 const WS = '/home/alice/src/p';
 
 function request(overrides: Partial<SetupRequest> = {}): SetupRequest {
-  const policy = defaultPolicy('linux', WS);
+  const policy = defaultPolicy('linux', WS, inst.name);
   const resolved: ResolvedPolicy = { policy, sources: {} as ResolvedPolicy['sources'], locked: [], digest: 'd' };
   return { realUser: { name: 'alice', uid: 1000, gid: 1000, home: '/home/alice' }, workspaces: [WS], network: 'offline', policy: resolved, ...overrides };
 }
