@@ -12,13 +12,14 @@
  *
  * Ctrl-C, SIGTERM and SIGHUP sent to corral are forwarded as a kill of the command (and all it
  * started) with the same signal; a second Ctrl-C kills it with SIGKILL. If our stdout is closed
- * (`corral run -- yes | head`), the command is killed with SIGPIPE, as it would be without corral.
+ * (`corral run -- yes | head`), the command is killed with SIGPIPE, as it would be without corral,
+ * and corral exits 141 (run-stream.ts, closed-pipe.ts).
  */
 import { fstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import type { Network, SandboxedProcess, Session } from '../../session/types.js';
+import type { Network, Session } from '../../session/types.js';
 import { printJson } from '../output.js';
 import type { SetExit } from './index.js';
 
@@ -29,8 +30,6 @@ interface RunFlags {
   timeout?: string;
   json?: boolean;
 }
-
-const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -91,47 +90,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function ended(stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve) => {
-    stream.once('end', resolve);
-    stream.once('close', resolve);
-  });
-}
-
 /** Stream a command through corral's own stdio; resolves with its shell-style status. */
 async function runStreaming(session: Session, argv: string[], cwd: string): Promise<number> {
   const forwardStdin = shouldForwardStdin();
-  const child: SandboxedProcess = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    child.kill(signal === 'SIGINT' && interrupts > 1 ? 'SIGKILL' : signal);
-  };
-  const onStdoutError = (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') child.kill('SIGPIPE');
-  };
-  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
-  process.stdout.on('error', onStdoutError);
-  const outDone = Promise.all([ended(child.stdout), ended(child.stderr)]);
-  child.stdout.pipe(process.stdout, { end: false });
-  child.stderr.pipe(process.stderr, { end: false });
-  if (forwardStdin && child.stdin !== null) {
-    child.stdin.on('error', () => undefined);
-    process.stdin.pipe(child.stdin);
-  }
-  try {
-    const exit = await child.exit;
-    await outDone;
-    return exit.status;
-  } finally {
-    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
-    process.stdout.off('error', onStdoutError);
-    if (forwardStdin) {
-      // The command is done: stop reading our stdin, or an open pipe would keep corral alive.
-      process.stdin.unpipe();
-      process.stdin.destroy();
-    }
-  }
+  const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
+  const { streamCommand } = await import('../run-stream.js');
+  return streamCommand(child, { forwardStdin });
 }
 
 export async function runCommand(argv: string[], flags: RunFlags): Promise<number> {

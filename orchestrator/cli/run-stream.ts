@@ -1,0 +1,73 @@
+/**
+ * `corral run` streaming: a sandboxed command's stdout and stderr copied to corral's own as they
+ * come, corral's stdin forwarded, corral's signals turned into kills of the command.
+ *
+ * A closed reader (`corral run -- yes | head -1`): outside Corral the writer gets SIGPIPE on its
+ * next write. Here the command writes into the runner, which never closes, so corral does it: the
+ * first EPIPE on stdout (or stderr) stops the copy, keeps draining what still arrives (an
+ * undrained stream would never end, and corral would wait for it forever), and kills the command
+ * and all it started with SIGPIPE — 141, or what the command's own SIGPIPE handler makes of it. A
+ * command that ignores SIGPIPE gets SIGKILL after a grace period, since its writes never fail
+ * here as they would outside.
+ */
+import type { Readable } from 'node:stream';
+import type { SandboxedProcess } from '../session/types.js';
+import { onClosed, type StdioName } from './closed-pipe.js';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long a command that survived SIGPIPE may keep running after its reader went away. */
+const SIGPIPE_GRACE_MS = 2_000;
+
+function ended(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.readableEnded || stream.destroyed) resolve();
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+  });
+}
+
+export interface StreamOptions {
+  /** Copy corral's stdin into the command's. */
+  forwardStdin: boolean;
+}
+
+/** Stream a started command through corral's stdio; resolves with its shell-style status. */
+export async function streamCommand(child: SandboxedProcess, options: StreamOptions): Promise<number> {
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    child.kill(signal === 'SIGINT' && interrupts > 1 ? 'SIGKILL' : signal);
+  };
+  const sources: Record<StdioName, Readable> = { stdout: child.stdout, stderr: child.stderr };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stopOnClosed = onClosed((name) => {
+    const source = sources[name];
+    source.unpipe();
+    source.resume(); // drain and drop: the stream must still reach its end
+    if (graceTimer !== undefined) return;
+    child.kill('SIGPIPE');
+    graceTimer = setTimeout(() => child.kill('SIGKILL'), SIGPIPE_GRACE_MS);
+  });
+  for (const s of FORWARDED_SIGNALS) process.on(s, onSignal);
+  const outDone = Promise.all([ended(child.stdout), ended(child.stderr)]);
+  child.stdout.pipe(process.stdout, { end: false });
+  child.stderr.pipe(process.stderr, { end: false });
+  if (options.forwardStdin && child.stdin !== null) {
+    child.stdin.on('error', () => undefined);
+    process.stdin.pipe(child.stdin);
+  }
+  try {
+    const exit = await child.exit;
+    await outDone;
+    return exit.status;
+  } finally {
+    clearTimeout(graceTimer);
+    stopOnClosed();
+    for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);
+    if (options.forwardStdin) {
+      // The command is done: stop reading our stdin, or an open pipe would keep corral alive.
+      process.stdin.unpipe();
+      process.stdin.destroy();
+    }
+  }
+}
