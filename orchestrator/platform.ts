@@ -6,8 +6,8 @@
  * Windows bindings are never loaded on Linux and vice versa).
  */
 import type { Readable, Writable } from 'node:stream';
-import { CorralError } from '../core/errors.js';
-import { installationFor, type Installation, type PlatformName } from '../core/installation.js';
+import type { CorralError } from '../core/errors.js';
+import type { Installation, PlatformName } from '../core/installation.js';
 import type { ResolvedPolicy } from './policy/resolve.js';
 import type { SessionRequest } from '../core/protocol.js';
 import type { Journal, UndoRecord } from './journal.js';
@@ -153,31 +153,4 @@ export interface PlatformLeaf {
   createLauncher(): Promise<RunnerLauncher>;
   /** The real user for a command run by this process (SUDO_USER on Linux). */
   currentRealUser(): Promise<RealUser>;
-}
-
-export function platformName(platform: NodeJS.Platform = process.platform): PlatformName {
-  switch (platform) {
-    case 'linux':
-      return 'linux';
-    case 'win32':
-      return 'windows';
-    default:
-      throw new CorralError('platform_unsupported', `Corral does not support ${platform}.`);
-  }
-}
-
-/** Load the leaf for this machine (lazily: only its own modules are imported). */
-export async function currentPlatform(): Promise<PlatformLeaf> {
-  const name = platformName();
-  const installation = installationFor(name);
-  switch (name) {
-    case 'linux': {
-      const leaf = await import('./provision/linux/leaf.js');
-      return leaf.linuxLeaf(installation);
-    }
-    case 'windows': {
-      const leaf = await import('./provision/windows/leaf.js');
-      return leaf.windowsLeaf(installation);
-    }
-  }
 }

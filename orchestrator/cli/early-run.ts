@@ -14,7 +14,7 @@ export async function startRunnerEarly(args: readonly string[]): Promise<() => v
   const options = end < 0 ? args : args.slice(0, end);
   if (options.includes('--help') || options.includes('-h')) return () => undefined;
   try {
-    const { currentPlatform } = await import('../platform.js');
+    const { currentPlatform } = await import('../current-platform.js');
     const leaf = await currentPlatform();
     const user = await leaf.currentRealUser();
     const launcher = await leaf.createLauncher();

@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { CorralError } from '../../core/errors.js';
-import { currentPlatform } from '../platform.js';
+import { currentPlatform } from '../current-platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
 import { loadSessionPolicy } from '../policy/session-policy.js';

@@ -17,6 +17,7 @@ import type { SessionRequest } from '../../core/protocol.js';
 import { PROTOCOL_VERSION } from '../../core/protocol.js';
 import { ownerOfIdentity, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
 import type { IdentityKind } from '../../core/vocabulary.js';
+import { sameAccountName } from '../../core/accounts.js';
 
 export interface WindowsSessionPlan {
   realUser: string;
@@ -45,7 +46,7 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   for (const root of roots) if (!isAbsoluteWindowsPath(root)) refuse(`writable root ${JSON.stringify(root)} is not an absolute path`);
 
   const owner = ownerOfIdentity(state, ownSid) ?? refuse(`this runner's account (${ownSid}) is no Corral identity in the machine state`);
-  if (typeof request.realUser !== 'string' || request.realUser.toLowerCase() !== owner.realUser.toLowerCase()) {
+  if (typeof request.realUser !== 'string' || !sameAccountName('windows', request.realUser, owner.realUser)) {
     refuse(`the request is for ${JSON.stringify(request.realUser)}, but this identity belongs to ${owner.realUser}`);
   }
   if (request.network === 'offline' && owner.kind !== 'offline') {

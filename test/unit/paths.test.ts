@@ -56,3 +56,14 @@ describe('core/paths: within and samePath, POSIX and Windows', () => {
     assert.equal(W.isAbsolute('C:x'), false, 'drive-relative is not absolute');
   });
 });
+
+describe('core/accounts: account names compared as each OS does', () => {
+  it('Linux names are exact; Windows names (and DOMAIN\\name) case-insensitive', async () => {
+    const { sameAccountName } = await import('../../core/accounts.js');
+    assert.equal(sameAccountName('posix', 'alice', 'alice'), true);
+    assert.equal(sameAccountName('posix', 'Alice', 'alice'), false);
+    assert.equal(sameAccountName('windows', 'Alice', 'alice'), true);
+    assert.equal(sameAccountName('windows', 'AzureAD\\Alice', 'azuread\\alice'), true);
+    assert.equal(sameAccountName('windows', 'DOMAIN\\bob', 'OTHER\\bob'), false);
+  });
+});

@@ -24,11 +24,12 @@ import { createChildPipe, type ChildPipe } from '../../../os/win32/pipe.js';
 import { pipeReadable, pipeWritable } from '../../../os/win32/pipe-stream.js';
 import { CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, createProcessWithLogon, exitCodeIfEnded, terminateProcess } from '../../../os/win32/process.js';
 import type { IdentityKind } from '../../../core/vocabulary.js';
+import { sameAccountName } from '../../../core/accounts.js';
 
 const EXIT_POLL_MS = 50;
 
 function findUser(state: WindowsMachineState, name: string): [string, WindowsMachineState['users'][string]] | undefined {
-  return Object.entries(state.users).find(([n]) => n.toLowerCase() === name.toLowerCase());
+  return Object.entries(state.users).find(([n]) => sameAccountName('windows', n, name));
 }
 
 /** The identity's password, decrypted (DPAPI) from the real user's credential file. */
@@ -42,7 +43,7 @@ export function identityPassword(installation: Installation, realUserSid: string
     throw new CorralError(code === 'EACCES' || code === 'EPERM' ? 'not_permitted' : 'not_provisioned', `cannot read ${file}: ${code ?? (err as Error).message}`);
   }
   const entry = parseWindowsCredentials(json, file)[kind];
-  if (entry.user.toLowerCase() !== identity.toLowerCase()) {
+  if (!sameAccountName('windows', entry.user, identity)) {
     throw new CorralError('state_corrupt', `${file}: $.${kind}.user is ${entry.user}, but the state names ${identity}`);
   }
   const plain = unprotect(Buffer.from(entry.protected, 'base64'), identityEntropy(identity));

@@ -1,10 +1,10 @@
 /** `corral audit [--last N] [--json]`: the real user's audit records, newest last. */
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import { currentPlatform } from '../../platform.js';
+import { currentPlatform } from '../../current-platform.js';
 import type { AuditRecord } from '../../audit/record.js';
 import { printJson } from '../output.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 const DEFAULT_LAST = 20;
 

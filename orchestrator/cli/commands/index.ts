@@ -8,7 +8,8 @@ import { registerRun } from './run.js';
 import { registerAudit } from './audit.js';
 
 /** `setExit` records the exit code a command wants (commands never call process.exit). */
-export type SetExit = (code: number) => void;
+export type { SetExit } from './set-exit.js';
+import type { SetExit } from './set-exit.js';
 
 export function registerCommands(program: Command, setExit: SetExit): void {
   registerRun(program, setExit);

@@ -1,10 +1,10 @@
 /** `corral policy show [--json]` and `corral policy schema`: the resolved policy and where each value came from. */
 import type { Command } from 'commander';
-import { currentPlatform } from '../../platform.js';
+import { currentPlatform } from '../../current-platform.js';
 import { POLICY_KEYS } from '../../policy/keys.js';
 import { printJson } from '../output.js';
 import { firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 export function registerPolicy(program: Command, _setExit: SetExit): void {
   const policy = program.command('policy').description('Show the resolved policy.');

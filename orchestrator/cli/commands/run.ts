@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
 import type { Network, Session } from '../../session/types.js';
 import { printJson } from '../output.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 interface RunFlags {
   workspace?: string;

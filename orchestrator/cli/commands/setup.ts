@@ -9,11 +9,12 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import { currentPlatform, type Provisioner, type SetupRequest } from '../../platform.js';
+import { type Provisioner, type SetupRequest } from '../../platform.js';
+import { currentPlatform } from '../../current-platform.js';
 import type { Network } from '../../policy/schema.js';
 import { flagsLayer } from '../flags.js';
 import { outputMode, printJson } from '../output.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 interface SetupOptions {
   user?: string;

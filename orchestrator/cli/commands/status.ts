@@ -1,9 +1,9 @@
 /** `corral status [--json]`: each provisioned item, present and as recorded, or not (exit 1 on drift, 3 when not provisioned). */
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import { currentPlatform } from '../../platform.js';
+import { currentPlatform } from '../../current-platform.js';
 import { printJson } from '../output.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 export function registerStatus(program: Command, setExit: SetExit): void {
   program

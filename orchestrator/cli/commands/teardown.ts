@@ -1,9 +1,9 @@
 /** `corral teardown [--yes] [--dry-run] [--json]`: undo the journal in reverse; remove only what Corral added. */
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import { currentPlatform } from '../../platform.js';
+import { currentPlatform } from '../../current-platform.js';
 import { outputMode, printJson } from '../output.js';
-import type { SetExit } from './index.js';
+import type { SetExit } from './set-exit.js';
 
 interface TeardownOptions {
   yes?: boolean;

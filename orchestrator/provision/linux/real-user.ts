@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { CorralError } from '../../../core/errors.js';
 import type { RealUser } from '../../platform.js';
 import type { PasswdEntry } from '../../../os/linux/passwd.js';
+import { sameAccountName } from '../../../core/accounts.js';
 
 /** One passwd entry: the same record the runner reads through glibc. */
 export type { PasswdEntry } from '../../../os/linux/passwd.js';
@@ -50,7 +51,7 @@ export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.P
   const name = realUserName(explicit, env);
   // The caller itself (every `corral run` not started through sudo): no getent process needed.
   const caller = callerEntry();
-  if (caller !== null && caller.name === name) return caller;
+  if (caller !== null && sameAccountName('posix', caller.name, name)) return caller;
   const entry = lookupUser(name);
   if (entry === null) throw new CorralError('usage', `no such user: ${name}`, { details: { user: name } });
   return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home };

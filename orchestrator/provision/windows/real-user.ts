@@ -12,6 +12,7 @@ import { CorralError } from '../../../core/errors.js';
 import type { RealUser } from '../../platform.js';
 import { parseOperationOutput } from './command.js';
 import type { PowerShellHost } from './host.js';
+import { sameAccountName } from '../../../core/accounts.js';
 
 const SID_PATTERN = /^S-1-[0-9]+(-[0-9]+)+$/;
 
@@ -81,7 +82,7 @@ export async function currentWindowsUser(env: NodeJS.ProcessEnv = process.env, w
   const { account, sid } = parseWhoamiUserCsv(await whoami());
   // whoami prints DOMAIN\name; trust it over the environment, which the caller can set.
   const samName = account.includes('\\') ? account.slice(account.lastIndexOf('\\') + 1) : account;
-  if (samName.toLowerCase() !== name.toLowerCase()) {
+  if (!sameAccountName('windows', samName, name)) {
     throw new CorralError('usage', `USERNAME is ${JSON.stringify(name)} but this process runs as ${JSON.stringify(account)}; pass --user explicitly`);
   }
   return { name: samName, sid, home };

@@ -1,0 +1,35 @@
+/**
+ * Which platform leaf this machine uses — chosen in this one place, and loaded lazily so that
+ * only the leaf's own modules are imported. The contract the leaves implement is platform.ts
+ * (types only, so no leaf imports this module and no import cycle runs through it).
+ */
+import { CorralError } from '../core/errors.js';
+import { installationFor, type PlatformName } from '../core/installation.js';
+import type { PlatformLeaf } from './platform.js';
+
+export function platformName(platform: NodeJS.Platform = process.platform): PlatformName {
+  switch (platform) {
+    case 'linux':
+      return 'linux';
+    case 'win32':
+      return 'windows';
+    default:
+      throw new CorralError('platform_unsupported', `Corral does not support ${platform}.`);
+  }
+}
+
+/** Load the leaf for this machine (lazily: only its own modules are imported). */
+export async function currentPlatform(): Promise<PlatformLeaf> {
+  const name = platformName();
+  const installation = installationFor(name);
+  switch (name) {
+    case 'linux': {
+      const leaf = await import('./provision/linux/leaf.js');
+      return leaf.linuxLeaf(installation);
+    }
+    case 'windows': {
+      const leaf = await import('./provision/windows/leaf.js');
+      return leaf.windowsLeaf(installation);
+    }
+  }
+}
