@@ -7,7 +7,7 @@
  * Shared by every platform and by the orchestrator; no OS calls here.
  */
 
-import type { Loopback, Mode, Network } from './vocabulary.js';
+import type { Loopback, Mode, Network, NetworkAllowlist } from './vocabulary.js';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -29,6 +29,11 @@ export interface SessionRequest {
   protected: string[];
   denyRead: string[];
   loopback: Loopback;
+  /**
+   * Allowlist network (network is then `offline`): the session's only way out is the filtering
+   * proxy, which admits these host rules (core/hosts.ts; deny wins). Absent: no proxy.
+   */
+  allowlist?: NetworkAllowlist;
   limits: { timeoutSec: number; maxOutputBytes: number; pids: number };
   policyDigest: string;
   /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */

@@ -16,6 +16,24 @@ export type Network = (typeof NETWORKS)[number];
 export type IdentityKind = Network;
 
 /**
+ * The third form of `network`: an offline session whose only way out is Corral's filtering
+ * proxy, which admits the hosts `allow` names and `deny` does not (deny wins). Entries are
+ * host rules (core/hosts.ts), in their canonical spelling once resolved.
+ */
+export interface NetworkAllowlist {
+  allow: string[];
+  deny: string[];
+}
+
+/** What the `network` key holds once resolved. */
+export type NetworkPolicy = Network | NetworkAllowlist;
+
+/** The identity a network policy runs as: an allowlist session is an offline session plus the proxy. */
+export function networkIdentity(network: NetworkPolicy): Network {
+  return typeof network === 'string' ? network : 'offline';
+}
+
+/**
  * Offline sessions only: `private` (the session's own loopback in its own network namespace,
  * Linux), `deny` (no loopback), or a list of host loopback ports allowed.
  */

@@ -9,18 +9,31 @@ import type { Layer } from '../policy/schema.js';
 export interface PolicyFlags {
   workspace?: string | string[];
   network?: string;
+  /** --allow-host (repeatable): the allowlist network's `allow`. */
+  allowHost?: string[];
+  /** --deny-host (repeatable): added to `network.deny`. */
+  denyHost?: string[];
 }
 
 /** Build the flags layer; unknown values are left for schema validation to report. */
 export function flagsLayer(flags: PolicyFlags, cwd: string): Layer {
   const layer: Record<string, unknown> = {};
   if (flags.network !== undefined) layer.network = flags.network;
+  if (flags.allowHost !== undefined || flags.denyHost !== undefined) {
+    if (flags.network !== undefined) throw new CorralError('usage', '--network and --allow-host/--deny-host are exclusive: --allow-host means the allowlist network');
+    layer.network = { ...(flags.allowHost !== undefined ? { allow: flags.allowHost } : {}), ...(flags.denyHost !== undefined ? { deny: flags.denyHost } : {}) };
+  }
   if (flags.workspace !== undefined) {
     const list = Array.isArray(flags.workspace) ? flags.workspace : [flags.workspace];
     if (list.some((w) => w === '')) throw new CorralError('usage', '--workspace needs a directory');
     layer.workspaces = list.map((w) => path.resolve(cwd, w));
   }
   return layer as Layer;
+}
+
+/** commander's accumulator for a repeatable option. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** The workspace a command concerns: the first --workspace, else the current directory. */

@@ -29,6 +29,14 @@ function describeIssue(issue: z.core.$ZodIssue): { expected: string; found: stri
       return { expected: issue.expected, found };
     case 'invalid_value':
       return { expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, found };
+    case 'invalid_union': {
+      // `network`: a string or an object; say what each form expected.
+      const forms = issue.errors.map((branch) => {
+        const expected = branch[0] === undefined ? 'something else' : describeIssue(branch[0]).expected;
+        return expected === 'object' ? '{ "allow": [...], "deny": [...] }' : expected;
+      });
+      return { expected: forms.join(' or '), found };
+    }
     case 'unrecognized_keys':
       return { expected: 'no other keys', found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` };
     default:

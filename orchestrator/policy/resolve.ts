@@ -14,7 +14,8 @@
  * Threat model for the workspace layer: `<ws>/.corral/config.json` comes with the
  * repository, i.e. from whoever wrote the repository, not from the developer. It may
  * only tighten: it cannot choose full-access, go online, add writable roots or
- * workspaces, pass more environment variables, open loopback ports or raise limits.
+ * workspaces, pass more environment variables, open loopback ports or raise limits, and it
+ * may only narrow a network allowlist (network.ts).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -22,6 +23,7 @@ import { CorralError } from '../../core/errors.js';
 import type { PlatformName } from '../../core/installation.js';
 import { defaultPolicy } from './defaults.js';
 import { POLICY_KEYS, type PolicyKey } from './keys.js';
+import { mergeNetwork, type HostSource } from './network.js';
 import type { Layer, Policy } from './schema.js';
 
 export type LayerKind = 'default' | 'machine' | 'user' | 'workspace' | 'flags';
@@ -53,6 +55,8 @@ export interface ResolvedPolicy {
   locked: PolicyKey[];
   /** Short digest of the resolved policy (audit records, runner hello). */
   digest: string;
+  /** Allowlist network only: each allow/deny entry and the layer it came from. */
+  hostSources: HostSource[];
 }
 
 const ADDITIVE = new Set<PolicyKey>(['protected', 'denyRead']);
@@ -101,7 +105,6 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
     );
   };
   if (d.mode === 'full-access') refuse('mode', 'full-access is not allowed here');
-  if (d.network === 'online') refuse('network', 'online is not allowed here');
   if (d.workspaces !== undefined) refuse('workspaces', 'workspaces are chosen by the user');
   if (d.writableRoots !== undefined) refuse('writableRoots', 'it cannot add writable roots');
   if (d.env?.allow !== undefined) refuse('env.allow', 'it cannot pass more variables through');
@@ -127,6 +130,8 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
   const policy = defaultPolicy(ctx.platform, ctx.workspace, ctx.installation);
   const sources = Object.fromEntries(POLICY_KEYS.map((k) => [k, [defaultsLabel]])) as Record<PolicyKey, string[]>;
   const lockedBy = new Map<PolicyKey, string>();
+  let hostSources: HostSource[] = [];
+  let pendingHostSources: HostSource[] | null = null;
   const expandAll = (list: string[], key: string, label: string, kind: LayerKind, allowNames: boolean) =>
     list.map((e, i) => resolvePathEntry(e, { allowNames, base: baseFor(kind, ctx), ctx, where: `${label}: ${key}[${i}]` }));
 
@@ -143,7 +148,11 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
 
     const next: Partial<Policy> = {};
     if (d.mode !== undefined) next.mode = d.mode;
-    if (d.network !== undefined) next.network = d.network;
+    if (d.network !== undefined) {
+      const merged = mergeNetwork({ network: policy.network, hostSources }, d.network, layer);
+      next.network = merged.network;
+      pendingHostSources = merged.hostSources;
+    }
     if (d.loopback !== undefined) next.loopback = d.loopback;
     if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
     if (d.writableRoots !== undefined) {
@@ -175,10 +184,19 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
       (policy as unknown as Record<string, unknown>)[key] = next[key];
       sources[key] = ADDITIVE.has(key) || key === 'env' ? [...sources[key], layer.label] : [layer.label];
     }
+    if (pendingHostSources !== null) hostSources = pendingHostSources;
+    pendingHostSources = null;
     for (const key of d.locked ?? []) lockedBy.set(key, layer.label);
   }
 
-  return { policy, sources, locked: [...lockedBy.keys()], digest: policyDigest(policy) };
+  if (typeof policy.network !== 'string' && Array.isArray(policy.loopback)) {
+    throw new CorralError(
+      'config_invalid',
+      `network: an allowlist (from ${sources.network.join(' + ')}) gives the session its own network namespace, so it cannot also reach host loopback ports (loopback from ${sources.loopback.join(' + ')}); list them in network.allow as 127.0.0.1:PORT instead`,
+      { details: { key: 'network' } },
+    );
+  }
+  return { policy, sources, locked: [...lockedBy.keys()], digest: policyDigest(policy), hostSources };
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

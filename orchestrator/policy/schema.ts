@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
-import type { Limits, Loopback, Mode, Network } from '../../core/vocabulary.js';
+import type { Limits, Loopback, Mode, NetworkPolicy } from '../../core/vocabulary.js';
+import { parseHostRule } from '../../core/hosts.js';
 
 export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
 
@@ -45,6 +46,28 @@ export const EnvSchema = z
   })
   .describe('Environment of sandboxed commands: clean by default.');
 
+/** One allow/deny entry, checked with the same parser the proxy decides with (core/hosts.ts). */
+const hostEntry = z.string().superRefine((entry, ctx) => {
+  const parsed = parseHostRule(entry);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `a host entry (name, *.suffix, IPv4 or [IPv6], optional :port): ${parsed.reason}`, input: entry });
+  }
+});
+
+export const NetworkAllowlistSchema = z
+  .strictObject({
+    allow: z
+      .array(hostEntry)
+      .optional()
+      .describe(
+        'Hosts a session may reach through the proxy: `name`, `*.suffix` (subdomains only), `1.2.3.4` or `[v6]`, each with an optional `:port` (bare: 80 and 443). A later layer replaces the list; the workspace layer may only narrow it.',
+      ),
+    deny: z
+      .array(hostEntry)
+      .optional()
+      .describe('Hosts refused even when allow admits them (deny wins). Additive: no layer removes a deny entry.'),
+  })
+  .describe('Allowlist network: the offline identity, reaching only the listed hosts through Corral\'s proxy.');
 
 /** One config file (machine, user or workspace layer). Every key optional. */
 export const LayerSchema = z
@@ -60,7 +83,10 @@ export const LayerSchema = z
       'Names (matched in every writable root, e.g. `.git`) or paths kept read-only inside writable roots. Additive: a layer adds to the built-in list and never removes from it.',
     ).optional(),
     denyRead: pathList('Paths the sandbox identity may not read. Additive, like protected.').optional(),
-    network: z.enum(NETWORKS).optional().describe('offline: the offline identity, no network; online: the online identity.'),
+    network: z
+      .union([z.enum(NETWORKS), NetworkAllowlistSchema])
+      .optional()
+      .describe('offline: the offline identity, no network; online: the online identity; { allow, deny }: offline, plus a filtering proxy that admits the hosts allow names and deny does not.'),
     loopback: z
       .union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535))])
       .optional()
@@ -77,7 +103,7 @@ export const LayerSchema = z
   .describe('A Corral config file.');
 
 export type Layer = z.infer<typeof LayerSchema>;
-export type { Loopback, Mode, Network } from '../../core/vocabulary.js';
+export type { Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy } from '../../core/vocabulary.js';
 
 /** The resolved policy: every key present, paths absolute. */
 export interface Policy {
@@ -86,7 +112,7 @@ export interface Policy {
   writableRoots: string[];
   protected: string[];
   denyRead: string[];
-  network: Network;
+  network: NetworkPolicy;
   loopback: Loopback;
   env: { allow: string[]; set: Record<string, string> };
   limits: Limits;

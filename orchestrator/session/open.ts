@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { CorralError } from '../../core/errors.js';
+import { networkIdentity } from '../../core/vocabulary.js';
 import { currentPlatform } from '../current-platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
@@ -26,6 +27,10 @@ import type { Session, SessionOptions } from './types.js';
 function flagsFrom(options: SessionOptions): Layer {
   const flags: Layer = {};
   if (options.network !== undefined) flags.network = options.network;
+  if (options.allowHosts !== undefined || options.denyHosts !== undefined) {
+    if (options.network !== undefined) throw new CorralError('usage', 'network and allowHosts/denyHosts are exclusive: allowHosts means the allowlist network');
+    flags.network = { ...(options.allowHosts !== undefined ? { allow: options.allowHosts } : {}), ...(options.denyHosts !== undefined ? { deny: options.denyHosts } : {}) };
+  }
   if (options.timeoutSec !== undefined) flags.limits = { timeoutSec: options.timeoutSec };
   return flags;
 }
@@ -73,7 +78,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     const session = new SessionImpl(client, hello, {
       realUser: user.name,
       workspace,
-      network: policy.network,
+      network: networkIdentity(policy.network),
       policyDigest: resolved.digest,
       envPolicy: policy.env,
       baseEnv: sessionEnvironment(options.env ?? process.env, policy.env),

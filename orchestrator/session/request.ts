@@ -1,6 +1,7 @@
 /** The session request (core/protocol.ts) from a resolved policy: canonical paths, nothing else. */
 import { realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
+import { networkIdentity } from '../../core/vocabulary.js';
 import type { ResolvedPolicy } from '../policy/resolve.js';
 import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 
@@ -26,7 +27,8 @@ export function buildSessionRequest(realUser: string, workspace: string, resolve
   return {
     version: PROTOCOL_VERSION,
     realUser,
-    network: policy.network,
+    network: networkIdentity(policy.network),
+    ...(typeof policy.network === 'string' ? {} : { allowlist: { allow: [...policy.network.allow], deny: [...policy.network.deny] } }),
     mode: policy.mode,
     workspace,
     writableRoots: policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root')),

@@ -15,6 +15,14 @@ export interface SessionOptions {
   workspace?: string;
   /** `offline` (default from policy) or `online`; a flag-level policy value, so machine locks apply. */
   network?: Network;
+  /**
+   * Allowlist network (exclusive with `network`): hosts the session may reach through Corral's
+   * filtering proxy — `name`, `*.suffix`, `1.2.3.4` or `[v6]`, each with an optional `:port`
+   * (bare: 80 and 443). A flag-level `network.allow`: it replaces the configured list.
+   */
+  allowHosts?: string[];
+  /** Hosts refused even when allowed (added to the configured `network.deny`). */
+  denyHosts?: string[];
   /** Default per-command timeout in seconds (a flag-level policy value: `limits.timeoutSec`). */
   timeoutSec?: number;
   /**

@@ -126,6 +126,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   unshareMountNamespace();
   makeMountsSlave();
   let networkNamespace = false;
+  if (s.allowlist !== null) warnings.push('network.allow: this runner does not start the filtering proxy yet; the session is offline');
   if (s.network === 'offline') {
     if (Array.isArray(s.loopback)) {
       warnings.push(`loopback ports ${s.loopback.join(',')} of the host are allowed: the session shares the host's network namespace and relies on the firewall's uid rule alone`);

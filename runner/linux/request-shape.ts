@@ -12,6 +12,7 @@
 import { isAbsolute } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
+import { parseHostRule } from '../../core/hosts.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;
@@ -93,6 +94,15 @@ const protectedEntry = string(1, MAX_PATH_LENGTH, {
 const loopback: Check<SessionRequest['loopback']> = (v, path) =>
   Array.isArray(v) ? list(integer(1, 65535), MAX_PATHS)(v, path) : oneOf(['private', 'deny'] as const)(v, path);
 
+/** A host rule the proxy can decide with (core/hosts.ts), in its canonical spelling. */
+const hostRule: Check<string> = (v, path) => {
+  const text = string(1, 300)(v, path);
+  const parsed = parseHostRule(text);
+  if (!parsed.ok) fail(path, `expected a host rule: ${parsed.reason}`);
+  return parsed.value.text;
+};
+const allowlist = strictObject<NonNullable<SessionRequest['allowlist']>>({ allow: list(hostRule, MAX_PATHS), deny: list(hostRule, MAX_PATHS) });
+
 const checkRequest = strictObject<SessionRequest>(
   {
     version: (v, path) => (v === PROTOCOL_VERSION ? PROTOCOL_VERSION : fail(path, `expected protocol version ${PROTOCOL_VERSION}`)),
@@ -104,6 +114,7 @@ const checkRequest = strictObject<SessionRequest>(
     protected: list(protectedEntry, MAX_PATHS),
     denyRead: list(absolutePath, MAX_PATHS),
     loopback,
+    allowlist,
     limits: strictObject<SessionRequest['limits']>({
       timeoutSec: integer(1, 7 * 24 * 3600),
       maxOutputBytes: integer(1, 2 ** 40),
@@ -112,7 +123,7 @@ const checkRequest = strictObject<SessionRequest>(
     policyDigest: string(0, 256),
     capabilitySids: list(string(0, 256), MAX_PATHS),
   },
-  ['capabilitySids'],
+  ['capabilitySids', 'allowlist'],
 );
 
 /** Shape check of the `open` request; errors name the field. */
@@ -127,6 +138,9 @@ export function parseSessionRequest(raw: unknown): SessionRequest {
   }
   if (request.mode === 'full-access') {
     throw new CorralError('request_invalid', 'request.mode: full-access sessions run without a sandbox and never through the runner');
+  }
+  if (request.allowlist !== undefined && request.network !== 'offline') {
+    throw new CorralError('request_invalid', 'request.allowlist: an allowlist session runs as the offline identity (network must be offline)');
   }
   return request;
 }

@@ -17,6 +17,7 @@ import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
 import type { MachineState, WorkspaceAccess } from '../../core/state.js';
 import type { Loopback, Network, SessionRequest } from '../../core/protocol.js';
+import type { NetworkAllowlist } from '../../core/vocabulary.js';
 import { userById, userByName, type PasswdEntry } from '../../os/linux/passwd.js';
 import { userRecord } from './state-file.js';
 
@@ -37,6 +38,12 @@ export interface ResolvedSession {
   sandboxGid: number;
   network: Network;
   loopback: Loopback;
+  /**
+   * Allowlist network: the host rules, and the principal the filtering proxy runs as — the
+   * user's online identity, which may reach the network already (so the proxy holds no right
+   * the user's online sessions lack) and is neither root nor the session's offline identity.
+   */
+  allowlist: { rules: NetworkAllowlist; proxyIdentity: Identity } | null;
   /** Canonical. */
   workspace: string;
   workspaceAccess: WorkspaceAccess;
@@ -92,13 +99,24 @@ export function resolveSession(request: SessionRequest, installation: Installati
   if (record.realUser.uid !== uid) {
     throw new CorralError('state_corrupt', `state records ${realUser.name} as uid ${record.realUser.uid}, passwd says ${uid}; re-run \`corral setup\``);
   }
-  const account = record.identities[request.network];
-  const entry = userByName(account.name);
-  if (entry === null || entry.uid !== account.uid || entry.gid !== account.gid) {
-    throw new CorralError('not_provisioned', `identity ${account.name} is missing or changed (uid/gid differ from the state); re-run \`corral setup\``);
-  }
-  if (entry.uid === 0 || entry.uid === uid || entry.gid === 0) {
-    throw new CorralError('state_corrupt', `identity ${account.name} has uid ${entry.uid} / gid ${entry.gid}, which a sandbox identity may never have`);
+  const checkedIdentity = (kind: Network) => {
+    const account = record.identities[kind];
+    const found = userByName(account.name);
+    if (found === null || found.uid !== account.uid || found.gid !== account.gid) {
+      throw new CorralError('not_provisioned', `identity ${account.name} is missing or changed (uid/gid differ from the state); re-run \`corral setup\``);
+    }
+    if (found.uid === 0 || found.uid === uid || found.gid === 0) {
+      throw new CorralError('state_corrupt', `identity ${account.name} has uid ${found.uid} / gid ${found.gid}, which a sandbox identity may never have`);
+    }
+    return found;
+  };
+  const entry = checkedIdentity(request.network);
+  let allowlist: ResolvedSession['allowlist'] = null;
+  if (request.allowlist !== undefined) {
+    if (Array.isArray(request.loopback)) throw new CorralError('request_invalid', 'request.allowlist: an allowlist session has its own network namespace; it cannot share host loopback ports');
+    const online = checkedIdentity('online');
+    if (online.uid === entry.uid) throw new CorralError('state_corrupt', 'the online and offline identities share a uid');
+    allowlist = { rules: request.allowlist, proxyIdentity: { name: online.name, uid: online.uid, gid: online.gid, home: online.home } };
   }
   if (state.sandboxGroup === null) throw new CorralError('not_provisioned', `installation ${installation.name} has no sandbox group; run \`corral setup\``);
 
@@ -121,6 +139,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
     sandboxGid: state.sandboxGroup.gid,
     network: request.network,
     loopback: request.loopback,
+    allowlist,
     workspace,
     workspaceAccess: grant.access,
     writableRoots,

@@ -41,6 +41,8 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   if (request.mode === 'full-access') refuse('full-access runs without a sandbox and never through the runner');
   if (request.mode !== 'workspace-write' && request.mode !== 'read-only') refuse(`unknown mode ${JSON.stringify(request.mode)}`);
   if (request.network !== 'offline' && request.network !== 'online') refuse(`unknown network ${JSON.stringify(request.network)}`);
+  // Fail closed: the Windows runner has no proxy bridge yet, so an allowlist session would be a plain offline one that silently drops the list.
+  if (request.allowlist !== undefined) refuse('an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
   if (!isAbsoluteWindowsPath(request.workspace)) refuse(`workspace ${JSON.stringify(request.workspace)} is not an absolute path`);
   const roots = Array.isArray(request.writableRoots) ? request.writableRoots : refuse('writableRoots is not a list');
   for (const root of roots) if (!isAbsoluteWindowsPath(root)) refuse(`writable root ${JSON.stringify(root)} is not an absolute path`);

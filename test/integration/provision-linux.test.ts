@@ -4,6 +4,7 @@
  * name (CORRAL_INSTANCE=ctest…) and a throwaway real user and workspace. The tests run in
  * order and share one installation; `after` removes everything even when they fail.
  */
+import { networkIdentity } from '../../core/vocabulary.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -303,7 +304,7 @@ describe('Linux provisioning (root): setup, status, teardown on the real machine
     const prov = createLinuxProvisioner(fx.inst);
     const realUser = resolveLinuxRealUser(fx.userName);
     const policy = loadPolicy({ installation: fx.inst, home: realUser.home, cwd: ws, workspace: ws });
-    const request = { realUser, workspaces: [ws], network: policy.policy.network, policy };
+    const request = { realUser, workspaces: [ws], network: networkIdentity(policy.policy.network), policy };
     process.env.CORRAL_TEST_WORKSPACE_ACCESS = 'acl';
     try {
       await throwThenConverge(prov, request);

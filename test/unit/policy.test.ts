@@ -117,7 +117,7 @@ describe('config validation messages', () => {
   };
 
   it('names file, JSON path, expected and found', () => {
-    assert.equal(message({ network: 'wifi' }), '/etc/corral/config.json: $.network: expected one of "offline", "online", found "wifi"');
+    assert.equal(message({ network: 'wifi' }), '/etc/corral/config.json: $.network: expected one of "offline", "online" or { "allow": [...], "deny": [...] }, found "wifi"');
     assert.equal(message({ limits: { timeoutSec: 'ten' } }), '/etc/corral/config.json: $.limits.timeoutSec: expected number, found "ten"');
     assert.equal(message({ writableRoots: ['/ok', 7] }), '/etc/corral/config.json: $.writableRoots[1]: expected string, found 7');
     assert.equal(message({ netwrk: 'offline' }), '/etc/corral/config.json: $: expected no other keys, found unknown key netwrk');

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { currentPlatform } from '../../current-platform.js';
 import { POLICY_KEYS } from '../../policy/keys.js';
 import { printJson } from '../output.js';
-import { firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
+import { collect, firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
 import type { SetExit } from './set-exit.js';
 
 export function registerPolicy(program: Command, _setExit: SetExit): void {
@@ -13,6 +13,8 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
     .description('Print the resolved policy and the layer each value came from.')
     .option('--workspace <dir>', 'workspace whose .corral/config.json layer to include (default: current directory)')
     .option('--network <offline|online>', 'as the --network flag of run/setup')
+    .option('--allow-host <host[:port]>', 'as the --allow-host flag of run (repeatable)', collect)
+    .option('--deny-host <host[:port]>', 'as the --deny-host flag of run (repeatable)', collect)
     .option('--json', 'one JSON document')
     .action(async (opts: PolicyFlags & { json?: boolean }) => {
       const leaf = await currentPlatform();
@@ -34,7 +36,17 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
       const lines = [`Policy for ${user.name} (digest ${resolved.digest})`];
       for (const key of POLICY_KEYS) {
         const lock = resolved.locked.includes(key) ? ' [locked]' : '';
-        lines.push(`  ${key}: ${JSON.stringify(resolved.policy[key])}${lock}`);
+        const value = resolved.policy[key];
+        if (key === 'network' && typeof value === 'object' && !Array.isArray(value)) {
+          lines.push(`  network: allowlist (offline identity, filtering proxy)${lock}`);
+          for (const list of ['allow', 'deny'] as const) {
+            const entries = resolved.hostSources.filter((s) => s.list === list);
+            lines.push(`    ${list}:${entries.length === 0 ? ' (none)' : ''}`);
+            for (const e of entries) lines.push(`      ${e.entry.padEnd(32)} from ${e.from}`);
+          }
+          continue;
+        }
+        lines.push(`  ${key}: ${JSON.stringify(value)}${lock}`);
         lines.push(`      from ${resolved.sources[key].join(' + ')}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,5 +1,5 @@
 /**
- * `corral run [--workspace DIR] [--network offline|online] [--cwd DIR] [--timeout SEC] [--json] -- CMD [ARG...]`
+ * `corral run [--workspace DIR] [--network offline|online] [--allow-host H[:P]]... [--deny-host H[:P]]... [--cwd DIR] [--timeout SEC] [--json] -- CMD [ARG...]`
  *
  * Runs one command in a session, through the library API. The exit code is the command's
  * (124 on timeout, 128+signal when killed); stdout and stderr are copied byte for byte as they
@@ -21,11 +21,14 @@ import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
 import type { Network, Session } from '../../session/types.js';
 import { printJson } from '../output.js';
+import { collect } from '../flags.js';
 import type { SetExit } from './set-exit.js';
 
 interface RunFlags {
   workspace?: string;
   network?: string;
+  allowHost?: string[];
+  denyHost?: string[];
   cwd?: string;
   timeout?: string;
   json?: boolean;
@@ -109,6 +112,8 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
   const session = await openSession({
     ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
     ...(network !== undefined ? { network } : {}),
+    ...(flags.allowHost !== undefined ? { allowHosts: flags.allowHost } : {}),
+    ...(flags.denyHost !== undefined ? { denyHosts: flags.denyHost } : {}),
     ...(timeoutSec !== undefined ? { timeoutSec } : {}),
     onWarning: (w) => {
       if (flags.json !== true) process.stderr.write(`corral: warning: ${w}\n`);
@@ -131,6 +136,8 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .usage('[options] -- CMD [ARG...]')
     .option('--workspace <dir>', 'the workspace the command may write (default: current directory)')
     .option('--network <offline|online>', 'network policy for this command')
+    .option('--allow-host <host[:port]>', 'reach this host through the filtering proxy (repeatable; implies the allowlist network)', collect)
+    .option('--deny-host <host[:port]>', 'refuse this host even when allowed (repeatable)', collect)
     .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')

@@ -5,6 +5,7 @@
  * terminal without --yes it is the guided setup (setup-wizard.ts); elsewhere it needs
  * --yes to change anything. --dry-run prints the exact commands and changes nothing.
  */
+import { networkIdentity } from '../../../core/vocabulary.js';
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -67,7 +68,7 @@ async function buildRequest(prov: Provisioner, user: string | undefined, workspa
   // Loaded here, not at the top: the schema library it brings costs every other command's start-up.
   const { loadPolicy } = await import('../../policy/load.js');
   const policy = loadPolicy({ installation: prov.installation, home: realUser.home, cwd, workspace: first, flags });
-  return { realUser, workspaces: canonicalWorkspaces(policy.policy.workspaces), network: policy.policy.network, policy };
+  return { realUser, workspaces: canonicalWorkspaces(policy.policy.workspaces), network: networkIdentity(policy.policy.network), policy };
 }
 
 export function registerSetup(program: Command, setExit: SetExit): void {
