@@ -171,7 +171,7 @@ export function ruleMatches(rule: HostRule, host: Host, port: number): boolean {
   }
 }
 
-/** Does `rule` name this host at all (any port)? Used to tell "unlisted port" from "not listed". */
+/** Does `rule` name this host at all (any port)? Tells an unlisted port apart when the host itself is listed. */
 function ruleNamesHost(rule: HostRule, host: Host): boolean {
   return rule.ports.some((p) => ruleMatches(rule, host, p));
 }
