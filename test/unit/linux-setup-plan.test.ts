@@ -20,7 +20,7 @@ const WS = '/home/alice/src/p';
 
 function request(overrides: Partial<SetupRequest> = {}): SetupRequest {
   const policy = defaultPolicy('linux', WS, inst.name);
-  const resolved: ResolvedPolicy = { policy, sources: {} as ResolvedPolicy['sources'], locked: [], digest: 'd' };
+  const resolved: ResolvedPolicy = { policy, sources: {} as ResolvedPolicy['sources'], locked: [], digest: 'd', hostSources: [] };
   return { realUser: { name: 'alice', uid: 1000, gid: 1000, home: '/home/alice' }, workspaces: [WS], network: 'offline', policy: resolved, ...overrides };
 }
 

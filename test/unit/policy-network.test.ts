@@ -5,7 +5,7 @@ import { resolvePolicy, type LayerSource, type ResolveContext } from '../../orch
 import { buildSessionRequest } from '../../orchestrator/session/request.js';
 import { flagsLayer } from '../../orchestrator/cli/flags.js';
 
-const ctx: ResolveContext = { platform: 'linux', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
+const ctx: ResolveContext = { platform: 'linux', installation: 'corral', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
 const layer = (kind: LayerSource['kind'], data: LayerSource['data'], label = `${kind}.json`): LayerSource => ({ kind, label, data });
 
 function errorOf(fn: () => unknown): CorralError {
