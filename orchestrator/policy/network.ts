@@ -16,7 +16,6 @@
 import { CorralError } from '../../core/errors.js';
 import { parseHostRule, ruleCovered, type HostRule } from '../../core/hosts.js';
 import type { NetworkAllowlist, NetworkPolicy } from '../../core/vocabulary.js';
-import type { LayerKind } from './resolve.js';
 
 /** Where one allow or deny entry came from (`corral policy show`). */
 export interface HostSource {
@@ -57,7 +56,7 @@ function unique(sources: HostSource[]): HostSource[] {
 }
 
 /** The network after one more layer. */
-export function mergeNetwork(current: NetworkState, value: LayerNetwork, layer: { kind: LayerKind; label: string }): NetworkState {
+export function mergeNetwork(current: NetworkState, value: LayerNetwork, layer: { kind: string; label: string }): NetworkState {
   if (typeof value === 'string') {
     if (layer.kind === 'workspace' && value === 'online') refuseWorkspace(layer.label, 'online is not allowed here');
     return { network: value, hostSources: [] };
