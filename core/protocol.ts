@@ -38,6 +38,8 @@ export interface SessionRequest {
   policyDigest: string;
   /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */
   capabilitySids?: string[];
+  /** Windows: false runs commands on the runner's desktop instead of a private one (policy `windows.privateDesktop`). */
+  windowsPrivateDesktop?: boolean;
 }
 
 export interface SpawnRequest {

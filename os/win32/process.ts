@@ -108,9 +108,10 @@ export interface Stdio {
   stderr: Win32Handle;
 }
 
-function startupInfo(stdio: Stdio): Record<string, unknown> {
+function startupInfo(stdio: Stdio, desktop: Buffer | null = null): Record<string, unknown> {
   return {
     cb: koffi.sizeof(declareTypes().STARTUPINFOW),
+    lpDesktop: desktop === null ? null : koffi.address(desktop),
     dwFlags: STARTF_USESTDHANDLES,
     hStdInput: rawHandle(stdio.stdin),
     hStdOutput: rawHandle(stdio.stdout),
@@ -157,6 +158,8 @@ export interface AsUserRequest {
   environment: Buffer;
   stdio: Stdio;
   flags: number;
+  /** STARTUPINFO.lpDesktop (`WinSta0\corral-…`), or null for the caller's own desktop. */
+  desktop?: string | null;
   label: string;
 }
 
@@ -166,6 +169,8 @@ export function createProcessAsUser(request: AsUserRequest): StartedProcess {
   // The same handle may serve twice (stdout and stderr to one pipe); the list wants each once.
   const unique = [...new Set([stdin, stdout, stderr])];
   const attribute = handleListAttribute(unique);
+  // Referenced until CreateProcessAsUserW returns: lpDesktop points into it.
+  const desktop = request.desktop === undefined || request.desktop === null ? null : wideBuffer(request.desktop);
   try {
     const info: Record<string, unknown> = {};
     const ok = advapi32().CreateProcessAsUserW(
@@ -178,13 +183,14 @@ export function createProcessAsUser(request: AsUserRequest): StartedProcess {
       request.flags | EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT,
       request.environment,
       request.cwd,
-      { StartupInfo: { ...startupInfo(request.stdio), cb: koffi.sizeof(declareTypes().STARTUPINFOEXW) }, lpAttributeList: koffi.address(attribute.list) },
+      { StartupInfo: { ...startupInfo(request.stdio, desktop), cb: koffi.sizeof(declareTypes().STARTUPINFOEXW) }, lpAttributeList: koffi.address(attribute.list) },
       info,
     );
     if (!ok) throw win32Failure('CreateProcessAsUserW', undefined, `starting ${request.application}`);
     return adoptProcessInformation(info, request.label);
   } finally {
     attribute.free();
+    void desktop;
   }
 }
 

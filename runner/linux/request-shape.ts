@@ -122,8 +122,9 @@ const checkRequest = strictObject<SessionRequest>(
     }),
     policyDigest: string(0, 256),
     capabilitySids: list(string(0, 256), MAX_PATHS),
+    windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
   },
-  ['capabilitySids', 'allowlist'],
+  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop'],
 );
 
 /** Shape check of the `open` request; errors name the field. */

@@ -5,15 +5,19 @@
  *  1. check the request against the machine state and this process's own SID
  *     (session-check.ts): which workspace grants, hence which capability SIDs, apply;
  *  2. make the runner's own stdio non-inheritable;
- *  3. build the session's restricted token once (token.ts) and read it back: fail closed if
- *     Windows did not make it restricted with exactly the SIDs asked for;
- *  4. create the session temp dir in the identity's profile;
- * then each command runs with that token in a kill-on-close job of its own (command.ts).
+ *  3. build the session's restricted token once (token.ts; its SIDs from token-sids.ts: the
+ *     capability SIDs, the session's logon SID, Everyone — never the identity SID) and read it
+ *     back: fail closed if Windows did not make it restricted with exactly the SIDs asked for;
+ *  4. create the session temp dir (under the identity's LOCALAPPDATA, from the known folder,
+ *     not the environment) with a DACL naming the identity and the logon SID, and the
+ *     session's private desktop (desktop.ts) unless the policy opts out;
+ *  5. reserve, hold and check the protected entries of every writable root (session-dirs.ts);
+ * then each command runs with that token, on that desktop, in a kill-on-close job of its own
+ * with UI limits (command.ts, job.ts).
  * Nothing here needs elevation, and the runner never holds a password.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, realpathSync, rmSync } from 'node:fs';
-import { homedir, tmpdir as osTmpdir } from 'node:os';
+import { realpathSync, rmSync } from 'node:fs';
 import { win32 } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
@@ -26,8 +30,12 @@ import type { Win32Handle } from '../../os/win32/handle.js';
 import { readWindowsState, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
 import { protectOwnStdio } from '../../os/win32/pipe.js';
 import { planWindowsSession, type WindowsSessionPlan } from './session-check.js';
-import { commandTokenFacts, createCommandToken, currentUserSid } from './token.js';
+import { commandTokenFacts, createCommandToken, currentLogonSid, currentUserSid } from './token.js';
 import { windowsPaths } from '../../core/paths.js';
+import { commandTokenSids } from './token-sids.js';
+import { createPrivateDesktop, type PrivateDesktop } from './desktop.js';
+import { knownFolder } from '../../os/win32/known-folders.js';
+import { createDirectoryWith, protectSession, sessionTmpAces, type SessionProtection } from './session-dirs.js';
 
 const CLOSE_WAIT_MS = 2000;
 
@@ -45,43 +53,103 @@ export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
       const state = (options.readState ?? (() => readWindowsState(options.installation)))();
       const plan = planWindowsSession(request, state, currentUserSid());
       protectOwnStdio();
-      return confinePlanned(plan, request);
+      return confinePlanned(plan, { limits: request.limits, protected: request.protected, privateDesktop: request.windowsPrivateDesktop });
     },
   };
 }
 
-/** Steps 3–4 and the session object; exported for the Wine smoke test, which plans by hand. */
-export function confinePlanned(plan: WindowsSessionPlan, request: Pick<SessionRequest, 'limits'>): ConfinedSession {
+/** What a Windows session confines with beyond the plan (from the session request). */
+export interface ConfineOptions {
+  limits: SessionRequest['limits'];
+  /** Protected names and paths (the request's `protected`). */
+  protected: readonly string[];
+  /** false: commands start on the runner's own desktop (policy `windows.privateDesktop`). */
+  privateDesktop?: boolean;
+}
+
+/** The identity's folders, from Windows (known folders of this process's account), never from the environment. */
+export interface IdentityFolders {
+  profile: string;
+  appData: string;
+  localAppData: string;
+  systemRoot: string;
+}
+
+export function identityFolders(): IdentityFolders {
+  return {
+    profile: knownFolder('Profile'),
+    appData: knownFolder('RoamingAppData'),
+    localAppData: knownFolder('LocalAppData'),
+    systemRoot: knownFolder('Windows'),
+  };
+}
+
+/** Steps 3–5 and the session object; exported for the Wine smoke test, which plans by hand. */
+export function confinePlanned(plan: WindowsSessionPlan, options: ConfineOptions): ConfinedSession {
   const capabilitySids = plan.writable.map((w) => w.capabilitySid);
-  const token = createCommandToken(plan.identity.sid, capabilitySids);
+  const logonSid = currentLogonSid();
+  const sids = commandTokenSids({ identitySid: plan.identity.sid, logonSid, capabilitySids });
+  const token = createCommandToken(sids);
   const warnings = [...plan.warnings];
+  const undo: Array<() => void> = [() => token.close()];
   try {
     const facts = commandTokenFacts(token);
-    const expected = [...capabilitySids, plan.identity.sid].sort();
+    const expected = [...sids.restricting].sort();
     if (!facts.restricted || JSON.stringify([...facts.restrictingSids].sort()) !== JSON.stringify(expected)) {
       throw new CorralError(
         'runner_failed',
         `the command token is not restricted as asked: restricted=${facts.restricted}, restricting SIDs ${facts.restrictingSids.join(', ') || '(none)'} instead of ${expected.join(', ')}`,
       );
     }
+    const folders = identityFolders();
+    const sessionTmp = win32.join(folders.localAppData, 'Temp', `corral-${randomBytes(6).toString('hex')}`);
+    createDirectoryWith(sessionTmp, sessionTmpAces(plan.identity.sid, logonSid));
+    undo.push(() => rmSync(sessionTmp, { recursive: true, force: true, maxRetries: 3 }));
+    let desktop: PrivateDesktop | null = null;
+    if (options.privateDesktop !== false) {
+      desktop = createPrivateDesktop(plan.identity.sid, logonSid);
+      const opened = desktop;
+      undo.push(() => opened.close());
+    } else {
+      warnings.push("windows.privateDesktop is false: commands run on the runner's desktop (WinSta0\\Default), whose clipboard and windows other sessions of this identity share");
+    }
+    const protection = protectSession({
+      writableRoots: plan.writable.map((w) => w.path),
+      protectedEntries: options.protected,
+      identitySid: plan.identity.sid,
+      logonSid,
+      realUserSid: plan.realUserSid,
+      commandToken: token,
+    });
+    warnings.push(...protection.warnings);
+    const enforcement: Enforcement = {
+      workspaceAccess: 'restricted-token',
+      networkNamespace: false,
+      containment: 'job-object',
+      warnings,
+    };
+    return windowsSession({ plan, enforcement, token, sessionTmp, pids: options.limits.pids, folders, desktop, protection });
   } catch (err) {
-    token.close();
+    for (const step of undo.reverse()) step();
     throw err;
   }
-  const sessionTmp = win32.join(osTmpdir(), `corral-${randomBytes(6).toString('hex')}`);
-  mkdirSync(sessionTmp, { recursive: false });
-  const enforcement: Enforcement = {
-    workspaceAccess: 'restricted-token',
-    networkNamespace: false,
-    containment: 'job-object',
-    warnings,
-  };
-  return windowsSession(plan, enforcement, token, sessionTmp, request.limits.pids);
 }
 
-function windowsSession(plan: WindowsSessionPlan, enforcement: Enforcement, token: Win32Handle, sessionTmp: string, pids: number): ConfinedSession {
-  const home = homedir();
-  const systemRoot = process.env.SystemRoot ?? 'C:\\Windows';
+interface SessionParts {
+  plan: WindowsSessionPlan;
+  enforcement: Enforcement;
+  token: Win32Handle;
+  sessionTmp: string;
+  pids: number;
+  folders: IdentityFolders;
+  desktop: PrivateDesktop | null;
+  protection: SessionProtection;
+}
+
+function windowsSession(parts: SessionParts): ConfinedSession {
+  const { plan, enforcement, token, sessionTmp, pids, folders, desktop, protection } = parts;
+  const home = folders.profile;
+  const systemRoot = folders.systemRoot;
   const cmdExe = win32.join(systemRoot, 'System32', 'cmd.exe');
   const cwdRoots = [plan.workspace, ...plan.writable.map((w) => w.path), sessionTmp];
   const running = new Map<string, RunningCommand>();
@@ -111,6 +179,8 @@ function windowsSession(plan: WindowsSessionPlan, enforcement: Enforcement, toke
       }
       const env = commandEnvironment(request.env, {
         home,
+        appData: folders.appData,
+        localAppData: folders.localAppData,
         tmpdir: sessionTmp,
         systemRoot,
         identity: plan.identity.name,
@@ -131,6 +201,7 @@ function windowsSession(plan: WindowsSessionPlan, enforcement: Enforcement, toke
           cwd,
           cmdExe,
           pids,
+          desktop: desktop?.startupName ?? null,
           onFinished(job) {
             // Leftovers (background processes) live in the job until the session closes.
             jobs.add(job);
@@ -157,6 +228,8 @@ function windowsSession(plan: WindowsSessionPlan, enforcement: Enforcement, toke
       }
       jobs.clear();
       token.close();
+      protection.release();
+      desktop?.close();
       rmSync(sessionTmp, { recursive: true, force: true, maxRetries: 3 });
     },
   };

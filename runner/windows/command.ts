@@ -39,6 +39,8 @@ export interface WindowsCommandContext {
   cmdExe: string;
   /** Active-process cap for the command's job (limits.pids). */
   pids: number;
+  /** STARTUPINFO.lpDesktop (`WinSta0\corral-…`, desktop.ts), or null for the runner's own. */
+  desktop: string | null;
   /** The command is over; `job` may still hold leftovers (close it at session end). */
   onFinished(job: Win32Handle): void;
 }
@@ -96,6 +98,7 @@ export function startWindowsCommand(request: SpawnRequest, events: CommandEvents
       environment,
       stdio: { stdin: stdin.child, stdout: stdout.child, stderr: stderr.child },
       flags: CREATE_SUSPENDED | CREATE_NO_WINDOW,
+      desktop: ctx.desktop,
       label: `command ${request.id}`,
     });
     assignToJob(job, started.process);

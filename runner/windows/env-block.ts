@@ -4,10 +4,12 @@
  * The variables themselves are chosen by the same policy as on Linux: the orchestrator filters
  * the caller's environment with orchestrator/policy/env.ts (`filterEnvironment`: allowlist,
  * secret-looking names dropped unless allowed by exact name, `set` wins) and sends the result
- * in the spawn request. The runner then adds what it owns — the identity's profile as
- * HOME/USERPROFILE, the session temp directory as TEMP/TMP/TMPDIR — and the handful of
- * variables Windows programs cannot start without (SystemRoot, windir, ComSpec, PATHEXT…),
- * taken from the runner's own machine facts, never from the request.
+ * in the spawn request (on Windows the allowlist matches names case-insensitively, so the
+ * caller's `Path` passes as PATH would). The runner then adds what it owns — the identity's
+ * profile as HOME/USERPROFILE, its APPDATA and LOCALAPPDATA, the session temp directory as
+ * TEMP/TMP/TMPDIR — and the handful of variables Windows programs cannot start without
+ * (SystemRoot, windir, ComSpec, PATHEXT…), taken from the runner's own machine facts (known
+ * folders of its account, backend.ts), never from the request.
  *
  * Encoding (CreateProcess with CREATE_UNICODE_ENVIRONMENT): `NAME=value\0` entries in UTF-16LE,
  * sorted by name case-insensitively (as Windows keeps its own blocks; some programs binary-
@@ -23,6 +25,9 @@ export class EnvironmentError extends Error {
 export interface WindowsSessionEnv {
   /** The identity's profile directory (USERPROFILE, HOME). */
   home: string;
+  /** The identity's roaming and local application data folders (APPDATA, LOCALAPPDATA). */
+  appData?: string;
+  localAppData?: string;
   /** The session's private temp directory (TEMP, TMP, TMPDIR). */
   tmpdir: string;
   /** %SystemRoot% of the runner (e.g. C:\Windows). */
@@ -78,6 +83,8 @@ export function commandEnvironment(requested: Readonly<Record<string, string>>, 
     ComSpec: defaults.ComSpec!,
     USERPROFILE: session.home,
     HOME: session.home,
+    ...(session.appData === undefined ? {} : { APPDATA: session.appData }),
+    ...(session.localAppData === undefined ? {} : { LOCALAPPDATA: session.localAppData }),
     TEMP: session.tmpdir,
     TMP: session.tmpdir,
     TMPDIR: session.tmpdir,

@@ -4,6 +4,11 @@
  * `kill`/timeout, or when the runner itself dies and Windows closes its handles — ends the
  * command and everything it started. JOB_OBJECT_LIMIT_ACTIVE_PROCESS caps its process count
  * (the `pids` limit), and DIE_ON_UNHANDLED_EXCEPTION keeps crash dialogs from holding it open.
+ *
+ * UI limits (JOBOBJECT_BASIC_UI_RESTRICTIONS): no clipboard (read or write), no global atoms,
+ * no switching or creating desktops (the session has its own, desktop.ts), no changing system
+ * parameters or display settings, no ExitWindows. JOB_OBJECT_UILIMIT_HANDLES is not set: it
+ * would also cut commands off the USER objects of their own console host.
  */
 import koffi, { type TypeObject } from 'koffi';
 import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, type Bound, type Declarations } from '../../os/win32/library.js';
@@ -14,8 +19,28 @@ const JOB_OBJECT_LIMIT_ACTIVE_PROCESS = 0x8;
 const JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION = 0x400;
 const JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000;
 const JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9;
+const JOB_OBJECT_BASIC_UI_RESTRICTIONS_CLASS = 4;
+const JOB_OBJECT_UILIMIT_READCLIPBOARD = 0x2;
+const JOB_OBJECT_UILIMIT_WRITECLIPBOARD = 0x4;
+const JOB_OBJECT_UILIMIT_SYSTEMPARAMETERS = 0x8;
+const JOB_OBJECT_UILIMIT_DISPLAYSETTINGS = 0x10;
+const JOB_OBJECT_UILIMIT_GLOBALATOMS = 0x20;
+const JOB_OBJECT_UILIMIT_DESKTOP = 0x40;
+const JOB_OBJECT_UILIMIT_EXITWINDOWS = 0x80;
 
-let types: Record<'IO_COUNTERS' | 'JOBOBJECT_BASIC_LIMIT_INFORMATION' | 'JOBOBJECT_EXTENDED_LIMIT_INFORMATION', TypeObject> | undefined;
+/** The UI limits of every command job (pure, tested). */
+export const JOB_UI_RESTRICTIONS =
+  JOB_OBJECT_UILIMIT_READCLIPBOARD |
+  JOB_OBJECT_UILIMIT_WRITECLIPBOARD |
+  JOB_OBJECT_UILIMIT_SYSTEMPARAMETERS |
+  JOB_OBJECT_UILIMIT_DISPLAYSETTINGS |
+  JOB_OBJECT_UILIMIT_GLOBALATOMS |
+  JOB_OBJECT_UILIMIT_DESKTOP |
+  JOB_OBJECT_UILIMIT_EXITWINDOWS;
+
+let types:
+  | Record<'IO_COUNTERS' | 'JOBOBJECT_BASIC_LIMIT_INFORMATION' | 'JOBOBJECT_EXTENDED_LIMIT_INFORMATION' | 'JOBOBJECT_BASIC_UI_RESTRICTIONS', TypeObject>
+  | undefined;
 function declareTypes(): NonNullable<typeof types> {
   if (types) return types;
   const IO_COUNTERS = koffi.struct('IO_COUNTERS', {
@@ -45,13 +70,16 @@ function declareTypes(): NonNullable<typeof types> {
     PeakProcessMemoryUsed: 'size_t',
     PeakJobMemoryUsed: 'size_t',
   });
-  return (types = { IO_COUNTERS, JOBOBJECT_BASIC_LIMIT_INFORMATION, JOBOBJECT_EXTENDED_LIMIT_INFORMATION });
+  const JOBOBJECT_BASIC_UI_RESTRICTIONS = koffi.struct('JOBOBJECT_BASIC_UI_RESTRICTIONS', { UIRestrictionsClass: 'uint32' });
+  return (types = { IO_COUNTERS, JOBOBJECT_BASIC_LIMIT_INFORMATION, JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOBOBJECT_BASIC_UI_RESTRICTIONS });
 }
 
 const PROTOTYPES = {
   CreateJobObjectW: 'void * __stdcall CreateJobObjectW(void *lpJobAttributes, str16 lpName)',
   SetInformationJobObject:
-    'int __stdcall SetInformationJobObject(void *hJob, int JobObjectInformationClass, JOBOBJECT_EXTENDED_LIMIT_INFORMATION *lpJobObjectInformation, uint32 cbJobObjectInformationLength)',
+    'int __stdcall SetInformationJobObject(void *hJob, int JobObjectInformationClass, void *lpJobObjectInformation, uint32 cbJobObjectInformationLength)',
+  QueryInformationJobObject:
+    'int __stdcall QueryInformationJobObject(void *hJob, int JobObjectInformationClass, void *lpJobObjectInformation, uint32 cbJobObjectInformationLength, void *lpReturnLength)',
   AssignProcessToJobObject: 'int __stdcall AssignProcessToJobObject(void *hJob, void *hProcess)',
   TerminateJobObject: 'int __stdcall TerminateJobObject(void *hJob, uint32 uExitCode)',
 } as const;
@@ -87,11 +115,21 @@ export function createKillOnCloseJob(limits: JobLimits, label: string): Win32Han
   const info = {
     BasicLimitInformation: { LimitFlags: jobLimitFlags(limits), ActiveProcessLimit: limits.activeProcesses ?? 0 },
   };
-  const size = koffi.sizeof(declareTypes().JOBOBJECT_EXTENDED_LIMIT_INFORMATION);
-  if (!k.SetInformationJobObject(rawHandle(job), JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, info, size)) {
-    const failure = win32Failure('SetInformationJobObject');
+  const t = declareTypes();
+  const extended = Buffer.alloc(koffi.sizeof(t.JOBOBJECT_EXTENDED_LIMIT_INFORMATION));
+  koffi.encode(extended, t.JOBOBJECT_EXTENDED_LIMIT_INFORMATION, info);
+  const ui = Buffer.alloc(koffi.sizeof(t.JOBOBJECT_BASIC_UI_RESTRICTIONS));
+  koffi.encode(ui, t.JOBOBJECT_BASIC_UI_RESTRICTIONS, { UIRestrictionsClass: JOB_UI_RESTRICTIONS });
+  try {
+    if (!k.SetInformationJobObject(rawHandle(job), JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, extended, extended.length)) {
+      throw win32Failure('SetInformationJobObject', undefined, 'JobObjectExtendedLimitInformation');
+    }
+    if (!k.SetInformationJobObject(rawHandle(job), JOB_OBJECT_BASIC_UI_RESTRICTIONS_CLASS, ui, ui.length)) {
+      throw win32Failure('SetInformationJobObject', undefined, 'JobObjectBasicUIRestrictions');
+    }
+  } catch (err) {
     job.close();
-    throw failure;
+    throw err;
   }
   return job;
 }
@@ -105,4 +143,13 @@ export function assignToJob(job: Win32Handle, process: Win32Handle): void {
 /** End every process in the job now, with `exitCode`. */
 export function terminateJob(job: Win32Handle, exitCode: number): void {
   if (!kernel32().TerminateJobObject(rawHandle(job), exitCode >>> 0)) throw win32Failure('TerminateJobObject', undefined, job.label);
+}
+
+/** The UI limits a job enforces, read back (QueryInformationJobObject; the Wine smoke test). */
+export function jobUiRestrictions(job: Win32Handle): number {
+  const ui = Buffer.alloc(koffi.sizeof(declareTypes().JOBOBJECT_BASIC_UI_RESTRICTIONS));
+  if (!kernel32().QueryInformationJobObject(rawHandle(job), JOB_OBJECT_BASIC_UI_RESTRICTIONS_CLASS, ui, ui.length, null)) {
+    throw win32Failure('QueryInformationJobObject', undefined, 'JobObjectBasicUIRestrictions');
+  }
+  return ui.readUInt32LE(0);
 }

@@ -21,6 +21,8 @@ import { sameAccountName } from '../../core/accounts.js';
 
 export interface WindowsSessionPlan {
   realUser: string;
+  /** The real user's SID, as the machine state records it (placeholders grant it full control). */
+  realUserSid: string;
   identity: { name: string; sid: string; kind: IdentityKind };
   workspace: string;
   /** Roots commands may write (workspace first), each with its capability SID. */
@@ -79,5 +81,5 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   for (const requested of request.mode === 'workspace-write' ? (request.capabilitySids ?? []) : []) {
     if (!allowed.has(requested)) refuse(`capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
   }
-  return { realUser: owner.realUser, identity, workspace: workspaceGrant.path, writable, warnings };
+  return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, writable, warnings };
 }

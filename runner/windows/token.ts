@@ -3,18 +3,20 @@
  *
  * Built once per session from the runner's own token (the identity's, from the one logon):
  *   CreateRestrictedToken(WRITE_RESTRICTED | DISABLE_MAX_PRIVILEGE | LUA_TOKEN,
- *                         restricting SIDs = the workspace capability SID(s) + the identity SID)
+ *                         restricting SIDs = the workspace capability SID(s) + the session's
+ *                         logon SID + Everyone — never the identity SID; token-sids.ts says why)
  * With WRITE_RESTRICTED, a write is allowed only if the normal access check passes AND a
  * second check using only the restricting SIDs passes: the identity may write where both the
- * identity (or its group) and a capability SID of this session are granted — the workspace —
- * and its own profile/temp (granted to the identity SID), nowhere else. Reads are unaffected.
- * DISABLE_MAX_PRIVILEGE drops every privilege but SeChangeNotify; LUA_TOKEN makes it a
- * filtered, medium-integrity token.
+ * identity's group and a capability SID of this session are granted — the workspace — plus
+ * the session's own objects (its temp directory and desktop name the logon SID) and objects
+ * open to Everyone (the NUL device); not its HKCU, its profile or the runner process, which
+ * grant only the identity SID. Reads are unaffected. DISABLE_MAX_PRIVILEGE drops every
+ * privilege but SeChangeNotify; LUA_TOKEN makes it a filtered, medium-integrity token.
  *
  * Default DACL: objects a command creates without an inherited ACL (pipes, events, process
- * and thread objects) get the token's default DACL; it is set to GENERIC_ALL for the identity
- * SID, the capability SIDs and SYSTEM, so that both access checks pass on them and pipes
- * between a command's own processes keep working.
+ * and thread objects) get the token's default DACL: GENERIC_ALL for the identity SID, the
+ * logon SID and SYSTEM, so that both access checks pass on them and pipes between a
+ * command's own processes keep working.
  *
  * SIDs cross this file's boundary only as S-1-… strings; binary SIDs and ACLs live in Buffers
  * or LocalAlloc'd memory owned and freed here.
@@ -27,6 +29,7 @@ import { CorralError } from '../../core/errors.js';
 import { isSidString } from '../../os/win32/sid.js';
 
 export { isSidString };
+import type { CommandTokenSids } from './token-sids.js';
 
 const CURRENT_PROCESS = 0xffffffffffffffffn; // GetCurrentProcess() pseudo-handle (-1)
 const TOKEN_ASSIGN_PRIMARY = 0x1;
@@ -37,6 +40,8 @@ const DISABLE_MAX_PRIVILEGE = 0x1;
 const WRITE_RESTRICTED = 0x8;
 const LUA_TOKEN = 0x4;
 const TOKEN_USER_CLASS = 1;
+const TOKEN_GROUPS_CLASS = 2;
+const SE_GROUP_LOGON_ID = 0xc0000000;
 const TOKEN_DEFAULT_DACL_CLASS = 6;
 const TOKEN_RESTRICTED_SIDS_CLASS = 11;
 const ACL_REVISION = 2;
@@ -44,7 +49,6 @@ const GENERIC_ALL = 0x10000000;
 const ERROR_INSUFFICIENT_BUFFER = 122;
 const ACL_HEADER_BYTES = 8;
 const ACCESS_ALLOWED_ACE_HEADER_BYTES = 8; // ACE_HEADER + ACCESS_MASK; SidStart follows
-export const SYSTEM_SID = 'S-1-5-18';
 
 /** Flags for the session's command token (pure, tested). */
 export const RESTRICTED_TOKEN_FLAGS = WRITE_RESTRICTED | DISABLE_MAX_PRIVILEGE | LUA_TOKEN;
@@ -155,6 +159,26 @@ export function currentUserSid(): string {
   }
 }
 
+/**
+ * The logon SID of this process's token (the TokenGroups entry marked SE_GROUP_LOGON_ID):
+ * CreateProcessWithLogonW makes one logon per session, so it names this session only.
+ */
+export function currentLogonSid(): string {
+  const token = openOwnToken(TOKEN_QUERY);
+  try {
+    const buffer = tokenInformation(rawHandle(token), TOKEN_GROUPS_CLASS, 'TokenGroups');
+    const count = buffer.readUInt32LE(0);
+    // TOKEN_GROUPS: GroupCount (4 bytes, padded to 8), then SID_AND_ATTRIBUTES[GroupCount].
+    for (let i = 0; i < count; i++) {
+      const attributes = buffer.readUInt32LE(8 + i * 16 + 8);
+      if ((attributes & SE_GROUP_LOGON_ID) === SE_GROUP_LOGON_ID) return sidToString(buffer.readBigUInt64LE(8 + i * 16));
+    }
+  } finally {
+    token.close();
+  }
+  throw new CorralError('runner_failed', "the runner's token has no logon SID (TokenGroups has no SE_GROUP_LOGON_ID entry)");
+}
+
 /** An ACL granting GENERIC_ALL to each SID, in a Buffer (InitializeAcl + AddAccessAllowedAce). */
 function aclGranting(sids: Buffer[]): Buffer {
   const a = advapi32();
@@ -173,14 +197,14 @@ export interface RestrictedTokenFacts {
 }
 
 /**
- * The session's command token: see the file comment. `capabilitySids` are S-1-… strings
- * already checked against the machine state by the caller. The caller owns the handle.
+ * The session's command token: see the file comment. `sids` comes from token-sids.ts
+ * (commandTokenSids), which refuses every SID that must not restrict it. The caller owns the handle.
  */
-export function createCommandToken(identitySid: string, capabilitySids: readonly string[]): Win32Handle {
-  for (const sid of [identitySid, ...capabilitySids]) {
+export function createCommandToken(sids: CommandTokenSids): Win32Handle {
+  for (const sid of [...sids.restricting, ...sids.defaultDacl]) {
     if (!isSidString(sid)) throw new CorralError('runner_failed', `${JSON.stringify(sid)} is not a SID (S-1-…)`);
   }
-  const restricting = [...capabilitySids, identitySid].map(sidFromString);
+  const restricting = sids.restricting.map(sidFromString);
   const entries = Buffer.alloc(16 * restricting.length);
   restricting.forEach((sid, i) => entries.writeBigUInt64LE(koffi.address(sid), i * 16));
   const own = openOwnToken(TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_ASSIGN_PRIMARY | TOKEN_ADJUST_DEFAULT);
@@ -190,7 +214,7 @@ export function createCommandToken(identitySid: string, capabilitySids: readonly
     const ok = advapi32().CreateRestrictedToken(rawHandle(own), RESTRICTED_TOKEN_FLAGS, 0, null, 0, null, restricting.length, entries, out);
     if (!ok) throw win32Failure('CreateRestrictedToken');
     created = Win32Handle.adopt(pointerValue(out[0]), 'command token');
-    const acl = aclGranting([sidFromString(identitySid), ...capabilitySids.map(sidFromString), sidFromString(SYSTEM_SID)]);
+    const acl = aclGranting(sids.defaultDacl.map(sidFromString));
     const size = koffi.sizeof(declareTypes().TOKEN_DEFAULT_DACL);
     if (!advapi32().SetTokenInformation(rawHandle(created), TOKEN_DEFAULT_DACL_CLASS, { DefaultDacl: koffi.address(acl) }, size)) {
       throw win32Failure('SetTokenInformation', undefined, 'TokenDefaultDacl');

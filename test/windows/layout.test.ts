@@ -13,6 +13,10 @@ import { pipeDeclarations } from '../../os/win32/pipe.js';
 import { processDeclarations } from '../../os/win32/process.js';
 import { RESTRICTED_TOKEN_FLAGS, isSidString, tokenDeclarations } from '../../runner/windows/token.js';
 import type { Declarations } from '../../os/win32/library.js';
+import { desktopDeclarations } from '../../runner/windows/desktop.js';
+import { knownFolderDeclarations } from '../../os/win32/known-folders.js';
+import { SECURITY_ATTRIBUTES_BYTES, securityDescriptorDeclarations } from '../../runner/windows/security-descriptor.js';
+import { sessionDirsDeclarations } from '../../runner/windows/session-dirs.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {
@@ -36,6 +40,7 @@ const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }
   SID_AND_ATTRIBUTES: { size: 16, offsets: { Sid: 0, Attributes: 8 } },
   TOKEN_DEFAULT_DACL: { size: 8, offsets: { DefaultDacl: 0 } },
   TOKEN_USER: { size: 16, offsets: { User: 0 } },
+  JOBOBJECT_BASIC_UI_RESTRICTIONS: { size: 4, offsets: { UIRestrictionsClass: 0 } },
 };
 
 const FILES: Record<string, () => Declarations> = {
@@ -46,6 +51,10 @@ const FILES: Record<string, () => Declarations> = {
   'job.ts': jobDeclarations,
   'token.ts': tokenDeclarations,
   'dpapi.ts': dpapiDeclarations,
+  'desktop.ts': desktopDeclarations,
+  'known-folders.ts': knownFolderDeclarations,
+  'security-descriptor.ts': securityDescriptorDeclarations,
+  'session-dirs.ts': sessionDirsDeclarations,
 };
 
 const REQUIRED_PROTOTYPES = [
@@ -54,6 +63,10 @@ const REQUIRED_PROTOTYPES = [
   'SetInformationJobObject', 'AssignProcessToJobObject', 'ResumeThread', 'TerminateJobObject', 'WaitForSingleObject',
   'GetExitCodeProcess', 'CloseHandle', 'CryptProtectData', 'CryptUnprotectData', 'LocalFree', 'ReadFile', 'WriteFile',
   'PeekNamedPipe', 'GetLastError', 'FormatMessageW', 'InitializeProcThreadAttributeList', 'UpdateProcThreadAttribute',
+  'QueryInformationJobObject', 'GetProcessWindowStation', 'GetUserObjectInformationW', 'CreateDesktopW', 'CloseDesktop',
+  'SHGetKnownFolderPath', 'CoTaskMemFree', 'InitializeAcl', 'AddAccessAllowedAceEx', 'AddAccessDeniedAceEx',
+  'InitializeSecurityDescriptor', 'SetSecurityDescriptorDacl', 'SetSecurityDescriptorControl', 'CreateDirectoryW',
+  'RemoveDirectoryW', 'GetFileAttributesW', 'CreateFileW', 'GetFileSecurityW', 'DuplicateToken', 'AccessCheck',
 ];
 
 describe('windows FFI declarations (no DLL loaded)', function () {
@@ -97,6 +110,13 @@ describe('windows FFI declarations (no DLL loaded)', function () {
     // KILL_ON_JOB_CLOSE 0x2000 | DIE_ON_UNHANDLED_EXCEPTION 0x400 (| ACTIVE_PROCESS 0x8)
     assert.equal(jobLimitFlags({}), 0x2400);
     assert.equal(jobLimitFlags({ activeProcesses: 64 }), 0x2408);
+  });
+
+  it('writes SECURITY_ATTRIBUTES by hand with the declared struct size', () => {
+    const layout = declared().map((d) => d.layouts.SECURITY_ATTRIBUTES).find((l) => l !== undefined);
+    assert.equal(SECURITY_ATTRIBUTES_BYTES, layout?.size);
+    assert.equal(layout?.offsets.lpSecurityDescriptor, 8);
+    assert.equal(layout?.offsets.bInheritHandle, 16);
   });
 
   it('accepts SID strings and nothing else before any API sees them', () => {

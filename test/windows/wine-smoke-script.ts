@@ -74,8 +74,14 @@ async function main(): Promise<void> {
   mkdirSync(scratch, { recursive: true });
   const { protect, unprotect, identityEntropy } = await import('../../os/win32/dpapi.js');
   const { createChildPipe, pollPipe, writePipe } = await import('../../os/win32/pipe.js');
-  const { sidFromString, currentUserSid, createCommandToken, commandTokenFacts } = await import('../../runner/windows/token.js');
-  const { createKillOnCloseJob, assignToJob } = await import('../../runner/windows/job.js');
+  const { sidFromString, currentUserSid, currentLogonSid, createCommandToken, commandTokenFacts } = await import('../../runner/windows/token.js');
+  const { commandTokenSids } = await import('../../runner/windows/token-sids.js');
+  const { createKillOnCloseJob, assignToJob, jobUiRestrictions, JOB_UI_RESTRICTIONS } = await import('../../runner/windows/job.js');
+  const { createPrivateDesktop, windowStationName } = await import('../../runner/windows/desktop.js');
+  const { knownFolder } = await import('../../os/win32/known-folders.js');
+  const { createDirectoryWith, entryKind, grantedAccess, holdEntry, placeholderAces, protectSession, sessionTmpAces } = await import(
+    '../../runner/windows/session-dirs.js'
+  );
   const { createProcessAsUser, createProcessWithLogon, resumeThread, waitForExit, CREATE_SUSPENDED, CREATE_NO_WINDOW } = await import(
     '../../os/win32/process.js'
   );
@@ -119,8 +125,11 @@ async function main(): Promise<void> {
   await check('current_user_sid', () => identitySid);
 
   const capabilitySid = 'S-1-5-21-1111111111-2222222222-3333333333-1001';
+  let logonSid = 'S-1-5-5-0-1';
+  await check('current_logon_sid', () => (logonSid = currentLogonSid()));
+  const sids = commandTokenSids({ identitySid, logonSid, capabilitySids: [capabilitySid] });
   await check('restricted_token_readback', () => {
-    const token = createCommandToken(identitySid, [capabilitySid]);
+    const token = createCommandToken(sids);
     try {
       return commandTokenFacts(token);
     } finally {
@@ -132,12 +141,13 @@ async function main(): Promise<void> {
   mkdirSync(workspace, { recursive: true });
   const plan = {
     realUser: 'wine',
+    realUserSid: identitySid,
     identity: { name: 'wine', sid: identitySid, kind: 'offline' as const },
     workspace,
     writable: [{ path: workspace, capabilitySid }],
     warnings: [],
   };
-  const limits = { limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 } };
+  const limits = { limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 }, protected: ['.git'] };
   await check('confine_fail_closed', () => {
     const session = confinePlanned(plan, limits);
     void session.close();
@@ -147,8 +157,34 @@ async function main(): Promise<void> {
   // The backend's command path, with the token readback (which Wine fails) bypassed.
   const { startWindowsCommand } = await import('../../runner/windows/command.js');
   const { commandEnvironment } = await import('../../runner/windows/env-block.js');
-  const token = createCommandToken(identitySid, [capabilitySid]);
+  const token = createCommandToken(sids);
   const systemRoot = process.env.SystemRoot ?? 'C:\\windows';
+
+  await check('known_folders', () => ({
+    programData: knownFolder('ProgramData'),
+    programFiles: knownFolder('ProgramFiles'),
+    windows: knownFolder('Windows'),
+    profile: knownFolder('Profile'),
+    appData: knownFolder('RoamingAppData'),
+    localAppData: knownFolder('LocalAppData'),
+  }));
+  await check('window_station', () => windowStationName());
+  let desktopName: string | null = null;
+  const desktop = await (async () => {
+    let made: ReturnType<typeof createPrivateDesktop> | undefined;
+    await check('private_desktop', () => {
+      made = createPrivateDesktop(identitySid, logonSid);
+      desktopName = made.startupName;
+      return made.startupName;
+    });
+    return made;
+  })();
+  await check('session_tmp_with_dacl', () => {
+    const dir = win32.join(scratch, 'session-tmp');
+    createDirectoryWith(dir, sessionTmpAces(identitySid, logonSid));
+    writeFileSync(win32.join(dir, 'probe.txt'), 'ok');
+    return { kind: entryKind(dir), file: readFileSync(win32.join(dir, 'probe.txt'), 'utf8') };
+  });
   const env = commandEnvironment({ PATH: `${systemRoot}\\system32;${systemRoot}` }, { home: scratch, tmpdir: scratch, systemRoot });
   const jobs: Array<{ close(): void }> = [];
   const run = async (argv: string[], options: Partial<SpawnRequest> = {}, during?: (kill: () => void) => Promise<void>) => {
@@ -156,7 +192,7 @@ async function main(): Promise<void> {
     const command = startWindowsCommand(
       { id: `c${Math.random().toString(16).slice(2, 8)}`, argv, cwd: workspace, env: {}, timeoutMs: 60_000, stdin: null, ...options },
       events,
-      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, desktop: desktopName, onFinished: (job) => jobs.push(job) },
     );
     if (during) await during(() => command.kill('SIGKILL'));
     return done;
@@ -172,7 +208,7 @@ async function main(): Promise<void> {
     startWindowsCommand(
       { id: 'bytes', argv: [process.execPath, '-e', 'process.stdout.write(Buffer.from([0,1,2,255,10,13,128,254]))'], cwd: workspace, env: {}, timeoutMs: 60_000, stdin: null },
       { ...events, stdout: (c) => chunks.push(c) },
-      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, desktop: desktopName, onFinished: (job) => jobs.push(job) },
     );
     const outcome = await done;
     return { exit: outcome.exit, bytes: [...Buffer.concat(chunks)] };
@@ -182,7 +218,7 @@ async function main(): Promise<void> {
     const command = startWindowsCommand(
       { id: 'stdin', argv: [process.execPath, '-e', "process.stdin.pipe(process.stdout)"], cwd: workspace, env: {}, timeoutMs: 60_000, stdin: 'pipe' },
       events,
-      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, onFinished: (job) => jobs.push(job) },
+      { token, env, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, desktop: desktopName, onFinished: (job) => jobs.push(job) },
     );
     command.writeStdin(Buffer.from('from stdin\n'));
     command.closeStdin();
@@ -196,6 +232,62 @@ async function main(): Promise<void> {
     const marker = win32.join(workspace, 'injected.txt');
     const outcome = await run([script, `a&echo injected>${marker}`, '%PATH%']);
     return { ...outcome, injected: existsSync(marker) };
+  });
+
+  // The NUL device (restricting SID Everyone): `> nul` in cmd, and node's stdio 'ignore'.
+  await check('nul_device_writes', async () => {
+    const redirect = await run(['cmd', '/c', 'echo gone> nul && echo kept']);
+    const ignore = await run([process.execPath, '-e', "require('child_process').spawnSync(process.execPath, ['-e', 'console.log(1)'], { stdio: 'ignore' }); process.stdout.write('spawned')"]);
+    return { redirect: { stdout: redirect.stdout, exit: redirect.exit }, ignore: { stdout: ignore.stdout, exit: ignore.exit } };
+  });
+  await check('job_ui_restrictions', () => {
+    const job = createKillOnCloseJob({ activeProcesses: 8 }, 'ui');
+    try {
+      return { set: jobUiRestrictions(job), asked: JOB_UI_RESTRICTIONS };
+    } finally {
+      job.close();
+    }
+  });
+  await check('command_on_private_desktop', () => run(['cmd', '/c', 'echo on-desktop']));
+
+  // Placeholders and holds (session-dirs.ts): Wine keeps sharing modes, so a held entry can't be removed.
+  await check('placeholder_reserved_and_held', () => {
+    const root = win32.join(scratch, 'protect-root');
+    mkdirSync(root, { recursive: true });
+    const placeholder = win32.join(root, '.mcp.json');
+    createDirectoryWith(placeholder, placeholderAces(identitySid, logonSid, identitySid));
+    const hold = holdEntry(placeholder);
+    let removedWhileHeld: boolean;
+    try {
+      rmSync(placeholder, { recursive: true });
+      removedWhileHeld = !existsSync(placeholder);
+    } catch (err) {
+      removedWhileHeld = false;
+      void err;
+    }
+    hold.close();
+    rmSync(placeholder, { recursive: true, force: true });
+    return { removedWhileHeld, removedAfter: !existsSync(placeholder) };
+  });
+  await check('protect_session', () => {
+    const root = win32.join(scratch, 'protect-session');
+    mkdirSync(win32.join(root, 'sub'), { recursive: true });
+    const protection = protectSession({
+      writableRoots: [root],
+      protectedEntries: ['.git', '.GiT', '.vscode', win32.join(root, 'sub', '.idea'), win32.join(root, 'nope', '.x')],
+      identitySid,
+      logonSid,
+      realUserSid: identitySid,
+      commandToken: token,
+    });
+    const during = { git: entryKind(win32.join(root, '.git')), vscode: entryKind(win32.join(root, '.vscode')), idea: entryKind(win32.join(root, 'sub', '.idea')) };
+    protection.release();
+    return { reserved: protection.reserved.map((p) => p.slice(root.length + 1)), warnings: protection.warnings, during, after: entryKind(win32.join(root, '.git')) };
+  });
+  await check('access_check_plumbing', () => {
+    const file = win32.join(scratch, 'access-probe.txt');
+    writeFileSync(file, 'x');
+    return { granted: grantedAccess(file, token) };
   });
 
   // A sleeping grandchild (node under cmd): the timeout must end the whole tree.
@@ -326,6 +418,7 @@ async function main(): Promise<void> {
   });
 
   for (const job of jobs) job.close();
+  desktop?.close();
   token.close();
 }
 

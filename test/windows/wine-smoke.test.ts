@@ -210,12 +210,51 @@ describe('windows runner under Wine (FFI smoke)', function () {
     assert.equal(v.endedAfterClose, true);
   });
 
+  it('finds the known folders through SHGetKnownFolderPath, not the environment', () => {
+    const v = value('known_folders');
+    assert.deepEqual(
+      { programData: v.programData, programFiles: v.programFiles, windows: v.windows.toLowerCase() },
+      { programData: 'C:\\ProgramData', programFiles: 'C:\\Program Files', windows: 'c:\\windows' },
+    );
+    for (const k of ['profile', 'appData', 'localAppData']) assert.match(v[k], /^C:\\users\\/i);
+  });
+
+  it('creates the session desktop in its window station with its DACL, and starts a command on it', () => {
+    assert.equal(value('window_station'), 'WinSta0');
+    assert.match(value('private_desktop'), /^WinSta0\\corral-[0-9a-f]{16}$/);
+    assert.deepEqual(value('command_on_private_desktop').exit, { code: 0, signal: null, timedOut: false });
+    assert.equal(value('command_on_private_desktop').stdout, 'on-desktop\r\n');
+  });
+
+  it('writes to NUL from the restricted token: `> nul` in cmd and stdio ignore in node', () => {
+    const v = value('nul_device_writes');
+    assert.deepEqual(v.redirect, { stdout: 'kept\r\n', exit: { code: 0, signal: null, timedOut: false } });
+    assert.deepEqual(v.ignore, { stdout: 'spawned', exit: { code: 0, signal: null, timedOut: false } });
+  });
+
+  it('creates a directory carrying its own DACL (the session temp dir)', () => {
+    assert.deepEqual(value('session_tmp_with_dacl'), { kind: 'dir', file: 'ok' });
+  });
+
+  it('reserves missing protected names (case variants once), holds them against removal, and removes them at release', () => {
+    assert.deepEqual(value('placeholder_reserved_and_held'), { removedWhileHeld: false, removedAfter: true });
+    const v = value('protect_session');
+    assert.deepEqual(v.reserved, ['.git', '.vscode', 'sub\\.idea']);
+    assert.deepEqual(v.during, { git: 'dir', vscode: 'dir', idea: 'dir' });
+    assert.equal(v.after, 'missing');
+    assert.equal(v.warnings.length, 1);
+    assert.match(v.warnings[0], /nope\\\.x is not reserved: its parent directory does not exist/);
+  });
+
+  it('asks AccessCheck what the command token may do on a path (plumbing: Wine grants everything)', () => {
+    assert.equal(typeof value('access_check_plumbing').granted, 'number');
+  });
+
   describe('known Wine gaps (asserted as gaps: a change in Wine fails these)', () => {
     it("Wine doesn't keep restricting SIDs: reading them back fails, so the backend refuses to confine (fail closed)", () => {
       const readback = failure('restricted_token_readback');
       assert.equal(readback.details.api, 'GetTokenInformation');
-      const confine = failure('confine_fail_closed');
-      assert.equal(confine.code, 'runner_failed');
+      assert.equal(failure('confine_fail_closed').code, 'runner_failed');
     });
 
     it("Wine doesn't enforce restricting SIDs: a write-restricted command writes where Windows would deny it", () => {
@@ -230,6 +269,16 @@ describe('windows runner under Wine (FFI smoke)', function () {
       // The command-line phase kept `%PATH%` literal (the %cd:~,% trick works in Wine's cmd
       // too); Wine's batch interpreter then expands the substituted text once more.
       assert.match(value('batch_file_argument_inert').stdout, / \["C:\\windows\\system32;C:\\windows"\]\r\n$/);
+    });
+
+    it("Wine's tokens carry no logon SID (TokenGroups has no SE_GROUP_LOGON_ID entry), so confining fails closed before any token is made", () => {
+      assert.match(failure('current_logon_sid').message, /no logon SID/);
+      assert.match(failure('confine_fail_closed').message, /no logon SID/);
+    });
+
+    it("Wine accepts the job UI limits but can't report them back (QueryInformationJobObject: ERROR_INVALID_FUNCTION)", () => {
+      const e = failure('job_ui_restrictions');
+      assert.deepEqual({ api: e.details.api, code: e.details.win32Error }, { api: 'QueryInformationJobObject', code: 1 });
     });
 
     it("Wine has no real logon: CreateProcessWithLogonW is a stub that fails, LogonUserW accepts any password", () => {
