@@ -146,9 +146,32 @@ export interface RunnerLauncher {
   startEarly?(realUser: RealUser): () => void;
 }
 
+/**
+ * What is provisioned on this machine for one real user, as the platform's own state file
+ * records it (the early check of `corral run`; the runner is the authority).
+ */
+export interface ProvisionedUser {
+  runnerInstalled: boolean;
+  /** null: the user has no record (not provisioned). */
+  user: {
+    /** Workspace paths, as the state spells them. */
+    workspaces: string[];
+    /** The default network chosen at setup (`setup --network`); sessions use it unless a layer sets `network`. */
+    network: Network;
+  } | null;
+}
+
 export interface PlatformLeaf {
   name: PlatformName;
   installation: Installation;
+  /**
+   * What is provisioned for `realUser` here: not_provisioned when nothing is set up,
+   * state_corrupt when the state can't be parsed, null when it can't be read for another
+   * reason (the runner then decides). Windows keys users by SID, Linux by name.
+   */
+  provisioned(realUser: RealUser): ProvisionedUser | null;
+  /** Environment variable names compare case-insensitively (Windows: `Path` is PATH). */
+  readonly environmentNamesIgnoreCase: boolean;
   createProvisioner(): Promise<Provisioner>;
   createLauncher(): Promise<RunnerLauncher>;
   /** The real user for a command run by this process (SUDO_USER on Linux). */

@@ -29,8 +29,10 @@ export function looksSecret(name: string): boolean {
   return SECRET_PATTERNS.some((re) => re.test(name));
 }
 
-function matches(name: string, entry: string): boolean {
-  return entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : name === entry;
+function matches(name: string, entry: string, ignoreCase: boolean): boolean {
+  const n = ignoreCase ? name.toUpperCase() : name;
+  const e = ignoreCase ? entry.toUpperCase() : entry;
+  return e.endsWith('*') ? n.startsWith(e.slice(0, -1)) : n === e;
 }
 
 export interface EnvPolicy {
@@ -38,15 +40,29 @@ export interface EnvPolicy {
   set: Readonly<Record<string, string>>;
 }
 
-/** Filter `source` by `policy`; variables in `set` win. Keys are compared case-sensitively. */
-export function filterEnvironment(source: Readonly<Record<string, string | undefined>>, policy: EnvPolicy): Record<string, string> {
+/**
+ * Filter `source` by `policy`; variables in `set` win. Names compare case-sensitively, or —
+ * `ignoreCase`, for Windows, where `Path` and `PATH` are one variable — case-insensitively
+ * (the caller's spelling is kept; a `set` entry replaces any spelling of its name).
+ */
+export function filterEnvironment(
+  source: Readonly<Record<string, string | undefined>>,
+  policy: EnvPolicy,
+  options: { ignoreCase?: boolean } = {},
+): Record<string, string> {
+  const ignoreCase = options.ignoreCase === true;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (value === undefined) continue;
-    const allowedExactly = policy.allow.includes(name);
-    if (!allowedExactly && !policy.allow.some((e) => matches(name, e))) continue;
+    const allowedExactly = policy.allow.some((e) => !e.endsWith('*') && matches(name, e, ignoreCase));
+    if (!allowedExactly && !policy.allow.some((e) => matches(name, e, ignoreCase))) continue;
     if (!allowedExactly && looksSecret(name)) continue;
     out[name] = value;
+  }
+  if (ignoreCase) {
+    for (const name of Object.keys(policy.set)) {
+      for (const existing of Object.keys(out)) if (existing.toUpperCase() === name.toUpperCase()) delete out[existing];
+    }
   }
   return { ...out, ...policy.set };
 }

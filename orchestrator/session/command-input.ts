@@ -61,8 +61,12 @@ export function commandEnvironment(base: Record<string, string>, extra: Readonly
 }
 
 /** The environment commands of a session start from. */
-export function sessionEnvironment(source: Readonly<Record<string, string | undefined>>, policy: EnvPolicy): Record<string, string> {
-  return filterEnvironment(source, policy);
+export function sessionEnvironment(
+  source: Readonly<Record<string, string | undefined>>,
+  policy: EnvPolicy,
+  options: { ignoreCase?: boolean } = {},
+): Record<string, string> {
+  return filterEnvironment(source, policy, options);
 }
 
 /** Timeout in ms: the policy's limit by default; a caller may ask for less, never more. */

@@ -14,15 +14,24 @@ import { networkIdentity } from '../../core/vocabulary.js';
 import { currentPlatform } from '../current-platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
+import type { Network } from '../../core/vocabulary.js';
 import { loadSessionPolicy } from '../policy/session-policy.js';
 import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
 import { RunnerClient } from './client.js';
 import { sessionEnvironment } from './command-input.js';
-import { checkProvisioned, provisionedWorkspaceFor, readStateForSession, userRecordFor } from './provisioned.js';
+import { checkProvisioned, provisionedWorkspaceFor, userRecordFor } from './provisioned.js';
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
 import type { Session, SessionOptions } from './types.js';
+
+/**
+ * Whether the setup default network replaces the resolved one: only when nothing but the
+ * built-in defaults chose it (a machine, user or workspace layer, or --network, always wins).
+ */
+export function sessionNetworkFromSetup(sources: readonly string[], resolved: Network, recorded: Network): boolean {
+  return sources.length === 1 && sources[0] === 'built-in defaults' && recorded !== resolved;
+}
 
 function flagsFrom(options: SessionOptions): Layer {
   const flags: Layer = {};
@@ -42,13 +51,13 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const cwd = process.cwd();
   const launcher = await leaf.createLauncher();
   await launcher.checkPermitted?.(user);
-  const state = readStateForSession(leaf.installation);
+  const provisioned = leaf.provisioned(user);
   let workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
-  if (options.workspace === undefined && state !== null) {
+  if (options.workspace === undefined && provisioned !== null) {
     // No workspace named: the provisioned one the current directory is in.
-    workspace = provisionedWorkspaceFor(userRecordFor(state, user.name, workspace), workspace) ?? workspace;
+    workspace = provisionedWorkspaceFor(userRecordFor(provisioned, user.name, workspace), workspace) ?? workspace;
   }
-  if (state !== null) checkProvisioned(state, user.name, workspace);
+  const record = provisioned === null ? null : checkProvisioned(provisioned, user.name, workspace);
   const early = launcher.prelaunch?.(user);
   // Handled here so that a failed early start never surfaces as an unhandled rejection while the
   // policy loads; awaiting `early` below still throws it.
@@ -56,7 +65,11 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   let proc: RunnerProcess | undefined;
   let audit: AuditLog | null = null;
   try {
-    const resolved = await loadSessionPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+    let resolved = await loadSessionPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: flagsFrom(options) });
+    if (record !== null && sessionNetworkFromSetup(resolved.sources.network, resolved.policy.network, record.network)) {
+      // No layer chose a network: the default recorded by `setup --network` replaces the built-in one.
+      resolved = await loadSessionPolicy({ installation: leaf.installation, home: user.home, cwd, workspace, flags: { ...flagsFrom(options), network: record.network } });
+    }
     if (resolved.policy.mode === 'full-access') {
       throw new CorralError(
         'config_invalid',
@@ -81,7 +94,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       network: networkIdentity(policy.network),
       policyDigest: resolved.digest,
       envPolicy: policy.env,
-      baseEnv: sessionEnvironment(options.env ?? process.env, policy.env),
+      baseEnv: sessionEnvironment(options.env ?? process.env, policy.env, { ignoreCase: leaf.environmentNamesIgnoreCase }),
       timeoutLimitSec: policy.limits.timeoutSec,
       audit,
     });

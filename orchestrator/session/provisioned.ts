@@ -1,21 +1,28 @@
 /**
- * Is this real user, and this workspace, provisioned? Read from the machine state file
- * (`<stateDir>/state.json`, world-readable, written only by `corral setup`) before a runner is
- * started, so that the common mistake gets exit 3 and the command to run. The runner checks
- * again as root and is the authority; this is only the early, friendly answer.
+ * Is this real user, and this workspace, provisioned? Answered before a runner is started, so
+ * that the common mistake gets exit 3 and the command to run. The runner checks again (as root
+ * on Linux, as the identity against the Administrators-owned state on Windows) and is the
+ * authority; this is only the early, friendly answer.
+ *
+ * What is provisioned for a user is the platform leaf's to say (`PlatformLeaf.provisioned`):
+ * each platform reads its own state file with its own parser (Linux: `linuxProvisioned`
+ * below, over core/state.ts; Windows: provision/windows/provisioned.ts, over
+ * os/win32/machine-state.ts, keyed by the user's SID). Here, the decisions on that answer,
+ * with the host's path rules (case-insensitive on Windows).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
-import { STATE_VERSION, type MachineState, type UserRecord } from '../../core/state.js';
-import { isInside } from './command-input.js';
+import { nativePaths, type PathRules } from '../../core/paths.js';
+import { STATE_VERSION, type MachineState } from '../../core/state.js';
+import type { ProvisionedUser, RealUser } from '../platform.js';
 
 export function stateFile(installation: Installation): string {
   return path.join(installation.stateDir, 'state.json');
 }
 
-/** The state, or null when it cannot be read for a reason other than absence (the runner decides then). */
+/** Linux: the state, or null when it cannot be read for a reason other than absence (the runner decides then). */
 export function readStateForSession(installation: Installation): MachineState | null {
   const file = stateFile(installation);
   let text: string;
@@ -44,42 +51,57 @@ export function readStateForSession(installation: Installation): MachineState | 
   return state;
 }
 
+/** Linux: what the state records for `user` (by name), null when the state can't be read. */
+export function linuxProvisioned(installation: Installation, user: RealUser): ProvisionedUser | null {
+  const state = readStateForSession(installation);
+  if (state === null) return null;
+  const record = state.users?.[user.name];
+  return {
+    runnerInstalled: state.runner !== null,
+    user: record === undefined ? null : { workspaces: Object.keys(record.workspaces ?? {}), network: record.network },
+  };
+}
+
 function setupHint(user: string, workspace: string): string {
   return `run \`sudo corral setup --user ${user} --workspace ${workspace}\` first`;
 }
 
 /** The user's record, or not_provisioned naming what to run. */
-export function userRecordFor(state: MachineState, realUser: string, workspace: string): UserRecord {
-  if (state.runner === null) {
+export function userRecordFor(provisioned: ProvisionedUser, realUser: string, workspace: string): NonNullable<ProvisionedUser['user']> {
+  if (!provisioned.runnerInstalled) {
     throw new CorralError('not_provisioned', `the session runner is not installed: ${setupHint(realUser, workspace)}`);
   }
-  const record = state.users?.[realUser];
-  if (record === undefined) {
+  if (provisioned.user === null) {
     throw new CorralError('not_provisioned', `user ${realUser} is not provisioned for Corral sessions: ${setupHint(realUser, workspace)}`, {
       details: { user: realUser },
     });
   }
-  return record;
+  return provisioned.user;
 }
 
 /**
  * The provisioned workspace a session for `dir` opens: `dir` itself, else the innermost
  * provisioned workspace containing it (so `corral run` works from a subdirectory); null if none.
+ * Returned as the state spells it (the runner matches that spelling).
  */
-export function provisionedWorkspaceFor(record: UserRecord, dir: string): string | null {
-  const containing = Object.keys(record.workspaces ?? {}).filter((w) => isInside(w, dir));
+export function provisionedWorkspaceFor(record: NonNullable<ProvisionedUser['user']>, dir: string, rules: PathRules = nativePaths): string | null {
+  const containing = record.workspaces.filter((w) => rules.within(dir, w));
   return containing.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
 /** not_provisioned unless `workspace` is exactly one the user was provisioned for (the runner requires that). */
-export function checkProvisioned(state: MachineState, realUser: string, workspace: string): UserRecord {
-  const record = userRecordFor(state, realUser, workspace);
-  const granted = Object.keys(record.workspaces ?? {});
-  if (!granted.includes(workspace)) {
+export function checkProvisioned(
+  provisioned: ProvisionedUser,
+  realUser: string,
+  workspace: string,
+  rules: PathRules = nativePaths,
+): NonNullable<ProvisionedUser['user']> {
+  const record = userRecordFor(provisioned, realUser, workspace);
+  if (!record.workspaces.some((w) => rules.samePath(w, workspace))) {
     throw new CorralError(
       'not_provisioned',
-      `workspace ${workspace} is not provisioned for ${realUser} (provisioned: ${granted.join(', ') || 'none'}): ${setupHint(realUser, workspace)}`,
-      { details: { user: realUser, workspace, provisioned: granted } },
+      `workspace ${workspace} is not provisioned for ${realUser} (provisioned: ${record.workspaces.join(', ') || 'none'}): ${setupHint(realUser, workspace)}`,
+      { details: { user: realUser, workspace, provisioned: record.workspaces } },
     );
   }
   return record;

@@ -6,7 +6,7 @@
  *
  *   %ProgramData%\Corral\state.json
  *     { version: 1,
- *       users: { <real user name>: { sid, identities: { offline: {name, sid}, online: {name, sid} },
+ *       users: { <real user name>: { sid, network, identities: { offline: {name, sid}, online: {name, sid} },
  *                                    workspaces: [ {path, capabilitySid} ] } },
  *       runner: { dir, node, entry } }
  *   %ProgramData%\Corral\credentials\<real user SID>.json
@@ -34,6 +34,8 @@ export interface WindowsUserRecord {
   sid: string;
   identities: { offline: WindowsIdentity; online: WindowsIdentity };
   workspaces: WindowsWorkspace[];
+  /** The default network recorded by setup (New-CorralIdentity writes offline, Install-Corral -Network changes it). */
+  network: 'offline' | 'online';
 }
 
 export interface WindowsMachineState {
@@ -99,8 +101,11 @@ export function parseWindowsState(json: string, file: string): WindowsMachineSta
     const ids = object(file, `${p}.identities`, u.identities);
     const workspaces = u.workspaces ?? [];
     if (!Array.isArray(workspaces)) fail(file, `${p}.workspaces`, 'an array', workspaces);
+    const network = u.network ?? 'offline';
+    if (network !== 'offline' && network !== 'online') fail(file, `${p}.network`, '"offline" or "online"', network);
     users[name] = {
       sid: sid(file, `${p}.sid`, u.sid),
+      network,
       identities: { offline: identity(file, `${p}.identities.offline`, ids.offline), online: identity(file, `${p}.identities.online`, ids.online) },
       workspaces: workspaces.map((w: unknown, i: number) => {
         const o = object(file, `${p}.workspaces[${i}]`, w);

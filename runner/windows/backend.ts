@@ -53,13 +53,15 @@ export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
       const state = (options.readState ?? (() => readWindowsState(options.installation)))();
       const plan = planWindowsSession(request, state, currentUserSid());
       protectOwnStdio();
-      return confinePlanned(plan, { limits: request.limits, protected: request.protected, privateDesktop: request.windowsPrivateDesktop });
+      return confinePlanned(plan, { installationName: options.installation.name, limits: request.limits, protected: request.protected, privateDesktop: request.windowsPrivateDesktop });
     },
   };
 }
 
 /** What a Windows session confines with beyond the plan (from the session request). */
 export interface ConfineOptions {
+  /** The installation's name (its protected names are always protected). */
+  installationName: string;
   limits: SessionRequest['limits'];
   /** Protected names and paths (the request's `protected`). */
   protected: readonly string[];
@@ -114,6 +116,7 @@ export function confinePlanned(plan: WindowsSessionPlan, options: ConfineOptions
       warnings.push("windows.privateDesktop is false: commands run on the runner's desktop (WinSta0\\Default), whose clipboard and windows other sessions of this identity share");
     }
     const protection = protectSession({
+      installationName: options.installationName,
       writableRoots: plan.writable.map((w) => w.path),
       protectedEntries: options.protected,
       identitySid: plan.identity.sid,

@@ -6,10 +6,11 @@
  * Grant-CorralWorkspace). What does not exist then would stay writable for good — a later
  * `git init`, `.vscode/tasks.json` or `.mcp.json` then runs code as the real user. So each
  * session, before any command runs:
- *  - reserves every missing protected name in each writable root with an empty placeholder
- *    DIRECTORY (as on Linux: a directory blocks creating a file of that name too, and git
- *    never tracks an empty directory), created by the runner with a protected DACL that grants
- *    commands no write (security-descriptor.ts), removed when the session ends;
+ *  - reserves every missing protected name in each writable root with an empty placeholder of
+ *    the kind the tool reading it expects (core/protected-names.ts, as on Linux: a directory for
+ *    `.git`, `.vscode`…, an empty file for `.mcp.json`, `.npmrc`…; a name not in that list gets a
+ *    directory), created by the runner with a protected DACL that grants commands no write
+ *    (security-descriptor.ts), removed when the session ends;
  *  - holds every protected entry (existing or reserved) open without FILE_SHARE_DELETE while
  *    the session lives, so that no command can delete or rename it (a rename needs DELETE);
  *    a concurrent session's placeholder thereby also outlives the first session's close;
@@ -24,6 +25,7 @@
  * (`.git:x`) need write access to that entry, which its DACL denies.
  */
 import { win32 } from 'node:path';
+import type { PlaceholderKind } from '../../core/protected-names.js';
 
 export type EntryKind = 'dir' | 'file' | 'missing' | 'reparse';
 
@@ -32,11 +34,13 @@ export interface ProtectedTarget {
   path: string;
   /** The writable root it lies in. */
   root: string;
+  /** What a missing entry is reserved with. */
+  kind: PlaceholderKind;
 }
 
 export type ProtectionStep =
   | { op: 'hold'; path: string; root: string }
-  | { op: 'reserve'; path: string }
+  | { op: 'reserve'; path: string; kind: PlaceholderKind }
   | { op: 'warn'; path: string; message: string };
 
 export class ProtectedNameError extends Error {
@@ -68,20 +72,24 @@ function inside(path: string, root: string): boolean {
  * protected path that lies in a writable root (others need nothing: commands can't write
  * there anyway). One target per entry, compared case-insensitively.
  */
-export function protectedTargets(writableRoots: readonly string[], protectedEntries: readonly string[]): ProtectedTarget[] {
+export function protectedTargets(
+  writableRoots: readonly string[],
+  protectedEntries: readonly string[],
+  kindOf: (name: string) => PlaceholderKind = () => 'dir',
+): ProtectedTarget[] {
   const out = new Map<string, ProtectedTarget>();
   for (const entry of protectedEntries) {
     if (win32.isAbsolute(entry) && /^[A-Za-z]:\\/.test(entry)) {
       const path = win32.normalize(entry).replace(/\\+$/, '');
       if (path.includes(':', 2)) throw new ProtectedNameError(`protected path ${JSON.stringify(entry)} names a stream`);
       const root = writableRoots.find((r) => inside(path, r));
-      if (root !== undefined && key(path) !== key(root) && !out.has(key(path))) out.set(key(path), { path, root });
+      if (root !== undefined && key(path) !== key(root) && !out.has(key(path))) out.set(key(path), { path, root, kind: kindOf(win32.basename(path)) });
       continue;
     }
     const name = checkProtectedName(entry);
     for (const root of writableRoots) {
       const path = win32.join(root, name);
-      if (!out.has(key(path))) out.set(key(path), { path, root });
+      if (!out.has(key(path))) out.set(key(path), { path, root, kind: kindOf(name) });
     }
   }
   return [...out.values()];
@@ -100,7 +108,7 @@ export function planProtection(targets: readonly ProtectedTarget[], kind: (path:
       case 'missing':
         // Reserved only in an existing directory: the runner creates no parents (a parent it
         // made would be the command's to rename). A deeper missing path stays unreserved, said so.
-        if (kind(win32.dirname(target.path)) === 'dir') steps.push({ op: 'reserve', path: target.path });
+        if (kind(win32.dirname(target.path)) === 'dir') steps.push({ op: 'reserve', path: target.path, kind: target.kind });
         else steps.push({ op: 'warn', path: target.path, message: `protected path ${target.path} is not reserved: its parent directory does not exist` });
         break;
       case 'reparse':

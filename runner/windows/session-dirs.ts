@@ -3,7 +3,8 @@
  *  - the session temp directory, created with a protected DACL naming the identity and the
  *    session's logon SID (commands write it through the logon SID, which restricts their
  *    token; the identity's profile itself grants them no write — token-sids.ts);
- *  - placeholders reserving missing protected names (protected-plan.ts), created with a
+ *  - placeholders reserving missing protected names (protected-plan.ts; a directory or an
+ *    empty file, by the name's kind in core/protected-names.ts), created with a
  *    protected DACL that lets commands read and nothing else, the real user full control (so
  *    a placeholder a crashed runner left is theirs to remove), and removed at close;
  *  - a handle on every protected entry, held without FILE_SHARE_DELETE for the session's
@@ -18,6 +19,7 @@ import { Win32Handle, rawHandle } from '../../os/win32/handle.js';
 import { win32Failure } from '../../os/win32/win32-error.js';
 import { CONTAINER_INHERIT_ACE, OBJECT_INHERIT_ACE, securityAttributes, type AceSpec } from './security-descriptor.js';
 import { planProtection, protectedTargets, type EntryKind } from './protected-plan.js';
+import { defaultProtectedNames, placeholderKind } from '../../core/protected-names.js';
 import { SYSTEM_SID } from './token-sids.js';
 
 const ADMINISTRATORS_SID = 'S-1-5-32-544';
@@ -46,6 +48,8 @@ const ERROR_PATH_NOT_FOUND = 3;
 const ERROR_INSUFFICIENT_BUFFER = 122;
 const FILE_SHARE_READ_WRITE = 0x3; // not FILE_SHARE_DELETE: the point of the hold
 const OPEN_EXISTING = 3;
+const CREATE_NEW = 1;
+const FILE_ATTRIBUTE_NORMAL = 0x80;
 const FILE_FLAG_BACKUP_SEMANTICS = 0x02000000; // needed to open a directory
 const FILE_FLAG_OPEN_REPARSE_POINT = 0x00200000;
 const INVALID_HANDLE_VALUE = 0xffffffffffffffffn;
@@ -81,6 +85,7 @@ export function placeholderAces(identitySid: string, logonSid: string, realUserS
 const KERNEL32 = {
   CreateDirectoryW: 'int __stdcall CreateDirectoryW(str16 lpPathName, void *lpSecurityAttributes)',
   RemoveDirectoryW: 'int __stdcall RemoveDirectoryW(str16 lpPathName)',
+  DeleteFileW: 'int __stdcall DeleteFileW(str16 lpFileName)',
   GetFileAttributesW: 'uint32 __stdcall GetFileAttributesW(str16 lpFileName)',
   CreateFileW:
     'void * __stdcall CreateFileW(str16 lpFileName, uint32 dwDesiredAccess, uint32 dwShareMode, void *lpSecurityAttributes, uint32 dwCreationDisposition, uint32 dwFlagsAndAttributes, void *hTemplateFile)',
@@ -126,6 +131,15 @@ export function createDirectoryWith(path: string, aces: readonly AceSpec[]): voi
   const ok = kernel32().CreateDirectoryW(path, sa.attributes);
   void sa.keep;
   if (!ok) throw win32Failure('CreateDirectoryW', undefined, path);
+}
+
+/** Create an empty file that carries exactly `aces` (protected DACL) from its first moment; fails if it exists. */
+export function createFileWith(path: string, aces: readonly AceSpec[]): void {
+  const sa = securityAttributes(aces, { protectedDacl: true });
+  const raw = pointerValue(kernel32().CreateFileW(path, READ_CONTROL, FILE_SHARE_READ_WRITE, sa.attributes, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, null));
+  void sa.keep;
+  if (raw === 0n || raw === INVALID_HANDLE_VALUE) throw win32Failure('CreateFileW', undefined, `creating ${path}`);
+  Win32Handle.adopt(raw, `new ${path}`).close();
 }
 
 /** Open `path` (file or directory) sharing read and write but not delete: it can't be deleted or renamed while held. */
@@ -174,12 +188,16 @@ export function grantedAccess(path: string, token: Win32Handle): number {
 export interface SessionProtection {
   /** Paths of the placeholders this session created. */
   readonly reserved: readonly string[];
+  /** Those of them that are files (the rest are directories). */
+  readonly reservedFiles: readonly string[];
   readonly warnings: readonly string[];
   /** Release the holds and remove this session's placeholders (a placeholder another session holds stays). */
   release(): void;
 }
 
 export interface ProtectionRequest {
+  /** The installation's name: its protected names (core/protected-names.ts) are always protected. */
+  installationName: string;
   writableRoots: readonly string[];
   protectedEntries: readonly string[];
   identitySid: string;
@@ -193,20 +211,31 @@ export interface ProtectionRequest {
 export function protectSession(request: ProtectionRequest): SessionProtection {
   const holds: Win32Handle[] = [];
   const reserved: string[] = [];
+  const reservedFiles: string[] = [];
   const warnings: string[] = [];
   const release = () => {
     for (const hold of holds.splice(0)) hold.close();
-    for (const path of reserved) kernel32().RemoveDirectoryW(path); // fails while another session holds it: then it stays for that one
+    // Each fails while another session holds the placeholder: then it stays, for that one.
+    for (const path of reserved) {
+      if (reservedFiles.includes(path)) kernel32().DeleteFileW(path);
+      else kernel32().RemoveDirectoryW(path);
+    }
   };
   try {
-    const targets = protectedTargets(request.writableRoots, request.protectedEntries);
+    // The request's list is the policy's; the installation's own list is added whatever it says.
+    const entries = [...new Set([...defaultProtectedNames(request.installationName), ...request.protectedEntries])];
+    const targets = protectedTargets(request.writableRoots, entries, (name) => placeholderKind(name, request.installationName));
     for (const step of planProtection(targets, entryKind)) {
       if (step.op === 'warn') {
         warnings.push(step.message);
         continue;
       }
       if (step.op === 'reserve') {
-        createDirectoryWith(step.path, placeholderAces(request.identitySid, request.logonSid, request.realUserSid));
+        const aces = placeholderAces(request.identitySid, request.logonSid, request.realUserSid);
+        if (step.kind === 'file') {
+          createFileWith(step.path, aces);
+          reservedFiles.push(step.path);
+        } else createDirectoryWith(step.path, aces);
         reserved.push(step.path);
         holds.push(holdEntry(step.path));
         continue;
@@ -225,5 +254,5 @@ export function protectSession(request: ProtectionRequest): SessionProtection {
     release();
     throw err;
   }
-  return { reserved, warnings, release };
+  return { reserved, reservedFiles, warnings, release };
 }

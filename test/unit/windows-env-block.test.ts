@@ -89,6 +89,19 @@ describe('windows environment block', () => {
     assert.equal(env.USERNAME, 'crl-off-alice');
   });
 
+  it("sets the identity's APPDATA and LOCALAPPDATA (a request can't point them elsewhere) and keeps the caller's `Path`", () => {
+    const env = commandEnvironment(
+      { Path: 'C:\\tools', appdata: 'C:\\Users\\alice\\AppData\\Roaming' },
+      { ...session, appData: 'C:\\Users\\crl-off-alice\\AppData\\Roaming', localAppData: 'C:\\Users\\crl-off-alice\\AppData\\Local' },
+    );
+    assert.equal(env.APPDATA, 'C:\\Users\\crl-off-alice\\AppData\\Roaming');
+    assert.equal(env.LOCALAPPDATA, 'C:\\Users\\crl-off-alice\\AppData\\Local');
+    assert.equal(Object.keys(env).filter((k) => k.toUpperCase() === 'APPDATA').length, 1);
+    assert.equal(env.Path, 'C:\\tools', "the caller's Path replaces the default PATH, one variable");
+    assert.equal(Object.keys(env).filter((k) => k.toUpperCase() === 'PATH').length, 1);
+    for (const name of ['SystemRoot', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE']) assert.ok(env[name], name);
+  });
+
   it('gives a default PATH and PATHEXT when the request has none', () => {
     const env = commandEnvironment({}, session);
     assert.equal(env.PATH, 'C:\\Windows\\System32;C:\\Windows;C:\\Windows\\System32\\Wbem');

@@ -1,5 +1,6 @@
 /** Protected names on Windows (runner/windows/protected-plan.ts): pure, checked on every OS. */
 import assert from 'node:assert/strict';
+import { placeholderKind } from '../../core/protected-names.js';
 import { checkProtectedName, planProtection, protectedTargets, ProtectedNameError, type EntryKind } from '../../runner/windows/protected-plan.js';
 
 const WS = 'C:\\Users\\alice\\proj';
@@ -9,10 +10,15 @@ describe('windows protected names', () => {
   it('puts each name in each writable root, and absolute paths in the root that holds them', () => {
     const targets = protectedTargets([WS, CACHE], ['.git', 'C:\\Users\\alice\\proj\\sub\\.idea', 'E:\\elsewhere\\.x']);
     assert.deepEqual(targets, [
-      { path: `${WS}\\.git`, root: WS },
-      { path: `${CACHE}\\.git`, root: CACHE },
-      { path: `${WS}\\sub\\.idea`, root: WS },
+      { path: `${WS}\\.git`, root: WS, kind: 'dir' },
+      { path: `${CACHE}\\.git`, root: CACHE, kind: 'dir' },
+      { path: `${WS}\\sub\\.idea`, root: WS, kind: 'dir' },
     ]);
+  });
+
+  it('reserves each name with the kind core/protected-names.ts gives it (a directory when unlisted)', () => {
+    const kinds = protectedTargets([WS], ['.git', '.mcp.json', '.npmrc', 'custom'], (n) => placeholderKind(n, 'corral')).map((t) => t.kind);
+    assert.deepEqual(kinds, ['dir', 'file', 'file', 'dir']);
   });
 
   it('treats case variants as one entry (NTFS resolves `.GiT` to `.git`)', () => {
@@ -35,13 +41,13 @@ describe('windows protected names', () => {
     assert.deepEqual(steps, [
       { op: 'hold', path: `${WS}\\.git`, root: WS },
       { op: 'hold', path: `${WS}\\.mcp.json`, root: WS },
-      { op: 'reserve', path: `${WS}\\.vscode` },
-      { op: 'reserve', path: `${WS}\\sub\\.idea` },
+      { op: 'reserve', path: `${WS}\\.vscode`, kind: 'dir' },
+      { op: 'reserve', path: `${WS}\\sub\\.idea`, kind: 'dir' },
       { op: 'warn', path: `${WS}\\gone\\.x`, message: `protected path ${WS}\\gone\\.x is not reserved: its parent directory does not exist` },
     ]);
   });
 
   it('refuses a protected entry that is a link or junction (a command could replace it)', () => {
-    assert.throws(() => planProtection([{ path: `${WS}\\.git`, root: WS }], () => 'reparse'), /link or junction/);
+    assert.throws(() => planProtection([{ path: `${WS}\\.git`, root: WS, kind: 'dir' }], () => 'reparse'), /link or junction/);
   });
 });

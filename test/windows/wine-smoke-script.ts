@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     writable: [{ path: workspace, capabilitySid }],
     warnings: [],
   };
-  const limits = { limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 }, protected: ['.git'] };
+  const limits = { installationName: 'corral', limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 }, protected: ['.git'] };
   await check('confine_fail_closed', () => {
     const session = confinePlanned(plan, limits);
     void session.close();
@@ -273,6 +273,7 @@ async function main(): Promise<void> {
     const root = win32.join(scratch, 'protect-session');
     mkdirSync(win32.join(root, 'sub'), { recursive: true });
     const protection = protectSession({
+      installationName: 'corral',
       writableRoots: [root],
       protectedEntries: ['.git', '.GiT', '.vscode', win32.join(root, 'sub', '.idea'), win32.join(root, 'nope', '.x')],
       identitySid,
@@ -280,9 +281,18 @@ async function main(): Promise<void> {
       realUserSid: identitySid,
       commandToken: token,
     });
-    const during = { git: entryKind(win32.join(root, '.git')), vscode: entryKind(win32.join(root, '.vscode')), idea: entryKind(win32.join(root, 'sub', '.idea')) };
+    const at = (...parts: string[]) => entryKind(win32.join(root, ...parts));
+    const during = { git: at('.git'), vscode: at('.vscode'), idea: at('sub', '.idea'), mcp: at('.mcp.json'), npmrc: at('.npmrc'), corral: at('.corral') };
+    let writeIntoFilePlaceholder: string;
+    try {
+      writeFileSync(win32.join(root, '.mcp.json'), '{}');
+      writeIntoFilePlaceholder = 'written';
+    } catch (err) {
+      writeIntoFilePlaceholder = (err as NodeJS.ErrnoException).code ?? 'error';
+    }
+    const reserved = protection.reserved.map((p) => p.slice(root.length + 1));
     protection.release();
-    return { reserved: protection.reserved.map((p) => p.slice(root.length + 1)), warnings: protection.warnings, during, after: entryKind(win32.join(root, '.git')) };
+    return { reserved, files: protection.reservedFiles.length, warnings: protection.warnings, during, writeIntoFilePlaceholder, left: reserved.filter((r) => at(r) !== 'missing') };
   });
   await check('access_check_plumbing', () => {
     const file = win32.join(scratch, 'access-probe.txt');

@@ -19,6 +19,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultProtectedNames } from '../../core/protected-names.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const smoke = join(repo, '.wine-smoke');
@@ -53,8 +54,7 @@ function stage(): void {
   rmSync(app, { recursive: true, force: true });
   mkdirSync(join(app, 'dist/test/windows'), { recursive: true });
   writeFileSync(join(app, 'package.json'), '{"type":"module"}\n');
-  cpSync(join(repo, 'dist/runner'), join(app, 'dist/runner'), { recursive: true });
-  cpSync(join(repo, 'dist/orchestrator'), join(app, 'dist/orchestrator'), { recursive: true });
+  for (const part of ['dist/core', 'dist/os', 'dist/runner', 'dist/orchestrator']) cpSync(join(repo, part), join(app, part), { recursive: true });
   cpSync(join(repo, 'dist/test/windows/wine-smoke-script.js'), join(app, 'dist/test/windows/wine-smoke-script.js'));
 }
 
@@ -239,9 +239,12 @@ describe('windows runner under Wine (FFI smoke)', function () {
   it('reserves missing protected names (case variants once), holds them against removal, and removes them at release', () => {
     assert.deepEqual(value('placeholder_reserved_and_held'), { removedWhileHeld: false, removedAfter: true });
     const v = value('protect_session');
-    assert.deepEqual(v.reserved, ['.git', '.vscode', 'sub\\.idea']);
-    assert.deepEqual(v.during, { git: 'dir', vscode: 'dir', idea: 'dir' });
-    assert.equal(v.after, 'missing');
+    // Every name of core/protected-names.ts plus the listed path; `.GiT` is `.git`.
+    assert.ok(v.reserved.includes('.git') && v.reserved.includes('sub\\.idea') && !v.reserved.includes('.GiT'));
+    assert.equal(v.reserved.length, defaultProtectedNames('corral').length + 1);
+    assert.deepEqual(v.during, { git: 'dir', vscode: 'dir', idea: 'dir', mcp: 'file', npmrc: 'file', corral: 'dir' });
+    assert.ok(v.files > 0);
+    assert.deepEqual(v.left, [], 'release removes every placeholder');
     assert.equal(v.warnings.length, 1);
     assert.match(v.warnings[0], /nope\\\.x is not reserved: its parent directory does not exist/);
   });

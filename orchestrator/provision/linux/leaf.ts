@@ -2,11 +2,16 @@
 import type { Installation } from '../../../core/installation.js';
 import type { PlatformLeaf } from '../../platform.js';
 import { resolveLinuxRealUser } from './real-user.js';
+import { linuxProvisioned } from '../../session/provisioned.js';
 
 export function linuxLeaf(installation: Installation): PlatformLeaf {
   return {
     name: 'linux',
     installation,
+    environmentNamesIgnoreCase: false,
+    provisioned(realUser) {
+      return linuxProvisioned(installation, realUser);
+    },
     async createProvisioner() {
       const { createLinuxProvisioner } = await import('./provisioner.js');
       return createLinuxProvisioner(installation);

@@ -1,11 +1,16 @@
 /** The Windows leaf: provisioner (PowerShell module), privilege bridge and real user. */
 import type { Installation } from '../../../core/installation.js';
 import type { PlatformLeaf } from '../../platform.js';
+import { windowsProvisioned } from './provisioned.js';
 
 export function windowsLeaf(installation: Installation): PlatformLeaf {
   return {
     name: 'windows',
     installation,
+    environmentNamesIgnoreCase: true,
+    provisioned(realUser) {
+      return windowsProvisioned(installation, realUser);
+    },
     async createProvisioner() {
       // Lazy: node-powershell and the module session start only when provisioning on Windows.
       const { createWindowsProvisioner } = await import('./create.js');
