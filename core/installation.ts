@@ -74,12 +74,20 @@ export function linuxInstallation(name: string = DEFAULT_INSTALLATION_NAME): Ins
   };
 }
 
-export function windowsInstallation(
-  name: string = DEFAULT_INSTALLATION_NAME,
-  env: NodeJS.ProcessEnv = process.env,
-): Installation {
-  const programData = env.ProgramData ?? 'C:\\ProgramData';
-  const programFiles = env.ProgramFiles ?? 'C:\\Program Files';
+/**
+ * Where Windows keeps %ProgramData% and %ProgramFiles%. On a machine these come from
+ * SHGetKnownFolderPath (os/win32/known-folders.ts: `windowsFolders()`), never from the
+ * environment: the state, the credentials and the runner Corral trusts live there, and a
+ * caller's `ProgramData=…` must not move them. Tests pass fixed values.
+ */
+export interface WindowsFolders {
+  ProgramData?: string;
+  ProgramFiles?: string;
+}
+
+export function windowsInstallation(name: string, folders: WindowsFolders): Installation {
+  const programData = folders.ProgramData ?? 'C:\\ProgramData';
+  const programFiles = folders.ProgramFiles ?? 'C:\\Program Files';
   const title = name === DEFAULT_INSTALLATION_NAME ? 'Corral' : name;
   const libDir = `${programFiles}\\${title}`;
   return {
@@ -99,11 +107,13 @@ export function windowsInstallation(
   };
 }
 
-export function installationFor(platform: PlatformName, name: string = installationNameFromEnv()): Installation {
+/** `windows` is required on Windows: the known folders (see WindowsFolders). */
+export function installationFor(platform: PlatformName, name: string = installationNameFromEnv(), windows?: WindowsFolders): Installation {
   switch (platform) {
     case 'linux':
       return linuxInstallation(name);
     case 'windows':
-      return windowsInstallation(name);
+      if (windows === undefined) throw new CorralError('internal', 'a Windows installation needs the known folders (ProgramData, ProgramFiles)');
+      return windowsInstallation(name, windows);
   }
 }

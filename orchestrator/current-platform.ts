@@ -21,15 +21,16 @@ export function platformName(platform: NodeJS.Platform = process.platform): Plat
 /** Load the leaf for this machine (lazily: only its own modules are imported). */
 export async function currentPlatform(): Promise<PlatformLeaf> {
   const name = platformName();
-  const installation = installationFor(name);
   switch (name) {
     case 'linux': {
       const leaf = await import('./provision/linux/leaf.js');
-      return leaf.linuxLeaf(installation);
+      return leaf.linuxLeaf(installationFor(name));
     }
     case 'windows': {
+      // The trusted folders from Windows itself, never from the environment (core/installation.ts).
+      const { windowsFolders } = await import('../os/win32/known-folders.js');
       const leaf = await import('./provision/windows/leaf.js');
-      return leaf.windowsLeaf(installation);
+      return leaf.windowsLeaf(installationFor(name, undefined, windowsFolders()));
     }
   }
 }

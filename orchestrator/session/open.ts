@@ -14,7 +14,7 @@ import { networkIdentity } from '../../core/vocabulary.js';
 import { currentPlatform } from '../current-platform.js';
 import type { RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
-import type { Network } from '../../core/vocabulary.js';
+import type { Network, NetworkPolicy } from '../../core/vocabulary.js';
 import { loadSessionPolicy } from '../policy/session-policy.js';
 import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
@@ -29,7 +29,7 @@ import type { Session, SessionOptions } from './types.js';
  * Whether the setup default network replaces the resolved one: only when nothing but the
  * built-in defaults chose it (a machine, user or workspace layer, or --network, always wins).
  */
-export function sessionNetworkFromSetup(sources: readonly string[], resolved: Network, recorded: Network): boolean {
+export function sessionNetworkFromSetup(sources: readonly string[], resolved: NetworkPolicy, recorded: Network): boolean {
   return sources.length === 1 && sources[0] === 'built-in defaults' && recorded !== resolved;
 }
 

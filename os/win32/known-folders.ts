@@ -64,3 +64,8 @@ export function knownFolder(folder: KnownFolder): string {
     if (pointer !== 0n) ole.CoTaskMemFree(pointer);
   }
 }
+
+/** %ProgramData% and %ProgramFiles% as Windows knows them (core/installation.ts WindowsFolders). */
+export function windowsFolders(): { ProgramData: string; ProgramFiles: string } {
+  return { ProgramData: knownFolder('ProgramData'), ProgramFiles: knownFolder('ProgramFiles') };
+}

@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { win32 } from 'node:path';
+import { requireTrustedOwners } from './file-owner.js';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
 import { isSidString } from './sid.js';
@@ -157,4 +158,22 @@ export function readWindowsState(installation: Installation): WindowsMachineStat
     throw new CorralError('not_provisioned', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return parseWindowsState(json, file);
+}
+
+/** The state of a machine, read only once its folder and file are owned by Administrators or SYSTEM. */
+export function readTrustedWindowsState(installation: Installation): WindowsMachineState {
+  const file = win32.join(installation.stateDir, 'state.json');
+  requireOwnedByAdministrators(installation.stateDir, file);
+  return readWindowsState(installation);
+}
+
+/** requireTrustedOwners, with a missing file or folder reported as not provisioned. */
+export function requireOwnedByAdministrators(...paths: string[]): void {
+  try {
+    requireTrustedOwners(...paths);
+  } catch (err) {
+    const code = (err as { details?: { win32Error?: number } }).details?.win32Error;
+    if (code === 2 || code === 3) throw new CorralError('not_provisioned', `${paths.at(-1)} does not exist: Corral is not set up for this user; run \`corral setup\` first`);
+    throw err;
+  }
 }

@@ -24,10 +24,10 @@ import type { Installation } from '../../core/installation.js';
 import type { ConfinedSession, RunnerBackend, RunningCommand } from '../backend.js';
 import type { Enforcement, SessionRequest, SpawnRequest } from '../../core/protocol.js';
 import { startWindowsCommand } from './command.js';
-import { commandEnvironment } from './env-block.js';
+import { commandEnvironment } from '../../os/win32/env-block.js';
 import { terminateJob } from './job.js';
 import type { Win32Handle } from '../../os/win32/handle.js';
-import { readWindowsState, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
+import { readTrustedWindowsState, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
 import { protectOwnStdio } from '../../os/win32/pipe.js';
 import { planWindowsSession, type WindowsSessionPlan } from './session-check.js';
 import { commandTokenFacts, createCommandToken, currentLogonSid, currentUserSid } from './token.js';
@@ -50,7 +50,7 @@ const within = windowsPaths.within;
 export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
   return {
     confine(request: SessionRequest): ConfinedSession {
-      const state = (options.readState ?? (() => readWindowsState(options.installation)))();
+      const state = (options.readState ?? (() => readTrustedWindowsState(options.installation)))();
       const plan = planWindowsSession(request, state, currentUserSid());
       protectOwnStdio();
       return confinePlanned(plan, { installationName: options.installation.name, limits: request.limits, protected: request.protected, privateDesktop: request.windowsPrivateDesktop });

@@ -19,7 +19,7 @@ import { statSync } from 'node:fs';
 import type { CommandEvents, RunningCommand } from '../backend.js';
 import type { SpawnRequest } from '../../core/protocol.js';
 import { buildInvocation, CommandLineError } from '../../os/win32/command-line.js';
-import { encodeEnvironmentBlock, EnvironmentError } from './env-block.js';
+import { encodeEnvironmentBlock, EnvironmentError } from '../../os/win32/env-block.js';
 import { closeAll, type Win32Handle } from '../../os/win32/handle.js';
 import { assignToJob, createKillOnCloseJob, terminateJob } from './job.js';
 import { createChildPipe, pollPipe, writePipe, type ChildPipe } from '../../os/win32/pipe.js';

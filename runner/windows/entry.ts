@@ -10,22 +10,23 @@
 import { dirname, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CorralError } from '../../core/errors.js';
-import { DEFAULT_INSTALLATION_NAME, windowsInstallation, type Installation } from '../../core/installation.js';
+import { DEFAULT_INSTALLATION_NAME, windowsInstallation, type Installation, type WindowsFolders } from '../../core/installation.js';
 import type { ConfinedSession } from '../backend.js';
 import type { SessionRequest } from '../../core/protocol.js';
 import { failBeforeHello as fail, readOpenRequest, serveOnStdio } from '../start.js';
 import { windowsBackend } from './backend.js';
+import { windowsFolders } from '../../os/win32/known-folders.js';
 
 /**
  * The installation this runner belongs to, from where it is installed:
  * `<ProgramFiles>\<Title>\app\dist\runner\main.js` (see core/installation.ts), never
  * from a variable a caller could set.
  */
-export function installationFromRunnerPath(mainJs: string): Installation {
+export function installationFromRunnerPath(mainJs: string, folders: WindowsFolders): Installation {
   const libDir = win32.dirname(win32.dirname(win32.dirname(win32.dirname(mainJs))));
   const title = win32.basename(libDir);
   const name = title === 'Corral' ? DEFAULT_INSTALLATION_NAME : title;
-  const installation = /^[a-z][a-z0-9]{1,11}$/.test(name) ? windowsInstallation(name) : undefined;
+  const installation = /^[a-z][a-z0-9]{1,11}$/.test(name) ? windowsInstallation(name, folders) : undefined;
   if (installation === undefined || installation.runnerEntry.toLowerCase() !== win32.normalize(mainJs).toLowerCase()) {
     throw new CorralError('runner_failed', `the runner at ${mainJs} is not inside a Corral installation (expected <ProgramFiles>\\<Corral>\\app\\dist\\runner\\main.js)`);
   }
@@ -37,7 +38,7 @@ export function windowsMain(): void {
   let session: ConfinedSession;
   try {
     const mainJs = win32.join(dirname(dirname(fileURLToPath(import.meta.url))), 'main.js');
-    const installation = installationFromRunnerPath(mainJs);
+    const installation = installationFromRunnerPath(mainJs, windowsFolders());
     request = readOpenRequest();
     session = windowsBackend({ installation }).confine(request);
   } catch (err) {

@@ -8,7 +8,7 @@ import {
   encodeEnvironmentBlock,
   environmentEntries,
   mergeCaseInsensitive,
-} from '../../runner/windows/env-block.js';
+} from '../../os/win32/env-block.js';
 import { filterEnvironment } from '../../orchestrator/policy/env.js';
 
 const session = { home: 'C:\\Users\\crl-off-alice', tmpdir: 'C:\\Users\\crl-off-alice\\AppData\\Local\\Temp\\corral-s1', systemRoot: 'C:\\Windows' };

@@ -10,6 +10,8 @@ import { parseWindowsCredentials, parseWindowsState, samePath } from '../../os/w
 import { planWindowsSession } from '../../runner/windows/session-check.js';
 import { installationFromRunnerPath } from '../../runner/windows/entry.js';
 
+const FOLDERS = { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' };
+
 const OFF = 'S-1-5-21-1-2-3-1001';
 const ON = 'S-1-5-21-1-2-3-1002';
 const CAP = 'S-1-5-21-9-9-9-1';
@@ -123,9 +125,9 @@ describe('windows state and credential files', () => {
     const saved = process.env.ProgramFiles;
     process.env.ProgramFiles = 'C:\\Program Files';
     try {
-      assert.equal(installationFromRunnerPath('C:\\Program Files\\Corral\\app\\dist\\runner\\main.js').name, 'corral');
-      assert.equal(installationFromRunnerPath('C:\\Program Files\\ctest1a\\app\\dist\\runner\\main.js').name, 'ctest1a');
-      assert.throws(() => installationFromRunnerPath('C:\\Users\\me\\checkout\\dist\\runner\\main.js'), /not inside a Corral installation/);
+      assert.equal(installationFromRunnerPath('C:\\Program Files\\Corral\\app\\dist\\runner\\main.js', FOLDERS).name, 'corral');
+      assert.equal(installationFromRunnerPath('C:\\Program Files\\ctest1a\\app\\dist\\runner\\main.js', FOLDERS).name, 'ctest1a');
+      assert.throws(() => installationFromRunnerPath('C:\\Users\\me\\checkout\\dist\\runner\\main.js', FOLDERS), /not inside a Corral installation/);
     } finally {
       if (saved === undefined) delete process.env.ProgramFiles;
       else process.env.ProgramFiles = saved;

@@ -131,7 +131,8 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
       this.skip();
     }
     const name = `ctw${randomBytes(3).toString('hex')}`;
-    const installation = windowsInstallation(name);
+    const { windowsFolders } = await import('../../os/win32/known-folders.js');
+    const installation = windowsInstallation(name, windowsFolders());
     const user = `${name}-off`;
     const password = `${randomBytes(24).toString('base64')}aA1!`;
     const ruleName = `${name}-offline-block`;

@@ -17,6 +17,7 @@ import { desktopDeclarations } from '../../runner/windows/desktop.js';
 import { knownFolderDeclarations } from '../../os/win32/known-folders.js';
 import { SECURITY_ATTRIBUTES_BYTES, securityDescriptorDeclarations } from '../../runner/windows/security-descriptor.js';
 import { sessionDirsDeclarations } from '../../runner/windows/session-dirs.js';
+import { fileOwnerDeclarations } from '../../os/win32/file-owner.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {
@@ -55,6 +56,7 @@ const FILES: Record<string, () => Declarations> = {
   'known-folders.ts': knownFolderDeclarations,
   'security-descriptor.ts': securityDescriptorDeclarations,
   'session-dirs.ts': sessionDirsDeclarations,
+  'file-owner.ts': fileOwnerDeclarations,
 };
 
 const REQUIRED_PROTOTYPES = [
@@ -66,7 +68,7 @@ const REQUIRED_PROTOTYPES = [
   'QueryInformationJobObject', 'GetProcessWindowStation', 'GetUserObjectInformationW', 'CreateDesktopW', 'CloseDesktop',
   'SHGetKnownFolderPath', 'CoTaskMemFree', 'InitializeAcl', 'AddAccessAllowedAceEx', 'AddAccessDeniedAceEx',
   'InitializeSecurityDescriptor', 'SetSecurityDescriptorDacl', 'SetSecurityDescriptorControl', 'CreateDirectoryW',
-  'RemoveDirectoryW', 'GetFileAttributesW', 'CreateFileW', 'GetFileSecurityW', 'DuplicateToken', 'AccessCheck',
+  'RemoveDirectoryW', 'GetFileAttributesW', 'CreateFileW', 'GetFileSecurityW', 'DuplicateToken', 'AccessCheck', 'GetSecurityDescriptorOwner',
 ];
 
 describe('windows FFI declarations (no DLL loaded)', function () {

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     '../../os/win32/process.js'
   );
   const { confinePlanned } = await import('../../runner/windows/backend.js');
-  const { encodeEnvironmentBlock } = await import('../../runner/windows/env-block.js');
+  const { encodeEnvironmentBlock } = await import('../../os/win32/env-block.js');
   const { msvcrtCommandLine } = await import('../../os/win32/command-line.js');
 
   await check('platform', () => ({ platform: process.platform, arch: process.arch, node: process.version }));
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
 
   // The backend's command path, with the token readback (which Wine fails) bypassed.
   const { startWindowsCommand } = await import('../../runner/windows/command.js');
-  const { commandEnvironment } = await import('../../runner/windows/env-block.js');
+  const { commandEnvironment } = await import('../../os/win32/env-block.js');
   const token = createCommandToken(sids);
   const systemRoot = process.env.SystemRoot ?? 'C:\\windows';
 
@@ -169,6 +169,12 @@ async function main(): Promise<void> {
     localAppData: knownFolder('LocalAppData'),
   }));
   await check('window_station', () => windowStationName());
+  const { fileOwnerSid } = await import('../../os/win32/file-owner.js');
+  await check('file_owner_sid', () => {
+    const file = win32.join(scratch, 'owned.txt');
+    writeFileSync(file, 'x');
+    return fileOwnerSid(file);
+  });
   let desktopName: string | null = null;
   const desktop = await (async () => {
     let made: ReturnType<typeof createPrivateDesktop> | undefined;

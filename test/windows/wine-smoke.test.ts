@@ -219,6 +219,10 @@ describe('windows runner under Wine (FFI smoke)', function () {
     for (const k of ['profile', 'appData', 'localAppData']) assert.match(v[k], /^C:\\users\\/i);
   });
 
+  it('reads the owner SID of a file (GetFileSecurityW + GetSecurityDescriptorOwner)', () => {
+    assert.match(value('file_owner_sid'), /^S-1-5-/);
+  });
+
   it('creates the session desktop in its window station with its DACL, and starts a command on it', () => {
     assert.equal(value('window_station'), 'WinSta0');
     assert.match(value('private_desktop'), /^WinSta0\\corral-[0-9a-f]{16}$/);

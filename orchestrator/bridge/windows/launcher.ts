@@ -1,13 +1,19 @@
 /**
  * The Windows privilege bridge (RunnerLauncher of orchestrator/platform.ts), run by the real
  * user's `corral run` / library call, unelevated:
- *  1. read the machine state: the user's identity for the session's network, the installed
- *     runner (node.exe + entry under %ProgramFiles%, writable by administrators only);
+ *  1. read the machine state — only from a folder and file owned by Administrators or SYSTEM
+ *     (os/win32/file-owner.ts) — keyed by the real user's SID: the identity for the session's
+ *     network; the runner is always the installation's own node.exe and entry under
+ *     %ProgramFiles%\<Corral> (known folders, writable by administrators only), and a state
+ *     naming any other is refused;
  *  2. read the user's credential file and decrypt the identity's password with DPAPI
  *     (LocalMachine scope, entropy `corral:<identity>`; the file's ACL admits only this user,
  *     SYSTEM and Administrators — that ACL, set by the module, is the secret's protection);
  *  3. start the runner as the identity with CreateProcessWithLogonW (LOGON_WITH_PROFILE,
- *     no window), its stdio on anonymous pipes — one logon per session, never per command.
+ *     no window), its stdio on anonymous pipes — one logon per session, never per command —
+ *     with an explicit environment block (`runnerEnvironment`): not the identity's profile
+ *     environment, which HKCU\Environment feeds (NODE_OPTIONS there would run code in the
+ *     unrestricted runner), nor the caller's.
  * The session client then speaks the framed protocol over those pipes.
  */
 import { readFileSync } from 'node:fs';
@@ -19,22 +25,54 @@ import type { SessionRequest } from '../../../core/protocol.js';
 import { msvcrtCommandLine } from '../../../os/win32/command-line.js';
 import { identityEntropy, unprotect } from '../../../os/win32/dpapi.js';
 import { closeAll } from '../../../os/win32/handle.js';
-import { parseWindowsCredentials, readWindowsState, type WindowsMachineState } from '../../../os/win32/machine-state.js';
+import { parseWindowsCredentials, readTrustedWindowsState, requireOwnedByAdministrators, type WindowsMachineState } from '../../../os/win32/machine-state.js';
 import { createChildPipe, type ChildPipe } from '../../../os/win32/pipe.js';
 import { pipeReadable, pipeWritable } from '../../../os/win32/pipe-stream.js';
 import { CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, createProcessWithLogon, exitCodeIfEnded, terminateProcess } from '../../../os/win32/process.js';
 import type { IdentityKind } from '../../../core/vocabulary.js';
+import { windowsPaths } from '../../../core/paths.js';
 import { sameAccountName } from '../../../core/accounts.js';
+import { encodeEnvironmentBlock } from '../../../os/win32/env-block.js';
+import { knownFolder } from '../../../os/win32/known-folders.js';
+import { windowsUserRecord } from '../../provision/windows/provisioned.js';
 
 const EXIT_POLL_MS = 50;
 
-function findUser(state: WindowsMachineState, name: string): [string, WindowsMachineState['users'][string]] | undefined {
-  return Object.entries(state.users).find(([n]) => sameAccountName('windows', n, name));
+/**
+ * The runner's whole environment (pure, tested): what Windows programs need to start, from
+ * the known folder of the Windows directory. Nothing of the caller's, nothing of the
+ * identity's HKCU\Environment; the runner finds its own folders through SHGetKnownFolderPath.
+ */
+export function runnerEnvironment(systemRoot: string): Record<string, string> {
+  const drive = /^[A-Za-z]:/.test(systemRoot) ? systemRoot.slice(0, 2) : 'C:';
+  return {
+    SystemRoot: systemRoot,
+    windir: systemRoot,
+    SystemDrive: drive,
+    ComSpec: win32.join(systemRoot, 'System32', 'cmd.exe'),
+    PATHEXT: '.COM;.EXE;.BAT;.CMD',
+    PATH: [win32.join(systemRoot, 'System32'), systemRoot, win32.join(systemRoot, 'System32', 'Wbem')].join(';'),
+  };
+}
+
+/** The installed runner the launcher starts; state_corrupt when the state names another. Pure (tested). */
+export function installedRunner(installation: Installation, state: WindowsMachineState): { node: string; entry: string; dir: string } {
+  if (state.runner === null) throw new CorralError('not_provisioned', 'the session runner is not installed: run `corral setup` first');
+  const expected = { node: installation.runnerNode, entry: installation.runnerEntry, dir: installation.libDir };
+  for (const key of ['node', 'entry', 'dir'] as const) {
+    if (!windowsPaths.samePath(state.runner[key], expected[key])) {
+      throw new CorralError('state_corrupt', `the state names ${state.runner[key]} as the runner's ${key}, but this installation's is ${expected[key]}: Corral runs only its installed runner`, {
+        details: { key, recorded: state.runner[key], expected: expected[key] },
+      });
+    }
+  }
+  return expected;
 }
 
 /** The identity's password, decrypted (DPAPI) from the real user's credential file. */
 export function identityPassword(installation: Installation, realUserSid: string, identity: string, kind: IdentityKind): string {
   const file = win32.join(installation.stateDir, 'credentials', `${realUserSid}.json`);
+  requireOwnedByAdministrators(win32.dirname(file), file);
   let json: string;
   try {
     json = readFileSync(file, 'utf8');
@@ -54,17 +92,14 @@ export function identityPassword(installation: Installation, realUserSid: string
   }
 }
 
-export function windowsLauncher(installation: Installation, readState: () => WindowsMachineState = () => readWindowsState(installation)): RunnerLauncher {
+export function windowsLauncher(installation: Installation, readState: () => WindowsMachineState = () => readTrustedWindowsState(installation)): RunnerLauncher {
   return {
     async launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
       const state = readState();
-      const found = findUser(state, realUser.name);
-      if (found === undefined) throw new CorralError('not_provisioned', `${realUser.name} has no sandbox identities on this machine`);
+      const found = windowsUserRecord(state, realUser);
+      if (found === undefined) throw new CorralError('not_provisioned', `${realUser.name} (${realUser.sid}) has no sandbox identities on this machine: run \`corral setup\` first`);
       const [, record] = found;
-      if (realUser.sid !== undefined && realUser.sid !== record.sid) {
-        throw new CorralError('state_corrupt', `the state records ${record.sid} for ${realUser.name}, but this account is ${realUser.sid}`);
-      }
-      if (state.runner === null) throw new CorralError('not_provisioned', 'the session runner is not installed');
+      const runner = installedRunner(installation, state);
       const identity = record.identities[request.network];
       const password = identityPassword(installation, record.sid, identity.name, request.network);
 
@@ -80,10 +115,10 @@ export function windowsLauncher(installation: Installation, readState: () => Win
           user: identity.name,
           domain: '.',
           password,
-          application: state.runner.node,
-          commandLine: msvcrtCommandLine([state.runner.node, state.runner.entry]),
-          cwd: state.runner.dir,
-          environment: null, // the identity's own profile environment
+          application: runner.node,
+          commandLine: msvcrtCommandLine([runner.node, runner.entry]),
+          cwd: runner.dir,
+          environment: encodeEnvironmentBlock(runnerEnvironment(knownFolder('Windows'))),
           stdio: { stdin: stdin.child, stdout: stdout.child, stderr: stderr.child },
           flags: CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW,
         });

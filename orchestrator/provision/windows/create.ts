@@ -8,12 +8,13 @@ import type { Installation } from '../../../core/installation.js';
 import type { Provisioner } from '../../platform.js';
 import { startNodePowerShellHost } from './node-powershell-host.js';
 import { bundledPaths, windowsPowerShellExe } from './paths.js';
+import { knownFolder } from '../../../os/win32/known-folders.js';
 import { sessionIsElevated, WindowsProvisioner } from './provisioner.js';
 import { currentWindowsUser } from './real-user.js';
 
 export async function createWindowsProvisioner(installation: Installation): Promise<Provisioner> {
   const paths = bundledPaths();
-  const powershellExe = windowsPowerShellExe();
+  const powershellExe = windowsPowerShellExe(knownFolder('Windows'));
   const host = await startNodePowerShellHost({ moduleManifest: paths.moduleManifest, installation: installation.name, executable: powershellExe });
   try {
     const elevated = await sessionIsElevated(host);

@@ -41,8 +41,10 @@ export function bundledPaths(root: string = packageRoot()): BundledPaths {
   };
 }
 
-/** Windows PowerShell 5.1 by absolute path: what runs elevated is never chosen by PATH. */
-export function windowsPowerShellExe(env: NodeJS.ProcessEnv = process.env): string {
-  const systemRoot = env.SystemRoot ?? env.windir ?? 'C:\\Windows';
+/**
+ * Windows PowerShell 5.1 by absolute path: what runs elevated is never chosen by PATH, nor by
+ * %SystemRoot% (the caller's environment): `systemRoot` is the known folder FOLDERID_Windows.
+ */
+export function windowsPowerShellExe(systemRoot: string): string {
   return path.win32.join(systemRoot, 'System32', 'WindowsPowerShell', 'v1.0', 'powershell.exe');
 }
