@@ -1,37 +1,32 @@
 /**
  * Real enforcement of the Windows runner, end to end, on a real Windows (CI: an elevated
- * GitHub Actions windows runner). Skipped elsewhere, saying why. Never run it on a developer's
- * machine you care about: it creates (and removes) a local user, a firewall rule and a
- * private installation `ctw<random>` under %ProgramFiles% and %ProgramData%.
+ * GitHub Actions windows-latest runner). Skipped elsewhere, saying why. Never run it on a
+ * machine you care about: it provisions (and tears down) a private installation `ctw<random>`.
  *
- * Setup done here, by hand, the way provisioning does it (this tests the runner, not the
- * provisioner): a local identity with a random password, its password DPAPI-protected into the
- * credential file, a local group holding only the identity (the user's own group), two
- * workspaces each granted to that group and its own random capability SID, deny-write ACEs on
- * .git, an outbound block rule for the identity's SID, the built runner
- * copied to %ProgramFiles%\ctw…\app, and state.json. Then the real chain: the launcher
- * (CreateProcessWithLogonW) → the runner (restricted token, jobs) → commands; assertions on
- * real writes, a real connection attempt, real process trees and real bytes.
+ * Provisioning is the product's own: `corral setup --yes` (the orchestrator, node-powershell,
+ * the PowerShell module's grants — not icacls calls of this test) for two workspaces of the
+ * current user, one with a `.git` that exists at grant time. Sessions are opened with the
+ * library's `openSession` (the provisioned check, the launcher's CreateProcessWithLogonW, the
+ * runner's restricted token, desktop, jobs and placeholders), and every assertion is on a real
+ * outcome: a write that lands or not, a registry value, a connection, a process still alive.
+ * `corral teardown --yes` runs in after(); the workflow compares the machine before and after.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { windowsInstallation, type Installation } from '../../core/installation.js';
-import type { RunnerProcess } from '../../orchestrator/platform.js';
-import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest } from '../../core/protocol.js';
+import type { ExecResult, Session } from '../../orchestrator/session/types.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = join(repo, 'dist', 'orchestrator', 'cli', 'main.js');
 
 /** Run a fixed PowerShell script; data goes in through environment variables, never into the text. */
 function ps(script: string, data: Record<string, string> = {}): string {
-  return execFileSync('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], {
-    env: { ...process.env, ...data },
-    encoding: 'utf8',
-  }).trim();
+  return execFileSync('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], { env: { ...process.env, ...data }, encoding: 'utf8' }).trim();
 }
 
 function isElevated(): boolean {
@@ -42,84 +37,22 @@ function isElevated(): boolean {
   }
 }
 
-interface Fixture {
-  installation: Installation;
-  user: string;
-  userSid: string;
-  realUser: { name: string; sid: string; home: string };
-  workspace: string;
-  /** Another workspace of the same real user, granted the same way with its own capability SID. */
-  otherWorkspace: string;
-  capabilitySid: string;
-  ruleName: string;
+function corral(args: string[], instance: string): string {
+  return execFileSync(process.execPath, [cli, ...args], { env: { ...process.env, CORRAL_INSTANCE: instance }, encoding: 'utf8', timeout: 600_000 });
 }
 
-interface Session {
-  runner: RunnerProcess;
-  decoder: FrameDecoder;
-  frames: FromRunner[];
-  waiters: Array<() => void>;
-}
+const text = (r: ExecResult) => `${r.stdout.toString('utf8')}${r.stderr.toString('utf8')}`;
 
-async function openSession(f: Fixture): Promise<Session> {
-  const { windowsLauncher } = await import('../../orchestrator/bridge/windows/launcher.js');
-  const request: SessionRequest = {
-    version: PROTOCOL_VERSION,
-    realUser: f.realUser.name,
-    network: 'offline',
-    mode: 'workspace-write',
-    workspace: f.workspace,
-    writableRoots: [],
-    protected: ['.git'],
-    denyRead: [],
-    loopback: 'deny',
-    limits: { timeoutSec: 120, maxOutputBytes: 1 << 20, pids: 64 },
-    policyDigest: 'windows-ci',
-    capabilitySids: [f.capabilitySid],
-  };
-  const runner = await windowsLauncher(f.installation).launch(request, f.realUser);
-  const s: Session = { runner, decoder: new FrameDecoder(), frames: [], waiters: [] };
-  runner.stdout.on('data', (chunk: Buffer) => {
-    for (const m of s.decoder.push(chunk)) s.frames.push(m as FromRunner);
-    for (const w of s.waiters.splice(0)) w();
-  });
-  runner.stderr.on('data', (chunk: Buffer) => process.stderr.write(`      runner: ${chunk.toString()}`));
-  runner.stdin.write(encodeFrame({ type: 'open', request }));
-  const hello = await waitFor(s, (m) => m.type === 'hello' || m.type === 'error');
-  assert.equal(hello.type, 'hello', `runner answered ${JSON.stringify(hello)}`);
-  return s;
-}
-
-function waitFor(s: Session, match: (m: FromRunner) => boolean, timeoutMs = 60_000): Promise<FromRunner> {
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`no matching frame in ${timeoutMs} ms; got ${JSON.stringify(s.frames)}`)), timeoutMs);
-    const check = () => {
-      const found = s.frames.find(match);
-      if (found) {
-        clearTimeout(timer);
-        done(found);
-      } else s.waiters.push(check);
-    };
-    check();
-  });
-}
-
-async function run(s: Session, f: Fixture, argv: string[]): Promise<{ stdout: Buffer; stderr: string; exit: Extract<FromRunner, { type: 'exit' }> }> {
-  const id = randomBytes(4).toString('hex');
-  s.runner.stdin.write(encodeFrame({ type: 'spawn', id, argv, cwd: f.workspace, env: {}, timeoutMs: 60_000, stdin: null }));
-  const end = await waitFor(s, (m) => (m.type === 'exit' || m.type === 'error') && m.id === id);
-  assert.equal(end.type, 'exit', JSON.stringify(end));
-  const ofId = s.frames.filter((m) => 'id' in m && m.id === id);
-  const bytes = (type: 'stdout' | 'stderr') =>
-    Buffer.concat(ofId.flatMap((m) => (m.type === type ? [Buffer.from(m.data, 'base64')] : [])));
-  return { stdout: bytes('stdout'), stderr: bytes('stderr').toString('utf8'), exit: end as Extract<FromRunner, { type: 'exit' }> };
-}
-
-describe('windows runner enforcement (Windows CI, elevated)', function () {
-  this.timeout(300_000);
-  let f: Fixture | undefined;
+describe('windows runner enforcement (Windows CI, elevated; provisioned by corral setup)', function () {
+  this.timeout(900_000);
+  const instance = `ctw${randomBytes(3).toString('hex')}`;
+  const workspace = join(tmpdir(), `${instance}-ws`);
+  const otherWorkspace = join(tmpdir(), `${instance}-ws2`);
+  let provisioned = false;
   let session: Session | undefined;
-  const cleanups: Array<() => void> = [];
+  let openSession: (typeof import('../../orchestrator/session/open.js'))['openSession'];
+  let state: { users: Record<string, { sid: string; identities: { offline: { name: string; sid: string } }; workspaces: Array<{ path: string }> }>; runner: { node: string } };
+  const savedInstance = process.env.CORRAL_INSTANCE;
 
   before(async function () {
     if (process.platform !== 'win32') {
@@ -127,174 +60,174 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
       this.skip();
     }
     if (!isElevated()) {
-      console.log('      skipped: needs an elevated (Administrator) process to create a user and a firewall rule');
+      console.log('      skipped: needs an elevated (Administrator) process: corral setup creates users and firewall rules');
       this.skip();
     }
-    const name = `ctw${randomBytes(3).toString('hex')}`;
-    const { windowsFolders } = await import('../../os/win32/known-folders.js');
-    const installation = windowsInstallation(name, windowsFolders());
-    const user = `${name}-off`;
-    const password = `${randomBytes(24).toString('base64')}aA1!`;
-    const ruleName = `${name}-offline-block`;
-
-    cleanups.push(() => ps('Remove-LocalUser -Name $env:U -ErrorAction SilentlyContinue', { U: user }));
-    ps('New-LocalUser -Name $env:U -Password (ConvertTo-SecureString $env:P -AsPlainText -Force) -PasswordNeverExpires -UserMayNotChangePassword | Out-Null', { U: user, P: password });
-    const userSid = ps('(Get-LocalUser -Name $env:U).SID.Value', { U: user });
-    cleanups.push(() =>
-      ps('Get-CimInstance Win32_UserProfile | Where-Object { $_.SID -eq $env:S } | Remove-CimInstance -ErrorAction SilentlyContinue', { S: userSid }),
-    );
-
-    cleanups.push(() => ps('Remove-NetFirewallRule -Name $env:R -ErrorAction SilentlyContinue', { R: ruleName }));
-    ps(
-      'New-NetFirewallRule -Name $env:R -DisplayName $env:R -Group $env:G -Direction Outbound -Action Block -RemoteAddress Any -LocalUser ("D:(A;;CC;;;" + $env:S + ")") | Out-Null',
-      { R: ruleName, G: name, S: userSid },
-    );
-
-    // The user's own group (Install-CorralUserGroup), whose only member is the identity; grants
-    // name it, never the identity SID (a restricting SID of every session).
-    const group = `${name}-grp`;
-    cleanups.push(() => ps('Remove-LocalGroup -Name $env:G -ErrorAction SilentlyContinue', { G: group }));
-    ps('New-LocalGroup -Name $env:G | Out-Null; Add-LocalGroupMember -Group $env:G -Member $env:U', { G: group, U: user });
-    const groupSid = ps('(Get-LocalGroup -Name $env:G).SID.Value', { G: group });
-
-    const newCapabilitySid = () => `S-1-5-21-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1, 2 ** 31)}-${randomInt(1000, 2 ** 30)}`;
-    const capabilitySid = newCapabilitySid();
-    const otherCapabilitySid = newCapabilitySid();
-    const workspace = join(tmpdir(), `${name}-ws`);
-    const otherWorkspace = join(tmpdir(), `${name}-ws2`);
     mkdirSync(join(workspace, '.git'), { recursive: true });
-    mkdirSync(otherWorkspace, { recursive: true });
     writeFileSync(join(workspace, '.git', 'config'), '[core]\n');
-    cleanups.push(() => rmSync(workspace, { recursive: true, force: true }));
-    cleanups.push(() => rmSync(otherWorkspace, { recursive: true, force: true }));
-    // Traverse to the workspaces (removed again in clean-up), then the grants provisioning makes
-    // on each: Modify for the user's group and that workspace's capability SID (inheritable);
-    // deny write/delete on .git for both.
-    const ancestors: string[] = [];
-    for (let dir = dirname(workspace); dir !== dirname(dir); dir = dirname(dir)) ancestors.push(dir);
-    cleanups.push(() => {
-      for (const dir of ancestors) execFileSync('icacls', [dir, '/remove:g', `*${groupSid}`], { stdio: 'ignore' });
-    });
-    for (const dir of ancestors) execFileSync('icacls', [dir, '/grant', `*${groupSid}:(RX)`], { stdio: 'ignore' });
-    execFileSync('icacls', [workspace, '/grant', `*${groupSid}:(OI)(CI)M`, '/grant', `*${capabilitySid}:(OI)(CI)M`], { stdio: 'ignore' });
-    execFileSync('icacls', [otherWorkspace, '/grant', `*${groupSid}:(OI)(CI)M`, '/grant', `*${otherCapabilitySid}:(OI)(CI)M`], { stdio: 'ignore' });
-    execFileSync('icacls', [join(workspace, '.git'), '/deny', `*${groupSid}:(OI)(CI)(W,D,DC)`, '/deny', `*${capabilitySid}:(OI)(CI)(W,D,DC)`], { stdio: 'ignore' });
-
-    // The runner, installed where provisioning puts it (admin-writable only).
-    const app = join(installation.libDir, 'app');
-    cleanups.push(() => rmSync(installation.libDir, { recursive: true, force: true }));
-    for (const part of ['dist/runner', 'dist/orchestrator', 'node_modules/koffi', 'node_modules/@koromix/koffi-win32-x64', 'package.json']) {
-      cpSync(join(repo, part), join(app, part), { recursive: true });
-    }
-    cpSync(process.execPath, installation.runnerNode);
-
-    const realUser = {
-      name: ps('[Environment]::UserName'),
-      sid: ps('[Security.Principal.WindowsIdentity]::GetCurrent().User.Value'),
-      home: process.env.USERPROFILE ?? 'C:\\',
-    };
-    const { protect, identityEntropy } = await import('../../os/win32/dpapi.js');
-    mkdirSync(join(installation.stateDir, 'credentials'), { recursive: true });
-    cleanups.push(() => rmSync(installation.stateDir, { recursive: true, force: true }));
-    const blob = protect(Buffer.from(password, 'utf8'), { entropy: identityEntropy(user), localMachine: true }).toString('base64');
-    writeFileSync(
-      join(installation.stateDir, 'credentials', `${realUser.sid}.json`),
-      JSON.stringify({ offline: { user, protected: blob }, online: { user, protected: blob } }),
-    );
-    writeFileSync(
-      join(installation.stateDir, 'state.json'),
-      JSON.stringify({
-        version: 1,
-        users: {
-          [realUser.name]: {
-            sid: realUser.sid,
-            identities: { offline: { name: user, sid: userSid }, online: { name: user, sid: userSid } },
-            workspaces: [{ path: workspace, capabilitySid }, { path: otherWorkspace, capabilitySid: otherCapabilitySid }],
-          },
-        },
-        runner: { dir: installation.libDir, node: installation.runnerNode, entry: installation.runnerEntry },
-      }),
-    );
-    f = { installation, user, userSid, realUser, workspace, otherWorkspace, capabilitySid, ruleName };
-    session = await openSession(f);
+    mkdirSync(otherWorkspace, { recursive: true });
+    provisioned = true;
+    corral(['setup', '--yes', '--workspace', workspace, '--workspace', otherWorkspace], instance);
+    const { windowsFolders } = await import('../../os/win32/known-folders.js');
+    state = JSON.parse(readFileSync(join(windowsFolders().ProgramData, instance, 'state.json'), 'utf8')) as typeof state;
+    process.env.CORRAL_INSTANCE = instance;
+    ({ openSession } = await import('../../orchestrator/session/open.js'));
+    session = await openSession({ workspace, network: 'offline', audit: false });
   });
 
-  after(() => {
-    session?.runner.kill();
-    for (const cleanup of cleanups.reverse()) {
+  after(async () => {
+    await session?.close();
+    if (savedInstance === undefined) delete process.env.CORRAL_INSTANCE;
+    else process.env.CORRAL_INSTANCE = savedInstance;
+    if (provisioned) {
       try {
-        cleanup();
+        corral(['teardown', '--yes'], instance);
       } catch (err) {
-        console.log(`      cleanup: ${(err as Error).message}`);
+        console.log(`      teardown: ${(err as Error).message}`);
       }
     }
+    rmSync(workspace, { recursive: true, force: true });
+    rmSync(otherWorkspace, { recursive: true, force: true });
   });
 
-  it('runs the command as the identity with a restricted token', async () => {
-    const r = await run(session!, f!, ['whoami', '/user']);
-    assert.equal(r.exit.code, 0, r.stderr);
-    assert.match(r.stdout.toString('utf8'), new RegExp(f!.userSid));
+  const me = () => Object.values(state.users)[0]!;
+  /** The session runner: the installed node.exe running the installed entry (commands run other scripts). */
+  const runnerProcessId = () =>
+    ps("(Get-CimInstance Win32_Process | Where-Object { $_.ExecutablePath -eq $env:N -and $_.CommandLine -like '*dist\\runner\\main.js*' } | Select-Object -First 1).ProcessId", {
+      N: state.runner.node,
+    });
+
+  it('runs commands as the offline identity; whoami (USER32) starts on the session desktop', async () => {
+    const r = await session!.exec(['whoami', '/user']);
+    assert.equal(r.exitCode, 0, text(r));
+    assert.match(r.stdout.toString('utf8'), new RegExp(me().identities.offline.sid));
   });
 
-  it('passes output through byte-exact', async () => {
-    const bytes = [...Array(256).keys()];
-    const r = await run(session!, f!, [f!.installation.runnerNode, '-e', `process.stdout.write(Buffer.from(${JSON.stringify(bytes)}))`]);
-    assert.deepEqual([...r.stdout], bytes);
+  it('starts PowerShell (which dies with 0xC0000142 without a desktop it may open)', async () => {
+    const r = await session!.exec(['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', 'Write-Output ps-ok']);
+    assert.equal(r.exitCode, 0, text(r));
+    assert.match(r.stdout.toString('utf8'), /ps-ok/);
+  });
+
+  it('writes to NUL: `> nul`, and a child with stdio ignore', async () => {
+    const r = await session!.exec(['cmd', '/c', 'echo gone> nul && echo kept']);
+    assert.equal(r.exitCode, 0, text(r));
+    assert.equal(r.stdout.toString('utf8').trim(), 'kept');
+    const n = await session!.exec([state.runner.node, '-e', "const r=require('child_process').spawnSync(process.execPath,['-e','1'],{stdio:'ignore'});process.stdout.write(String(r.status))"]);
+    assert.equal(n.stdout.toString('utf8'), '0', text(n));
+  });
+
+  it("passes the caller's Path (the allowlist names PATH) and sets the identity's APPDATA", async () => {
+    const r = await session!.exec([state.runner.node, '-e', "process.stdout.write(process.env.PATH + '|' + process.env.APPDATA)"]);
+    const [path, appData] = r.stdout.toString('utf8').split('|');
+    assert.ok(path!.toLowerCase().includes('system32'), path);
+    assert.match(appData!, new RegExp(me().identities.offline.name, 'i'));
   });
 
   it('writes inside the workspace', async () => {
-    const target = join(f!.workspace, 'inside.txt');
-    const r = await run(session!, f!, ['cmd', '/c', `echo inside> ${target}`]);
-    assert.equal(r.exit.code, 0, r.stderr);
-    assert.equal(readFileSync(target, 'utf8').trim(), 'inside');
+    const r = await session!.exec(['cmd', '/c', `echo inside> "${join(workspace, 'inside.txt')}"`]);
+    assert.equal(r.exitCode, 0, text(r));
+    assert.equal(readFileSync(join(workspace, 'inside.txt'), 'utf8').trim(), 'inside');
   });
 
-  it('is denied writing outside the workspace where the identity itself could write (C:\\Users\\Public)', async () => {
-    const target = join(process.env.PUBLIC ?? 'C:\\Users\\Public', `${f!.installation.name}-outside.txt`);
-    rmSync(target, { force: true });
+  it('is denied writing outside the workspace (C:\\Users\\Public, writable by the identity itself)', async () => {
+    const target = join(process.env.PUBLIC ?? 'C:\\Users\\Public', `${instance}-outside.txt`);
     try {
-      const r = await run(session!, f!, ['cmd', '/c', `echo outside> ${target}`]);
-      assert.notEqual(r.exit.code, 0);
+      const r = await session!.exec(['cmd', '/c', `echo outside> "${target}"`]);
+      assert.notEqual(r.exitCode, 0);
       assert.equal(existsSync(target), false, 'the file was written');
     } finally {
       rmSync(target, { force: true });
     }
   });
 
-  it("is denied writing the same user's other workspace (its capability SID is not in this session's token)", async () => {
-    const target = join(f!.otherWorkspace, 'cross.txt');
-    const r = await run(session!, f!, ['cmd', '/c', `echo cross> ${target}`]);
-    assert.notEqual(r.exit.code, 0);
-    assert.equal(existsSync(target), false, 'a session for one workspace wrote another');
+  it("is denied writing the same user's other workspace", async () => {
+    const target = join(otherWorkspace, 'cross.txt');
+    const r = await session!.exec(['cmd', '/c', `echo cross> "${target}"`]);
+    assert.notEqual(r.exitCode, 0);
+    assert.equal(existsSync(target), false);
   });
 
-  it('keeps .git read-only inside the workspace', async () => {
-    const target = join(f!.workspace, '.git', 'config');
-    const r = await run(session!, f!, ['cmd', '/c', `echo hacked> ${target}`]);
-    assert.notEqual(r.exit.code, 0);
-    assert.equal(readFileSync(target, 'utf8'), '[core]\n');
+  it('keeps .git read-only, in any case spelling and through an alternate data stream', async () => {
+    for (const target of [join(workspace, '.git', 'config'), join(workspace, '.GiT', 'config'), `${join(workspace, '.git')}:x`]) {
+      const r = await session!.exec(['cmd', '/c', `echo hacked> "${target}"`]);
+      assert.notEqual(r.exitCode, 0, `${target}: ${text(r)}`);
+    }
+    assert.equal(readFileSync(join(workspace, '.git', 'config'), 'utf8'), '[core]\n');
   });
 
-  it('stops the offline identity connecting out (firewall: access denied, not a timeout)', async () => {
-    // 192.0.2.1 is TEST-NET-1 (RFC 5737): nothing answers there; the rule refuses locally.
-    const probe = "const s=require('net').connect(9,'192.0.2.1');s.on('connect',()=>{console.log('connected');process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(0)});setTimeout(()=>{console.log('TIMEOUT');process.exit(0)},10000)";
-    const r = await run(session!, f!, [f!.installation.runnerNode, '-e', probe]);
-    assert.equal(r.stdout.toString('utf8').trim(), 'EACCES');
+  it('reserves protected names missing at grant time (.mcp.json, also as ::$DATA; .vscode\\tasks.json)', async () => {
+    for (const target of [join(workspace, '.mcp.json'), `${join(workspace, '.mcp.json')}::$DATA`, join(workspace, '.vscode', 'tasks.json')]) {
+      const r = await session!.exec(['cmd', '/c', `echo {}> "${target}"`]);
+      assert.notEqual(r.exitCode, 0, `${target}: ${text(r)}`);
+    }
+    assert.equal(readFileSync(join(workspace, '.mcp.json'), 'utf8'), '', 'the placeholder stays empty');
+    const git = await session!.exec(['cmd', '/c', 'rmdir', join(workspace, '.vscode')]);
+    assert.notEqual(git.exitCode, 0, 'a placeholder cannot be removed');
+  });
+
+  it("can't write the identity's HKCU\\Environment (NODE_OPTIONS there would run code in the next runner)", async () => {
+    const r = await session!.exec(['reg', 'add', 'HKCU\\Environment', '/v', 'NODE_OPTIONS', '/d', '--require=x', '/f']);
+    assert.notEqual(r.exitCode, 0, text(r));
+    const q = await session!.exec(['reg', 'query', 'HKCU\\Environment', '/v', 'NODE_OPTIONS']);
+    assert.notEqual(q.exitCode, 0, 'NODE_OPTIONS was set');
+  });
+
+  it("can't write the identity's profile", async () => {
+    const r = await session!.exec(['cmd', '/c', 'echo x> "%USERPROFILE%\\corral-probe.txt"']);
+    assert.notEqual(r.exitCode, 0, text(r));
+  });
+
+  it("can't terminate (or otherwise write) the runner process", async () => {
+    const runnerPid = runnerProcessId();
+    assert.match(runnerPid, /^\d+$/);
+    const r = await session!.exec(['taskkill', '/F', '/PID', runnerPid]);
+    assert.notEqual(r.exitCode, 0, text(r));
+    const again = await session!.exec(['cmd', '/c', 'echo alive']);
+    assert.equal(again.stdout.toString('utf8').trim(), 'alive');
+  });
+
+  it('stops the offline identity connecting to a listener on another local address', async () => {
+    const server: Server = createServer((s) => s.end('hi'));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.2', done));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const probe = `const s=require('net').connect(${port},'127.0.0.2');s.on('data',()=>{console.log('connected');process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(0)});setTimeout(()=>{console.log('TIMEOUT');process.exit(0)},10000)`;
+      const r = await session!.exec([state.runner.node, '-e', probe]);
+      assert.notEqual(r.stdout.toString('utf8').trim(), 'connected', text(r));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a session when a protected name was created after the grant (no deny ACE on it)', async () => {
+    await session!.close();
+    session = undefined;
+    mkdirSync(join(workspace, '.claude'));
+    try {
+      await assert.rejects(openSession({ workspace, network: 'offline', audit: false }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'not_provisioned', err.message);
+        assert.match(err.message, /\.claude/);
+        return true;
+      });
+    } finally {
+      rmSync(join(workspace, '.claude'), { recursive: true, force: true });
+    }
+    session = await openSession({ workspace, network: 'offline', audit: false });
   });
 
   it('kills every process of the session when the runner dies (kill-on-close jobs)', async () => {
-    const pidFile = join(f!.workspace, 'sleeper.pid');
-    const sleeper = join(f!.workspace, 'sleeper.cjs');
+    const pidFile = join(workspace, 'sleeper.pid');
+    const sleeper = join(workspace, 'sleeper.cjs');
     writeFileSync(sleeper, `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 600000);\n`);
-    // Under cmd, so the sleeper is a grandchild of what the runner started.
-    session!.runner.stdin.write(
-      encodeFrame({ type: 'spawn', id: 'sleeper', argv: ['cmd', '/c', `"${f!.installation.runnerNode}"`, sleeper], cwd: f!.workspace, env: {}, timeoutMs: 600_000, stdin: null }),
-    );
+    const sleeping = session!.spawn(['cmd', '/c', state.runner.node, sleeper]);
+    sleeping.exit.catch(() => undefined); // ends with the runner
     for (let i = 0; i < 300 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
     const pid = Number(readFileSync(pidFile, 'utf8'));
     assert.ok(pid > 0);
-    session!.runner.kill();
-    await session!.runner.exited;
+    // Kill the runner from outside (as the elevated test): its jobs close with it.
+    const runnerPid = runnerProcessId();
+    spawn('taskkill', ['/F', '/PID', runnerPid], { stdio: 'ignore' });
     let alive = true;
     for (let i = 0; i < 100 && alive; i++) {
       try {
@@ -305,6 +238,7 @@ describe('windows runner enforcement (Windows CI, elevated)', function () {
       }
     }
     assert.equal(alive, false, `grandchild ${pid} outlived the runner`);
+    await session!.close().catch(() => undefined);
     session = undefined;
   });
 });
