@@ -5,75 +5,11 @@
  * list on screen.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { CLI, ProvisionFixture, sh } from './helpers/provision.js';
+import { ENTER, Terminal } from './helpers/terminal.js';
 
 const isRoot = () => process.getuid?.() === 0;
-
-/** A terminal session: screen text so far, keystrokes in, exit code out. */
-class Terminal {
-  private screen = '';
-  private readonly waiters: { text: string; resolve: () => void }[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly child;
-
-  constructor(command: string, env: Record<string, string>, cwd: string) {
-    // `script` gives the command a pty; its stdin is typed into that pty.
-    this.child = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd,
-      env: { ...clean(process.env), TERM: 'xterm', COLUMNS: '160', LINES: '50', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const onData = (c: Buffer) => {
-      this.screen += c.toString('utf8');
-      for (const w of [...this.waiters]) {
-        if (this.screen.includes(w.text)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve();
-        }
-      }
-    };
-    this.child.stdout.on('data', onData);
-    this.child.stderr.on('data', onData);
-    this.exited = new Promise((resolve) => this.child.once('close', (code) => resolve(code)));
-  }
-
-  text(): string {
-    return this.screen;
-  }
-
-  waitFor(text: string, ms = 30_000): Promise<void> {
-    if (this.screen.includes(text)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(text)}; screen:\n${this.screen}`)), ms);
-      this.waiters.push({
-        text,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
-/** CI=true would make the CLI print plain lines; a person's terminal has no CI variable. */
-function clean(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== 'CI') out[k] = v;
-  return out;
-}
-
-const ENTER = '\r';
 
 describe('guided setup on a terminal (root)', function () {
   this.timeout(180_000);

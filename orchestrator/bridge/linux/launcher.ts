@@ -8,7 +8,8 @@
  *   it (`%<inst> ALL=(root) NOPASSWD: <node> <entry>`); -n so sudo never prompts — a user the
  *   rule does not admit gets a clear not_permitted, never a password prompt.
  *
- * Only stdin/stdout/stderr (pipes) reach the runner: Node opens its own descriptors
+ * The runner starts detached (setsid): no controlling terminal, not in the caller's process group
+ * (see start()). Only stdin/stdout/stderr (pipes) reach the runner: Node opens its own descriptors
  * close-on-exec, and sudo closes everything above 2 anyway. The runner's environment is a
  * fixed minimal one: nothing of the caller's environment reaches root.
  */
@@ -173,7 +174,13 @@ export function linuxRunnerLauncher(installation: Installation): RunnerLauncher 
     const sudo = ownUid === 0 ? '' : findSudo();
     if (sudo === undefined) throw new CorralError('tool_missing', 'sudo is not installed (package sudo); non-root users start sessions through it');
     const plan = launchPlan(installation, realUser, ownUid, sudo);
-    const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'], env: plan.env, cwd: '/' });
+    // detached: the runner (and sudo) start in a session of their own, with no controlling terminal
+    // and outside the caller's process group. The terminal's Ctrl-C, Ctrl-Z and hang-up then reach
+    // corral alone, which turns them into kill requests for the command; sudo under Debian's default
+    // `Defaults use_pty` finds no terminal, so it makes no pty of its own, relays no SIGINT to the
+    // runner (which would die of it) and never switches the user's terminal to raw mode (staircase
+    // output after Ctrl-Z and fg). The runner still ends with corral: it stops when its stdin closes.
+    const child = spawn(plan.file, plan.args, { stdio: ['pipe', 'pipe', 'pipe'], env: plan.env, cwd: '/', detached: true });
     const spawnError = new Promise<never>((_, reject) => {
       child.once('error', (err) => reject(new CorralError('runner_failed', `cannot start ${plan.file}: ${err.message}`, { cause: err })));
     });
