@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what Corral and its tests need on Debian 12 (run as root), idempotently:
-# Debian packages, the npm dependencies, the build, and — unless --no-wine — Wine with a
+# Debian packages, the npm dependencies, the build, PowerShell 7 with Pester 5, and — unless --no-wine — Wine with a
 # Windows node.exe for the Windows smoke test. Used by the README's commands and .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +34,9 @@ if [[ ! -d node_modules/koffi || package-lock.json -nt node_modules/.package-loc
   npm ci --no-audit --no-fund
 fi
 npm run build --silent
+
+# PowerShell 7 and Pester 5 (the module's Pester suite and the simulated Windows in npm test).
+bash scripts/prepare-pwsh.sh
 
 if ((wine)); then
   bash test/windows/prepare-wine.sh
