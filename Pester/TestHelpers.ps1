@@ -2,24 +2,52 @@
 # Unit tests never touch the machine's real Corral: the state folder is redirected into
 # Pester's TestDrive by pointing $env:ProgramData there, and the installation is a private
 # test instance (CORRAL_INSTANCE), the same mechanism the TypeScript tests use.
+#
+# On PowerShell 7 the simulated Windows (test/windows-sim/CorralWindowsSim.psm1) is loaded too:
+# it defines the LocalAccounts and NetSecurity commands (so they exist to be mocked on any OS)
+# and replaces the module's Windows-only seams with its stateful stand-ins. Each test gets a
+# fresh simulated machine in its TestDrive (Enter-CorralTestState). Tests that need the real
+# Windows behaviour carry the tag 'Windows' and are skipped elsewhere (-Skip:(-not $IsWindowsHost)).
+
+$script:IsWindowsHost = [System.Environment]::OSVersion.Platform -eq 'Win32NT'
+$script:WindowsOnlyReason = 'needs Windows (the real LocalAccounts, ACL, registry or DPAPI APIs)'
 
 function Import-CorralTestModule {
+    param([switch]$WithoutSim)
     $manifest = Join-Path $PSScriptRoot '..\ps-module\Corral\Corral.psd1'
-    Import-Module -Name $manifest -Force -ErrorAction Stop
+    $module = Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop
+    if (-not $WithoutSim -and $PSVersionTable.PSEdition -eq 'Core') {
+        Import-Module -Name (Join-Path $PSScriptRoot '..\test\windows-sim\CorralWindowsSim.psm1') -Force -Global -ErrorAction Stop
+        Enable-CorralWindowsSim -Module $module
+    }
 }
 
 function Enter-CorralTestState {
     param([Parameter(Mandatory)][string]$Root)
     $script:SavedProgramData = $env:ProgramData
     $script:SavedInstance = $env:CORRAL_INSTANCE
+    $script:SavedProgramFiles = $env:ProgramFiles
     $env:ProgramData = Join-Path $Root 'ProgramData'
+    $env:ProgramFiles = Join-Path $Root 'ProgramFiles'
     $env:CORRAL_INSTANCE = 'ctestunit'
     $null = New-Item -ItemType Directory -Path (Join-Path $env:ProgramData 'ctestunit\credentials') -Force
+    if (Get-Command Initialize-CorralWindowsSim -ErrorAction Ignore) {
+        $null = Initialize-CorralWindowsSim -StateFile (Join-Path $Root 'sim-machine.json') -Elevated
+    }
 }
 
 function Exit-CorralTestState {
     $env:ProgramData = $script:SavedProgramData
+    $env:ProgramFiles = $script:SavedProgramFiles
     $env:CORRAL_INSTANCE = $script:SavedInstance
+    $env:CORRAL_SIM_STATE = $null
+}
+
+function New-CorralTestSid {
+    # A SID object as LocalAccounts returns it (.Value): the real type on Windows, the sim's elsewhere.
+    param([Parameter(Mandatory)][string]$Value)
+    if ($script:IsWindowsHost) { return [System.Security.Principal.SecurityIdentifier]::new($Value) }
+    return New-SimSid $Value
 }
 
 function Write-CorralTestState {

@@ -1,67 +1,69 @@
-BeforeAll {
-    . (Join-Path $PSScriptRoot '..\TestHelpers.ps1')
-    Import-CorralTestModule
-}
-BeforeEach {
-    Enter-CorralTestState -Root $TestDrive
-    Mock -ModuleName Corral Assert-CorralElevation { return }
-    Mock -ModuleName Corral Set-CorralPrivateAcl { return }
-    Mock -ModuleName Corral Resolve-CorralRealUser { @{ Name = $User; Sid = 'S-1-5-21-1-2-3-1001'; Profile = 'C:\Users\alice' } }
-}
-AfterEach { Exit-CorralTestState }
-Describe 'Invoke-CorralOperation' {
+Describe 'Invoke-CorralOperation (module)' {
     BeforeAll {
-        function ConvertTo-Argument([hashtable]$Arguments) {
-            [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $Arguments -Compress -Depth 5)))
+        . (Join-Path $PSScriptRoot '..\TestHelpers.ps1')
+        Import-CorralTestModule
+    }
+    BeforeEach {
+        Enter-CorralTestState -Root $TestDrive
+        Mock -ModuleName Corral Assert-CorralElevation { return }
+        Mock -ModuleName Corral Set-CorralPrivateAcl { return }
+        Mock -ModuleName Corral Resolve-CorralRealUser { @{ Name = $User; Sid = 'S-1-5-21-1-2-3-1001'; Profile = 'C:\Users\alice' } }
+    }
+    AfterEach { Exit-CorralTestState }
+    Describe 'Invoke-CorralOperation' {
+        BeforeAll {
+            function ConvertTo-Argument([hashtable]$Arguments) {
+                [Convert]::ToBase64String([System.Text.Encoding]::UTF8.GetBytes((ConvertTo-Json -InputObject $Arguments -Compress -Depth 5)))
+            }
+            # Splatted, as the orchestrator's elevated host does: tree-sitter-powershell 0.26 cannot parse
+            # a parameter name with digits (-ArgumentsBase64) followed by a value.
+            function Invoke-Operation([string]$Operation, [string]$Encoded) {
+                $call = @{ Operation = $Operation; ArgumentsBase64 = $Encoded }
+                Invoke-CorralOperation @call
+            }
+            # Hostile values: quotes, subexpressions, backticks, separators, newlines, unicode, a 300-character path.
+            $script:hostile = @(
+                'C:\ws\it''s "quoted"'
+                'C:\ws\$(Remove-Item -Recurse C:\) and ${env:TEMP}'
+                'C:\ws\back`tick`n; Stop-Computer; | Out-Null & echo'
+                "C:\ws\line1`nline2`r`nline3"
+                'C:\ws\ünïcødé\日本語\😀'
+                ('C:\' + (('abcdefghi\' * 30).TrimEnd('\')))
+                '2024-01-01T00:00:00Z'
+            )
         }
-        # Splatted, as the orchestrator's elevated host does: tree-sitter-powershell 0.26 cannot parse
-        # a parameter name with digits (-ArgumentsBase64) followed by a value.
-        function Invoke-Operation([string]$Operation, [string]$Encoded) {
-            $call = @{ Operation = $Operation; ArgumentsBase64 = $Encoded }
-            Invoke-CorralOperation @call
+        It 'delivers <_> intact to the called function' -ForEach @(0, 1, 2, 3, 4, 5, 6) {
+            $value = $script:hostile[$_]
+            Mock -ModuleName Corral Revoke-CorralWorkspace { [pscustomobject]@{ Path = $Path; Changed = $false } }
+            $line = Invoke-Operation 'Revoke-CorralWorkspace' (ConvertTo-Argument @{ User = 'alice'; Path = $value; Force = $true })
+            $line | Should -Not -Match '[^\x00-\x7E]'
+            ($line -split "`n").Count | Should -Be 1
+            $parsed = $line | ConvertFrom-Json
+            $parsed.ok | Should -BeTrue
+            $parsed.result.Path | Should -BeExactly $value
+            Should -Invoke Revoke-CorralWorkspace -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -ceq $value -and $User -ceq 'alice' -and $Force }
         }
-        # Hostile values: quotes, subexpressions, backticks, separators, newlines, unicode, a 300-character path.
-        $script:hostile = @(
-            'C:\ws\it''s "quoted"'
-            'C:\ws\$(Remove-Item -Recurse C:\) and ${env:TEMP}'
-            'C:\ws\back`tick`n; Stop-Computer; | Out-Null & echo'
-            "C:\ws\line1`nline2`r`nline3"
-            'C:\ws\ünïcødé\日本語\😀'
-            ('C:\' + (('abcdefghi\' * 30).TrimEnd('\')))
-            '2024-01-01T00:00:00Z'
-        )
-    }
-    It 'delivers <_> intact to the called function' -ForEach @(0, 1, 2, 3, 4, 5, 6) {
-        $value = $script:hostile[$_]
-        Mock -ModuleName Corral Revoke-CorralWorkspace { [pscustomobject]@{ Path = $Path; Changed = $false } }
-        $line = Invoke-Operation 'Revoke-CorralWorkspace' (ConvertTo-Argument @{ User = 'alice'; Path = $value; Force = $true })
-        $line | Should -Not -Match '[^\x00-\x7E]'
-        ($line -split "`n").Count | Should -Be 1
-        $parsed = $line | ConvertFrom-Json
-        $parsed.ok | Should -BeTrue
-        $parsed.result.Path | Should -BeExactly $value
-        Should -Invoke Revoke-CorralWorkspace -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -ceq $value -and $User -ceq 'alice' -and $Force }
-    }
-    It 'passes arrays, numbers and WhatIf through' {
-        Mock -ModuleName Corral New-CorralFirewallRule { [pscustomobject]@{ Changed = $false } }
-        $line = Invoke-Operation 'New-CorralFirewallRule' (ConvertTo-Argument @{ User = 'alice'; LoopbackPort = @(5432, 6379); WhatIf = $true })
-        ($line | ConvertFrom-Json).ok | Should -BeTrue
-        Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { ($LoopbackPort -join ',') -eq '5432,6379' -and $WhatIf -and -not $Confirm }
-    }
-    It 'maps a module error to its ErrorId' {
-        Mock -ModuleName Corral Test-CorralElevation { $false }
-        $parsed = Invoke-Operation 'Assert-CorralElevation' '' | ConvertFrom-Json
-        $parsed.ok | Should -BeFalse
-        $parsed.error.errorId | Should -BeExactly 'CorralNotElevated'
-    }
-    It 'refuses operations outside the allowlist: <_>' -ForEach @('Invoke-CorralOperation', 'Remove-Item', 'get-corralstate', 'Get-CorralState; Stop-Computer', '') {
-        $parsed = Invoke-Operation $_ '' | ConvertFrom-Json
-        $parsed.error.errorId | Should -BeExactly 'CorralOperationUnknown'
-    }
-    It 'refuses arguments that are not base64 of a JSON object, or name unknown parameters' -ForEach @(
-        "e30=' ; Stop-Computer; '", 'W10=', 'bm90IGpzb24=', (ConvertTo-Argument @{ Nope = 1 })
-    ) {
-        $parsed = Invoke-Operation 'Get-CorralState' $_ | ConvertFrom-Json
-        $parsed.error.errorId | Should -BeExactly 'CorralArgumentsInvalid'
+        It 'passes arrays, numbers and WhatIf through' {
+            Mock -ModuleName Corral New-CorralFirewallRule { [pscustomobject]@{ Changed = $false } }
+            $line = Invoke-Operation 'New-CorralFirewallRule' (ConvertTo-Argument @{ User = 'alice'; LoopbackPort = @(5432, 6379); WhatIf = $true })
+            ($line | ConvertFrom-Json).ok | Should -BeTrue
+            Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { ($LoopbackPort -join ',') -eq '5432,6379' -and $WhatIf -and -not $Confirm }
+        }
+        It 'maps a module error to its ErrorId' {
+            Mock -ModuleName Corral Test-CorralElevation { $false }
+            $parsed = Invoke-Operation 'Assert-CorralElevation' '' | ConvertFrom-Json
+            $parsed.ok | Should -BeFalse
+            $parsed.error.errorId | Should -BeExactly 'CorralNotElevated'
+        }
+        It 'refuses operations outside the allowlist: <_>' -ForEach @('Invoke-CorralOperation', 'Remove-Item', 'get-corralstate', 'Get-CorralState; Stop-Computer', '') {
+            $parsed = Invoke-Operation $_ '' | ConvertFrom-Json
+            $parsed.error.errorId | Should -BeExactly 'CorralOperationUnknown'
+        }
+        It 'refuses arguments that are not base64 of a JSON object, or name unknown parameters' -ForEach @(
+            "e30=' ; Stop-Computer; '", 'W10=', 'bm90IGpzb24=', (ConvertTo-Argument @{ Nope = 1 })
+        ) {
+            $parsed = Invoke-Operation 'Get-CorralState' $_ | ConvertFrom-Json
+            $parsed.error.errorId | Should -BeExactly 'CorralArgumentsInvalid'
+        }
     }
 }

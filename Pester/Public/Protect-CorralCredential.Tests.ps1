@@ -1,26 +1,28 @@
-BeforeAll {
-    . (Join-Path $PSScriptRoot '..\TestHelpers.ps1')
-    Import-CorralTestModule
-}
-BeforeEach {
-    Enter-CorralTestState -Root $TestDrive
-    Mock -ModuleName Corral Assert-CorralElevation { return }
-    Mock -ModuleName Corral Set-CorralPrivateAcl { return }
-    Mock -ModuleName Corral Resolve-CorralRealUser { @{ Name = $User; Sid = 'S-1-5-21-1-2-3-1001'; Profile = 'C:\Users\alice' } }
-}
-AfterEach { Exit-CorralTestState }
-Describe 'Protect-CorralCredential' {
-    It 'encrypts with DPAPI LocalMachine and the entropy corral:<identity>' {
-        $secure = ConvertTo-SecureString -String 'p@ss "quoted" $(not run) `tick' -AsPlainText -Force
-        $blob = Protect-CorralCredential -Identity 'ctes-off-alice' -Password $secure -Confirm:$false
-        $bytes = [Convert]::FromBase64String($blob)
-        $entropy = [System.Text.Encoding]::UTF8.GetBytes('corral:ctes-off-alice')
-        $plain = [System.Security.Cryptography.ProtectedData]::Unprotect($bytes, $entropy, [System.Security.Cryptography.DataProtectionScope]::LocalMachine)
-        [System.Text.Encoding]::UTF8.GetString($plain) | Should -BeExactly 'p@ss "quoted" $(not run) `tick'
+Describe 'Protect-CorralCredential (module)' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot '..\TestHelpers.ps1')
+        Import-CorralTestModule
     }
-    It 'binds the blob to its identity (other entropy fails)' {
-        $secure = ConvertTo-SecureString -String 'secret' -AsPlainText -Force
-        $bytes = [Convert]::FromBase64String((Protect-CorralCredential -Identity 'ctes-off-alice' -Password $secure -Confirm:$false))
-        { [System.Security.Cryptography.ProtectedData]::Unprotect($bytes, [System.Text.Encoding]::UTF8.GetBytes('corral:ctes-on-alice'), 'LocalMachine') } | Should -Throw
+    BeforeEach {
+        Enter-CorralTestState -Root $TestDrive
+        Mock -ModuleName Corral Assert-CorralElevation { return }
+        Mock -ModuleName Corral Set-CorralPrivateAcl { return }
+        Mock -ModuleName Corral Resolve-CorralRealUser { @{ Name = $User; Sid = 'S-1-5-21-1-2-3-1001'; Profile = 'C:\Users\alice' } }
+    }
+    AfterEach { Exit-CorralTestState }
+    Describe 'Protect-CorralCredential' {
+        It 'encrypts with DPAPI LocalMachine and the entropy corral:<identity>' {
+            $secure = ConvertTo-SecureString -String 'p@ss "quoted" $(not run) `tick' -AsPlainText -Force
+            $blob = Protect-CorralCredential -Identity 'ctes-off-alice' -Password $secure -Confirm:$false
+            $bytes = [Convert]::FromBase64String($blob)
+            $entropy = [System.Text.Encoding]::UTF8.GetBytes('corral:ctes-off-alice')
+            $plain = [System.Security.Cryptography.ProtectedData]::Unprotect($bytes, $entropy, [System.Security.Cryptography.DataProtectionScope]::LocalMachine)
+            [System.Text.Encoding]::UTF8.GetString($plain) | Should -BeExactly 'p@ss "quoted" $(not run) `tick'
+        }
+        It 'binds the blob to its identity (other entropy fails)' {
+            $secure = ConvertTo-SecureString -String 'secret' -AsPlainText -Force
+            $bytes = [Convert]::FromBase64String((Protect-CorralCredential -Identity 'ctes-off-alice' -Password $secure -Confirm:$false))
+            { [System.Security.Cryptography.ProtectedData]::Unprotect($bytes, [System.Text.Encoding]::UTF8.GetBytes('corral:ctes-on-alice'), 'LocalMachine') } | Should -Throw
+        }
     }
 }

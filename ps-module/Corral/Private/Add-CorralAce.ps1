@@ -8,8 +8,7 @@ function Add-CorralAce {
     out; if nothing is left the ACE is skipped and $null is returned. Otherwise the 'before'
     journal line records {path, sid, rights (the bits added), type, inheritance, propagation}
     so that Remove-CorralAce takes away exactly those bits and nothing that was there before.
-    Masks go through AccessRuleFactory so that .NET does not add or drop SYNCHRONIZE behind
-    our back. Returns the undo record.
+    The ACE is written through the Add-CorralFileAccessRule seam. Returns the undo record.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType([System.Collections.IDictionary])]
@@ -30,13 +29,12 @@ function Add-CorralAce {
         [string]$Scope
     )
     $acl = Get-CorralFileAcl -Path $Path
-    $isContainer = $acl -is [System.Security.AccessControl.DirectorySecurity]
-    if (-not $isContainer) {
+    if (-not (Test-Path -LiteralPath $Path -PathType Container)) {
         # Files carry no inheritable entries.
         $Inheritance = 'None'
         $Propagation = 'None'
     }
-    $existing = Get-CorralAceCoverage -Acl $acl -Sid $Sid -Type $Type -Inheritance $Inheritance -Propagation $Propagation
+    $existing = Get-CorralAceCoverage -Acl $acl -Sid $Sid -Type $Type -Inheritance ([int]$Inheritance) -Propagation ([int]$Propagation)
     $missing = [int]$Rights -band (-bnot $existing)
     if ($missing -eq 0) { return $null }
     $undo = [ordered]@{
@@ -51,11 +49,7 @@ function Add-CorralAce {
         return $undo
     }
     $null = Invoke-CorralJournaledChange -Kind 'ace' -Scope $Scope -Undo $undo -Description "Adding an ACE on $Path" -Change {
-        $fresh = Get-CorralFileAcl -Path $Path
-        $identity = [System.Security.Principal.SecurityIdentifier]::new($Sid)
-        $rule = $fresh.AccessRuleFactory($identity, $missing, $false, $Inheritance, $Propagation, [System.Security.AccessControl.AccessControlType]$Type)
-        $fresh.AddAccessRule($rule)
-        Set-CorralFileAcl -Path $Path -Acl $fresh -WhatIf:$false
+        Add-CorralFileAccessRule -Path $Path -Sid $Sid -Rights $missing -Type $Type -Inheritance ([int]$Inheritance) -Propagation ([int]$Propagation) -WhatIf:$false
     }
     return $undo
 }

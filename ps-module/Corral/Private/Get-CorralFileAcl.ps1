@@ -1,25 +1,46 @@
 function Get-CorralFileAcl {
     <#
     .SYNOPSIS
-    The DACL (access sections only) of a file or folder, on Windows PowerShell 5.1 and 7.
+    Seam: the owner and DACL of a file or folder as data (Windows PowerShell 5.1 and 7).
 
     .DESCRIPTION
-    Get-Acl also reads owner and SACL and fails on paths with [ ] unless -LiteralPath; this
-    reads access rules only, through .NET, so it needs no SeSecurityPrivilege.
+    Returns @{ Owner = '<SID>'; Protected = <bool>; Aces = @( @{ sid; rights (int mask); type
+    ('Allow'/'Deny'); inheritance (int InheritanceFlags); propagation (int PropagationFlags);
+    inherited (bool) } ) } in the DACL's order. Reads the owner and access sections only
+    (no SACL, so no SeSecurityPrivilege), with -LiteralPath semantics. One of the module's
+    four ACL seams (with Add-/Remove-CorralFileAccessRule and Set-CorralFileAcl): the .NET ACL
+    types work only on Windows, so everything above them handles plain data and is tested
+    anywhere.
     #>
     [CmdletBinding()]
-    [OutputType([System.Security.AccessControl.FileSystemSecurity])]
+    [OutputType([hashtable])]
     param(
         [Parameter(Mandatory)]
         [string]$Path
     )
     $item = Get-Item -LiteralPath $Path -Force -ErrorAction Stop
-    $sections = [System.Security.AccessControl.AccessControlSections]::Access
-    if ($PSVersionTable.PSEdition -eq 'Desktop') {
-        return $item.GetAccessControl($sections)
+    $sections = [System.Security.AccessControl.AccessControlSections]'Access, Owner'
+    $security = if ($PSVersionTable.PSEdition -eq 'Desktop') {
+        $item.GetAccessControl($sections)
+    } elseif ($item -is [System.IO.DirectoryInfo]) {
+        [System.IO.FileSystemAclExtensions]::GetAccessControl([System.IO.DirectoryInfo]$item, $sections)
+    } else {
+        [System.IO.FileSystemAclExtensions]::GetAccessControl([System.IO.FileInfo]$item, $sections)
     }
-    if ($item -is [System.IO.DirectoryInfo]) {
-        return [System.IO.FileSystemAclExtensions]::GetAccessControl([System.IO.DirectoryInfo]$item, $sections)
+    $aces = foreach ($rule in $security.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        [ordered]@{
+            sid         = $rule.IdentityReference.Value
+            rights      = [int]$rule.FileSystemRights
+            type        = "$($rule.AccessControlType)"
+            inheritance = [int]$rule.InheritanceFlags
+            propagation = [int]$rule.PropagationFlags
+            inherited   = [bool]$rule.IsInherited
+        }
     }
-    return [System.IO.FileSystemAclExtensions]::GetAccessControl([System.IO.FileInfo]$item, $sections)
+    $owner = $security.GetOwner([System.Security.Principal.SecurityIdentifier])
+    @{
+        Owner     = if ($owner) { $owner.Value } else { $null }
+        Protected = [bool]$security.AreAccessRulesProtected
+        Aces      = @($aces)
+    }
 }

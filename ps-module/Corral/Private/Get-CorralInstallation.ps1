@@ -9,7 +9,8 @@ function Get-CorralInstallation {
     the TypeScript side: ^[a-z][a-z0-9]{1,11}$). Every name the module puts on the machine
     derives from it, so integration tests never touch a real installation.
     Threat model: only elevated callers run this module; the variable chooses among
-    installations, it never widens one.
+    installations, it never widens one. Paths are built with [IO.Path]::Combine (not Join-Path,
+    which needs the drive to exist), so they are computed the same way on any machine.
     #>
     [CmdletBinding()]
     [OutputType([hashtable])]
@@ -24,19 +25,19 @@ function Get-CorralInstallation {
     $title = if ($name -ceq 'corral') { 'Corral' } else { $name }
     $programData = if ($env:ProgramData) { $env:ProgramData } else { 'C:\ProgramData' }
     $programFiles = if ($env:ProgramFiles) { $env:ProgramFiles } else { 'C:\Program Files' }
-    $stateDir = Join-Path $programData $title
-    $libDir = Join-Path $programFiles $title
+    $stateDir = [System.IO.Path]::Combine($programData, $title)
+    $libDir = [System.IO.Path]::Combine($programFiles, $title)
     @{
         Name           = $name
         Title          = $title
         StateDir       = $stateDir
-        StateFile      = Join-Path $stateDir 'state.json'
-        JournalFile    = Join-Path $stateDir 'journal.jsonl'
-        CredentialDir  = Join-Path $stateDir 'credentials'
-        LogDir         = Join-Path $stateDir 'logs'
+        StateFile      = [System.IO.Path]::Combine($stateDir, 'state.json')
+        JournalFile    = [System.IO.Path]::Combine($stateDir, 'journal.jsonl')
+        CredentialDir  = [System.IO.Path]::Combine($stateDir, 'credentials')
+        LogDir         = [System.IO.Path]::Combine($stateDir, 'logs')
         LibDir         = $libDir
-        RunnerNode     = Join-Path $libDir 'node.exe'
-        RunnerEntry    = Join-Path $libDir 'app\dist\runner\main.js'
+        RunnerNode     = [System.IO.Path]::Combine($libDir, 'node.exe')
+        RunnerEntry    = [System.IO.Path]::Combine($libDir, 'app', 'dist', 'runner', 'main.js')
         SandboxGroup   = "${title}SandboxUsers"
         IdentityPrefix = if ($name -ceq 'corral') { 'crl' } else { $name.Substring(0, [Math]::Min(4, $name.Length)) }
         FirewallGroup  = $title

@@ -33,7 +33,7 @@ public static extern int CreateProfile(string pszUserSid, string pszUserName, Sy
     if ($hr -eq 0) { return $buffer.ToString() }
     if ($hr -eq $alreadyExists) {
         $key = "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$Sid"
-        return [Environment]::ExpandEnvironmentVariables((Get-ItemProperty -LiteralPath $key -Name ProfileImagePath).ProfileImagePath)
+        return [Environment]::ExpandEnvironmentVariables([string](Get-CorralRegistryValue -Key $key -Name ProfileImagePath))
     }
     $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralStepFailed' -Category NotSpecified `
         -Message ("CreateProfile for {0} failed with HRESULT 0x{1:X8}." -f $Name, $hr) -TargetObject $Name))

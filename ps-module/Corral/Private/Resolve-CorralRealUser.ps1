@@ -15,16 +15,14 @@ function Resolve-CorralRealUser {
         [string]$User
     )
     try {
-        $sid = ([System.Security.Principal.NTAccount]::new($User)).Translate([System.Security.Principal.SecurityIdentifier]).Value
+        $sid = ConvertTo-CorralSid -Name $User
     } catch {
         $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralConfigInvalid' -Category ObjectNotFound `
             -Message "The real user '$User' is not an account on this machine or its domain: $($_.Exception.Message)" -TargetObject $User))
     }
     $profilePath = $null
     $key = "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$sid"
-    if (Test-Path -LiteralPath $key) {
-        $profilePath = (Get-ItemProperty -LiteralPath $key -Name ProfileImagePath -ErrorAction SilentlyContinue).ProfileImagePath
-        if ($profilePath) { $profilePath = [Environment]::ExpandEnvironmentVariables($profilePath) }
-    }
+    $profilePath = Get-CorralRegistryValue -Key $key -Name ProfileImagePath
+    if ($profilePath) { $profilePath = [Environment]::ExpandEnvironmentVariables([string]$profilePath) }
     @{ Name = $User; Sid = $sid; Profile = $profilePath }
 }

@@ -26,7 +26,7 @@ function Resolve-CorralWorkspacePath {
     if (-not (Test-Path -LiteralPath $Path -PathType Container)) { & $invalid 'is not an existing folder.' }
     $item = Get-Item -LiteralPath $Path -Force
     if ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) { & $invalid 'is a junction or symbolic link; pass the folder it points to.' }
-    $full = $item.FullName.TrimEnd('\')
+    $full = $item.FullName.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar)
     if ($full.Length -le 2 -or $item.Parent -eq $null) { & $invalid 'is a drive root.' }
     foreach ($system in @($env:windir, $env:ProgramFiles, ${env:ProgramFiles(x86)}, $env:ProgramData)) {
         if ($system -and (Test-CorralPathOverlap -Path $full -Other $system)) { & $invalid "overlaps the system folder $system." }

@@ -6,6 +6,7 @@ function Set-CorralPrivateAcl {
     .DESCRIPTION
     Used for the state folder, the credential files and the installed runner. The owner is set
     to Administrators so that no unprivileged account keeps WRITE_DAC through ownership.
+    Decides the ACEs (here) and writes them through the Set-CorralFileAcl seam.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     param(
@@ -16,21 +17,15 @@ function Set-CorralPrivateAcl {
         [switch]$ReadExecute
     )
     if (-not $PSCmdlet.ShouldProcess($Path, 'Set protected ACL')) { return }
-    $inherit = if ($Container) { [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit' } else { [System.Security.AccessControl.InheritanceFlags]::None }
-    $none = [System.Security.AccessControl.PropagationFlags]::None
-    $allow = [System.Security.AccessControl.AccessControlType]::Allow
-    $acl = if ($Container) { [System.Security.AccessControl.DirectorySecurity]::new() } else { [System.Security.AccessControl.FileSecurity]::new() }
-    $acl.SetAccessRuleProtection($true, $false)
-    $administrators = [System.Security.Principal.SecurityIdentifier]::new('S-1-5-32-544')
-    $system = [System.Security.Principal.SecurityIdentifier]::new('S-1-5-18')
-    $acl.SetOwner($administrators)
-    foreach ($sid in @($administrators, $system)) {
-        $acl.AddAccessRule([System.Security.AccessControl.FileSystemAccessRule]::new($sid, 'FullControl', $inherit, $none, $allow))
+    $inherit = if ($Container) { [int][System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit' } else { 0 }
+    $full = [int][System.Security.AccessControl.FileSystemRights]::FullControl
+    $read = if ($ReadExecute) { [int][System.Security.AccessControl.FileSystemRights]'ReadAndExecute, Synchronize' } else { [int][System.Security.AccessControl.FileSystemRights]'Read, Synchronize' }
+    $aces = [System.Collections.Generic.List[System.Collections.IDictionary]]::new()
+    foreach ($sid in @('S-1-5-32-544', 'S-1-5-18')) { # BUILTIN\Administrators, NT AUTHORITY\SYSTEM
+        $aces.Add([ordered]@{ sid = $sid; rights = $full; type = 'Allow'; inheritance = $inherit; propagation = 0 })
     }
-    $readRights = if ($ReadExecute) { 'ReadAndExecute' } else { 'Read' }
     foreach ($reader in $ReaderSids) {
-        $sid = [System.Security.Principal.SecurityIdentifier]::new($reader)
-        $acl.AddAccessRule([System.Security.AccessControl.FileSystemAccessRule]::new($sid, $readRights, $inherit, $none, $allow))
+        $aces.Add([ordered]@{ sid = $reader; rights = $read; type = 'Allow'; inheritance = $inherit; propagation = 0 })
     }
-    Set-CorralFileAcl -Path $Path -Acl $acl
+    Set-CorralFileAcl -Path $Path -Owner 'S-1-5-32-544' -Aces $aces.ToArray() -Confirm:$false
 }

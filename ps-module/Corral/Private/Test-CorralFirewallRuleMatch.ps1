@@ -27,7 +27,8 @@ function Test-CorralFirewallRuleMatch {
     $security = $Rule | Get-NetFirewallSecurityFilter
     if ("$($security.LocalUser)" -ne $Spec.LocalUser) { return $false }
     $address = $Rule | Get-NetFirewallAddressFilter
-    if ((& $normalise $address.RemoteAddress) -join ',' -ne (& $normalise $Spec.RemoteAddress) -join ',') { return $false }
+    # Parenthesised: -join and -ne share one precedence level and bind left to right.
+    if (((& $normalise $address.RemoteAddress) -join ',') -ne ((& $normalise $Spec.RemoteAddress) -join ',')) { return $false }
     $port = $Rule | Get-NetFirewallPortFilter
     if ("$($port.Protocol)" -ne $Spec.Protocol) { return $false }
     if ($Spec.RemotePort.Count -gt 0 -and (@($port.RemotePort) -join ',') -ne ($Spec.RemotePort -join ',')) { return $false }

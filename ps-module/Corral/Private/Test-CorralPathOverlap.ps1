@@ -1,7 +1,7 @@
 function Test-CorralPathOverlap {
     <#
     .SYNOPSIS
-    True when two Windows paths are the same, or one lies inside the other (case-insensitive).
+    True when two paths are the same, or one lies inside the other (case-insensitive).
 
     .DESCRIPTION
     Used to keep read grants off denyRead paths: a grant on a parent of a denyRead path would
@@ -15,7 +15,8 @@ function Test-CorralPathOverlap {
         [Parameter(Mandatory)]
         [string]$Other
     )
-    $a = $Path.TrimEnd('\') + '\'
-    $b = $Other.TrimEnd('\') + '\'
+    $separator = [System.IO.Path]::DirectorySeparatorChar
+    $a = $Path.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) + $separator
+    $b = $Other.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) + $separator
     return $a.StartsWith($b, [StringComparison]::OrdinalIgnoreCase) -or $b.StartsWith($a, [StringComparison]::OrdinalIgnoreCase)
 }

@@ -28,13 +28,10 @@ function Undo-CorralJournalEntry {
         }
         'hidden' {
             $key = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
-            if (Get-ItemProperty -LiteralPath $key -Name $undo['name'] -ErrorAction SilentlyContinue) {
-                Remove-ItemProperty -LiteralPath $key -Name $undo['name'] -ErrorAction Stop
-            }
+            Remove-CorralRegistryValue -Key $key -Name $undo['name'] -Confirm:$false
         }
         'profile' {
-            $profiles = @(Get-CimInstance -ClassName Win32_UserProfile -ErrorAction Stop | Where-Object { $_.SID -eq $undo['sid'] })
-            foreach ($userProfile in $profiles) { Remove-CimInstance -InputObject $userProfile -ErrorAction Stop }
+            Remove-CorralUserProfile -Sid $undo['sid'] -Confirm:$false
         }
         'credential' {
             if (Test-Path -LiteralPath $undo['path']) { Remove-Item -LiteralPath $undo['path'] -Force -ErrorAction Stop }

@@ -30,12 +30,11 @@ function Get-CorralState {
     $members = @()
     if ($group) { $members = @(Get-LocalGroupMember -Group $installation.SandboxGroup -ErrorAction SilentlyContinue | ForEach-Object { $_.SID.Value }) }
     $hiddenKey = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
-    $hidden = Get-ItemProperty -LiteralPath $hiddenKey -ErrorAction SilentlyContinue
 
     $users = [ordered]@{}
     foreach ($realUser in $recorded['users'].Keys) {
         $record = $recorded['users'][$realUser]
-        $credentialFile = Join-Path $installation.CredentialDir "$($record['sid']).json"
+        $credentialFile = [System.IO.Path]::Combine($installation.CredentialDir, "$($record['sid']).json")
         $identities = [ordered]@{}
         foreach ($network in @('offline', 'online')) {
             $expected = $record['identities'][$network]
@@ -46,9 +45,9 @@ function Get-CorralState {
                 exists     = [bool]$account
                 sidMatches = [bool]($account -and $account.SID.Value -eq $expected['sid'])
                 enabled    = [bool]($account -and $account.Enabled)
-                hidden     = [bool]($hidden -and $null -ne $hidden.PSObject.Properties[$expected['name']] -and $hidden.($expected['name']) -eq 0)
+                hidden     = (Get-CorralRegistryValue -Key $hiddenKey -Name $expected['name']) -eq 0
                 inGroup    = $members -contains $expected['sid']
-                profile    = Test-Path -LiteralPath "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$($expected['sid'])"
+                profile    = Test-CorralRegistryKey -Key "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$($expected['sid'])"
                 credential = Test-Path -LiteralPath $credentialFile -PathType Leaf
             }
             foreach ($check in @('exists', 'sidMatches', 'enabled', 'hidden', 'inGroup', 'profile', 'credential')) {

@@ -60,11 +60,11 @@ function Grant-CorralTraverse {
         param([string]$p)
         if ($p.StartsWith('~\') -or $p -eq '~') {
             if (-not $realUser.Profile) { return $null }
-            return Join-Path $realUser.Profile $p.Substring([Math]::Min(2, $p.Length))
+            return [System.IO.Path]::Combine($realUser.Profile, $p.Substring([Math]::Min(2, $p.Length)))
         }
         if (-not [System.IO.Path]::IsPathRooted($p)) {
             if (-not $realUser.Profile) { return $null }
-            return Join-Path $realUser.Profile $p
+            return [System.IO.Path]::Combine($realUser.Profile, $p)
         }
         return $p
     }
@@ -78,7 +78,7 @@ function Grant-CorralTraverse {
     $ancestors = [System.Collections.Generic.List[string]]::new()
     $addAncestors = {
         param([string]$p)
-        $parent = Split-Path -Parent ([System.IO.Path]::GetFullPath($p).TrimEnd('\'))
+        $parent = Split-Path -Parent ([System.IO.Path]::GetFullPath($p).TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar))
         while ($parent -and (Split-Path -Parent $parent)) {
             if (-not $ancestors.Contains($parent)) { $ancestors.Add($parent) }
             $parent = Split-Path -Parent $parent
@@ -99,7 +99,7 @@ function Grant-CorralTraverse {
         if (-not (Test-Path -LiteralPath $folder -PathType Container)) { continue }
         # Exact denyRead paths only here: an ancestor of a secret is traversed, not read.
         if (@($denied | Where-Object { Test-CorralPathInside -Path $folder -Folder $_ }).Count -gt 0 -or
-            @($denied | Where-Object { $_.TrimEnd('\') -eq $folder.TrimEnd('\') }).Count -gt 0) { $skipped.Add($folder); continue }
+            @($denied | Where-Object { $_.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) -eq $folder.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) }).Count -gt 0) { $skipped.Add($folder); continue }
         $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $traverseRights -Type Allow -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
         if ($ace) { $added.Add($ace) }
     }

@@ -65,7 +65,8 @@ function Install-CorralRunner {
         $lines = [System.Collections.Generic.List[string]]::new()
         $lines.Add('node.exe ' + (Get-FileHash -LiteralPath $nodeExe -Algorithm SHA256).Hash)
         foreach ($file in (Get-ChildItem -LiteralPath $appDir -Recurse -File -Force | Sort-Object FullName)) {
-            $relative = $file.FullName.Substring($appDir.Length).TrimStart('\')
+            $relative = $file.FullName.Substring($appDir.Length).TrimStart([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar)
+            $relative = $relative -replace '/', '\'
             if ($relative -notmatch '^(package\.json|dist\\|node_modules\\)') { continue }
             $lines.Add($relative + ' ' + (Get-FileHash -LiteralPath $file.FullName -Algorithm SHA256).Hash)
         }
@@ -74,7 +75,7 @@ function Install-CorralRunner {
         finally { $sha.Dispose() }
     }
     $state = Read-CorralStateFile
-    $sourceDigest = & $digestOf ([System.IO.Path]::GetFullPath($Source).TrimEnd('\')) $NodePath
+    $sourceDigest = & $digestOf ([System.IO.Path]::GetFullPath($Source).TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar)) $NodePath
     $recorded = $state['runner']
     $result = [pscustomobject]@{ Dir = $installation.LibDir; Node = $installation.RunnerNode; Entry = $installation.RunnerEntry; Digest = $sourceDigest; Changed = $false }
     if ($recorded -and $recorded['digest'] -eq $sourceDigest -and (Test-Path -LiteralPath $installation.RunnerNode) -and (Test-Path -LiteralPath $installation.RunnerEntry)) {

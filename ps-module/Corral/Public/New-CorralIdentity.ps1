@@ -4,7 +4,7 @@ function New-CorralIdentity {
     Creates one sandbox identity (local user) of a real user, fully configured, and stores its password.
 
     .DESCRIPTION
-    Creates the local account with New-LocalUser and a random 40-character password from the
+    Creates the local account with New-CorralLocalUser (NetUserAdd, on 5.1 and 7) and a random 40-character password from the
     OS RNG (PasswordNeverExpires, user may not change it, account never expires), stores the
     password DPAPI-protected (Save-CorralCredential), records it in state.json, then applies
     the rest with Set-CorralIdentity: member of CorralSandboxUsers, hidden from the sign-in
@@ -78,8 +78,7 @@ function New-CorralIdentity {
         $accountDescription = "Corral sandbox ($Network) of $User"
         if ($accountDescription.Length -gt 48) { $accountDescription = $accountDescription.Substring(0, 48) }
         $null = Invoke-CorralJournaledChange -Kind 'user' -Scope "identity:$Name" -Undo ([ordered]@{ name = $Name; sid = $null }) -Description "Creating user $Name" -Change {
-            New-LocalUser -Name $Name -Password $password -Description $accountDescription -PasswordNeverExpires `
-                -UserMayNotChangePassword -AccountNeverExpires -ErrorAction Stop
+            New-CorralLocalUser -Name $Name -Password $password -Description $accountDescription -Confirm:$false
         }
         $account = Get-LocalUser -Name $Name -ErrorAction Stop
         $null = Save-CorralCredential -User $User -Network $Network -Identity $Name -Password $password -Confirm:$false

@@ -34,16 +34,12 @@ function Protect-CorralCredential {
         [System.Security.SecureString]$Password
     )
     if (-not $PSCmdlet.ShouldProcess($Identity, 'Protect password with DPAPI')) { return $null }
-    if (-not ('System.Security.Cryptography.ProtectedData' -as [type])) {
-        try { Add-Type -AssemblyName 'System.Security' -ErrorAction Stop }
-        catch { Add-Type -AssemblyName 'System.Security.Cryptography.ProtectedData' -ErrorAction Stop }
-    }
     $pointer = [System.Runtime.InteropServices.Marshal]::SecureStringToGlobalAllocUnicode($Password)
     $plain = $null
     try {
         $plain = [System.Text.Encoding]::UTF8.GetBytes([System.Runtime.InteropServices.Marshal]::PtrToStringUni($pointer))
         $entropy = [System.Text.Encoding]::UTF8.GetBytes("corral:$Identity")
-        $blob = [System.Security.Cryptography.ProtectedData]::Protect($plain, $entropy, [System.Security.Cryptography.DataProtectionScope]::LocalMachine)
+        $blob = Protect-CorralBytes -Bytes $plain -Entropy $entropy
         return [Convert]::ToBase64String($blob)
     } finally {
         [System.Runtime.InteropServices.Marshal]::ZeroFreeGlobalAllocUnicode($pointer)

@@ -57,7 +57,7 @@ function Remove-CorralIdentity {
         $removed.Add($entry['kind'])
     }
     if ($record) {
-        $credentialFile = Join-Path $installation.CredentialDir "$($state['users'][$User]['sid']).json"
+        $credentialFile = [System.IO.Path]::Combine($installation.CredentialDir, "$($state['users'][$User]['sid']).json")
         if (Test-Path -LiteralPath $credentialFile) {
             $store = ConvertFrom-CorralJson -Json ([System.IO.File]::ReadAllText($credentialFile))
             $store.Remove($Network)

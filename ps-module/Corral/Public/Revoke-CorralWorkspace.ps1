@@ -37,7 +37,7 @@ function Revoke-CorralWorkspace {
     )
     if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
     Assert-CorralElevation
-    $root = [System.IO.Path]::GetFullPath($Path).TrimEnd('\')
+    $root = [System.IO.Path]::GetFullPath($Path).TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar)
     $entries = @(Read-CorralJournal -Scope "workspace:$($root.ToLowerInvariant())")
     $state = Read-CorralStateFile
     $workspaces = @()

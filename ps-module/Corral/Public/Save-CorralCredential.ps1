@@ -52,7 +52,7 @@ function Save-CorralCredential {
     Assert-CorralElevation
     $installation = Get-CorralInstallation
     $realUser = Resolve-CorralRealUser -User $User
-    $path = Join-Path $installation.CredentialDir "$($realUser.Sid).json"
+    $path = [System.IO.Path]::Combine($installation.CredentialDir, "$($realUser.Sid).json")
     if (-not $PSCmdlet.ShouldProcess($path, "Store the $Network credential of $Identity")) {
         return [pscustomobject]@{ Path = $path; Changed = $false }
     }

@@ -70,17 +70,16 @@ function Set-CorralIdentity {
     }
 
     $userList = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
-    $current = Get-ItemProperty -LiteralPath $userList -Name $name -ErrorAction SilentlyContinue
-    if ((-not $current -or $current.$name -ne 0) -and $PSCmdlet.ShouldProcess($name, 'Hide from the sign-in screen')) {
+    $current = Get-CorralRegistryValue -Key $userList -Name $name
+    if (($null -eq $current -or $current -ne 0) -and $PSCmdlet.ShouldProcess($name, 'Hide from the sign-in screen')) {
         $null = Invoke-CorralJournaledChange -Kind 'hidden' -Scope $scope -Undo ([ordered]@{ name = $name }) -Description "Hiding $name" -Change {
-            if (-not (Test-Path -LiteralPath $userList)) { $null = New-Item -Path $userList -Force -ErrorAction Stop }
-            $null = New-ItemProperty -LiteralPath $userList -Name $name -PropertyType DWord -Value 0 -Force -ErrorAction Stop
+            Set-CorralRegistryValue -Key $userList -Name $name -Value 0 -Kind DWord -Confirm:$false
         }
         $changes.Add("hid $name from the sign-in screen")
     }
 
     $profileKey = "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$($account.SID.Value)"
-    if (-not (Test-Path -LiteralPath $profileKey) -and $PSCmdlet.ShouldProcess($name, 'Create profile')) {
+    if (-not (Test-CorralRegistryKey -Key $profileKey) -and $PSCmdlet.ShouldProcess($name, 'Create profile')) {
         $sid = $account.SID.Value
         $null = Invoke-CorralJournaledChange -Kind 'profile' -Scope $scope -Undo ([ordered]@{ sid = $sid }) -Description "Creating the profile of $name" -Change {
             $null = New-CorralUserProfile -Sid $sid -Name $name -Confirm:$false
