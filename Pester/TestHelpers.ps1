@@ -28,6 +28,8 @@ function Enter-CorralTestState {
     $script:SavedInstance = $env:CORRAL_INSTANCE
     $script:SavedProgramFiles = $env:ProgramFiles
     $env:ProgramData = Join-Path $Root 'ProgramData'
+    # TestDrive lives for a whole Describe block: start every test from an empty machine.
+    foreach ($dir in @('ProgramData', 'ProgramFiles')) { Remove-Item -LiteralPath (Join-Path $Root $dir) -Recurse -Force -ErrorAction Ignore }
     $env:ProgramFiles = Join-Path $Root 'ProgramFiles'
     $env:CORRAL_INSTANCE = 'ctestunit'
     $null = New-Item -ItemType Directory -Path (Join-Path $env:ProgramData 'ctestunit\credentials') -Force
@@ -41,6 +43,18 @@ function Exit-CorralTestState {
     $env:ProgramFiles = $script:SavedProgramFiles
     $env:CORRAL_INSTANCE = $script:SavedInstance
     $env:CORRAL_SIM_STATE = $null
+}
+
+function Skip-CorralUnlessWindows {
+    # Inside an It: marks the test skipped, with the reason, when not on Windows (Pester shows
+    # it as skipped, never as passed). Tag such tests 'Windows'.
+    param([string]$Because = $script:WindowsOnlyReason)
+    if (-not $script:IsWindowsHost) { Set-ItResult -Skipped -Because $Because }
+}
+
+function Skip-CorralUnlessSim {
+    # Inside an It: the test drives the simulated Windows, which exists on PowerShell 7 only.
+    if ($PSVersionTable.PSEdition -ne 'Core') { Set-ItResult -Skipped -Because 'the simulated Windows runs on PowerShell 7 only' }
 }
 
 function New-CorralTestSid {

@@ -38,7 +38,8 @@ Describe 'Invoke-CorralOperation (module)' {
             $line = Invoke-Operation 'Revoke-CorralWorkspace' (ConvertTo-Argument @{ User = 'alice'; Path = $value; Force = $true })
             $line | Should -Not -Match '[^\x00-\x7E]'
             ($line -split "`n").Count | Should -Be 1
-            $parsed = $line | ConvertFrom-Json
+            # The module's own parser: ConvertFrom-Json would turn the date-like value into a DateTime.
+            $parsed = & (Get-Module Corral) { param($text) ConvertFrom-CorralJson -Json $text } $line
             $parsed.ok | Should -BeTrue
             $parsed.result.Path | Should -BeExactly $value
             Should -Invoke Revoke-CorralWorkspace -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -ceq $value -and $User -ceq 'alice' -and $Force }
@@ -50,17 +51,18 @@ Describe 'Invoke-CorralOperation (module)' {
             Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { ($LoopbackPort -join ',') -eq '5432,6379' -and $WhatIf -and -not $Confirm }
         }
         It 'maps a module error to its ErrorId' {
-            Mock -ModuleName Corral Test-CorralElevation { $false }
-            $parsed = Invoke-Operation 'Assert-CorralElevation' '' | ConvertFrom-Json
+            # Assert-CorralElevation is mocked away in this file; a prefix that leaves no room is
+            # a real CorralConfigInvalid from the module.
+            $parsed = Invoke-Operation 'Get-CorralIdentityName' (ConvertTo-Argument @{ User = 'alice'; Network = 'offline'; Prefix = 'muchtoolongprefix' }) | ConvertFrom-Json
             $parsed.ok | Should -BeFalse
-            $parsed.error.errorId | Should -BeExactly 'CorralNotElevated'
+            $parsed.error.errorId | Should -BeExactly 'CorralConfigInvalid'
         }
         It 'refuses operations outside the allowlist: <_>' -ForEach @('Invoke-CorralOperation', 'Remove-Item', 'get-corralstate', 'Get-CorralState; Stop-Computer', '') {
             $parsed = Invoke-Operation $_ '' | ConvertFrom-Json
             $parsed.error.errorId | Should -BeExactly 'CorralOperationUnknown'
         }
         It 'refuses arguments that are not base64 of a JSON object, or name unknown parameters' -ForEach @(
-            "e30=' ; Stop-Computer; '", 'W10=', 'bm90IGpzb24=', (ConvertTo-Argument @{ Nope = 1 })
+            "e30=' ; Stop-Computer; '", 'W10=', 'bm90IGpzb24=', 'eyJOb3BlIjoxfQ==' <# {"Nope":1} #>
         ) {
             $parsed = Invoke-Operation 'Get-CorralState' $_ | ConvertFrom-Json
             $parsed.error.errorId | Should -BeExactly 'CorralArgumentsInvalid'

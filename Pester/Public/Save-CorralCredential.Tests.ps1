@@ -16,7 +16,7 @@ Describe 'Save-CorralCredential (module)' {
             $secure = ConvertTo-SecureString -String 'x' -AsPlainText -Force
             $result = Save-CorralCredential -User alice -Network offline -Identity 'ctes-off-alice' -Password $secure -Force
             Save-CorralCredential -User alice -Network online -Identity 'ctes-on-alice' -Password $secure -Force | Out-Null
-            $result.Path | Should -BeLike '*\ctestunit\credentials\S-1-5-21-1-2-3-1001.json'
+            $result.Path | Should -Be ([System.IO.Path]::Combine($env:ProgramData, 'ctestunit', 'credentials', 'S-1-5-21-1-2-3-1001.json'))
             $store = Get-Content $result.Path -Raw | ConvertFrom-Json
             $store.offline.user | Should -Be 'ctes-off-alice'
             $store.offline.protected | Should -Be 'blob-of-ctes-off-alice'

@@ -12,6 +12,7 @@ Describe 'Set-CorralIdentity (module)' {
     AfterEach { Exit-CorralTestState }
     Describe 'Set-CorralIdentity' {
         BeforeEach {
+            Mock -ModuleName Corral Set-CorralRegistryValue { return }
             Write-CorralTestState -State (New-CorralTestStateRecord)
             Mock -ModuleName Corral Set-LocalUser { return }
             Mock -ModuleName Corral Enable-LocalUser { return }
@@ -23,23 +24,23 @@ Describe 'Set-CorralIdentity (module)' {
         It 're-applies only what differs, and hides the account and creates its profile once' {
             Mock -ModuleName Corral Get-LocalUser { [pscustomobject]@{ Name = 'ctes-off-alice'; SID = (New-CorralTestSid 'S-1-5-21-1-2-3-2001'); Enabled = $true; UserMayChangePassword = $true; PasswordExpires = (Get-Date) } }
             Mock -ModuleName Corral Get-LocalGroupMember { @() }
-            Mock -ModuleName Corral Get-ItemProperty { $null }
-            Mock -ModuleName Corral Test-Path { $false } -ParameterFilter { $LiteralPath -like 'HKLM:*' }
+            Mock -ModuleName Corral Get-CorralRegistryValue { $null }
+            Mock -ModuleName Corral Test-CorralRegistryKey { $false }
             $result = Set-CorralIdentity -User alice -Network offline -Force
             $result.Changed | Should -BeTrue
             Should -Invoke Set-LocalUser -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $PasswordNeverExpires -eq $true -and $UserMayChangePassword -eq $false }
             Should -Invoke Add-LocalGroupMember -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Group -eq 'ctestunitSandboxUsers' }
-            Should -Invoke New-ItemProperty -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Name -eq 'ctes-off-alice' -and $Value -eq 0 -and $LiteralPath -like '*Winlogon\SpecialAccounts\UserList' }
+            Should -Invoke Set-CorralRegistryValue -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Name -eq 'ctes-off-alice' -and $Value -eq 0 -and $Kind -eq 'DWord' -and $Key -like '*Winlogon\SpecialAccounts\UserList' }
             Should -Invoke New-CorralUserProfile -ModuleName Corral -Times 1 -Exactly
         }
         It 'changes nothing when everything is in place' {
             Mock -ModuleName Corral Get-LocalUser { [pscustomobject]@{ Name = 'ctes-off-alice'; SID = (New-CorralTestSid 'S-1-5-21-1-2-3-2001'); Enabled = $true; UserMayChangePassword = $false; PasswordExpires = $null } }
             Mock -ModuleName Corral Get-LocalGroupMember { [pscustomobject]@{ SID = (New-CorralTestSid 'S-1-5-21-1-2-3-2001') } }
-            Mock -ModuleName Corral Get-ItemProperty { [pscustomobject]@{ 'ctes-off-alice' = 0 } }
-            Mock -ModuleName Corral Test-Path { $true } -ParameterFilter { $LiteralPath -like 'HKLM:*ProfileList*' }
+            Mock -ModuleName Corral Get-CorralRegistryValue { 0 } -ParameterFilter { $Name -eq 'ctes-off-alice' }
+            Mock -ModuleName Corral Test-CorralRegistryKey { $true } -ParameterFilter { $Key -like 'HKLM:*ProfileList*' }
             (Set-CorralIdentity -User alice -Network offline -Force).Changed | Should -BeFalse
             Should -Invoke Set-LocalUser -ModuleName Corral -Times 0 -Exactly
-            Should -Invoke New-ItemProperty -ModuleName Corral -Times 0 -Exactly
+            Should -Invoke Set-CorralRegistryValue -ModuleName Corral -Times 0 -Exactly
             Should -Invoke New-CorralUserProfile -ModuleName Corral -Times 0 -Exactly
         }
         It 'reports a missing recorded account as CorralNotProvisioned' {

@@ -100,7 +100,7 @@ function Grant-CorralTraverse {
         # Exact denyRead paths only here: an ancestor of a secret is traversed, not read.
         if (@($denied | Where-Object { Test-CorralPathInside -Path $folder -Folder $_ }).Count -gt 0 -or
             @($denied | Where-Object { $_.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) -eq $folder.TrimEnd([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar) }).Count -gt 0) { $skipped.Add($folder); continue }
-        $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $traverseRights -Type Allow -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
+        $ace = Add-CorralAce -Path $folder -Sid $sid -Rights $traverseRights -Type Allow -Inheritance None -Scope $scope -WhatIf:$WhatIfPreference -Confirm:$false
         if ($ace) { $added.Add($ace) }
     }
     foreach ($folder in $trees) {
