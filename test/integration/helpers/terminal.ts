@@ -13,7 +13,7 @@ export const CTRL_Z = '\x1a';
 /** A terminal session: screen text so far, keystrokes in, exit code out. */
 export class Terminal {
   private screen = '';
-  private readonly waiters: { text: string; from: number; resolve: () => void }[] = [];
+  private readonly waiters: { text: string | RegExp; from: number; resolve: () => void }[] = [];
   readonly exited: Promise<number | null>;
   private readonly child;
 
@@ -27,7 +27,7 @@ export class Terminal {
     const onData = (c: Buffer) => {
       this.screen += c.toString('utf8');
       for (const w of [...this.waiters]) {
-        if (this.screen.includes(w.text, w.from)) {
+        if (this.shows(w.text, w.from)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
           w.resolve();
         }
@@ -47,11 +47,19 @@ export class Terminal {
     return this.screen.length;
   }
 
-  /** Wait until `text` is on the screen (at or after offset `from`). */
-  waitFor(text: string, ms = 30_000, from = 0): Promise<void> {
-    if (this.screen.includes(text, from)) return Promise.resolve();
+  /** Whether `text` (a string, or a pattern) is on the screen at or after offset `from`. */
+  private shows(text: string | RegExp, from: number): boolean {
+    return typeof text === 'string' ? this.screen.includes(text, from) : text.test(this.screen.slice(from));
+  }
+
+  /**
+   * Wait until `text` is on the screen (at or after offset `from`). The terminal echoes what is
+   * typed, so to wait for a command's output pass a pattern the typed line cannot match.
+   */
+  waitFor(text: string | RegExp, ms = 30_000, from = 0): Promise<void> {
+    if (this.shows(text, from)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(text)}; screen:\n${this.screen}`)), ms);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${String(typeof text === 'string' ? JSON.stringify(text) : text)}; screen:\n${this.screen}`)), ms);
       this.waiters.push({
         text,
         from,
