@@ -41,6 +41,7 @@ function flagsFrom(options: SessionOptions): Layer {
     flags.network = { ...(options.allowHosts !== undefined ? { allow: options.allowHosts } : {}), ...(options.denyHosts !== undefined ? { deny: options.denyHosts } : {}) };
   }
   if (options.timeoutSec !== undefined) flags.limits = { timeoutSec: options.timeoutSec };
+  if (options.denyRead !== undefined && options.denyRead.length > 0) flags.denyRead = [...options.denyRead];
   return flags;
 }
 

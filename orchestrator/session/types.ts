@@ -30,6 +30,11 @@ export interface SessionOptions {
    * names dropped, `set` added). Default: `process.env`.
    */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Extra read-deny paths for this session, added to the policy's (a flag-level value: it can
+   * only add protection, never remove any).
+   */
+  denyRead?: readonly string[];
   /** Called once per enforcement warning from the runner (e.g. a degraded mechanism). */
   onWarning?: (message: string) => void;
   /**

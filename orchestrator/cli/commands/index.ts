@@ -6,6 +6,7 @@ import { registerStatus } from './status.js';
 import { registerTeardown } from './teardown.js';
 import { registerRun } from './run.js';
 import { registerAudit } from './audit.js';
+import { registerVerify } from './verify.js';
 
 /** `setExit` records the exit code a command wants (commands never call process.exit). */
 export type { SetExit } from './set-exit.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerTeardown(program, setExit);
   registerPolicy(program, setExit);
   registerAudit(program, setExit);
+  registerVerify(program, setExit);
 }
