@@ -39,8 +39,11 @@ export interface VerifyContext {
   secretEnv: { name: string; value: string };
   /** A Node binary the identity can run (the root-owned runner copy's). */
   node: string;
-  /** Protected names absent from the workspace (reserved while the session lives). */
-  missingProtected: string[];
+  /**
+   * Protected names absent from the workspace before the session opened (reserved while it
+   * lives); null when the workspace was not named exactly, so absence could not be checked first.
+   */
+  missingProtected: string[] | null;
   /** Runs after the session closed (process checks). */
   afterClose: (() => Promise<AttemptResult>)[];
 }
@@ -98,6 +101,7 @@ const writeMissingProtected: Attempt = {
   attempt: 'create a protected name that does not exist yet',
   expected: 'refused',
   run: async (ctx) => {
+    if (ctx.missingProtected === null) return skipped(writeMissingProtected, 'name the workspace root with --workspace to include this attempt');
     const name = ctx.missingProtected[0];
     if (name === undefined) return skipped(writeMissingProtected, 'every protected name already exists in this workspace');
     const target = path.join(ctx.workspace, name);

@@ -67,6 +67,14 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRepo
     chmodSync(denyReadFile, 0o644);
     const secretEnv = { name: 'CORRAL_VERIFY_TOKEN', value: randomBytes(12).toString('hex') };
 
+    // Before the session opens: while it lives, placeholders stand in for the missing names.
+    const workspaceGuess = path.resolve(options.workspace ?? process.cwd());
+    const missing = (root: string) =>
+      protectedNames(leaf.installation.name)
+        .filter((p) => !exists(path.join(root, p.name)))
+        .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'file' ? -1 : 1))
+        .map((p) => p.name);
+    const missingBefore = missing(workspaceGuess);
     const session = await openSession({
       ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
       ...(options.network !== undefined ? { network: options.network } : {}),
@@ -83,10 +91,8 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRepo
       secretToken,
       secretEnv,
       node: leaf.installation.runnerNode,
-      missingProtected: protectedNames(leaf.installation.name)
-        .filter((p) => !exists(path.join(session.workspace, p.name)))
-        .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'file' ? -1 : 1))
-        .map((p) => p.name),
+      // The session's workspace is canonical; the guess may differ (a symlink, a subdirectory).
+      missingProtected: session.workspace === workspaceGuess ? missingBefore : null,
       afterClose: [],
     };
     try {
