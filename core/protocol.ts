@@ -25,6 +25,11 @@ export interface SessionRequest {
   /** Canonical absolute path of the workspace this session may write. */
   workspace: string;
   writableRoots: string[];
+  /**
+   * Paths in hidden places (the real user's home) bound back read-only (Linux). Optional: a
+   * request without it reads none of them.
+   */
+  readRoots?: string[];
   /** Names (matched in each writable root) or absolute paths kept read-only. */
   protected: string[];
   denyRead: string[];

@@ -5,5 +5,5 @@
  */
 export { MODES, NETWORKS } from '../../core/vocabulary.js';
 
-export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits'] as const;
+export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

@@ -107,6 +107,7 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
   if (d.mode === 'full-access') refuse('mode', 'full-access is not allowed here');
   if (d.workspaces !== undefined) refuse('workspaces', 'workspaces are chosen by the user');
   if (d.writableRoots !== undefined) refuse('writableRoots', 'it cannot add writable roots');
+  if (d.readRoots !== undefined) refuse('readRoots', "it cannot choose what of the user's home sessions read");
   if (d.env?.allow !== undefined) refuse('env.allow', 'it cannot pass more variables through');
   if (Array.isArray(d.loopback)) refuse('loopback', 'it cannot open host loopback ports');
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
@@ -136,6 +137,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
     list.map((e, i) => resolvePathEntry(e, { allowNames, base: baseFor(kind, ctx), ctx, where: `${label}: ${key}[${i}]` }));
 
   policy.denyRead = expandAll(policy.denyRead, 'denyRead', defaultsLabel, 'default', false);
+  policy.readRoots = expandAll(policy.readRoots, 'readRoots', defaultsLabel, 'default', false);
 
   for (const layer of layers) {
     const d = layer.data;
@@ -158,6 +160,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
     if (d.writableRoots !== undefined) {
       next.writableRoots = expandAll(d.writableRoots, 'writableRoots', layer.label, layer.kind, false);
     }
+    if (d.readRoots !== undefined) next.readRoots = expandAll(d.readRoots, 'readRoots', layer.label, layer.kind, false);
     if (d.protected !== undefined) {
       next.protected = union(policy.protected, expandAll(d.protected, 'protected', layer.label, layer.kind, true));
     }

@@ -79,6 +79,9 @@ export const LayerSchema = z
       .describe('read-only: no writes anywhere; workspace-write: the workspace and writableRoots; full-access: no sandbox (explicit only; admins may lock it off).'),
     workspaces: pathList('Directories provisioned (granted) for the real user. A session writes only the one workspace it is opened for.').optional(),
     writableRoots: pathList('Extra directories every session may write.').optional(),
+    readRoots: pathList(
+      "Paths in hidden places (the real user's home) that sessions may read, bound back read-only: toolchains, git config. Replaces the built-in list (which `corral policy show` prints); denyRead still applies inside them. Not allowed in a workspace config.",
+    ).optional(),
     protected: pathList(
       'Names (matched in every writable root, e.g. `.git`) or paths kept read-only inside writable roots. Additive: a layer adds to the built-in list and never removes from it.',
     ).optional(),
@@ -110,6 +113,7 @@ export interface Policy {
   mode: Mode;
   workspaces: string[];
   writableRoots: string[];
+  readRoots: string[];
   protected: string[];
   denyRead: string[];
   network: NetworkPolicy;

@@ -32,6 +32,7 @@ export function buildSessionRequest(realUser: string, workspace: string, resolve
     mode: policy.mode,
     workspace,
     writableRoots: policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root')),
+    readRoots: [...policy.readRoots],
     protected: [...policy.protected],
     denyRead: [...policy.denyRead],
     loopback: policy.loopback,

@@ -17,6 +17,7 @@
  * main thread, the thread libuv forks commands from.
  */
 import { randomBytes } from 'node:crypto';
+import { arch } from 'node:os';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
@@ -30,7 +31,10 @@ import { commandEnvironment } from './environment.js';
 import { markInheritedDescriptorsCloseOnExec } from './fds.js';
 import { restrictWrites, type WritableRule } from './landlock.js';
 import { makeMountsSlave } from './mount.js';
-import { bringLoopbackUp, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
+import { bringLoopbackUp, unshareIpcNamespace, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
+import { joinFreshSessionKeyring } from './keyring.js';
+import { installSessionFilter } from './seccomp.js';
+import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
 import { startReaper } from './reaper.js';
@@ -43,6 +47,19 @@ import { posixPaths } from '../../core/paths.js';
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
 const CLOSE_WAIT_MS = 5000;
+/** The session's temp dir inside its view (a private tmpfs: session-view.ts). */
+const SESSION_TMP = '/tmp';
+/** Size bound of each private tmpfs (/tmp, /var/tmp, /dev/shm); their pages count against the session's memory. */
+const TMPFS_BYTES = '50%';
+
+/** What the view brings back into covered directories: writable roots as they are, protected binds and the workspace read-only. */
+function keepPaths(s: ResolvedSession, steps: ReturnType<typeof planProtection>): KeepPath[] {
+  const keep: KeepPath[] = s.writableRoots.map((path) => ({ path, access: 'write', why: 'writable root' }));
+  if (!s.writableRoots.includes(s.workspace)) keep.push({ path: s.workspace, access: 'read', why: 'the workspace (read-only mode)' });
+  for (const step of steps) if (step.op === 'bind') keep.push({ path: step.path, access: 'read', why: 'protected path' });
+  for (const path of s.readRoots) keep.push({ path, access: 'read', why: 'readRoots' });
+  return keep;
+}
 
 export interface LinuxBackendOptions {
   installation: Installation;
@@ -119,12 +136,12 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, tmpdir, reservations });
 
   createSessionTmp(installation.name, sessionId, identityCreds);
-  const gitExcludes = writePlaceholderExcludes(tmpdir, steps);
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids);
   warnings.push(...cg.warnings);
 
   unshareMountNamespace();
   makeMountsSlave();
+  unshareIpcNamespace();
   let networkNamespace = false;
   if (s.allowlist !== null) warnings.push('network.allow: this runner does not start the filtering proxy yet; the session is offline');
   if (s.network === 'offline') {
@@ -158,12 +175,25 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   }
   warnings.push(...access.warnings);
 
+  // The constructed view (session-view.ts): private /tmp, /var/tmp, /dev/shm, /run, the real
+  // user's home hidden, a hidepid procfs, the session's mqueue. After the protection mounts
+  // (it binds them back) and before Landlock (which forbids mounts).
+  const view = buildSessionView({
+    keep: keepPaths(s, steps),
+    realHome: s.realUser.home,
+    network: s.network,
+    tmpBytes: TMPFS_BYTES,
+  });
+  const gitExcludes = writePlaceholderExcludes(SESSION_TMP, steps);
+  joinFreshSessionKeyring(arch());
+
   setNoNewPrivs();
+  if (!installSessionFilter()) warnings.push(`no seccomp filter for ${arch()}: non-IP socket families and keyctl are not refused`);
   const home = writableIdentityHome(s.identity, installation);
   if (home === null) warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: it stays read-only (tool caches such as ~/.npm will fail)`);
   const rules: WritableRule[] = [
     ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const })),
-    { path: tmpdir, kind: 'tree' },
+    ...view.writable.map((path) => ({ path, kind: 'tree' as const })),
     ...(home === null ? [] : [{ path: home, kind: 'tree' as const }]),
     { path: cg.sessionDir, kind: 'cgroup' },
     ...DEVICES.map((path) => ({ path, kind: 'device' as const })),
@@ -191,7 +221,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
 }
 
 function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: SessionCgroup, tmpdir: string, gitExcludes: string | null): ConfinedSession {
-  const cwdRoots = [s.workspace, ...s.writableRoots, tmpdir];
+  const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
   const lingering = new Set<string>();
   return {
@@ -211,7 +241,7 @@ function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: Sess
         events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${s.workspace}`);
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
-      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir, identity: s.identity.name, safeDirectories, gitExcludes });
+      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
       return startCommand(request, events, {
         cgroup,
         env,

@@ -47,3 +47,32 @@ function bindReadOnlyFrom(source: string, target: string): void {
   // No MS_NODEV here: the source is a device node, and nodev would turn reads into EACCES.
   check(mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, null), `mount(${target}, MS_REMOUNT|MS_RDONLY)`);
 }
+
+/** Mount a fresh tmpfs on `target` (options: `mode=…,size=…`). */
+export function mountTmpfs(target: string, options: string, readOnly = false): void {
+  check(mount('corral-view', target, 'tmpfs', MS_NOSUID | MS_NODEV | (readOnly ? MS_RDONLY : 0), options), `mount(tmpfs on ${target})`);
+}
+
+/** Make an existing mount read-only (its own flags; submounts keep theirs). */
+export function remountReadOnly(target: string): void {
+  check(mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, null), `mount(${target}, MS_REMOUNT|MS_RDONLY)`);
+}
+
+/**
+ * Bind `source` (typically /proc/self/fd/<n> of a path opened before it was covered) on
+ * `target`, with every mount below it (MS_REC: protected binds and read-deny masks go along),
+ * keeping an idmapping the source mount has.
+ */
+export function bindTree(source: string, target: string): void {
+  check(mount(source, target, null, MS_BIND | MS_REC, null), `mount(${source} on ${target}, MS_BIND|MS_REC)`);
+}
+
+/** A fresh procfs on /proc with `options` (e.g. hidepid=invisible). */
+export function mountProc(options: string): void {
+  check(mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, options), `mount(proc on /proc, ${options})`);
+}
+
+/** A fresh mqueue filesystem (of the calling thread's IPC namespace) on `target`. */
+export function mountMqueue(target: string): void {
+  check(mount('mqueue', target, 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC, null), `mount(mqueue on ${target})`);
+}

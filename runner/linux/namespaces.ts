@@ -7,6 +7,7 @@ import { check, libcFunction, LibcError, lastErrno } from '../../os/linux/libc.j
 
 const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWNET = 0x40000000;
+const CLONE_NEWIPC = 0x08000000;
 const AF_INET = 2;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
@@ -24,6 +25,15 @@ const close = libcFunction('int close(int fd)');
 
 export function unshareMountNamespace(): void {
   check(unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)');
+}
+
+/**
+ * A fresh IPC namespace: SysV shared memory, semaphores and message queues, and POSIX
+ * message queues, of the session only — nothing it creates outlives it or is seen by other
+ * users, and it cannot attach the host's segments.
+ */
+export function unshareIpcNamespace(): void {
+  check(unshare(CLONE_NEWIPC), 'unshare(CLONE_NEWIPC)');
 }
 
 /** A fresh network namespace: only `lo` exists, and it is down until bringLoopbackUp(). */

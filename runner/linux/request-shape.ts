@@ -111,6 +111,7 @@ const checkRequest = strictObject<SessionRequest>(
     mode: oneOf(['read-only', 'workspace-write', 'full-access'] as const),
     workspace: absolutePath,
     writableRoots: list(absolutePath, MAX_PATHS),
+    readRoots: list(absolutePath, MAX_PATHS),
     protected: list(protectedEntry, MAX_PATHS),
     denyRead: list(absolutePath, MAX_PATHS),
     loopback,
@@ -124,7 +125,7 @@ const checkRequest = strictObject<SessionRequest>(
     capabilitySids: list(string(0, 256), MAX_PATHS),
     windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
   },
-  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop'],
+  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots'],
 );
 
 /** Shape check of the `open` request; errors name the field. */

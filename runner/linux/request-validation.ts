@@ -49,6 +49,8 @@ export interface ResolvedSession {
   workspaceAccess: WorkspaceAccess;
   /** Canonical; the workspace first (empty in read-only mode). */
   writableRoots: string[];
+  /** Canonical; only those that exist. */
+  readRoots: string[];
   protectedNames: string[];
   /** Canonical when they exist. */
   protectedPaths: string[];
@@ -79,6 +81,22 @@ function canonicalDirectoryOwnedBy(path: string, uid: number, field: string): st
   }
   if (canonical === '/') throw new CorralError('workspace_invalid', `${field}: / can never be writable`);
   return canonical;
+}
+
+/**
+ * Read roots that exist, canonical. A link is followed (a toolchain may be a link); what it
+ * points to is what is bound back read-only, and denyRead masks below it stay in place.
+ */
+function existingCanonical(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const path of paths) {
+    try {
+      out.push(realpathSync(path));
+    } catch {
+      // missing: nothing to bring back
+    }
+  }
+  return [...new Set(out)];
 }
 
 function canonicalIfExists(path: string): string {
@@ -143,6 +161,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
     workspace,
     workspaceAccess: grant.access,
     writableRoots,
+    readRoots: existingCanonical(request.readRoots ?? []),
     protectedNames: request.protected.filter((p) => !isAbsolute(p)),
     protectedPaths: request.protected.filter((p) => isAbsolute(p)).map(canonicalIfExists),
     denyRead: request.denyRead.map(canonicalIfExists),

@@ -71,9 +71,19 @@ describe('corral run end to end: filesystem (root)', function () {
   });
 
   for (const [label, key] of [
-    ['/etc', 'etc'],
     ['/var/tmp', 'varTmp'],
     ['/dev/shm', 'devShm'],
+  ] as const) {
+    it(`writes to ${label} stay in the session's private tmpfs: the host's ${label} never gets them`, async () => {
+      const target = hostPaths[key];
+      const r = await inst!.run(['sh', '-c', 'echo pwned > "$1" && cat "$1"', 'sh', target]);
+      assert.equal(r.status, 0, show(r));
+      assert.equal(existsSync(target), false, `${target} exists on the host`);
+    });
+  }
+
+  for (const [label, key] of [
+    ['/etc', 'etc'],
     ['a world-writable directory outside the policy', 'worldWritable'],
   ] as const) {
     it(`writes to ${label} fail`, async () => {
@@ -118,9 +128,19 @@ describe('corral run end to end: filesystem (root)', function () {
     assert.equal(existsSync(path.join(inst!.workspace, 'old-git')), false);
   });
 
-  it('a read-deny path cannot be read, while a neighbour with the same permissions can', async () => {
+  it('the real user\'s home is hidden: a 0644 file in it cannot be read unless readRoots names it', async () => {
+    const hidden = await inst!.run(['cat', path.join(inst!.user.home, 'public.txt')]);
+    assert.notEqual(hidden.status, 0, `the home is readable by default: ${show(hidden)}`);
+    assert.ok(!hidden.stdout.toString().includes('public'));
+  });
+
+  it('a read-deny path cannot be read even inside readRoots, while a neighbour with the same permissions can', async () => {
+    const configDir = path.join(inst!.user.home, '.config', inst!.instance);
+    userDir(inst!.user, path.join(inst!.user.home, '.config'));
+    userDir(inst!.user, configDir);
+    userFile(inst!.user, path.join(configDir, 'config.json'), JSON.stringify({ readRoots: ['~/public.txt', '~/.ssh'] }));
     const control = await inst!.run(['cat', path.join(inst!.user.home, 'public.txt')]);
-    assert.equal(control.status, 0, `control: the home is reachable: ${show(control)}`);
+    assert.equal(control.status, 0, `control: readRoots brings the file back: ${show(control)}`);
     const r = await inst!.run(['cat', path.join(inst!.user.home, '.ssh', 'id_test')]);
     assert.notEqual(r.status, 0, show(r));
     assert.ok(!r.stdout.toString().includes(secret), 'the secret was printed');

@@ -61,10 +61,20 @@ describe('runner filesystem confinement (root, real runner process)', function (
   });
 
   it('cannot write outside the workspace, even where file permissions allow it', async function () {
-    for (const target of [`${outsideGranted}/x`, '/tmp/corral-escape-test', '/var/tmp/corral-escape-test', '/dev/shm/corral-escape-test', '/etc/corral-escape-test']) {
+    for (const target of [`${outsideGranted}/x`, '/etc/corral-escape-test']) {
       const r = await sh(`echo nope > '${target}'`);
       assert.notEqual(r.code, 0, `write to ${target} succeeded`);
       assert.equal(existsSync(target), false, `${target} exists`);
+    }
+  });
+
+  it('writes to /tmp, /var/tmp and /dev/shm land in the session\'s private tmpfs, never in the host\'s', async function () {
+    for (const dir of ['/tmp', '/var/tmp', '/dev/shm']) {
+      const target = `${dir}/corral-escape-test-${process.pid}`;
+      const r = await sh(`echo private > '${target}' && cat '${target}'`);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, 'private\n');
+      assert.equal(existsSync(target), false, `${target} reached the host`);
     }
   });
 

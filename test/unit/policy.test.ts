@@ -77,6 +77,7 @@ describe('policy resolution', () => {
       { mode: 'full-access' as const },
       { network: 'online' as const },
       { writableRoots: ['/'] },
+      { readRoots: ['~'] },
       { workspaces: ['/'] },
       { env: { allow: ['GITHUB_TOKEN'] } },
       { loopback: [5432] },

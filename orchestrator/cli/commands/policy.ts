@@ -1,4 +1,5 @@
 /** `corral policy show [--json]` and `corral policy schema`: the resolved policy and where each value came from. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { currentPlatform } from '../../current-platform.js';
 import { POLICY_KEYS } from '../../policy/keys.js';
@@ -29,8 +30,15 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
         workspace: firstWorkspace(opts, process.cwd()),
         flags,
       });
+      const { sessionReads, formatReads } = await import('../../policy/reads.js');
+      const reads = sessionReads(resolved.policy, {
+        platform: leaf.installation.platform,
+        home: user.home,
+        workspace: firstWorkspace(opts, process.cwd()),
+        exists: (p) => existsSync(p),
+      });
       if (opts.json === true) {
-        printJson({ ok: true, realUser: user.name, ...resolved });
+        printJson({ ok: true, realUser: user.name, ...resolved, reads });
         return;
       }
       const lines = [`Policy for ${user.name} (digest ${resolved.digest})`];
@@ -49,6 +57,7 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
         lines.push(`  ${key}: ${JSON.stringify(value)}${lock}`);
         lines.push(`      from ${resolved.sources[key].join(' + ')}`);
       }
+      lines.push(...formatReads(reads));
       process.stdout.write(`${lines.join('\n')}\n`);
     });
   policy

@@ -1,0 +1,29 @@
+/**
+ * What a Linux session's constructed view replaces, listed once (runner/linux/session-view.ts
+ * mounts it; `corral policy show` prints it). Pure data.
+ */
+
+export interface Cover {
+  path: string;
+  /** tmpfs mode. */
+  mode: string;
+  /** Writable by the session (a Landlock rule). */
+  writable: boolean;
+  why: string;
+}
+
+/** The host directories replaced by an empty private tmpfs in every session. */
+export const COVERS: readonly Cover[] = [
+  { path: '/tmp', mode: '1777', writable: true, why: "the session's temp dir (TMPDIR); the host's holds other users' files and unix sockets (X11, tmux, ssh-agent, relays)" },
+  { path: '/var/tmp', mode: '1777', writable: true, why: "the session's own; the host's holds other users' files and sockets" },
+  { path: '/dev/shm', mode: '1777', writable: true, why: 'POSIX shared memory and semaphores of the session only (Python multiprocessing needs it writable)' },
+  { path: '/run', mode: '0755', writable: false, why: 'daemon sockets (dbus, systemd, nscd, docker, resolved varlink, databases); only the run entries come back' },
+  { path: '/var/run', mode: '0755', writable: false, why: 'the same as /run where it is a directory of its own rather than a link to /run' },
+];
+
+/** What comes back into /run, read-only (never a socket). */
+export const RUN_ENTRY_REASONS = {
+  resolvConf: 'online sessions only: the target of /etc/resolv.conf when it links into /run (systemd-resolved, resolvconf), for name resolution',
+} as const;
+
+export const HOME_COVER_WHY = "the real user's home: hidden; only the workspace, writable roots and read roots in it are bound back";
