@@ -39,7 +39,7 @@ export interface SessionRequest {
    * proxy, which admits these host rules (core/hosts.ts; deny wins). Absent: no proxy.
    */
   allowlist?: NetworkAllowlist;
-  limits: { timeoutSec: number; maxOutputBytes: number; pids: number };
+  limits: { timeoutSec: number; maxOutputBytes: number; pids: number; memoryBytes?: number };
   policyDigest: string;
   /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */
   capabilitySids?: string[];
@@ -100,6 +100,8 @@ export type FromRunner =
       durationMs: number;
       timedOut: boolean;
       outputTruncated: boolean;
+      /** Why the runner's side killed it when no one asked: `out of memory` (the session's memory limit). */
+      killed?: 'out of memory';
     }
   | { type: 'error'; id?: string; code: string; message: string };
 

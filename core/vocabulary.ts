@@ -48,6 +48,19 @@ export interface Limits {
   maxOutputBytes: number;
   /** Processes (tasks) per session. */
   pids: number;
+  /**
+   * Memory of the whole session (all its commands, their page cache and its tmpfs pages),
+   * bytes; no swap beyond it. Optional in the protocol (older clients, Windows).
+   */
+  memoryBytes?: number;
+}
+
+/** The documented default memory limit: half of the machine's RAM (DEFAULT_MEMORY_SHARE). */
+export const DEFAULT_MEMORY_SHARE = 0.5;
+export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
+
+export function defaultMemoryBytes(totalMemBytes: number): number {
+  return Math.max(MIN_MEMORY_BYTES, Math.floor((totalMemBytes * DEFAULT_MEMORY_SHARE) / 4096) * 4096);
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = { timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096 };

@@ -59,6 +59,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
   try {
     const exit = await child.exit;
     await outDone;
+    if (exit.killed !== null) process.stderr.write(`corral: killed: ${exit.killed} (limits.memoryBytes)\n`);
     return exit.status;
   } finally {
     clearTimeout(graceTimer);

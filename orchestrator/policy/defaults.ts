@@ -2,7 +2,8 @@
 import { defaultProtectedNames } from '../../core/protected-names.js';
 import type { PlatformName } from '../../core/installation.js';
 import type { Policy } from './schema.js';
-import { DEFAULT_LIMITS } from '../../core/vocabulary.js';
+import { totalmem } from 'node:os';
+import { DEFAULT_LIMITS, defaultMemoryBytes } from '../../core/vocabulary.js';
 
 /**
  * Kept read-only inside every writable root (names are matched in each root): the shared
@@ -75,6 +76,6 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     network: 'offline',
     loopback: platform === 'linux' ? 'private' : 'deny',
     env: { allow: [...DEFAULT_ENV_ALLOW], set: {} },
-    limits: { ...DEFAULT_LIMITS },
+    limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()) },
   };
 }

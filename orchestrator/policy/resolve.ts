@@ -111,9 +111,10 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
   if (d.env?.allow !== undefined) refuse('env.allow', 'it cannot pass more variables through');
   if (Array.isArray(d.loopback)) refuse('loopback', 'it cannot open host loopback ports');
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
-  for (const key of ['timeoutSec', 'maxOutputBytes', 'pids'] as const) {
+  for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
     const v = d.limits?.[key];
-    if (v !== undefined && v > current.limits[key]) refuse(`limits.${key}`, `it cannot raise ${current.limits[key]} to ${v}`);
+    const now = current.limits[key];
+    if (v !== undefined && (now === undefined || v > now)) refuse(`limits.${key}`, `it cannot raise ${now ?? 'no limit'} to ${v}`);
   }
 }
 

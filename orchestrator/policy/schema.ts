@@ -4,6 +4,7 @@
  * Schema generated from it, for editors.
  */
 import { z } from 'zod';
+import { MIN_MEMORY_BYTES } from '../../core/vocabulary.js';
 import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
 import type { Limits, Loopback, Mode, NetworkPolicy } from '../../core/vocabulary.js';
 import { parseHostRule } from '../../core/hosts.js';
@@ -31,6 +32,12 @@ export const LimitsSchema = z
       .optional()
       .describe('Bytes of stdout plus stderr kept per command; beyond it output is cut and flagged, never dropped silently.'),
     pids: z.number().int().min(8).max(1_000_000).optional().describe('Most processes a session may hold at once.'),
+    memoryBytes: z
+      .number()
+      .int()
+      .min(MIN_MEMORY_BYTES)
+      .optional()
+      .describe('Memory of a whole session (its commands, their page cache, its /tmp, /var/tmp and /dev/shm), bytes, no swap beyond it; an allocation past it is killed inside the session ("killed: out of memory"). Default: half of the RAM.'),
   })
   .describe('Resource limits.');
 

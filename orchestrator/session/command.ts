@@ -70,7 +70,8 @@ export class RunningCommand implements SandboxedProcess {
     this.stderr.push(null);
     const signal = frame.signal === null ? null : isSignalName(frame.signal) ? frame.signal : 'SIGKILL';
     const base = { exitCode: frame.code, signal, timedOut: frame.timedOut };
-    this.resolveExit({ ...base, outputTruncated: frame.outputTruncated, durationMs: frame.durationMs, status: exitStatus(base) });
+    const killed = frame.killed === 'out of memory' ? frame.killed : null;
+    this.resolveExit({ ...base, killed, outputTruncated: frame.outputTruncated, durationMs: frame.durationMs, status: exitStatus(base) });
   }
 
   private onFailed(error: CorralError): void {

@@ -20,6 +20,7 @@ const SHAPES: Record<FromRunner['type'], Shape> = {
     durationMs: 'number',
     timedOut: 'boolean',
     outputTruncated: 'boolean',
+    killed: 'string?',
   },
   error: { id: 'string?', code: 'string', message: 'string' },
 };

@@ -74,6 +74,8 @@ export interface CommandExit {
   signal: NodeJS.Signals | null;
   /** The timeout killed it (with everything it started). */
   timedOut: boolean;
+  /** Killed by the sandbox without anyone asking: `out of memory` (the session's memory limit); null otherwise. */
+  killed: 'out of memory' | null;
   /** stdout + stderr went over the policy's `maxOutputBytes`: the rest was cut. */
   outputTruncated: boolean;
   durationMs: number;

@@ -17,7 +17,8 @@
  * main thread, the thread libuv forks commands from.
  */
 import { randomBytes } from 'node:crypto';
-import { arch } from 'node:os';
+import { arch, totalmem } from 'node:os';
+import { defaultMemoryBytes } from '../../core/vocabulary.js';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
@@ -37,6 +38,7 @@ import { installSessionFilter } from './seccomp.js';
 import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
+import { oomKills } from './memory-limit.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation } from './reservations.js';
@@ -49,8 +51,6 @@ const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/ura
 const CLOSE_WAIT_MS = 5000;
 /** The session's temp dir inside its view (a private tmpfs: session-view.ts). */
 const SESSION_TMP = '/tmp';
-/** Size bound of each private tmpfs (/tmp, /var/tmp, /dev/shm); their pages count against the session's memory. */
-const TMPFS_BYTES = '50%';
 
 /** What the view brings back into covered directories: writable roots as they are, protected binds and the workspace read-only. */
 function keepPaths(s: ResolvedSession, steps: ReturnType<typeof planProtection>): KeepPath[] {
@@ -133,10 +133,11 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const cgroupPids = layout.pids?.kind === 'v1' ? `${layout.pids.mount}/${installation.name}/${sessionId}` : null;
   const tmpdir = sessionTmpPath(installation.name, sessionId);
   // Kept open (never written) for as long as this process lives: its end of file starts the cleanup.
-  startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, tmpdir, reservations });
+  const cgroupMemory = layout.memory?.kind === 'v1' && s.limits.memoryBytes !== undefined ? `${layout.memory.mount}/${installation.name}/${sessionId}` : null;
+  startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, cgroupMemory, tmpdir, reservations });
 
   createSessionTmp(installation.name, sessionId, identityCreds);
-  const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids);
+  const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids, s.limits.memoryBytes);
   warnings.push(...cg.warnings);
 
   unshareMountNamespace();
@@ -182,7 +183,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     keep: keepPaths(s, steps),
     realHome: s.realUser.home,
     network: s.network,
-    tmpBytes: TMPFS_BYTES,
+    memoryBytes: s.limits.memoryBytes ?? defaultMemoryBytes(totalmem()),
   });
   const gitExcludes = writePlaceholderExcludes(SESSION_TMP, steps);
   joinFreshSessionKeyring(arch());
@@ -217,10 +218,19 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     containment: cg.description,
     warnings,
   };
-  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes);
+  const memory = cg.memory;
+  const countOom = memory === null ? undefined : () => oomKills(memory);
+  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom);
 }
 
-function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: SessionCgroup, tmpdir: string, gitExcludes: string | null): ConfinedSession {
+function linuxSession(
+  s: ResolvedSession,
+  enforcement: Enforcement,
+  cgroup: SessionCgroup,
+  tmpdir: string,
+  gitExcludes: string | null,
+  countOom: (() => number) | undefined,
+): ConfinedSession {
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
   const lingering = new Set<string>();
@@ -246,6 +256,7 @@ function linuxSession(s: ResolvedSession, enforcement: Enforcement, cgroup: Sess
         cgroup,
         env,
         cwd,
+        ...(countOom === undefined ? {} : { oomKills: countOom }),
         onFinished(group) {
           // rmdir refuses (EBUSY) while background processes of the command remain.
           if (!cgroup.remove(group)) lingering.add(group);

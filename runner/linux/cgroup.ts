@@ -38,6 +38,7 @@
  */
 import { chownSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
+import { applyMemoryLimit, type MemoryLayout, type SessionMemory } from './memory-limit.js';
 
 /**
  * Write a cgroup interface file: O_WRONLY without O_CREAT/O_TRUNC (Landlock would require the
@@ -61,12 +62,15 @@ export interface CgroupLayout {
   v2: string;
   /** Where the pids controller lives: the v2 mount, a v1 mount, or null (no pids limit). */
   pids: { kind: 'v2' | 'v1'; mount: string } | null;
+  /** Where the memory controller lives (memory-limit.ts), found the same way; null: no memory limit. */
+  memory?: MemoryLayout | null;
 }
 
 /** Pure: find the v2 mount and the pids controller in /proc/self/mountinfo text. */
 export function parseCgroupMounts(mountinfo: string, v2Controllers: (mount: string) => string[]): CgroupLayout | null {
   let v2: string | null = null;
   let v1Pids: string | null = null;
+  let v1Memory: string | null = null;
   for (const line of mountinfo.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
@@ -76,10 +80,13 @@ export function parseCgroupMounts(mountinfo: string, v2Controllers: (mount: stri
     if (mountPoint === undefined) continue;
     if (right[0] === 'cgroup2' && v2 === null) v2 = mountPoint;
     if (right[0] === 'cgroup' && (right[2] ?? '').split(',').includes('pids')) v1Pids = mountPoint;
+    if (right[0] === 'cgroup' && (right[2] ?? '').split(',').includes('memory')) v1Memory = mountPoint;
   }
   if (v2 === null) return null;
-  if (v2Controllers(v2).includes('pids')) return { v2, pids: { kind: 'v2', mount: v2 } };
-  return { v2, pids: v1Pids === null ? null : { kind: 'v1', mount: v1Pids } };
+  const controllers = v2Controllers(v2);
+  const memory: MemoryLayout | null = controllers.includes('memory') ? { kind: 'v2', mount: v2 } : v1Memory === null ? null : { kind: 'v1', mount: v1Memory };
+  if (controllers.includes('pids')) return { v2, pids: { kind: 'v2', mount: v2 }, memory };
+  return { v2, pids: v1Pids === null ? null : { kind: 'v1', mount: v1Pids }, memory };
 }
 
 export function detectCgroups(): CgroupLayout | null {
@@ -100,13 +107,22 @@ export interface SessionCgroupInfo {
   sessionDir: string;
   /** The v1 pids group, when that is where the limit lives. */
   pidsDir: string | null;
+  /** The memory limit's group, or null when the host has no memory controller. */
+  memory: SessionMemory | null;
 }
 
 /**
  * Root phase: create the session's groups, delegate the v2 subtree to `owner`, set the pids
  * limit, and move this process into them.
  */
-export function createSessionCgroups(layout: CgroupLayout, installation: string, sessionId: string, owner: { uid: number; gid: number }, pidsLimit: number): SessionCgroupInfo {
+export function createSessionCgroups(
+  layout: CgroupLayout,
+  installation: string,
+  sessionId: string,
+  owner: { uid: number; gid: number },
+  pidsLimit: number,
+  memoryBytes?: number,
+): SessionCgroupInfo {
   const base = `${layout.v2}/${installation}`;
   const sessionDir = `${base}/${sessionId}`;
   mkdirSync(base, { recursive: true, mode: 0o755 });
@@ -130,6 +146,14 @@ export function createSessionCgroups(layout: CgroupLayout, installation: string,
   } else {
     warnings.push('no pids cgroup controller: the process count of a session is not limited (fork bombs are not stopped)');
   }
+  let memory: SessionMemory | null = null;
+  if (memoryBytes !== undefined) {
+    if (layout.memory === null || layout.memory === undefined) {
+      warnings.push('no memory cgroup controller: the memory of a session is not limited (the host\'s OOM killer is the only bound)');
+    } else {
+      memory = applyMemoryLimit(layout.memory, { installation, sessionId, v2SessionDir: sessionDir, v2Base: base }, memoryBytes, writeCgroupFile);
+    }
+  }
   mkdirSync(`${sessionDir}/runner`, { mode: 0o755 });
   for (const path of [sessionDir, `${sessionDir}/cgroup.procs`, `${sessionDir}/cgroup.threads`, `${sessionDir}/cgroup.subtree_control`, `${sessionDir}/runner`]) {
     chownSync(path, owner.uid, owner.gid);
@@ -137,9 +161,11 @@ export function createSessionCgroups(layout: CgroupLayout, installation: string,
   for (const file of readdirSync(`${sessionDir}/runner`)) chownSync(`${sessionDir}/runner/${file}`, owner.uid, owner.gid);
   // The limit first (the v1 group), then the kill domain: from here on, everything we fork is contained.
   if (pidsDir !== null) writeCgroupFile(`${pidsDir}/cgroup.procs`, String(process.pid));
+  if (memory?.kind === 'v1') writeCgroupFile(`${memory.dir}/cgroup.procs`, String(process.pid));
   writeCgroupFile(`${sessionDir}/runner/cgroup.procs`, String(process.pid));
-  const description = layout.pids?.kind === 'v1' ? 'cgroup-v2+v1-pids' : 'cgroup-v2';
-  return { description, warnings, sessionDir, pidsDir };
+  const v1 = [layout.pids?.kind === 'v1' ? 'pids' : null, memory?.kind === 'v1' ? 'memory' : null].filter((c) => c !== null);
+  const description = v1.length > 0 ? `cgroup-v2+v1-${v1.join('-')}` : 'cgroup-v2';
+  return { description, warnings, sessionDir, pidsDir, memory };
 }
 
 /** The runner's handle on its delegated session group, used as the identity. */

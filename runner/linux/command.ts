@@ -23,7 +23,12 @@ export interface CommandContext {
   cwd: string;
   /** Called when the command is over and its group can be reclaimed. */
   onFinished(group: string): void;
+  /** The session's OOM-kill count so far (memory-limit.ts); absent without a memory limit. */
+  oomKills?: () => number;
 }
+
+/** 128 + SIGKILL: how a shell reports a child the kernel killed. */
+const KILLED_STATUS = 137;
 
 function isSignalName(name: string): name is NodeJS.Signals {
   return Object.prototype.hasOwnProperty.call(osConstants.signals, name);
@@ -48,6 +53,15 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
 
   let exited: { code: number | null; signal: string | null } | null = null;
   let timedOut = false;
+  let killRequested = false;
+  const oomBefore = ctx.oomKills?.() ?? 0;
+  /**
+   * The kernel's OOM killer, not anyone's request: the command (or the process of it a shell
+   * waited for) died of SIGKILL while the session's OOM-kill count went up. With concurrent
+   * commands an OOM kill is attributed to each one that died of SIGKILL meanwhile.
+   */
+  const outOfMemory = (e: { code: number | null; signal: string | null }) =>
+    ctx.oomKills !== undefined && !timedOut && !killRequested && (e.signal === 'SIGKILL' || e.code === KILLED_STATUS) && ctx.oomKills() > oomBefore;
   let reported = false;
   let openStreams = 2;
   let grace: NodeJS.Timeout | undefined;
@@ -72,7 +86,7 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     reported = true;
     clearTimeout(timer);
     clearTimeout(grace);
-    events.exit({ ...exited, timedOut });
+    events.exit({ ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}) });
     ctx.onFinished(group);
   };
   const streamClosed = () => {
@@ -108,6 +122,7 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
       child.stdin?.end();
     },
     kill(signal) {
+      killRequested = true;
       if (signal === 'SIGKILL') {
         killAll();
         return;

@@ -20,8 +20,8 @@ import { reservationKey, reservationsDir } from './reservations.js';
 
 const SCRIPT = String.raw`
 set -u
-v2=$1 pids=$2 tmp=$3 reg=$4 sid=$5
-shift 5
+v2=$1 pids=$2 tmp=$3 reg=$4 sid=$5 mem=$6
+shift 6
 # Wait for the runner to go away: end of file on stdin (it never writes). read is a builtin,
 # so waiting costs no process.
 while read -r _; do :; done
@@ -94,6 +94,7 @@ if [ -d "$v2" ]; then
   until remove_tree "$v2" || [ $i -ge 400 ]; do sleep 0.05; i=$((i + 1)); done
 fi
 [ "$pids" = - ] || remove_tree "$pids" || true
+[ "$mem" = - ] || remove_tree "$mem" || true
 [ -d "$tmp" ] && rm -rf --one-file-system -- "$tmp"
 `;
 
@@ -104,6 +105,8 @@ export interface ReaperTargets {
   cgroupV2: string;
   /** The v1 pids group, or null. */
   cgroupPids: string | null;
+  /** The v1 memory group, or null. */
+  cgroupMemory?: string | null;
   tmpdir: string;
   /** Placeholder paths this session reserves. */
   reservations: string[];
@@ -120,6 +123,7 @@ export function startReaper(targets: ReaperTargets): Writable {
     targets.tmpdir,
     reservationsDir(targets.installation),
     targets.sessionId,
+    targets.cgroupMemory ?? '-',
     ...targets.reservations.flatMap((path) => [reservationKey(path), path]),
   ];
   const child = spawn('/bin/sh', args, { stdio: ['pipe', 'ignore', 'inherit'], detached: true, cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });

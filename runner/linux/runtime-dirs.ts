@@ -1,7 +1,7 @@
 /**
  * The directories sessions of an installation create at run time (not at setup), listed
  * deepest first so that teardown can remove them once no session uses them: the cgroup
- * bases (v2 and the v1 pids hierarchy), the session temp parent, and the reservations
+ * bases (v2 and the v1 pids and memory hierarchies), the session temp parent, and the reservations
  * directory with its lock file.
  */
 import { detectCgroups } from './cgroup.js';
@@ -17,7 +17,7 @@ export interface RuntimeDirs {
 
 export function sessionRuntimeDirs(installation: string): RuntimeDirs {
   const layout = detectCgroups();
-  const mounts = new Set([layout?.v2, layout?.pids?.mount].filter((m): m is string => m !== undefined));
+  const mounts = new Set([layout?.v2, layout?.pids?.mount, layout?.memory?.mount].filter((m): m is string => m !== undefined));
   const cgroups = [...mounts].map((m) => `${m}/${installation}`);
   const reservations = reservationsDir(installation);
   return {

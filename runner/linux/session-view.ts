@@ -8,7 +8,8 @@
  *   other users' files and pathname unix sockets (X11, tmux, ssh-agent, a developer's relays)
  *   that Landlock ABI ≤ 8 cannot stop a connect(2) to. /tmp is the session temp dir
  *   (TMPDIR=/tmp). Their pages are charged to the session's memory cgroup, and each is sized
- *   by the session's memory limit, so together they are bounded by memory.max.
+ *   as a share of the session's memory limit (1/2, 1/8, 1/8: see `share`), so together they
+ *   stay under memory.max: that is how they are bounded without a quota.
  * - /run (and /var/run where it is a directory, not the usual link): fresh read-only tmpfs;
  *   daemons' sockets live there (dbus, systemd, nscd, docker, resolved's varlink, postgres).
  *   Only RUN_ENTRIES come back, read-only — never a socket.
@@ -79,8 +80,8 @@ export interface ViewInput {
   realHome: string | null;
   network: 'offline' | 'online';
   /** tmpfs size bound of each writable cover. */
-  /** tmpfs `size=` of each writable cover (bytes, or a percentage of RAM). */
-  tmpBytes: number | string;
+  /** The session's memory limit: each writable cover gets its share of it as tmpfs size. */
+  memoryBytes: number;
 }
 
 export interface ViewResult {
@@ -110,7 +111,7 @@ export function planView(input: ViewInput, isDirectory: (path: string) => boolea
   // the home, `readRoots: ["~"]`): hiding it would hide what the session was given.
   const homeGiven = (home: string) => input.keep.some((k) => posixPaths.within(home, k.path));
   if (input.realHome !== null && !NOT_A_HOME.has(input.realHome) && isDirectory(input.realHome) && !homeGiven(input.realHome)) {
-    candidates.push({ path: input.realHome, mode: '0755', writable: false, why: HOME_COVER_WHY });
+    candidates.push({ path: input.realHome, mode: '0755', writable: false, share: 0, why: HOME_COVER_WHY });
   }
   // A cover inside another cover is hidden by it already.
   const covers = candidates.filter((c) => !candidates.some((o) => o !== c && posixPaths.within(c.path, o.path)));
@@ -141,7 +142,7 @@ export function buildSessionView(input: ViewInput): ViewResult {
       const fd = openSync(path, constants.O_RDONLY | 0o10000000 | constants.O_NOFOLLOW);
       held.push({ target: path, fd, read: true, dir: false });
     }
-    for (const c of covers) mountTmpfs(c.path, `mode=${c.mode},size=${c.writable ? input.tmpBytes : 1024 * 1024}`);
+    for (const c of covers) mountTmpfs(c.path, `mode=${c.mode},size=${tmpfsBytes(c, input.memoryBytes)}`);
     for (const h of held) {
       // On the fresh tmpfs: nothing the session made can be in the way.
       mkdirSync(dirname(h.target), { recursive: true, mode: 0o755 });
@@ -160,6 +161,12 @@ export function buildSessionView(input: ViewInput): ViewResult {
   mountProc('hidepid=invisible');
   if (isMountPoint('/dev/mqueue')) mountMqueue('/dev/mqueue');
   return { covered: covers.map((c) => c.path), kept: keep.map((k) => k.path), writable: covers.filter((c) => c.writable).map((c) => c.path) };
+}
+
+/** A writable cover's share of the memory limit (page-aligned, at least 1 MiB); 1 MiB for the rest. */
+export function tmpfsBytes(cover: Cover, memoryBytes: number): number {
+  const MIB = 1024 * 1024;
+  return cover.writable ? Math.max(MIB, Math.floor((memoryBytes * cover.share) / 4096) * 4096) : MIB;
 }
 
 function regularFile(path: string): boolean {

@@ -78,6 +78,7 @@ export function createRunnerFixture(): RunnerFixture {
   const cleanup = () => {
     removeCgroupTree(`/sys/fs/cgroup/unified/${name}`);
     removeCgroupTree(`/sys/fs/cgroup/pids/${name}`);
+    removeCgroupTree(`/sys/fs/cgroup/memory/${name}`);
     for (const user of created.users) {
       try {
         run('userdel', ['--remove', user]);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { isCorralError } from '../../core/errors.js';
 import { placeholderKind } from '../../core/protected-names.js';
 import { parseCgroupMounts } from '../../runner/linux/cgroup.js';
+import { parseOomKills } from '../../runner/linux/memory-limit.js';
 import { commandEnvironment } from '../../runner/linux/environment.js';
 import { installationNameFromEntry } from '../../runner/linux/installation-from-path.js';
 import { FS, handledWriteRights, rightsFor } from '../../runner/linux/landlock.js';
@@ -72,14 +73,21 @@ describe('Linux runner: protection plan', function () {
 
 describe('Linux runner: cgroup layout', function () {
   const hybrid = [
+    '29 25 0:25 / /sys/fs/cgroup/memory rw,relatime shared:8 - cgroup cgroup rw,memory',
     '30 25 0:26 / /sys/fs/cgroup/pids rw,relatime shared:9 - cgroup cgroup rw,pids',
     '31 25 0:27 / /sys/fs/cgroup/unified rw,relatime shared:10 - cgroup2 cgroup2 rw',
   ].join('\n');
   it('finds v2 for kill and the v1 pids controller on hybrid hosts', function () {
-    assert.deepEqual(parseCgroupMounts(hybrid, () => []), { v2: '/sys/fs/cgroup/unified', pids: { kind: 'v1', mount: '/sys/fs/cgroup/pids' } });
+    assert.deepEqual(parseCgroupMounts(hybrid, () => []), { v2: '/sys/fs/cgroup/unified', pids: { kind: 'v1', mount: '/sys/fs/cgroup/pids' }, memory: { kind: 'v1', mount: '/sys/fs/cgroup/memory' } });
   });
   it('prefers pids in v2 when the hierarchy has it', function () {
-    assert.deepEqual(parseCgroupMounts(hybrid, () => ['cpu', 'pids']), { v2: '/sys/fs/cgroup/unified', pids: { kind: 'v2', mount: '/sys/fs/cgroup/unified' } });
+    assert.deepEqual(parseCgroupMounts(hybrid, () => ['cpu', 'pids']), { v2: '/sys/fs/cgroup/unified', pids: { kind: 'v2', mount: '/sys/fs/cgroup/unified' }, memory: { kind: 'v1', mount: '/sys/fs/cgroup/memory' } });
+  });
+  it('prefers memory in v2 when the hierarchy has it, else v1 memory, else none', function () {
+    assert.deepEqual(parseCgroupMounts(hybrid, () => ['memory', 'pids'])?.memory, { kind: 'v2', mount: '/sys/fs/cgroup/unified' });
+    assert.equal(parseCgroupMounts(hybrid.split('\n').filter((l) => !l.includes('memory')).join('\n'), () => [])?.memory, null);
+    assert.equal(parseOomKills('oom_kill_disable 0\nunder_oom 0\noom_kill 3\n'), 3);
+    assert.equal(parseOomKills('low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\noom_group_kill 0\n'), 1);
   });
   it('reports no v2 hierarchy', function () {
     assert.equal(parseCgroupMounts('30 25 0:26 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids', () => []), null);

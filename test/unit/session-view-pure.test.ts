@@ -40,13 +40,13 @@ describe('session view plan', function () {
   const dirs = new Set(['/tmp', '/var/tmp', '/dev/shm', '/run', '/home/me']);
   const isDir = (p: string) => dirs.has(p);
   it('covers the temp dirs, /run and the home; /var/run only when it is a directory', function () {
-    const { covers } = planView({ keep: [], realHome: '/home/me', network: 'offline', tmpBytes: 1 }, isDir);
+    const { covers } = planView({ keep: [], realHome: '/home/me', network: 'offline', memoryBytes: 1 }, isDir);
     assert.deepEqual(covers.map((c) => c.path), ['/tmp', '/var/tmp', '/dev/shm', '/run', '/home/me']);
     for (const c of COVERS) assert.ok(c.why.length > 10);
     for (const e of RUN_ENTRIES) assert.ok(e.why.length > 10);
   });
   it('never hides a mis-set home such as /', function () {
-    const { covers } = planView({ keep: [], realHome: '/', network: 'offline', tmpBytes: 1 }, (p) => p === '/' || isDir(p));
+    const { covers } = planView({ keep: [], realHome: '/', network: 'offline', memoryBytes: 1 }, (p) => p === '/' || isDir(p));
     assert.ok(!covers.some((c) => c.path === '/'));
   });
   it('brings back only what lies under a cover, parents first; a writable root inside a read root is bound on top', function () {
@@ -62,7 +62,7 @@ describe('session view plan', function () {
         ],
         realHome: '/home/me',
         network: 'offline',
-        tmpBytes: 1,
+        memoryBytes: 1,
       },
       isDir,
     );

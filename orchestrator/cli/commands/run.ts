@@ -78,6 +78,7 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     exitCode: r.exitCode,
     signal: r.signal,
     timedOut: r.timedOut,
+    killed: r.killed,
     outputTruncated: r.outputTruncated,
     durationMs: r.durationMs,
     warnings: session.warnings,
