@@ -76,10 +76,7 @@ function Grant-CorralWorkspace {
     $installation = Get-CorralInstallation
     $realUser = Resolve-CorralRealUser -User $User
     $state = Read-CorralStateFile
-    if (-not $state['users'].Contains($User)) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-            -Message "'$User' has no sandbox identities yet; run New-CorralIdentity (or Install-Corral) first."))
-    }
+    $null = Get-CorralRecordedIdentity -State $state -User $User
     $groupSid = Get-CorralUserGroupSid -User $User -State $state
     $root = Resolve-CorralWorkspacePath -Path $Path -OwnerSid $realUser.Sid
     $scope = "workspace:$($root.ToLowerInvariant())"

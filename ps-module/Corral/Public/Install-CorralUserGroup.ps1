@@ -50,10 +50,7 @@ function Install-CorralUserGroup {
     if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
     Assert-CorralElevation
     $state = Read-CorralStateFile
-    if (-not $state['users'].Contains($User) -or -not $state['users'][$User]['identities'] -or $state['users'][$User]['identities'].Count -eq 0) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-            -Message "'$User' has no sandbox identities yet; run New-CorralIdentity (or Install-Corral) first."))
-    }
+    $null = Get-CorralRecordedIdentity -State $state -User $User
     $name = Get-CorralUserGroupName -User $User
     $scope = "usergroup:$User"
     $changes = [System.Collections.Generic.List[string]]::new()

@@ -45,11 +45,7 @@ function New-CorralFirewallRule {
     Assert-CorralElevation
     $installation = Get-CorralInstallation
     $state = Read-CorralStateFile
-    $record = if ($state['users'].Contains($User)) { $state['users'][$User]['identities']['offline'] } else { $null }
-    if (-not $record) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-            -Message "No offline identity is recorded for '$User'; run New-CorralIdentity first."))
-    }
+    $record = Get-CorralRecordedIdentity -State $state -User $User -Network offline -Remedy 'run New-CorralIdentity first.'
     $name = $record['name']
     $scope = "firewall:$name"
     $specs = Get-CorralFirewallRuleSpec -IdentityName $name -IdentitySid $record['sid'] -Group $installation.FirewallGroup -LoopbackPorts $LoopbackPort

@@ -41,11 +41,7 @@ function Set-CorralIdentity {
     Assert-CorralElevation
     $installation = Get-CorralInstallation
     $state = Read-CorralStateFile
-    $record = if ($state['users'].Contains($User)) { $state['users'][$User]['identities'][$Network] } else { $null }
-    if (-not $record) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-            -Message "No $Network identity is recorded for '$User'; run New-CorralIdentity (or Install-Corral) first."))
-    }
+    $record = Get-CorralRecordedIdentity -State $state -User $User -Network $Network
     $name = $record['name']
     $scope = "identity:$name"
     $account = Get-LocalUser -Name $name -ErrorAction SilentlyContinue

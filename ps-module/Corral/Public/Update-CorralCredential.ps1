@@ -38,11 +38,7 @@ function Update-CorralCredential {
     if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
     Assert-CorralElevation
     $state = Read-CorralStateFile
-    $record = if ($state['users'].Contains($User)) { $state['users'][$User]['identities'][$Network] } else { $null }
-    if (-not $record) {
-        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralNotProvisioned' -Category ObjectNotFound -TargetObject $User `
-            -Message "No $Network identity is recorded for '$User'; run Install-Corral first."))
-    }
+    $record = Get-CorralRecordedIdentity -State $state -User $User -Network $Network -Remedy 'run Install-Corral first.'
     $name = $record['name']
     if (-not $PSCmdlet.ShouldProcess($name, 'Rotate password')) {
         return [pscustomobject]@{ Name = $name; Path = $null; Changed = $false }
