@@ -5,10 +5,13 @@
  * strings, numbers and Buffers cross this boundary.
  *
  * Failures throw LibcError naming the function and errno, so a message reads e.g.
- * "mount(/ws/.git) failed: EPERM (errno 1)".
+ * "mount(/ws/.git) failed: EPERM (errno 1)". A LibcError is a CorralError at its source
+ * (code `runner_failed` unless the caller names another), with the call and the errno name in
+ * its details, so no generic Error crosses the protocol from a system call.
  */
 import koffi from 'koffi';
 import { constants as osConstants } from 'node:os';
+import { CorralError, type ErrorCode } from '../../core/errors.js';
 
 type LibraryHandle = ReturnType<typeof koffi.load>;
 export type KoffiFunction = (...args: any[]) => any;
@@ -37,13 +40,13 @@ export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] ?? `errno ${errno}`;
 }
 
-export class LibcError extends Error {
-  override readonly name = 'LibcError';
+export class LibcError extends CorralError {
   constructor(
     readonly call: string,
     readonly errno: number,
+    code: ErrorCode = 'runner_failed',
   ) {
-    super(`${call} failed: ${errnoName(errno)} (errno ${errno})`);
+    super(code, `${call} failed: ${errnoName(errno)} (errno ${errno})`, { details: { call, errno: errnoName(errno) } });
   }
 }
 

@@ -8,6 +8,7 @@
  * can neither ptrace the runner nor open its /proc/<pid>/fd; PR_SET_DUMPABLE 0 is set
  * explicitly anyway, since the runner keeps descriptors opened as root.
  */
+import { CorralError } from '../../core/errors.js';
 import { check, libcFunction } from '../../os/linux/libc.js';
 
 const PR_SET_DUMPABLE = 4;
@@ -37,7 +38,7 @@ export interface Credentials {
 
 /** Drop to `target` for good: groups, then gid, then uid (the order that still has the right to each). */
 export function dropTo(target: Credentials): void {
-  if (target.uid === 0 || target.gid === 0) throw new RangeError('refusing to "drop" to uid or gid 0');
+  if (target.uid === 0 || target.gid === 0) throw new CorralError('runner_failed', 'refusing to "drop" to uid or gid 0', { details: { uid: target.uid, gid: target.gid } });
   const list = Uint32Array.from(target.groups.length > 0 ? target.groups : [0]);
   check(setgroups(target.groups.length, list), `setgroups([${target.groups.join(',')}])`);
   check(setresgid(target.gid, target.gid, target.gid), `setresgid(${target.gid})`);
@@ -45,6 +46,8 @@ export function dropTo(target: Credentials): void {
   check(prctl(PR_SET_DUMPABLE, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0), 'prctl(PR_SET_DUMPABLE, 0)');
   // Read back: a partial drop must never go unnoticed.
   if (process.getuid?.() !== target.uid || process.geteuid?.() !== target.uid || process.getgid?.() !== target.gid) {
-    throw new Error(`credential drop did not take: uid ${process.getuid?.()}, euid ${process.geteuid?.()}, gid ${process.getgid?.()}`);
+    throw new CorralError('runner_failed', `credential drop did not take: uid ${process.getuid?.()}, euid ${process.geteuid?.()}, gid ${process.getgid?.()}`, {
+      details: { wanted: { uid: target.uid, gid: target.gid }, got: { uid: process.getuid?.(), euid: process.geteuid?.(), gid: process.getgid?.() } },
+    });
   }
 }
