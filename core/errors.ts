@@ -29,6 +29,10 @@ export const ERROR_CODES = {
   drift_detected: { exit: 1, remedy: 'Run `corral setup --yes` again to restore what was provisioned.' },
   step_failed: { exit: 1, remedy: 'Fix the cause shown; run the same command again — it resumes from the journal.' },
   state_corrupt: { exit: 1, remedy: 'The state or journal file could not be read; see the message for the file.' },
+  package_unverified: {
+    exit: 1,
+    remedy: 'Setup runs only a Corral package whose files match its build-time digest list: reinstall Corral outside any workspace (npm install -g, or the fleet package) and run setup from that copy.',
+  },
   runner_failed: { exit: 1, remedy: 'The session runner could not start or stopped; see the message.' },
   request_invalid: { exit: 2, remedy: 'The session runner refused the request; the message names the field. Check the policy (`corral policy show`).' },
   command_not_found: { exit: 127, remedy: 'The program was not found in the sandbox; check argv[0] and PATH.' },

@@ -11,11 +11,22 @@ import { bundledPaths, windowsPowerShellExe } from './paths.js';
 import { knownFolder } from '../../../os/win32/known-folders.js';
 import { sessionIsElevated, WindowsProvisioner } from './provisioner.js';
 import { currentWindowsUser } from './real-user.js';
+import { stageVerifiedPackage } from './package-digests.js';
 
 export async function createWindowsProvisioner(installation: Installation): Promise<Provisioner> {
-  const paths = bundledPaths();
+  // Everything elevated, and the runner copy, come from a verified private copy of this
+  // package, never from the package folder itself (package-digests.ts says why).
+  const packageRoot = bundledPaths().root;
+  const staged = stageVerifiedPackage(packageRoot, tmpdir());
+  const paths = bundledPaths(staged.root);
   const powershellExe = windowsPowerShellExe(knownFolder('Windows'));
-  const host = await startNodePowerShellHost({ moduleManifest: paths.moduleManifest, installation: installation.name, executable: powershellExe });
+  let host: Awaited<ReturnType<typeof startNodePowerShellHost>>;
+  try {
+    host = await startNodePowerShellHost({ moduleManifest: paths.moduleManifest, installation: installation.name, executable: powershellExe });
+  } catch (err) {
+    staged.remove();
+    throw err;
+  }
   try {
     const elevated = await sessionIsElevated(host);
     return new WindowsProvisioner({
@@ -24,11 +35,14 @@ export async function createWindowsProvisioner(installation: Installation): Prom
       elevated,
       elevation: { powershellExe, hostScript: paths.elevatedHost, tempRoot: tmpdir() },
       runnerSource: paths.root,
+      packageRoot,
       nodePath: process.execPath,
       currentUser: () => currentWindowsUser(),
+      onClose: () => staged.remove(),
     });
   } catch (err) {
     await host.close();
+    staged.remove();
     throw err;
   }
 }

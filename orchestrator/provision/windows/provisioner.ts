@@ -12,6 +12,7 @@
  *   `journaled: false` and this provisioner has no orchestrator journal (`journal: null`).
  */
 import { CorralError } from '../../../core/errors.js';
+import { windowsPaths } from '../../../core/paths.js';
 import type { Installation } from '../../../core/installation.js';
 import type { Plan, PlanStep, Provisioner, RealUser, SetupRequest, StatusReport } from '../../platform.js';
 import { buildInvocation } from './command.js';
@@ -30,8 +31,12 @@ export interface WindowsProvisionerDeps {
   elevated: boolean;
   /** For the single elevated run when not elevated. */
   elevation: { powershellExe: string; hostScript: string; tempRoot: string; pollIntervalMs?: number };
-  /** The built package folder (package.json, dist, node_modules) Install-CorralRunner copies. */
+  /** The built package folder (package.json, dist, node_modules) Install-CorralRunner copies: the verified staging copy. */
   runnerSource: string;
+  /** Where this package itself lies (refused inside a workspace, which sessions can write). */
+  packageRoot?: string;
+  /** Called once the provisioner is closed (removes the staging copy). */
+  onClose?: () => void;
   /** node.exe installed with the runner. */
   nodePath: string;
   currentUser(): Promise<RealUser>;
@@ -76,6 +81,10 @@ export class WindowsProvisioner implements Provisioner {
   async planSetup(request: SetupRequest): Promise<Plan> {
     const user = request.realUser.name;
     const state = await this.state();
+    if (this.deps.packageRoot !== undefined) {
+      const recorded = Object.values(state.Recorded.users).flatMap((u) => u.workspaces.map((w) => w.path));
+      refusePackageInWorkspace(this.deps.packageRoot, [...request.workspaces, ...recorded]);
+    }
     const extraWarnings: string[] = [];
     let firewall: FirewallFacts | null = null;
     if (state.Recorded.users[user]?.identities.offline) {
@@ -145,8 +154,27 @@ export class WindowsProvisioner implements Provisioner {
     try {
       for (const run of this.runs) await run.finished();
     } finally {
-      await this.deps.host.close();
+      try {
+        await this.deps.host.close();
+      } finally {
+        this.deps.onClose?.();
+      }
     }
+  }
+}
+
+/**
+ * package_unverified when this package lies inside a workspace (requested or recorded):
+ * sessions of that workspace could change what setup runs elevated. Pure (tested).
+ */
+export function refusePackageInWorkspace(packageRoot: string, workspaces: readonly string[]): void {
+  const inside = workspaces.find((w) => windowsPaths.within(packageRoot, w));
+  if (inside !== undefined) {
+    throw new CorralError(
+      'package_unverified',
+      `this Corral package (${packageRoot}) lies inside the workspace ${inside}, which its sessions can write: install Corral outside every workspace (npm install -g corral) and run setup from there`,
+      { details: { packageRoot, workspace: inside } },
+    );
   }
 }
 
