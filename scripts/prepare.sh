@@ -33,6 +33,8 @@ fi
 if [[ ! -d node_modules/koffi || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
 fi
+# koffi's win32-x64 binary, so that the package built here carries what its Windows runner loads.
+bash scripts/prepare-koffi-win32.sh
 npm run build --silent
 
 # PowerShell 7 and Pester 5 (the module's Pester suite and the simulated Windows in npm test).

@@ -29,6 +29,8 @@ describe('windows setup: the verified package copy (5j)', () => {
       'ps-module/Corral/Corral.psd1': '@{}',
       'orchestrator/provision/windows/elevated-host.ps1': 'host',
       'node_modules/koffi/index.js': 'koffi',
+      'node_modules/@koromix/koffi-win32-x64/win32_x64/koffi.node': 'win32 binary',
+      'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node': 'the build machine binary',
       'dist/test/not-shipped.js': 'test',
     };
     for (const [name, text] of Object.entries(files)) {
@@ -47,6 +49,7 @@ describe('windows setup: the verified package copy (5j)', () => {
     assert.deepEqual(Object.keys(list.files), [
       'dist/orchestrator/x.js',
       'dist/runner/main.js',
+      'node_modules/@koromix/koffi-win32-x64/win32_x64/koffi.node',
       'node_modules/koffi/index.js',
       'orchestrator/provision/windows/elevated-host.ps1',
       'package.json',
@@ -88,6 +91,20 @@ describe('windows setup: the verified package copy (5j)', () => {
     const bad = { version: 1, files: { 'package.json': 'a'.repeat(64), 'dist/runner/../../../x': 'b'.repeat(64) } };
     writeFileSync(join(pkg, DIGEST_LIST_FILE), JSON.stringify(bad));
     refusedWith(() => readDigestList(pkg), /not a relative path/);
+  });
+
+  it("lists koffi's win32-x64 binary but not the build machine's own, and refuses a list without the win32 binary (5k)", () => {
+    const staged = stageVerifiedPackage(pkg, staging);
+    try {
+      assert.equal(readFileSync(join(staged.root, 'node_modules/@koromix/koffi-win32-x64/win32_x64/koffi.node'), 'utf8'), 'win32 binary');
+      assert.equal(existsSync(join(staged.root, 'node_modules/@koromix/koffi-linux-x64')), false);
+    } finally {
+      staged.remove();
+    }
+    rmSync(join(pkg, 'node_modules/@koromix/koffi-win32-x64'), { recursive: true });
+    writeFileSync(join(pkg, DIGEST_LIST_FILE), JSON.stringify(buildDigestList(pkg)));
+    refusedWith(() => stageVerifiedPackage(pkg, staging), /nothing under node_modules\/@koromix\/koffi-win32-x64.*prepare-koffi-win32\.sh/);
+    assert.deepEqual(readdirSync(staging), []);
   });
 
   it('refuses a package that lies inside a workspace (requested or recorded), case-insensitively', () => {

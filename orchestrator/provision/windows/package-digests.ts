@@ -31,8 +31,17 @@ import { CorralError } from '../../../core/errors.js';
 export const DIGEST_LIST_FILE = path.join('dist', 'package-digests.json');
 export const DIGEST_LIST_VERSION = 1;
 
-/** What the staged copy holds (relative to the package root, `/`-separated). */
-const INCLUDED_TREES = ['dist/core', 'dist/os', 'dist/runner', 'dist/orchestrator', 'ps-module', 'node_modules/koffi', 'node_modules/@koromix'];
+/**
+ * What the staged copy holds (relative to the package root, `/`-separated). Of node_modules,
+ * only what the Windows runner loads: koffi (pinned to one exact version in package.json, so
+ * that npm installs the same immutable files everywhere) and its win32-x64 native binary —
+ * never the build machine's own platform binary (e.g. koffi-linux-x64), which Windows neither
+ * has nor needs. A package built on Linux carries the win32-x64 binary because
+ * scripts/prepare-koffi-win32.sh put it there before the build (item 5k).
+ */
+export const KOFFI_TREE = 'node_modules/koffi';
+export const KOFFI_WIN32_TREE = 'node_modules/@koromix/koffi-win32-x64';
+const INCLUDED_TREES = ['dist/core', 'dist/os', 'dist/runner', 'dist/orchestrator', 'ps-module', KOFFI_TREE, KOFFI_WIN32_TREE];
 const INCLUDED_FILES = ['package.json', 'install.ps1', 'orchestrator/provision/windows/elevated-host.ps1'];
 
 export interface DigestList {
@@ -91,8 +100,16 @@ export function readDigestList(root: string): DigestList {
       throw unverified(`${file}: entry ${JSON.stringify(name)} is not a relative path with a SHA-256 digest`, { file, entry: name });
     }
   }
-  if (!('package.json' in list.files) || !Object.keys(list.files).some((n) => n.startsWith('dist/runner/'))) {
+  const names = Object.keys(list.files);
+  if (!('package.json' in list.files) || !names.some((n) => n.startsWith('dist/runner/'))) {
     throw unverified(`${file} lists no package.json or no runner files`, { file });
+  }
+  // The runner loads koffi and its win32-x64 binary; a list without them would install a
+  // runner that cannot start (a package built without scripts/prepare-koffi-win32.sh).
+  for (const tree of [KOFFI_TREE, KOFFI_WIN32_TREE]) {
+    if (!names.some((n) => n.startsWith(`${tree}/`))) {
+      throw unverified(`${file} lists nothing under ${tree}: this package was built without koffi's win32-x64 binary; on the build machine run scripts/prepare-koffi-win32.sh (or scripts/prepare.sh), then npm run build`, { file, missing: tree });
+    }
   }
   return list as DigestList;
 }
