@@ -4,7 +4,8 @@
  * Start order (DESIGN.md §Linux mechanisms; each step depends on the ones before):
  *  1. validate the request (request-validation.ts) — hostile input
  *  2. mark inherited descriptors close-on-exec
- *  3. plan protected/read-deny mounts (in the host's view) and start the root reaper, which
+ *  3. plan protected/read-deny mounts (in the host's view; nested .git, submodule slots and the
+ *     pins of deep protected paths too: nested-git.ts) and start the root reaper, which
  *     cleans up whatever of the steps below happened, however the runner ends
  *  4. session temp dir, cgroups (this process moves in: everything it forks is contained)
  *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
@@ -39,6 +40,7 @@ import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
+import { planNestedGit } from './nested-git.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation } from './reservations.js';
@@ -118,7 +120,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   if (layout === null) throw new CorralError('kernel_unsupported', 'no cgroup v2 hierarchy is mounted; Corral needs it to contain sessions');
   const identityCreds = { uid: s.identity.uid, gid: s.identity.gid };
 
-  const steps = planProtection(
+  const firstLevel = planProtection(
     {
       writableRoots: s.writableRoots,
       protectedNames: s.protectedNames,
@@ -128,6 +130,11 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     },
     liveFacts,
   );
+  // Nested .git entries, submodule slots, and pins for every deep protected path (nested-git.ts).
+  const nested = planNestedGit({ writableRoots: s.writableRoots, protection: firstLevel }, liveFacts);
+  warnings.push(...nested.warnings);
+  const pins = nested.steps.filter((step) => step.op === 'pin');
+  const steps = [...pins, ...firstLevel, ...nested.steps.filter((step) => step.op !== 'pin')];
   const reservations = steps.flatMap((step) => (step.op === 'reserve' ? [`${step.root}/${step.name}`] : []));
   const cgroupV2 = `${layout.v2}/${installation.name}/${sessionId}`;
   const cgroupPids = layout.pids?.kind === 'v1' ? `${layout.pids.mount}/${installation.name}/${sessionId}` : null;

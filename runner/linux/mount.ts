@@ -29,6 +29,15 @@ export function bindReadOnly(path: string): void {
   check(mount(null, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, null), `mount(${path}, MS_REMOUNT|MS_RDONLY)`);
 }
 
+/**
+ * Bind `path` on itself with what is mounted below it (MS_REC), flags unchanged: content and
+ * access stay as they were, but the directory is now a mount point, which rename(2) and
+ * rmdir(2) refuse (EBUSY) in this namespace. An idmapping of the mount it sits on goes along.
+ */
+export function pinInPlace(path: string): void {
+  check(mount(path, path, null, MS_BIND | MS_REC, null), `mount(${path}, MS_BIND|MS_REC)`);
+}
+
 /** Hide a directory: an empty, read-only tmpfs with mode 000 on top of it. */
 export function maskDirectory(path: string): void {
   check(

@@ -28,17 +28,19 @@
  *
  * planProtection is pure (over lstat facts); applyProtection performs it.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { PlaceholderKind } from '../../core/protected-names.js';
-import { bindReadOnly, maskDirectory, maskFile } from './mount.js';
+import { bindReadOnly, maskDirectory, maskFile, pinInPlace } from './mount.js';
 import { posixPaths } from '../../core/paths.js';
 
 export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
 
 export type ProtectionStep =
   | { op: 'bind'; path: string }
+  /** Bound on itself, writable as before: a mount point cannot be renamed or removed (nested-git.ts). */
+  | { op: 'pin'; path: string }
   | { op: 'reserve'; root: string; name: string; kind: PlaceholderKind }
   | { op: 'mask-dir'; path: string }
   | { op: 'mask-file'; path: string };
@@ -59,6 +61,13 @@ export interface ProtectionFacts {
   canonical(path: string): string | null;
 }
 
+/** What the nested-git walk (nested-git.ts) reads besides. */
+export interface WalkFacts extends ProtectionFacts {
+  /** Entries of a directory (names and kinds), never following links. */
+  list(dir: string): { name: string; kind: 'dir' | 'file' | 'symlink' | 'other' }[];
+  /** Up to `max` bytes of a regular file, never following a link (throws when missing). */
+  readBytes(path: string, max: number): Buffer;
+}
 
 /** The git directory a `.git` file names (`gitdir: <path>`, relative to the file's directory). */
 export function gitdirTarget(gitFile: string, text: string): string | null {
@@ -137,7 +146,30 @@ function kindOf(st: Stats): Kind {
   return 'other';
 }
 
-export const liveFacts: ProtectionFacts = {
+export const liveFacts: WalkFacts = {
+  list(dir) {
+    return readdirSync(dir, { withFileTypes: true }).map((d) => ({
+      name: d.name,
+      kind: d.isDirectory() ? 'dir' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : 'other',
+    }));
+  },
+  readBytes(path, max) {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new Error(`${path} is not a regular file`);
+      const buf = Buffer.alloc(Math.min(st.size, max));
+      let n = 0;
+      while (n < buf.length) {
+        const r = readSync(fd, buf, n, buf.length - n, null);
+        if (r === 0) break;
+        n += r;
+      }
+      return buf.subarray(0, n);
+    } finally {
+      closeSync(fd);
+    }
+  },
   kind(path) {
     try {
       return kindOf(lstatSync(path));
@@ -186,6 +218,20 @@ function createPlaceholder(root: string, name: string, kind: PlaceholderKind, ow
   }
 }
 
+/**
+ * Pin a directory (nested-git.ts). Opened without following a last-component link and
+ * checked to be a directory, then bound through /proc/self/fd, so that a directory swapped
+ * for a link since the plan was made is refused rather than followed.
+ */
+function pinDirectory(path: string): void {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    pinInPlace(`/proc/self/fd/${fd}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export interface Reservation {
   path: string;
 }
@@ -213,6 +259,9 @@ export function applyProtection(steps: ProtectionStep[], ownerUids: number[], on
     switch (step.op) {
       case 'bind':
         bindReadOnly(step.path);
+        break;
+      case 'pin':
+        pinDirectory(step.path);
         break;
       case 'reserve': {
         onReserve({ path: join(step.root, step.name) });

@@ -38,8 +38,11 @@ describe('runner filesystem confinement (root, real runner process)', function (
     mkdirSync(`${gitdirs}/wt`);
     worktree = f.addWorkspace('wt');
     writeFileSync(`${worktree}/.git`, `gitdir: ${gitdirs}/wt\n`);
+    // A protected path two levels deep (policy `protected` takes absolute paths too).
+    mkdirSync(`${f.workspace}/conf/deep`, { recursive: true });
+    writeFileSync(`${f.workspace}/conf/deep/app.env`, 'REAL=1\n');
     c = RunnerClient.start(
-      f.request({ writableRoots: [gitdirs, worktree], denyRead: [secretDir, secretFile], protected: ['.git', '.corral', '.mcp.json'] }),
+      f.request({ writableRoots: [gitdirs, worktree], denyRead: [secretDir, secretFile], protected: ['.git', '.corral', '.mcp.json', `${f.workspace}/conf/deep/app.env`] }),
       f.env,
     );
     await c.hello();
@@ -109,6 +112,25 @@ describe('runner filesystem confinement (root, real runner process)', function (
     assert.equal(readFileSync(`${f!.workspace}/.git/config`, 'utf8'), readFileSync(`${f!.workspace}/.git/config.orig`, 'utf8'));
     assert.equal(existsSync(`${f!.workspace}/.git/hooks/pre-commit`), false);
     assert.equal(existsSync(`${f!.workspace}/moved-git`), false);
+  });
+
+  it('keeps a deep protected path: it cannot be written, and no directory above it can be renamed to swap it', async function () {
+    const attempts = [
+      'echo EVIL=1 > conf/deep/app.env',
+      'mv conf/deep/app.env conf/deep/old.env',
+      'mv conf/deep conf/deep-old && mkdir conf/deep && echo EVIL=1 > conf/deep/app.env',
+      'mv conf conf-old && mkdir -p conf/deep && echo EVIL=1 > conf/deep/app.env',
+      'rm -rf conf',
+    ];
+    for (const script of attempts) {
+      const r = await sh(script);
+      assert.notEqual(r.code, 0, `"${script}" succeeded`);
+    }
+    assert.equal(readFileSync(`${f!.workspace}/conf/deep/app.env`, 'utf8'), 'REAL=1\n');
+    for (const moved of ['conf-old', 'conf/deep-old', 'conf/deep/old.env']) assert.equal(existsSync(`${f!.workspace}/${moved}`), false, moved);
+    // The pinned directories themselves stay writable.
+    const r = await sh('echo ok > conf/deep/other && rm conf/deep/other && echo ok > conf/x && rm conf/x');
+    assert.equal(r.code, 0, r.err);
   });
 
   it('lets git read the real user\'s repository (no "dubious ownership")', async function () {
