@@ -186,6 +186,16 @@ function listenUdp(): Promise<{ socket: UdpSocket; port: number; seen: string[] 
 
 const offlineOnly = (ctx: VerifyContext) => ctx.session.network !== 'offline';
 
+/** Run `node -e SCRIPT ARGS…` in the session once per host address; what each printed, joined. */
+async function fromEachHostAddress(ctx: VerifyContext, scriptAndArgs: (host: string) => string[]): Promise<string> {
+  const tried: string[] = [];
+  for (const host of hostAddresses()) {
+    const r = await ctx.session.exec([ctx.node, '-e', ...scriptAndArgs(host)]);
+    tried.push(`${host}: ${firstLine(r.stdout) || describeExit(r)}`);
+  }
+  return tried.join('; ');
+}
+
 const tcp: Attempt = {
   id: 'connect-tcp',
   attempt: 'TCP connection to a listener on this host (loopback and each host address)',
@@ -194,12 +204,8 @@ const tcp: Attempt = {
     if (offlineOnly(ctx)) return skipped(tcp, `the session is ${ctx.session.network} by policy`);
     const l = await listenTcp();
     try {
-      const tried: string[] = [];
-      for (const host of hostAddresses()) {
-        const r = await ctx.session.exec([ctx.node, '-e', TCP_SCRIPT, host, String(l.port)]);
-        tried.push(`${host}: ${firstLine(r.stdout) || describeExit(r)}`);
-      }
-      return result(tcp, l.seen.length === 0, l.seen.length === 0 ? tried.join('; ') : `the listener accepted ${l.seen.length} connection(s)`);
+      const tried = await fromEachHostAddress(ctx, (host) => [TCP_SCRIPT, host, String(l.port)]);
+      return result(tcp, l.seen.length === 0, l.seen.length === 0 ? tried : `the listener accepted ${l.seen.length} connection(s)`);
     } finally {
       l.server.close();
     }
@@ -215,14 +221,10 @@ const udp: Attempt = {
     const l = await listenUdp();
     const tok = token();
     try {
-      const tried: string[] = [];
-      for (const host of hostAddresses()) {
-        const r = await ctx.session.exec([ctx.node, '-e', UDP_SCRIPT, host, String(l.port), tok]);
-        tried.push(`${host}: ${firstLine(r.stdout) || describeExit(r)}`);
-      }
+      const tried = await fromEachHostAddress(ctx, (host) => [UDP_SCRIPT, host, String(l.port), tok]);
       await new Promise((r) => setTimeout(r, 300));
       const got = l.seen.filter((m) => m === tok).length;
-      return result(udp, got === 0, got === 0 ? tried.join('; ') : `the listener received ${got} datagram(s)`);
+      return result(udp, got === 0, got === 0 ? tried : `the listener received ${got} datagram(s)`);
     } finally {
       l.socket.close();
     }
