@@ -33,3 +33,5 @@ export const RUN_ENTRY_REASONS = {
 } as const;
 
 export const HOME_COVER_WHY = "the real user's home: hidden; only the workspace, writable roots and read roots in it are bound back";
+
+export const IDENTITY_HOME_COVER_WHY = "the sandbox identity's home: hidden; only this workspace's home in it (HOME) is bound back, so nothing of another workspace's sessions is read or run";

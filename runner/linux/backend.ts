@@ -40,6 +40,7 @@ import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
+import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
@@ -55,8 +56,9 @@ const CLOSE_WAIT_MS = 5000;
 const SESSION_TMP = '/tmp';
 
 /** What the view brings back into covered directories: writable roots as they are, protected binds and the workspace read-only. */
-function keepPaths(s: ResolvedSession, steps: ReturnType<typeof planProtection>): KeepPath[] {
+function keepPaths(s: ResolvedSession, steps: ReturnType<typeof planProtection>, workspaceHome: string | null): KeepPath[] {
   const keep: KeepPath[] = s.writableRoots.map((path) => ({ path, access: 'write', why: 'writable root' }));
+  if (workspaceHome !== null) keep.push({ path: workspaceHome, access: 'write', why: "the identity's home for this workspace (HOME)" });
   if (!s.writableRoots.includes(s.workspace)) keep.push({ path: s.workspace, access: 'read', why: 'the workspace (read-only mode)' });
   for (const step of steps) if (step.op === 'bind') keep.push({ path: step.path, access: 'read', why: 'protected path' });
   for (const path of s.readRoots) keep.push({ path, access: 'read', why: 'readRoots' });
@@ -72,15 +74,16 @@ export interface LinuxBackendOptions {
 }
 
 /**
- * The identity's own home, writable so that package managers and compilers keep their
- * caches (~/.npm, ~/.cache, ~/.cargo). It belongs to the sandbox identity, not to any real
- * user, and each identity (offline, online) has its own, so what a session leaves there can
- * reach only later sessions of the same identity — never the real user's files, and never
- * the network-capable identity from an offline one. Granted only when passwd's home is a
- * real directory (not a link), owned by the identity, directly under the installation's
- * home base: a mis-set home such as `/` must not widen the Landlock write set.
+ * The identity's own home, in which each workspace gets its home (workspace-home.ts), writable
+ * so that package managers and compilers keep their caches (~/.npm, ~/.cache, ~/.cargo). It
+ * belongs to the sandbox identity, not to any real user, and each identity (offline, online)
+ * has its own, so what a session leaves there can reach only later sessions of the same
+ * identity in the same workspace — never the real user's files, never another workspace, and
+ * never the network-capable identity from an offline one. Used only when passwd's home is a
+ * real directory (not a link), owned by the identity, directly under the installation's home
+ * base: a mis-set home such as `/` must not widen the Landlock write set.
  */
-function writableIdentityHome(identity: { home: string; uid: number }, installation: Installation): string | null {
+function usableIdentityHome(identity: { home: string; uid: number }, installation: Installation): string | null {
   const base = `${installation.homeBase}/`;
   if (!identity.home.startsWith(base) || identity.home.slice(base.length).includes('/')) return null;
   try {
@@ -183,12 +186,25 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   }
   warnings.push(...access.warnings);
 
+  // HOME: the identity's home for this workspace (workspace-home.ts), made before the view
+  // binds it back into the hidden identity home.
+  const identityHome = usableIdentityHome(s.identity, installation);
+  let home: string | null = null;
+  if (identityHome === null) {
+    warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: HOME stays read-only (tool caches such as ~/.npm will fail)`);
+  } else {
+    const prepared = prepareWorkspaceHome(identityHome, s.workspace, identityCreds);
+    if (prepared.ok) home = prepared.path;
+    else warnings.push(`no home for this workspace: ${prepared.why}; HOME stays read-only (tool caches such as ~/.npm will fail)`);
+  }
+
   // The constructed view (session-view.ts): private /tmp, /var/tmp, /dev/shm, /run, the real
-  // user's home hidden, a hidepid procfs, the session's mqueue. After the protection mounts
-  // (it binds them back) and before Landlock (which forbids mounts).
+  // user's home and the identity's home hidden, a hidepid procfs, the session's mqueue. After
+  // the protection mounts (it binds them back) and before Landlock (which forbids mounts).
   const view = buildSessionView({
-    keep: keepPaths(s, steps),
+    keep: keepPaths(s, steps, home),
     realHome: s.realUser.home,
+    identityHome,
     network: s.network,
     memoryBytes: s.limits.memoryBytes ?? defaultMemoryBytes(totalmem()),
   });
@@ -197,8 +213,6 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
 
   setNoNewPrivs();
   if (!installSessionFilter()) warnings.push(`no seccomp filter for ${arch()}: non-IP socket families and keyctl are not refused`);
-  const home = writableIdentityHome(s.identity, installation);
-  if (home === null) warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: it stays read-only (tool caches such as ~/.npm will fail)`);
   const rules: WritableRule[] = [
     ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const })),
     ...view.writable.map((path) => ({ path, kind: 'tree' as const })),
@@ -227,11 +241,12 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   };
   const memory = cg.memory;
   const countOom = memory === null ? undefined : () => oomKills(memory);
-  return linuxSession(s, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom);
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom);
 }
 
 function linuxSession(
   s: ResolvedSession,
+  home: string,
   enforcement: Enforcement,
   cgroup: SessionCgroup,
   tmpdir: string,
@@ -244,7 +259,7 @@ function linuxSession(
   return {
     identity: s.identity.name,
     enforcement,
-    home: s.identity.home,
+    home,
     tmpdir,
     spawn(request: SpawnRequest, events) {
       let cwd: string;
@@ -258,7 +273,7 @@ function linuxSession(
         events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${s.workspace}`);
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
-      const env = commandEnvironment(request.env, { home: s.identity.home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
+      const env = commandEnvironment(request.env, { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
       return startCommand(request, events, {
         cgroup,
         env,

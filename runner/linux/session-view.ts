@@ -15,6 +15,8 @@
  *   Only RUN_ENTRIES come back, read-only — never a socket.
  * - The real user's home: a read-only tmpfs; the writable roots and the read roots in it are
  *   bound back (keepPaths). A `0644` credential whose name no denylist knows stays unreadable.
+ * - The identity's home: a read-only tmpfs too, with only this workspace's home in it bound
+ *   back (workspace-home.ts): other workspaces' homes of the same identity are not in view.
  * - /proc: a fresh procfs with hidepid=invisible, so other users' processes (their argv, the
  *   root reaper's) are not even listed. Chosen over a PID namespace: the runner forks each
  *   command from its own (host-namespace) main thread, so a PID namespace would need an init
@@ -33,7 +35,7 @@
 import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, constants, realpathSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { posixPaths } from '../../core/paths.js';
-import { COVERS, HOME_COVER_WHY, RUN_ENTRY_REASONS, type Cover } from '../../core/session-view-spec.js';
+import { COVERS, HOME_COVER_WHY, IDENTITY_HOME_COVER_WHY, RUN_ENTRY_REASONS, type Cover } from '../../core/session-view-spec.js';
 import { bindTree, mountMqueue, mountProc, mountTmpfs, remountReadOnly } from './mount.js';
 
 export { COVERS, type Cover };
@@ -78,6 +80,8 @@ export interface ViewInput {
   keep: KeepPath[];
   /** The real user's home, hidden unless null. */
   realHome: string | null;
+  /** The identity's home, hidden but for this workspace's home in it (workspace-home.ts; a keep path). */
+  identityHome?: string | null;
   network: 'offline' | 'online';
   /** tmpfs size bound of each writable cover. */
   /** The session's memory limit: each writable cover gets its share of it as tmpfs size. */
@@ -112,6 +116,9 @@ export function planView(input: ViewInput, isDirectory: (path: string) => boolea
   const homeGiven = (home: string) => input.keep.some((k) => posixPaths.within(home, k.path));
   if (input.realHome !== null && !NOT_A_HOME.has(input.realHome) && isDirectory(input.realHome) && !homeGiven(input.realHome)) {
     candidates.push({ path: input.realHome, mode: '0755', writable: false, share: 0, why: HOME_COVER_WHY });
+  }
+  if (input.identityHome !== undefined && input.identityHome !== null && !NOT_A_HOME.has(input.identityHome) && isDirectory(input.identityHome) && !homeGiven(input.identityHome)) {
+    candidates.push({ path: input.identityHome, mode: '0755', writable: false, share: 0, why: IDENTITY_HOME_COVER_WHY });
   }
   // A cover inside another cover is hidden by it already.
   const covers = candidates.filter((c) => !candidates.some((o) => o !== c && posixPaths.within(c.path, o.path)));

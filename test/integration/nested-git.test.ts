@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot, runProgram, show, TestInstallation, userDir, userFile, type TestUser } from './helpers/e2e.js';
+import { workspaceHomeName } from '../../runner/linux/workspace-home.js';
 
 describe('nested git: a session cannot make the real user\'s git run its code (root, real user, idmap)', function () {
   this.timeout(300_000);
@@ -136,5 +137,14 @@ describe('nested git: a session cannot make the real user\'s git run its code (r
       writeFileSync(path.join(ws, 'ext/sub/.git'), subGitText);
       rmSync(marker, { force: true });
     }
+  });
+
+  it('teardown removes the identity homes, the workspace\'s own home in them included', async function () {
+    const homes = [inst!.identity('offline').home, inst!.identity('online').home];
+    const wsHome = path.join(homes[0]!, workspaceHomeName(ws));
+    assert.equal(existsSync(wsHome), true, 'the sessions above had a home for this workspace');
+    const r = await inst!.corral(['teardown', '--yes']);
+    assert.equal(r.status, 0, show(r));
+    for (const home of homes) assert.equal(existsSync(home), false, `${home} is left`);
   });
 });

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRunnerFixture, isRoot, type RunnerFixture } from '../helpers/runner-fixture.js';
 import { RunnerClient } from '../helpers/runner-protocol-client.js';
+import { workspaceHomeName } from '../../runner/linux/workspace-home.js';
 
 describe('runner filesystem confinement (root, real runner process)', function () {
   let f: RunnerFixture | undefined;
@@ -84,7 +85,7 @@ describe('runner filesystem confinement (root, real runner process)', function (
   it('writes its own home (tool caches), and nothing of the other identity', async function () {
     const r = await sh('mkdir -p "$HOME/.cache/tool" && echo c > "$HOME/.cache/tool/x" && cat "$HOME/.cache/tool/x"');
     assert.equal(r.code, 0, r.err);
-    assert.equal(readFileSync(`${f!.offline.home}/.cache/tool/x`, 'utf8'), 'c\n');
+    assert.equal(readFileSync(`${f!.offline.home}/${workspaceHomeName(f!.workspace)}/.cache/tool/x`, 'utf8'), 'c\n');
     const other = await sh(`echo nope > '${f!.online.home}/x'`);
     assert.notEqual(other.code, 0, 'the offline session wrote the online identity\'s home');
     assert.equal(existsSync(`${f!.online.home}/x`), false);
