@@ -1,5 +1,11 @@
-/** `corral policy show [--json]` and `corral policy schema`: the resolved policy and where each value came from. */
+/**
+ * `corral policy show [--json]`, `corral policy check FILE [--as KIND] [--json]` and `corral policy schema`:
+ * the resolved policy and where each value came from, a config file checked before it is installed
+ * (fleet tools validate the machine config with it: ansible/roles/corral), and the JSON Schema.
+ */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CorralError } from '../../../core/errors.js';
 import type { Command } from 'commander';
 import { currentPlatform } from '../../current-platform.js';
 import { POLICY_KEYS } from '../../policy/keys.js';
@@ -8,7 +14,7 @@ import { collect, firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.
 import type { SetExit } from './set-exit.js';
 
 export function registerPolicy(program: Command, _setExit: SetExit): void {
-  const policy = program.command('policy').description('Show the resolved policy.');
+  const policy = program.command('policy').description('Show the resolved policy, or check a config file.');
   policy
     .command('show')
     .description('Print the resolved policy and the layer each value came from.')
@@ -59,6 +65,30 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
       }
       lines.push(...formatReads(reads));
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  policy
+    .command('check <file>')
+    .description('Check a config file as the layer it will be (default: the machine config); exit 2 naming the key when it is invalid.')
+    .option('--as <kind>', 'machine, user or workspace', 'machine')
+    .option('--json', 'one JSON document')
+    .action(async (file: string, opts: { as: string; json?: boolean }) => {
+      if (opts.as !== 'machine' && opts.as !== 'user' && opts.as !== 'workspace') {
+        throw new CorralError('usage', `--as: expected machine, user or workspace, found ${JSON.stringify(opts.as)}`);
+      }
+      const kind = opts.as;
+      const leaf = await currentPlatform();
+      const user = await leaf.currentRealUser();
+      const { readLayerFile } = await import('../../policy/load.js');
+      const { resolvePolicy } = await import('../../policy/resolve.js');
+      const layer = readLayerFile(kind, file);
+      if (layer === null) throw new CorralError('config_invalid', `${file}: does not exist`, { details: { file } });
+      // Resolved on top of the built-in defaults, as the layer will be: catches what the schema alone
+      // cannot (a lock outside the machine layer, a relative path where none may be, a workspace
+      // layer that widens).
+      const workspace = kind === 'workspace' ? path.dirname(path.dirname(path.resolve(file))) : process.cwd();
+      const resolved = resolvePolicy([layer], { platform: leaf.installation.platform, installation: leaf.installation.name, home: user.home, cwd: process.cwd(), workspace });
+      if (opts.json === true) printJson({ ok: true, file, as: kind, digest: resolved.digest, locked: resolved.locked });
+      else process.stdout.write(`${file}: a valid ${kind} config (policy digest ${resolved.digest}${resolved.locked.length > 0 ? `; locks ${resolved.locked.join(', ')}` : ''})\n`);
     });
   policy
     .command('schema')
