@@ -1,0 +1,251 @@
+/**
+ * The filtering proxy: one listener speaking HTTP CONNECT, plain-HTTP forwarding (absolute-form
+ * request URLs) and SOCKS5 (CONNECT, remote name resolution), told apart by the first byte
+ * (0x05 is SOCKS5). Platform-free: it is handed accepted sockets (handle) and reports each
+ * decision (onDecision); where the sockets come from and where decisions go is the caller's.
+ *
+ * For every attempt: parse (request-parse.ts) → decide on the normalised name (decision.ts) →
+ * resolve that name once, here → dial exactly an address of that answer that chooseAddress
+ * permits. TLS passes through CONNECT as opaque bytes: the proxy never terminates it. A
+ * forwarded plain-HTTP request goes to the admitted address with its Host header set to the
+ * admitted authority and `Connection: close`, so a kept-alive client cannot send a second
+ * request for another host through an upstream opened for the first.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { HostRules } from '../hosts.js';
+import { chooseAddress, decideTarget, type TargetDecision } from './decision.js';
+import { parseAbsoluteHttpUrl, parseConnectAuthority, parseSocksGreeting, parseSocksRequest, socksReply, SocksReply, SOCKS_NO_ACCEPTABLE, SOCKS_VERSION, type Target } from './request-parse.js';
+
+export type ProxyVia = 'connect' | 'http' | 'socks5';
+
+/** One connection attempt, as evidence: what was asked, what was decided and by which rule. */
+export interface ProxyDecision {
+  time: string;
+  via: ProxyVia;
+  host: string;
+  port: number;
+  allowed: boolean;
+  rule: string;
+  /** The address dialled (allowed attempts). */
+  address?: string;
+  /** Why an allowed attempt still failed (resolution, connect). */
+  error?: string;
+}
+
+export interface FilteringProxyOptions {
+  rules: HostRules;
+  onDecision(decision: ProxyDecision): void;
+  /** Name → addresses; the system resolver (getaddrinfo: /etc/hosts, then DNS) unless replaced. */
+  resolve?: (name: string) => Promise<string[]>;
+  connectTimeoutMs?: number;
+}
+
+const HEAD_LIMIT = 64 * 1024;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Hop-by-hop and proxy headers a forwarded request never carries upstream. */
+const DROPPED_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'host', 'upgrade', 'te', 'trailer']);
+
+async function systemResolve(name: string): Promise<string[]> {
+  const answers = await dnsLookup(name, { all: true, verbatim: true });
+  return answers.map((a) => a.address);
+}
+
+export interface FilteringProxy {
+  /** Serve one accepted client connection. */
+  handle(socket: net.Socket): void;
+}
+
+type Admitted = { ok: true; decision: TargetDecision; address: string; family: 4 | 6 } | { ok: false; decision: ProxyDecision };
+
+export function createFilteringProxy(options: FilteringProxyOptions): FilteringProxy {
+  const resolve = options.resolve ?? systemResolve;
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const record = (via: ProxyVia, d: { host: string; port: number; allowed: boolean; rule: string; address?: string; error?: string }): ProxyDecision => {
+    const decision: ProxyDecision = { time: new Date().toISOString(), via, ...d };
+    options.onDecision(decision);
+    return decision;
+  };
+
+  /** Decide, resolve once, choose the address. Records refusals; the caller records the outcome of an admitted one. */
+  async function admit(via: ProxyVia, target: Target): Promise<Admitted> {
+    const decision = decideTarget(options.rules, target.host, target.port);
+    if (!decision.allowed || decision.target === undefined) return { ok: false, decision: record(via, decision) };
+    let addresses: string[];
+    if (decision.target.kind === 'name') {
+      try {
+        addresses = await resolve(decision.target.value);
+      } catch (err) {
+        return { ok: false, decision: record(via, { ...decision, allowed: false, rule: `${decision.rule}, but the name did not resolve (${(err as NodeJS.ErrnoException).code ?? 'error'})` }) };
+      }
+    } else {
+      addresses = [decision.target.value];
+    }
+    const choice = chooseAddress(options.rules, addresses, target.port);
+    if (!choice.ok) return { ok: false, decision: record(via, { ...decision, allowed: false, rule: `${decision.rule}, but it ${choice.reason}` }) };
+    return { ok: true, decision, address: choice.address, family: choice.family };
+  }
+
+  function dial(admitted: { address: string; family: 4 | 6 }, port: number): Promise<net.Socket> {
+    return new Promise((resolveDial, reject) => {
+      const upstream = net.connect({ host: admitted.address, port, family: admitted.family });
+      const timer = setTimeout(() => upstream.destroy(new Error('connect timed out')), connectTimeoutMs);
+      upstream.once('connect', () => {
+        clearTimeout(timer);
+        upstream.removeListener('error', reject);
+        resolveDial(upstream);
+      });
+      upstream.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  function splice(a: net.Socket, b: net.Socket): void {
+    a.on('error', () => b.destroy());
+    b.on('error', () => a.destroy());
+    a.on('close', () => b.destroy());
+    b.on('close', () => a.destroy());
+    a.pipe(b);
+    b.pipe(a);
+  }
+
+  const refusalText = (d: ProxyDecision) => `corral: blocked connection to ${d.host}:${d.port} (${d.rule})\n`;
+
+  const server = http.createServer({ maxHeaderSize: HEAD_LIMIT }, (req, res) => {
+    const parsed = parseAbsoluteHttpUrl(req.url ?? '');
+    if (!parsed.ok) {
+      const d = record('http', { host: '?', port: 0, allowed: false, rule: `bad request: ${parsed.reason}` });
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end(refusalText(d));
+      return;
+    }
+    const { host, port, path } = parsed.value;
+    void admit('http', { host, port }).then((admitted) => {
+      if (!admitted.ok) {
+        res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' }).end(refusalText(admitted.decision));
+        req.resume();
+        return;
+      }
+      const headers: [string, string][] = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i]!;
+        if (!DROPPED_HEADERS.has(name.toLowerCase())) headers.push([name, req.rawHeaders[i + 1]!]);
+      }
+      const authority = port === 80 ? admitted.decision.host : `${admitted.decision.host}:${port}`;
+      headers.push(['Host', authority], ['Connection', 'close']);
+      const upstream = http.request({ host: admitted.address, family: admitted.family, port, method: req.method, path, headers: headers.flat(), setHost: false, agent: false, timeout: connectTimeoutMs });
+      let recorded = false;
+      upstream.once('socket', (s) =>
+        s.once('connect', () => {
+          recorded = true;
+          record('http', { host: admitted.decision.host, port, allowed: true, rule: admitted.decision.rule, address: admitted.address });
+        }),
+      );
+      upstream.on('response', (up) => {
+        const raw: string[] = [];
+        for (let i = 0; i < up.rawHeaders.length; i += 2) {
+          const name = up.rawHeaders[i]!.toLowerCase();
+          if (name !== 'connection' && name !== 'keep-alive') raw.push(up.rawHeaders[i]!, up.rawHeaders[i + 1]!);
+        }
+        raw.push('Connection', 'close');
+        res.writeHead(up.statusCode ?? 502, up.statusMessage, raw);
+        up.pipe(res);
+      });
+      upstream.on('timeout', () => upstream.destroy(new Error('upstream timed out')));
+      upstream.on('error', (err) => {
+        if (!recorded) record('http', { host: admitted.decision.host, port, allowed: true, rule: admitted.decision.rule, address: admitted.address, error: err.message });
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end(`corral: ${admitted.decision.host}:${port}: ${err.message}\n`);
+        else res.destroy();
+      });
+      req.pipe(upstream);
+    });
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    const parsed = parseConnectAuthority(req.url ?? '');
+    const refuse = (d: ProxyDecision) => socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refusalText(d)}`);
+    socket.on('error', () => socket.destroy());
+    if (!parsed.ok) {
+      refuse(record('connect', { host: '?', port: 0, allowed: false, rule: `bad request: ${parsed.reason}` }));
+      return;
+    }
+    void admit('connect', parsed.value).then(async (admitted) => {
+      if (!admitted.ok) return refuse(admitted.decision);
+      const { host, port, rule } = admitted.decision;
+      try {
+        const upstream = await dial(admitted, port);
+        record('connect', { host, port, allowed: true, rule, address: admitted.address });
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length > 0) upstream.write(head);
+        splice(socket, upstream);
+      } catch (err) {
+        record('connect', { host, port, allowed: true, rule, address: admitted.address, error: (err as Error).message });
+        socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ncorral: ${host}:${port}: ${(err as Error).message}\n`);
+      }
+    });
+  });
+  server.on('clientError', (_err, socket: net.Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  function socks(socket: net.Socket): void {
+    let buf = Buffer.alloc(0);
+    let stage: 'greeting' | 'request' | 'busy' = 'greeting';
+    const fail = (code: number) => socket.end(socksReply(code));
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length > 600) return socket.destroy();
+      if (stage === 'greeting') {
+        const g = parseSocksGreeting(buf);
+        if (g.ok === 'more') return;
+        if (g.ok === false) return socket.destroy();
+        socket.write(Buffer.from([SOCKS_VERSION, g.method]));
+        if (g.method === SOCKS_NO_ACCEPTABLE) return socket.end();
+        buf = buf.subarray(g.length);
+        stage = 'request';
+      }
+      if (stage !== 'request') return;
+      const r = parseSocksRequest(buf);
+      if (r.ok === 'more') return;
+      stage = 'busy';
+      socket.removeListener('data', onData);
+      socket.pause();
+      if (r.ok === false) {
+        record('socks5', { host: '?', port: 0, allowed: false, rule: `bad request: ${r.reason}` });
+        return fail(r.reply);
+      }
+      const rest = buf.subarray(r.length);
+      void admit('socks5', r.target).then(async (admitted) => {
+        if (!admitted.ok) return fail(SocksReply.notAllowed);
+        const { host, port, rule } = admitted.decision;
+        try {
+          const upstream = await dial(admitted, port);
+          record('socks5', { host, port, allowed: true, rule, address: admitted.address });
+          socket.write(socksReply(SocksReply.succeeded));
+          if (rest.length > 0) upstream.write(rest);
+          splice(socket, upstream);
+          socket.resume();
+        } catch (err) {
+          record('socks5', { host, port, allowed: true, rule, address: admitted.address, error: (err as Error).message });
+          fail(SocksReply.hostUnreachable);
+        }
+      });
+    };
+    socket.on('data', onData);
+  }
+
+  return {
+    handle(socket: net.Socket): void {
+      socket.on('error', () => socket.destroy());
+      socket.once('readable', () => {
+        const first = socket.read(1) as Buffer | null;
+        if (first === null) return socket.destroy();
+        socket.unshift(first);
+        if (first[0] === SOCKS_VERSION) socks(socket);
+        else server.emit('connection', socket);
+      });
+    },
+  };
+}
