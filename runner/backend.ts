@@ -6,6 +6,7 @@
  * child_process.spawn). Windows: runner/windows/backend.ts (restricted token,
  * CreateProcessAsUserW, job objects).
  */
+import type { ProxyDecision } from '../core/proxy/server.js';
 import type { Enforcement, SessionRequest, SpawnRequest } from '../core/protocol.js';
 
 export interface CommandEvents {
@@ -34,6 +35,8 @@ export interface ConfinedSession {
   home: string;
   tmpdir: string;
   spawn(request: SpawnRequest, events: CommandEvents): RunningCommand;
+  /** Allowlist sessions: the filtering proxy's decisions, each connection attempt as it is decided. */
+  onConnection?(listener: (decision: ProxyDecision) => void): void;
   /** Kill everything still running and release the session's resources. */
   close(): Promise<void>;
 }

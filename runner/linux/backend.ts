@@ -48,6 +48,8 @@ import { lockReservations, registerReservation } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
 import { posixPaths } from '../../core/paths.js';
+import type { ProxyDecision } from '../../core/proxy/server.js';
+import { proxyEnvironment, startProxy, type SessionProxy } from './proxy.js';
 
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
@@ -150,13 +152,22 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids, s.limits.memoryBytes);
   warnings.push(...cg.warnings);
 
+  // Allowlist network: the proxy starts here, while this process is still in the host's mount
+  // and network namespaces (proxy.ts); it drops to the online identity before it serves.
+  const proxy = s.allowlist === null ? null : startProxy(s.allowlist.rules, s.allowlist.proxyIdentity);
+
   unshareMountNamespace();
   makeMountsSlave();
   unshareIpcNamespace();
   let networkNamespace = false;
-  if (s.allowlist !== null) warnings.push('network.allow: this runner does not start the filtering proxy yet; the session is offline');
   if (s.network === 'offline') {
-    if (Array.isArray(s.loopback)) {
+    if (proxy !== null) {
+      // An allowlist session: its own namespace, `lo` up for the proxy's listeners (even under loopback: deny).
+      unshareNetworkNamespace();
+      networkNamespace = true;
+      bringLoopbackUp();
+      proxy.listenInSession((text) => process.stderr.write(`corral runner: ${text}\n`));
+    } else if (Array.isArray(s.loopback)) {
       warnings.push(`loopback ports ${s.loopback.join(',')} of the host are allowed: the session shares the host's network namespace and relies on the firewall's uid rule alone`);
     } else {
       unshareNetworkNamespace();
@@ -241,7 +252,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   };
   const memory = cg.memory;
   const countOom = memory === null ? undefined : () => oomKills(memory);
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom);
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom, proxy);
 }
 
 function linuxSession(
@@ -252,6 +263,7 @@ function linuxSession(
   tmpdir: string,
   gitExcludes: string | null,
   countOom: (() => number) | undefined,
+  proxy: SessionProxy | null,
 ): ConfinedSession {
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
@@ -261,6 +273,7 @@ function linuxSession(
     enforcement,
     home,
     tmpdir,
+    ...(proxy === null ? {} : { onConnection: (listener: (d: ProxyDecision) => void) => proxy.onDecision(listener) }),
     spawn(request: SpawnRequest, events) {
       let cwd: string;
       try {
@@ -274,6 +287,7 @@ function linuxSession(
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
       const env = commandEnvironment(request.env, { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
+      if (proxy !== null) Object.assign(env, proxyEnvironment(proxy.port));
       return startCommand(request, events, {
         cgroup,
         env,
@@ -295,6 +309,7 @@ function linuxSession(
       }
       for (const group of groups) cgroup.remove(group);
       lingering.clear();
+      proxy?.close();
     },
   };
 }
