@@ -7,6 +7,7 @@
 import { detectCgroups } from './cgroup.js';
 import { reservationsDir } from './reservations.js';
 import { sessionTmpParent } from './session-tmp.js';
+import { installationRunDir } from './run-dir.js';
 
 export interface RuntimeDirs {
   /** Files to unlink first (the reservations lock). */
@@ -22,6 +23,6 @@ export function sessionRuntimeDirs(installation: string): RuntimeDirs {
   const reservations = reservationsDir(installation);
   return {
     files: [`${reservations}/.lock`],
-    dirs: [...cgroups, sessionTmpParent(installation), reservations, `/run/${installation}`],
+    dirs: [...cgroups, sessionTmpParent(installation), reservations, installationRunDir(installation)],
   };
 }

@@ -1,14 +1,17 @@
 /**
- * The session's private temp directory (TMPDIR of its commands, writable under Landlock):
- * /tmp/<inst>-sessions/<session>, mode 0700, owned by the identity. The parent is created by
- * root and must be root-owned and writable by root only, so no other user can pre-create or
- * swap it (/tmp is world-writable). Removed by the reaper at close.
+ * The session's host-side temp directory (reported in hello; the commands' TMPDIR is the
+ * view's private tmpfs /tmp): /run/<inst>/sessions/<session>, mode 0700, owned by the
+ * identity. The parent lives in the installation's root-only run directory (run-dir.ts), not
+ * in world-writable /tmp, where a fixed name could be created first by any local user.
+ * Removed by the reaper at close.
  */
-import { chownSync, lstatSync, mkdirSync } from 'node:fs';
-import { CorralError } from '../../core/errors.js';
+import { chownSync, mkdirSync } from 'node:fs';
+import { ensureRunSubdir, installationRunDir } from './run-dir.js';
+
+const SUBDIR = 'sessions';
 
 export function sessionTmpParent(installation: string): string {
-  return `/tmp/${installation}-sessions`;
+  return `${installationRunDir(installation)}/${SUBDIR}`;
 }
 
 export function sessionTmpPath(installation: string, sessionId: string): string {
@@ -16,16 +19,7 @@ export function sessionTmpPath(installation: string, sessionId: string): string 
 }
 
 export function createSessionTmp(installation: string, sessionId: string, owner: { uid: number; gid: number }): string {
-  const parent = sessionTmpParent(installation);
-  try {
-    mkdirSync(parent, { mode: 0o711 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  const st = lstatSync(parent);
-  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
-    throw new CorralError('runner_failed', `${parent} must be a root-owned directory writable by root only (found uid ${st.uid}, mode ${(st.mode & 0o7777).toString(8)}); remove it`);
-  }
+  ensureRunSubdir(installation, SUBDIR);
   const dir = sessionTmpPath(installation, sessionId);
   mkdirSync(dir, { mode: 0o700 });
   chownSync(dir, owner.uid, owner.gid);

@@ -93,7 +93,7 @@ export function createRunnerFixture(): RunnerFixture {
         // already gone
       }
     }
-    for (const dir of [installation.stateDir, base, `/tmp/${name}-sessions`, `/run/${name}`]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [installation.stateDir, base, `/run/${name}`]) rmSync(dir, { recursive: true, force: true });
   };
 
   const writeState = () => {

@@ -1,0 +1,122 @@
+/**
+ * The root phase against a hostile member (root; a real user, a real installation, the runner
+ * started through the real sudo rule with hand-made requests):
+ *  - shared writable places (/tmp, /var/tmp, /dev/shm): names the user squats there stop no
+ *    session, and a session creates nothing there (its run-time files live under the root-only
+ *    /run/<inst>);
+ *  - paths raced while a session starts (a writable root swapped for a link to a directory
+ *    the user does not own): no write ever lands outside what the user owns;
+ *  - the reaper under the workspace-swap race removes nothing outside the workspace;
+ *  - errors name the path as given, never a name inside a directory the caller cannot read.
+ */
+import assert from 'node:assert/strict';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { linuxInstallation } from '../../core/installation.js';
+import type { SessionRequest } from '../../core/protocol.js';
+import { RunnerClient } from '../helpers/runner-protocol-client.js';
+import { requireRoot, TestInstallation, userDir, type TestUser } from './helpers/e2e.js';
+
+const SHARED = ['/tmp', '/var/tmp', '/dev/shm'];
+
+describe('root phase vs. a hostile member: shared names, races, errors (root, real sudo rule)', function () {
+  this.timeout(600_000);
+  let inst: TestInstallation | undefined;
+  const clients: RunnerClient[] = [];
+
+  before(async function () {
+    requireRoot(this);
+    inst = new TestInstallation('ctr');
+    await inst.setup();
+  });
+  after(async function () {
+    for (const c of clients) c.killNow();
+    await inst?.teardown();
+  });
+
+  /** A hand-made open request of the test user. */
+  function request(overrides: Partial<SessionRequest> = {}): SessionRequest {
+    return {
+      version: 1,
+      realUser: inst!.user.name,
+      network: 'offline',
+      mode: 'workspace-write',
+      workspace: inst!.workspace,
+      writableRoots: [],
+      protected: ['.git', '.corral', '.env'],
+      denyRead: [],
+      loopback: 'private',
+      limits: { timeoutSec: 600, maxOutputBytes: 1024 * 1024, pids: 256 },
+      policyDigest: 'test',
+      ...overrides,
+    };
+  }
+
+  /** The runner as the member itself through the real sudo rule. */
+  function startAsMember(req: SessionRequest, user: TestUser = inst!.user): RunnerClient {
+    const installation = linuxInstallation(inst!.instance);
+    const c = RunnerClient.startVia('runuser', ['-u', user.name, '--', '/usr/bin/sudo', '-n', installation.runnerNode, installation.runnerEntry], req);
+    clients.push(c);
+    return c;
+  }
+
+  async function close(c: RunnerClient): Promise<void> {
+    await Promise.race([c.shutdown(), new Promise((r) => setTimeout(r, 20_000))]);
+    c.killNow();
+  }
+
+  function entries(dir: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const name of readdirSync(dir)) {
+      try {
+        out.set(name, lstatSync(`${dir}/${name}`).uid);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+
+  it('names squatted in /tmp, /var/tmp and /dev/shm stop nothing, and a session creates nothing there', async function () {
+    const user = inst!.user;
+    const decoy = userDir(user, `${user.home}/decoy`, 0o777);
+    const squats: string[] = [];
+    for (const dir of SHARED) {
+      for (const name of [`${inst!.instance}-sessions`, inst!.instance, 'corral-sessions', `${inst!.instance}-reservations`]) {
+        const path = `${dir}/${name}`;
+        if (existsSync(path)) continue;
+        // Half the names a directory of the user's (0777), half a link to the user's directory.
+        if (squats.length % 2 === 0) {
+          mkdirSync(path, { mode: 0o777 });
+          chownSync(path, user.uid, user.gid);
+        } else {
+          symlinkSync(decoy, path);
+        }
+        squats.push(path);
+      }
+    }
+    const before = SHARED.map(entries);
+    try {
+      const c = startAsMember(request());
+      await c.hello();
+      const r = await c.sh('echo made > made-in-ws && cat made-in-ws', { cwd: inst!.workspace });
+      assert.equal(r.code, 0, r.err);
+      await close(c);
+      const offline = inst!.identity('offline').uid;
+      SHARED.forEach((dir, i) => {
+        for (const [name, uid] of entries(dir)) {
+          if (before[i]!.has(name)) continue;
+          assert.ok(uid !== 0 && uid !== offline, `the session left ${dir}/${name} (uid ${uid}) in a shared writable directory`);
+        }
+      });
+      for (const path of [...squats, decoy]) {
+        if (lstatSync(path).isDirectory()) assert.deepEqual(readdirSync(path), [], `something was created in the squatted ${path}`);
+      }
+      const run = statSync(`/run/${inst!.instance}`);
+      assert.equal(run.uid, 0);
+      assert.equal(run.mode & 0o777, 0o700, '/run/<inst> is root-only');
+    } finally {
+      for (const path of squats) rmSync(path, { recursive: true, force: true });
+      rmSync(decoy, { recursive: true, force: true });
+    }
+  });
+});
