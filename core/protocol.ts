@@ -40,6 +40,12 @@ export interface SessionRequest {
    */
   allowlist?: NetworkAllowlist;
   limits: { timeoutSec: number; maxOutputBytes: number; pids: number; memoryBytes?: number };
+  /**
+   * The client's resolved env policy, so that allowances of an unlocked user config still pass
+   * the runner's own filter of every spawn (core/policy/env.ts floorEnvironment). Optional.
+   */
+  env?: { allow: string[]; set: Record<string, string> };
+  /** The client's digest of what it resolved; the runner answers with its own in `hello`. */
   policyDigest: string;
   /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */
   capabilitySids?: string[];

@@ -34,6 +34,12 @@ export interface ConfinedSession {
   enforcement: Enforcement;
   home: string;
   tmpdir: string;
+  /**
+   * The digest of the policy this runner enforces (core/policy/floor.ts), sent in `hello`, and
+   * the enforced limits the session loop applies; absent (a backend without the floor yet): the request's.
+   */
+  policyDigest?: string;
+  limits?: { timeoutSec: number; maxOutputBytes: number };
   spawn(request: SpawnRequest, events: CommandEvents): RunningCommand;
   /** Allowlist sessions: the filtering proxy's decisions, each connection attempt as it is decided. */
   onConnection?(listener: (decision: ProxyDecision) => void): void;

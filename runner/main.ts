@@ -20,9 +20,10 @@ import { linuxBackend } from './linux/backend.js';
 import { runnerOrigin } from './linux/installation-from-path.js';
 import { realUid } from './linux/request-validation.js';
 import { readMachineState } from './linux/state-file.js';
+import { readMachineLayer } from './linux/machine-config.js';
 import { failBeforeHello as fail, readOpenRequest, serveOnStdio } from './start.js';
 
-function main(): void {
+async function main(): Promise<void> {
   let request: SessionRequest;
   let session: ConfinedSession;
   if (process.platform === 'win32') {
@@ -35,10 +36,14 @@ function main(): void {
     if (process.geteuid?.() !== 0) throw new CorralError('not_elevated', 'the session runner must be started as root (directly, or through the sudo rule)');
     const origin = runnerOrigin(fileURLToPath(import.meta.url), process.execPath, process.env, process.getuid!());
     request = readOpenRequest();
+    // The machine layer, read by us (never taken from the request): the floor of the policy.
+    // Its schema is loaded lazily (only when the file exists), hence the one await before confine.
+    const machine = await readMachineLayer(origin.installation);
     const backend = linuxBackend({
       installation: origin.installation,
       realUid: realUid(process.env, process.getuid!()),
       readState: () => readMachineState(origin.installation),
+      machine,
     });
     session = backend.confine(request);
   } catch (err) {
@@ -47,4 +52,4 @@ function main(): void {
   serveOnStdio(session, request, process.platform);
 }
 
-main();
+void main();

@@ -65,7 +65,8 @@ export function validateSpawn(message: Record<string, unknown>, limitMs: number)
 export function serveSession(session: ConfinedSession, request: SessionRequest, io: SessionIo): Promise<void> {
   const running = new Map<string, Running>();
   const decoder = new FrameDecoder();
-  const limitMs = request.limits.timeoutSec * 1000;
+  const limits = session.limits ?? request.limits;
+  const limitMs = limits.timeoutSec * 1000;
   let paused = false;
   let closing = false;
 
@@ -89,7 +90,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
   const output = (id: string, type: 'stdout' | 'stderr', chunk: Buffer) => {
     const r = running.get(id);
     if (r === undefined || r.truncated) return;
-    const room = request.limits.maxOutputBytes - r.outputBytes;
+    const room = limits.maxOutputBytes - r.outputBytes;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     r.outputBytes += part.length;
     if (part.length < chunk.length) r.truncated = true;
@@ -207,7 +208,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
     version: PROTOCOL_VERSION,
     identity: session.identity,
     platform: io.platform,
-    policyDigest: request.policyDigest,
+    policyDigest: session.policyDigest ?? request.policyDigest,
     enforcement: session.enforcement,
     home: session.home,
     tmpdir: session.tmpdir,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Installation } from '../../core/installation.js';
 import type { LayerKind } from './resolve.js';
 import type { Layer } from './schema.js';
+import type { MachineFileTrust } from '../../core/policy/machine-file.js';
 
 export interface PolicyInputs {
   installation: Installation;
@@ -16,6 +17,12 @@ export interface PolicyInputs {
   flags?: Layer;
   /** Override of the user config path (default: per platform under `home`). */
   userConfigFile?: string;
+  /**
+   * Who may change the machine config for it to be trusted (default: on Linux, root alone —
+   * os/linux/machine-file.ts, the runner's own check). Tests with a machine file in a temp
+   * directory pass their own.
+   */
+  machineFileTrust?: MachineFileTrust;
 }
 
 export function userConfigFile(installation: Installation, home: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -4,57 +4,14 @@
  * an unreadable or invalid one is an error, never "use the defaults".
  */
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
 import { CorralError } from '../../core/errors.js';
 import { layerFiles, type PolicyInputs } from './files.js';
-import { LayerSchema, type Layer } from './schema.js';
+import { validateLayer } from '../../core/policy/validate-layer.js';
+import { readMachineFile } from '../../core/policy/machine-file.js';
+import { linuxMachineFileIo, linuxMachineFileTrust } from '../../os/linux/machine-file.js';
+
+export { validateLayer };
 import { resolvePolicy, type LayerKind, type LayerSource, type ResolveContext, type ResolvedPolicy } from './resolve.js';
-
-function jsonPath(p: readonly PropertyKey[]): string {
-  let out = '$';
-  for (const seg of p) out += typeof seg === 'number' ? `[${seg}]` : `.${String(seg)}`;
-  return out;
-}
-
-function describeFound(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): { expected: string; found: string } {
-  const found = describeFound((issue as { input?: unknown }).input);
-  switch (issue.code) {
-    case 'invalid_type':
-      return { expected: issue.expected, found };
-    case 'invalid_value':
-      return { expected: `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`, found };
-    case 'invalid_union': {
-      // `network`: a string or an object; say what each form expected.
-      const forms = issue.errors.map((branch) => {
-        const expected = branch[0] === undefined ? 'something else' : describeIssue(branch[0]).expected;
-        return expected === 'object' ? '{ "allow": [...], "deny": [...] }' : expected;
-      });
-      return { expected: forms.join(' or '), found };
-    }
-    case 'unrecognized_keys':
-      return { expected: 'no other keys', found: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}` };
-    default:
-      return { expected: issue.message, found };
-  }
-}
-
-/** Validate parsed JSON as a layer; `label` is the file name used in messages. */
-export function validateLayer(data: unknown, label: string): Layer {
-  const result = LayerSchema.safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const { expected, found } = describeIssue(issue);
-  const at = jsonPath(issue.path);
-  throw new CorralError('config_invalid', `${label}: ${at}: expected ${expected}, found ${found}`, {
-    details: { file: label, path: at, expected, found, issues: result.error.issues.length },
-  });
-}
 
 /** Read one layer file; null when it does not exist. */
 export function readLayerFile(kind: LayerKind, file: string): LayerSource | null {
@@ -80,6 +37,18 @@ export function readLayerFile(kind: LayerKind, file: string): LayerSource | null
   return { kind, label: file, data: validateLayer(data, file) };
 }
 
+/**
+ * The machine layer, refused (config_invalid) when anyone but root could change it — the
+ * runner refuses the same file (runner/linux/machine-config.ts), so the CLI says so first
+ * instead of accepting it silently.
+ */
+function readMachineLayer(file: string, inputs: PolicyInputs): LayerSource | null {
+  const trust = inputs.machineFileTrust ?? (inputs.installation.platform === 'linux' && process.platform === 'linux' ? linuxMachineFileTrust : null);
+  if (trust === null) return readLayerFile('machine', file);
+  const data = readMachineFile(file, linuxMachineFileIo, trust);
+  return data === null ? null : { kind: 'machine', label: file, data: validateLayer(data, file) };
+}
+
 export type { PolicyInputs } from './files.js';
 export { userConfigFile, workspaceConfigFile } from './files.js';
 
@@ -91,7 +60,7 @@ export function loadPolicy(inputs: PolicyInputs): ResolvedPolicy {
   const push = (l: LayerSource | null) => {
     if (l !== null) layers.push(l);
   };
-  for (const { kind, file } of layerFiles(inputs)) push(readLayerFile(kind, file));
+  for (const { kind, file } of layerFiles(inputs)) push(kind === 'machine' ? readMachineLayer(file, inputs) : readLayerFile(kind, file));
   if (inputs.flags !== undefined) push({ kind: 'flags', label: 'command line', data: validateLayer(inputs.flags, 'command line') });
   const ctx: ResolveContext = { platform: installation.platform, installation: installation.name, home, cwd, workspace };
   return resolvePolicy(layers, ctx);

@@ -132,6 +132,9 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
   const policy = defaultPolicy(ctx.platform, ctx.workspace, ctx.installation);
   const sources = Object.fromEntries(POLICY_KEYS.map((k) => [k, [defaultsLabel]])) as Record<PolicyKey, string[]>;
   const lockedBy = new Map<PolicyKey, string>();
+  // Limits the machine layer sets are ceilings: a later layer may lower them, never raise them
+  // (the runner clamps to the same ceilings: core/policy/floor.ts).
+  const ceilings = new Map<'timeoutSec' | 'maxOutputBytes' | 'pids' | 'memoryBytes', { value: number; file: string }>();
   let hostSources: HostSource[] = [];
   let pendingHostSources: HostSource[] | null = null;
   const expandAll = (list: string[], key: string, label: string, kind: LayerKind, allowNames: boolean) =>
@@ -174,7 +177,19 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
         set: { ...policy.env.set, ...(d.env.set ?? {}) },
       };
     }
-    if (d.limits !== undefined) next.limits = { ...policy.limits, ...stripUndefined(d.limits) };
+    if (d.limits !== undefined) {
+      for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
+        const v = d.limits[key];
+        const ceiling = ceilings.get(key);
+        if (v !== undefined && ceiling !== undefined && v > ceiling.value) {
+          throw new CorralError('config_locked', `${layer.label}: limits.${key}: ${ceiling.file} sets a ceiling of ${ceiling.value}; found ${v} (a later layer may only lower it)`, {
+            details: { file: layer.label, key: `limits.${key}`, lockedBy: ceiling.file },
+          });
+        }
+        if (v !== undefined && layer.kind === 'machine') ceilings.set(key, { value: v, file: layer.label });
+      }
+      next.limits = { ...policy.limits, ...stripUndefined(d.limits) };
+    }
 
     for (const key of Object.keys(next) as PolicyKey[]) {
       const lockSource = lockedBy.get(key);

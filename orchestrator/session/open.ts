@@ -77,23 +77,26 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
         `mode is full-access (from ${resolved.sources.mode.join(' + ')}): that means no sandbox, and corral run only runs sandboxed commands; run the command directly, or set mode to workspace-write`,
       );
     }
-    const request = buildSessionRequest(user.name, workspace, resolved);
+    const request = buildSessionRequest(user.name, workspace, resolved, leaf.installation.platform === 'linux' ? user.home : undefined);
     if (options.audit !== false) {
       audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
     }
     proc = await (early ?? launcher.launch(request, user));
     const client = new RunnerClient(proc, { explainEarlyExit: proc.explainEarlyExit?.bind(proc) });
     const hello = await client.open(request);
-    if (hello.policyDigest !== request.policyDigest) {
+    // The runner answers with the digest of what it enforces (core/policy/floor.ts), which the
+    // audit records; it differs from the client's digest of what it resolved by design (the
+    // runner adds the machine floor and canonical paths), so only its form is checked.
+    if (!/^[0-9a-f]{16}$/.test(hello.policyDigest)) {
       await client.close();
-      throw new CorralError('protocol_error', `runner confirmed policy ${hello.policyDigest}, requested ${request.policyDigest}`);
+      throw new CorralError('protocol_error', `runner answered policy digest ${JSON.stringify(hello.policyDigest)}, expected 16 hex digits`);
     }
     const policy = resolved.policy;
     const session = new SessionImpl(client, hello, {
       realUser: user.name,
       workspace,
       network: networkIdentity(policy.network),
-      policyDigest: resolved.digest,
+      policyDigest: hello.policyDigest,
       envPolicy: policy.env,
       baseEnv: sessionEnvironment(options.env ?? process.env, policy.env, { ignoreCase: leaf.environmentNamesIgnoreCase }),
       timeoutLimitSec: policy.limits.timeoutSec,

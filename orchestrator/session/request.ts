@@ -3,9 +3,19 @@ import { realpathSync, statSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
 import { networkIdentity } from '../../core/vocabulary.js';
 import type { ResolvedPolicy } from '../policy/resolve.js';
+import { writableRootProblem } from '../../core/policy/writable-roots.js';
+import { posixPaths } from '../../core/paths.js';
 import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 
 /** A directory's canonical path; workspace_invalid naming `what` when it is not one. */
+function canonicalIfExists(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export function canonicalDirectory(dir: string, what: string): string {
   let canonical: string;
   try {
@@ -22,8 +32,24 @@ export function canonicalDirectory(dir: string, what: string): string {
   return canonical;
 }
 
-export function buildSessionRequest(realUser: string, workspace: string, resolved: ResolvedPolicy): SessionRequest {
+/**
+ * The request, refusing early (not_permitted) a writable root the runner's floor refuses: the
+ * real user's home or an ancestor of it, or a tree holding a denyRead path (the one rule of
+ * core/policy/writable-roots.ts). `home` is the real user's home (Linux; without it the check is the runner's alone).
+ */
+export function buildSessionRequest(realUser: string, workspace: string, resolved: ResolvedPolicy, home?: string): SessionRequest {
   const { policy } = resolved;
+  const writableRoots = policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root'));
+  if (policy.mode === 'workspace-write' && home !== undefined) {
+    const denyRead = policy.denyRead.map(canonicalIfExists);
+    const canonicalHome = canonicalIfExists(home);
+    for (const root of [workspace, ...writableRoots]) {
+      const problem = writableRootProblem(root, { home: canonicalHome, denyRead }, posixPaths.within);
+      if (problem !== null) {
+        throw new CorralError('not_permitted', `writable root ${root}: ${problem} (from ${resolved.sources.writableRoots.join(' + ')})`, { details: { path: root } });
+      }
+    }
+  }
   return {
     version: PROTOCOL_VERSION,
     realUser,
@@ -31,12 +57,13 @@ export function buildSessionRequest(realUser: string, workspace: string, resolve
     ...(typeof policy.network === 'string' ? {} : { allowlist: { allow: [...policy.network.allow], deny: [...policy.network.deny] } }),
     mode: policy.mode,
     workspace,
-    writableRoots: policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root')),
+    writableRoots,
     readRoots: [...policy.readRoots],
     protected: [...policy.protected],
     denyRead: [...policy.denyRead],
     loopback: policy.loopback,
     limits: { ...policy.limits },
+    env: { allow: [...policy.env.allow], set: { ...policy.env.set } },
     policyDigest: resolved.digest,
   };
 }

@@ -30,6 +30,8 @@ import { createSessionCgroups, detectCgroups, SessionCgroup } from './cgroup.js'
 import { startCommand } from './command.js';
 import { dropTo, setNoNewPrivs } from './creds.js';
 import { commandEnvironment } from './environment.js';
+import { floorEnvironment } from '../../core/policy/env.js';
+import type { MachineLayer } from '../../core/policy/floor.js';
 import { markInheritedDescriptorsCloseOnExec } from './fds.js';
 import { restrictWrites, type WritableRule } from './landlock.js';
 import { makeMountsSlave } from './mount.js';
@@ -73,6 +75,8 @@ export interface LinuxBackendOptions {
   realUid: number;
   /** Reads the machine state (root-owned state.json). */
   readState: () => import('../../core/state.js').MachineState;
+  /** The machine config layer the runner read itself (machine-config.ts), or null when there is none. */
+  machine?: MachineLayer | null;
 }
 
 /**
@@ -111,7 +115,7 @@ export function linuxBackend(options: LinuxBackendOptions): RunnerBackend {
     confine(raw: SessionRequest): ConfinedSession {
       const request = parseSessionRequest(raw);
       const { installation } = options;
-      const session = resolveSession(request, installation, options.readState(), options.realUid);
+      const session = resolveSession(request, installation, options.readState(), options.realUid, options.machine ?? null);
       markInheritedDescriptorsCloseOnExec();
       return confineResolved(installation, session);
     },
@@ -274,6 +278,8 @@ function linuxSession(
     home,
     tmpdir,
     ...(proxy === null ? {} : { onConnection: (listener: (d: ProxyDecision) => void) => proxy.onDecision(listener) }),
+    policyDigest: s.policyDigest,
+    limits: { timeoutSec: s.limits.timeoutSec, maxOutputBytes: s.limits.maxOutputBytes },
     spawn(request: SpawnRequest, events) {
       let cwd: string;
       try {
@@ -286,7 +292,8 @@ function linuxSession(
         events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${s.workspace}`);
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
-      const env = commandEnvironment(request.env, { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
+      // The client's environment filtered again by the enforced env policy (hostile input).
+      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
       if (proxy !== null) Object.assign(env, proxyEnvironment(proxy.port));
       return startCommand(request, events, {
         cgroup,

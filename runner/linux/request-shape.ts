@@ -101,6 +101,18 @@ const hostRule: Check<string> = (v, path) => {
   if (!parsed.ok) fail(path, `expected a host rule: ${parsed.reason}`);
   return parsed.value.text;
 };
+const MAX_ENV_SET = 1024;
+const envSet: Check<Record<string, string>> = (v, path) => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (entries.length > MAX_ENV_SET) fail(path, `expected at most ${MAX_ENV_SET} variables, found ${entries.length}`);
+  const out: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail([...path, name], 'expected a variable name');
+    out[name] = string(0, 1 << 20, { test: noNul, says: 'a value without NUL' })(value, [...path, name]);
+  }
+  return out;
+};
 const allowlist = strictObject<NonNullable<SessionRequest['allowlist']>>({ allow: list(hostRule, MAX_PATHS), deny: list(hostRule, MAX_PATHS) });
 
 const checkRequest = strictObject<SessionRequest>(
@@ -122,11 +134,15 @@ const checkRequest = strictObject<SessionRequest>(
       pids: integer(8, 1_000_000),
       memoryBytes: integer(16 * 1024 * 1024, 2 ** 52),
     }, ['memoryBytes']),
+    env: strictObject<NonNullable<SessionRequest['env']>>({
+      allow: list(string(1, 256, { test: (n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n), says: 'a variable name, optionally ending in *' }), MAX_PATHS),
+      set: envSet,
+    }),
     policyDigest: string(0, 256),
     capabilitySids: list(string(0, 256), MAX_PATHS),
     windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
   },
-  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots'],
+  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots', 'env'],
 );
 
 /** Shape check of the `open` request; errors name the field. */

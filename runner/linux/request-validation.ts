@@ -12,7 +12,11 @@
  * parseSessionRequest (request-shape.ts) is pure (shape only); resolveSession checks it against the machine.
  */
 import { lstatSync, realpathSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
+import { totalmem } from 'node:os';
+import { applyFloor, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
+import { posixPaths } from '../../core/paths.js';
+import { defaultMemoryBytes } from '../../core/vocabulary.js';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
 import type { MachineState, WorkspaceAccess } from '../../core/state.js';
@@ -56,6 +60,9 @@ export interface ResolvedSession {
   protectedPaths: string[];
   denyRead: string[];
   limits: SessionRequest['limits'];
+  /** The env policy every spawn's environment is filtered with again (core/policy/env.ts floorEnvironment). */
+  env: EnforcedPolicy['env'];
+  /** Digest of what this runner enforces (core/policy/floor.ts): sent in `hello`. */
   policyDigest: string;
 }
 
@@ -107,7 +114,41 @@ function canonicalIfExists(path: string): string {
   }
 }
 
-export function resolveSession(request: SessionRequest, installation: Installation, state: MachineState, uid: number): ResolvedSession {
+/**
+ * The policy floor (core/policy/floor.ts), applied in one place: the request's policy fields
+ * merged with the defaults and the machine layer this runner read itself, `~` being the real
+ * user's home from passwd. Only what this returns is enforced.
+ */
+function enforcedPolicy(request: SessionRequest, workspace: string, writableRoots: string[], realUser: PasswdEntry, installation: Installation, machine: MachineLayer | null): EnforcedPolicy {
+  return applyFloor(
+    {
+      mode: request.mode,
+      network: request.network,
+      ...(request.allowlist === undefined ? {} : { allowlist: request.allowlist }),
+      loopback: request.loopback,
+      workspace,
+      writableRoots: writableRoots.filter((r) => r !== workspace),
+      ...(request.readRoots === undefined ? {} : { readRoots: request.readRoots }),
+      protected: request.protected,
+      denyRead: request.denyRead,
+      limits: request.limits,
+      ...(request.env === undefined ? {} : { env: request.env }),
+    },
+    machine,
+    {
+      platform: 'linux',
+      installation: installation.name,
+      home: realUser.home,
+      canonical: canonicalIfExists,
+      within: posixPaths.within,
+      join: (home, rest) => posix.resolve(home, rest),
+      isAbsolute: posix.isAbsolute,
+      defaultMemoryBytes: defaultMemoryBytes(totalmem()),
+    },
+  );
+}
+
+export function resolveSession(request: SessionRequest, installation: Installation, state: MachineState, uid: number, machine: MachineLayer | null = null): ResolvedSession {
   const realUser = userById(uid);
   if (realUser === null) throw new CorralError('not_permitted', `the calling uid ${uid} has no passwd entry`);
   if (request.realUser !== realUser.name) {
@@ -143,29 +184,31 @@ export function resolveSession(request: SessionRequest, installation: Installati
   if (grant === undefined) {
     throw new CorralError('not_provisioned', `workspace ${workspace} is not provisioned for ${realUser.name}; run \`sudo corral setup --workspace ${workspace}\``);
   }
-  const writableRoots: string[] = [];
+  const requestedRoots: string[] = [];
   if (request.mode === 'workspace-write') {
-    writableRoots.push(workspace);
+    requestedRoots.push(workspace);
     request.writableRoots.forEach((root, i) => {
       const canonical = canonicalDirectoryOwnedBy(root, uid, `request.writableRoots[${i}]`);
-      if (!writableRoots.includes(canonical)) writableRoots.push(canonical);
+      if (!requestedRoots.includes(canonical)) requestedRoots.push(canonical);
     });
   }
+  const policy = enforcedPolicy(request, workspace, requestedRoots, realUser, installation, machine);
   return {
     realUser,
     identity: { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home },
     sandboxGid: state.sandboxGroup.gid,
-    network: request.network,
-    loopback: request.loopback,
+    network: policy.network,
+    loopback: policy.loopback,
     allowlist,
     workspace,
     workspaceAccess: grant.access,
-    writableRoots,
-    readRoots: existingCanonical(request.readRoots ?? []),
-    protectedNames: request.protected.filter((p) => !isAbsolute(p)),
-    protectedPaths: request.protected.filter((p) => isAbsolute(p)).map(canonicalIfExists),
-    denyRead: request.denyRead.map(canonicalIfExists),
-    limits: request.limits,
-    policyDigest: request.policyDigest,
+    writableRoots: policy.writableRoots,
+    readRoots: existingCanonical(policy.readRoots),
+    protectedNames: policy.protected.filter((p) => !isAbsolute(p)),
+    protectedPaths: policy.protected.filter((p) => isAbsolute(p)),
+    denyRead: policy.denyRead,
+    limits: policy.limits,
+    env: policy.env,
+    policyDigest: policy.digest,
   };
 }

@@ -145,27 +145,27 @@ describe('loading layers from disk', () => {
     writeFileSync(path.join(dir, 'machine.json'), JSON.stringify({ limits: { pids: 100 }, locked: ['mode'] }));
     writeFileSync(path.join(dir, 'user.json'), JSON.stringify({ network: 'online' }));
     writeFileSync(path.join(ws, '.ptest', 'config.json'), JSON.stringify({ limits: { pids: 50 } }));
-    const r = loadPolicy({ installation: inst(), home: dir, cwd: ws, userConfigFile: path.join(dir, 'user.json') });
+    const r = loadPolicy({ installation: inst(), machineFileTrust: { firstUnsafe: () => null }, home: dir, cwd: ws, userConfigFile: path.join(dir, 'user.json') });
     assert.equal(r.policy.network, 'online');
     assert.equal(r.policy.limits.pids, 50);
     assert.deepEqual(r.sources.limits, [path.join(ws, '.ptest', 'config.json')]);
     assert.deepEqual(r.locked, ['mode']);
 
-    const none = loadPolicy({ installation: inst(), home: dir, cwd: path.join(dir, 'nowhere'), userConfigFile: path.join(dir, 'absent.json') });
+    const none = loadPolicy({ installation: inst(), machineFileTrust: { firstUnsafe: () => null }, home: dir, cwd: path.join(dir, 'nowhere'), userConfigFile: path.join(dir, 'absent.json') });
     assert.equal(none.policy.network, 'offline');
   });
 
   it('reports a JSON syntax error with the file', () => {
     writeFileSync(path.join(dir, 'machine.json'), '{ "network": ');
     assert.throws(
-      () => loadPolicy({ installation: inst(), home: dir, cwd: dir, userConfigFile: path.join(dir, 'u.json') }),
+      () => loadPolicy({ installation: inst(), machineFileTrust: { firstUnsafe: () => null }, home: dir, cwd: dir, userConfigFile: path.join(dir, 'u.json') }),
       (err: unknown) => err instanceof CorralError && err.code === 'config_invalid' && err.message.startsWith(path.join(dir, 'machine.json')),
     );
   });
 
   it('validates flags like a file', () => {
     assert.throws(
-      () => loadPolicy({ installation: inst(), home: dir, cwd: dir, userConfigFile: path.join(dir, 'u.json'), flags: { network: 'lan' } as never }),
+      () => loadPolicy({ installation: inst(), machineFileTrust: { firstUnsafe: () => null }, home: dir, cwd: dir, userConfigFile: path.join(dir, 'u.json'), flags: { network: 'lan' } as never }),
       /command line: \$\.network: expected one of/,
     );
   });

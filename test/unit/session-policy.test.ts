@@ -19,7 +19,7 @@ describe('session policy loading', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const inst = () => ({ ...linuxInstallation('ptest'), machineConfigFile: path.join(dir, 'machine.json') });
-  const inputs = (flags?: object) => ({ installation: inst(), home: dir, cwd: ws, workspace: ws, userConfigFile: path.join(dir, 'user.json'), ...(flags ? { flags } : {}) });
+  const inputs = (flags?: object) => ({ installation: inst(), home: dir, cwd: ws, workspace: ws, userConfigFile: path.join(dir, 'user.json'), machineFileTrust: { firstUnsafe: () => null }, ...(flags ? { flags } : {}) });
 
   it('without config files or flags: exactly what loadPolicy resolves (same policy, sources, digest)', async () => {
     assert.deepEqual(await loadSessionPolicy(inputs()), loadPolicy(inputs()));

@@ -1,0 +1,134 @@
+/**
+ * The policy schema: one strict zod schema for a config layer (unknown keys are errors),
+ * every field described, types inferred from it. `corral policy schema` prints the JSON
+ * Schema generated from it, for editors.
+ */
+import { z } from 'zod';
+import { MIN_MEMORY_BYTES } from '../vocabulary.js';
+import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
+import type { Limits, Loopback, Mode, NetworkPolicy } from '../vocabulary.js';
+import { parseHostRule } from '../hosts.js';
+
+export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
+
+const pathList = (what: string) =>
+  z
+    .array(z.string().min(1, 'a path must not be empty'))
+    .describe(`${what} Absolute paths, \`~/…\` (the real user's home), or — in a workspace config — paths relative to the workspace.`);
+
+export const LimitsSchema = z
+  .strictObject({
+    timeoutSec: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe('Wall-clock limit of one command, in seconds; on expiry the command and all it started are killed (exit 124).'),
+    maxOutputBytes: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Bytes of stdout plus stderr kept per command; beyond it output is cut and flagged, never dropped silently.'),
+    pids: z.number().int().min(8).max(1_000_000).optional().describe('Most processes a session may hold at once.'),
+    memoryBytes: z
+      .number()
+      .int()
+      .min(MIN_MEMORY_BYTES)
+      .optional()
+      .describe('Memory of a whole session (its commands, their page cache, its /tmp, /var/tmp and /dev/shm), bytes, no swap beyond it; an allocation past it is killed inside the session ("killed: out of memory"). Default: half of the RAM.'),
+  })
+  .describe('Resource limits.');
+
+export const EnvSchema = z
+  .strictObject({
+    allow: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, optionally ending in *'))
+      .optional()
+      .describe(
+        'Variables passed from the caller\'s environment (a trailing * matches a prefix). Secret-looking variables pass only when named exactly. Added to the built-in allowlist.',
+      ),
+    set: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional().describe('Variables set to fixed values.'),
+  })
+  .describe('Environment of sandboxed commands: clean by default.');
+
+/** One allow/deny entry, checked with the same parser the proxy decides with (core/hosts.ts). */
+const hostEntry = z.string().superRefine((entry, ctx) => {
+  const parsed = parseHostRule(entry);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: `a host entry (name, *.suffix, IPv4 or [IPv6], optional :port): ${parsed.reason}`, input: entry });
+  }
+});
+
+export const NetworkAllowlistSchema = z
+  .strictObject({
+    allow: z
+      .array(hostEntry)
+      .optional()
+      .describe(
+        'Hosts a session may reach through the proxy: `name`, `*.suffix` (subdomains only), `1.2.3.4` or `[v6]`, each with an optional `:port` (bare: 80 and 443). A later layer replaces the list; the workspace layer may only narrow it.',
+      ),
+    deny: z
+      .array(hostEntry)
+      .optional()
+      .describe('Hosts refused even when allow admits them (deny wins). Additive: no layer removes a deny entry.'),
+  })
+  .describe('Allowlist network: the offline identity, reaching only the listed hosts through Corral\'s proxy.');
+
+/** One config file (machine, user or workspace layer). Every key optional. */
+export const LayerSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Ignored; lets editors find the JSON Schema.'),
+    mode: z
+      .enum(MODES)
+      .optional()
+      .describe('read-only: no writes anywhere; workspace-write: the workspace and writableRoots; full-access: no sandbox (explicit only; admins may lock it off).'),
+    workspaces: pathList('Directories provisioned (granted) for the real user. A session writes only the one workspace it is opened for.').optional(),
+    writableRoots: pathList('Extra directories every session may write.').optional(),
+    readRoots: pathList(
+      "Paths in hidden places (the real user's home) that sessions may read, bound back read-only: toolchains, git config. Replaces the built-in list (which `corral policy show` prints); denyRead still applies inside them. Not allowed in a workspace config.",
+    ).optional(),
+    protected: pathList(
+      'Names (matched in every writable root, e.g. `.git`) or paths kept read-only inside writable roots. Additive: a layer adds to the built-in list and never removes from it.',
+    ).optional(),
+    denyRead: pathList('Paths the sandbox identity may not read. Additive, like protected.').optional(),
+    network: z
+      .union([z.enum(NETWORKS), NetworkAllowlistSchema])
+      .optional()
+      .describe('offline: the offline identity, no network; online: the online identity; { allow, deny }: offline, plus a filtering proxy that admits the hosts allow names and deny does not.'),
+    loopback: z
+      .union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535))])
+      .optional()
+      .describe(
+        'Offline only. private: the session\'s own loopback (Linux); deny: no loopback; a list: host loopback ports allowed.',
+      ),
+    env: EnvSchema.optional(),
+    limits: LimitsSchema.optional(),
+    locked: z
+      .array(z.enum(POLICY_KEYS))
+      .optional()
+      .describe('Machine config only: keys later layers may not change.'),
+  })
+  .describe('A Corral config file.');
+
+export type Layer = z.infer<typeof LayerSchema>;
+export type { Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy } from '../vocabulary.js';
+
+/** The resolved policy: every key present, paths absolute. */
+export interface Policy {
+  mode: Mode;
+  workspaces: string[];
+  writableRoots: string[];
+  readRoots: string[];
+  protected: string[];
+  denyRead: string[];
+  network: NetworkPolicy;
+  loopback: Loopback;
+  env: { allow: string[]; set: Record<string, string> };
+  limits: Limits;
+}
+
+export function layerJsonSchema(): unknown {
+  return z.toJSONSchema(LayerSchema);
+}
