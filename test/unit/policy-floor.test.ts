@@ -93,12 +93,15 @@ describe('policy floor (core/policy/floor.ts)', () => {
     assert.equal(applyFloor(bare({ limits: { timeoutSec: 9999, maxOutputBytes: 10, pids: 100000 } }), null, ctx).limits.timeoutSec, 9999);
   });
 
-  it('refuses the home, an ancestor of it, and a root holding or inside a denyRead path as writable roots (not_permitted)', () => {
-    for (const root of ['/home/alice', '/home', '/', '/home/alice/.config', '/home/alice/.ssh', '/home/alice/.ssh/keys']) {
+  it('refuses the home, an ancestor of it, its dot entries and a root inside a denyRead path as writable roots (not_permitted)', () => {
+    for (const root of ['/home/alice', '/home', '/', '/home/alice/.config', '/home/alice/.local/share', '/home/alice/.ssh', '/home/alice/.ssh/keys']) {
       assert.equal(codeOf(() => applyFloor(bare({ writableRoots: [root] }), null, ctx)), 'not_permitted', root);
     }
     assert.equal(codeOf(() => applyFloor(bare({ workspace: '/home/alice' }), null, ctx)), 'not_permitted');
-    assert.equal(codeOf(() => applyFloor(bare({ writableRoots: ['/srv/data'] }), machine({ denyRead: ['/srv/data/keys'] }), ctx)), 'not_permitted');
+    assert.equal(codeOf(() => applyFloor(bare({ writableRoots: ['/srv/keys/x'] }), machine({ denyRead: ['/srv/keys'] }), ctx)), 'not_permitted');
+    // a denyRead path inside a writable root is masked in place, not a reason to refuse
+    assert.equal(codeOf(() => applyFloor(bare({ writableRoots: ['/srv/data'] }), machine({ denyRead: ['/srv/data/keys'] }), ctx)), 'no error');
+    assert.equal(codeOf(() => applyFloor(bare({ writableRoots: ['/home/alice/src/.hidden-ok'] }), null, ctx)), 'no error');
     assert.equal(codeOf(() => applyFloor(bare({ writableRoots: ['/home/alice/src', '/tmp/x'] }), null, ctx)), 'no error');
     // read-only sessions write nothing, so nothing is refused or kept
     assert.deepEqual(applyFloor(bare({ mode: 'read-only', workspace: '/home/alice' }), null, ctx).writableRoots, []);
