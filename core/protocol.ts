@@ -70,6 +70,24 @@ export type ToRunner =
   | { type: 'kill'; id: string; signal: string }
   | { type: 'shutdown' };
 
+/**
+ * One connection attempt through the filtering proxy of an allowlist session, as evidence:
+ * when, what was asked (normalised host, port), through which protocol, allowed or denied and
+ * the rule that decided (`network.allow: x`, `network.deny: y`, `not in network.allow`, …).
+ */
+export interface ConnectionRecord {
+  time: string;
+  via: 'connect' | 'http' | 'socks5';
+  host: string;
+  port: number;
+  allowed: boolean;
+  rule: string;
+  /** The address dialled (allowed attempts). */
+  address?: string;
+  /** Why an allowed attempt still failed (connect error). */
+  error?: string;
+}
+
 /** What the runner could and could not enforce; the orchestrator warns on degradations. */
 export interface Enforcement {
   /** Landlock ABI in force (0 = none: degraded), or the Windows mechanism name. */
@@ -109,7 +127,9 @@ export type FromRunner =
       /** Why the runner's side killed it when no one asked: `out of memory` (the session's memory limit). */
       killed?: 'out of memory';
     }
-  | { type: 'error'; id?: string; code: string; message: string };
+  | { type: 'error'; id?: string; code: string; message: string }
+  /** A proxy decision, sent to the commands running when it was made (`ids`; exact when one runs). */
+  | ({ type: 'connection'; ids: string[] } & ConnectionRecord);
 
 export type Message = ToRunner | FromRunner;
 

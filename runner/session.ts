@@ -97,6 +97,9 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
     if (part.length > 0) send({ type, id, data: part.toString('base64') });
   };
 
+  // Allowlist sessions: every proxy decision goes to the commands running when it was made.
+  session.onConnection?.((decision) => send({ type: 'connection', ids: [...running.keys()], ...decision }));
+
   const spawnCommand = (raw: Record<string, unknown>) => {
     let spawn: SpawnRequest;
     try {

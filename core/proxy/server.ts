@@ -18,21 +18,12 @@ import type { HostRules } from '../hosts.js';
 import { chooseAddress, decideTarget, type TargetDecision } from './decision.js';
 import { parseAbsoluteHttpUrl, parseConnectAuthority, parseSocksGreeting, parseSocksRequest, socksReply, SocksReply, SOCKS_NO_ACCEPTABLE, SOCKS_VERSION, type Target } from './request-parse.js';
 
-export type ProxyVia = 'connect' | 'http' | 'socks5';
+import type { ConnectionRecord } from '../protocol.js';
 
-/** One connection attempt, as evidence: what was asked, what was decided and by which rule. */
-export interface ProxyDecision {
-  time: string;
-  via: ProxyVia;
-  host: string;
-  port: number;
-  allowed: boolean;
-  rule: string;
-  /** The address dialled (allowed attempts). */
-  address?: string;
-  /** Why an allowed attempt still failed (resolution, connect). */
-  error?: string;
-}
+export type ProxyVia = ConnectionRecord['via'];
+
+/** One connection attempt, as evidence (the protocol's record: it travels to the client as is). */
+export type ProxyDecision = ConnectionRecord;
 
 export interface FilteringProxyOptions {
   rules: HostRules;

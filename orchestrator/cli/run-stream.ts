@@ -13,6 +13,7 @@
 import type { Readable } from 'node:stream';
 import type { SandboxedProcess } from '../session/types.js';
 import { onClosed, type StdioName } from './closed-pipe.js';
+import { blockedLines } from './blocked.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** How long a command that survived SIGPIPE may keep running after its reader went away. */
@@ -60,6 +61,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
     const exit = await child.exit;
     await outDone;
     if (exit.killed !== null) process.stderr.write(`corral: killed: ${exit.killed} (limits.memoryBytes)\n`);
+    for (const line of blockedLines(exit.connections)) process.stderr.write(line);
     return exit.status;
   } finally {
     clearTimeout(graceTimer);

@@ -17,6 +17,7 @@ import {
   FrameError,
   PROTOCOL_VERSION,
   type FromRunner,
+  type ConnectionRecord,
   type SessionRequest,
   type ToRunner,
 } from '../../core/protocol.js';
@@ -31,6 +32,8 @@ export interface CommandSink {
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
   exit(frame: ExitFrame): void;
+  /** A connection attempt the filtering proxy decided while this command ran. */
+  connection(record: ConnectionRecord): void;
   /** The command failed to start, or the session ended under it. Called at most once, never after exit. */
   failed(error: CorralError): void;
 }
@@ -227,6 +230,13 @@ export class RunnerClient {
       case 'stderr':
         this.sinkFor(frame.id, frame.type).stderr(Buffer.from(frame.data, 'base64'));
         return;
+      case 'connection': {
+        if (this.state !== 'open' && this.state !== 'closing') throw new CorralError('protocol_error', 'runner sent connection before hello');
+        const { type: _type, ids, ...record } = frame;
+        // A command may have exited between the decision and this frame: unknown ids are not an error.
+        for (const id of ids) this.commands.get(id)?.connection(record);
+        return;
+      }
       case 'exit': {
         const sink = this.sinkFor(frame.id, frame.type);
         this.commands.delete(frame.id);

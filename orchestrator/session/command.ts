@@ -6,7 +6,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import type { CorralError } from '../../core/errors.js';
-import { MAX_FRAME_BYTES } from '../../core/protocol.js';
+import { MAX_FRAME_BYTES, type ConnectionRecord } from '../../core/protocol.js';
 import type { CommandSink, ExitFrame, RunnerClient } from './client.js';
 import { exitStatus, isSignalName } from './exit-status.js';
 import type { CommandExit, SandboxedProcess } from './types.js';
@@ -23,6 +23,7 @@ export class RunningCommand implements SandboxedProcess {
   private resolveExit!: (exit: CommandExit) => void;
   private rejectExit!: (error: CorralError) => void;
   private startedPid: number | null = null;
+  private readonly connections: ConnectionRecord[] = [];
 
   constructor(
     readonly id: string,
@@ -59,6 +60,9 @@ export class RunningCommand implements SandboxedProcess {
     stderr: (chunk) => {
       if (!this.settled) this.stderr.push(chunk);
     },
+    connection: (record) => {
+      if (!this.settled) this.connections.push(record);
+    },
     exit: (frame) => this.onExit(frame),
     failed: (error) => this.onFailed(error),
   };
@@ -71,7 +75,7 @@ export class RunningCommand implements SandboxedProcess {
     const signal = frame.signal === null ? null : isSignalName(frame.signal) ? frame.signal : 'SIGKILL';
     const base = { exitCode: frame.code, signal, timedOut: frame.timedOut };
     const killed = frame.killed === 'out of memory' ? frame.killed : null;
-    this.resolveExit({ ...base, killed, outputTruncated: frame.outputTruncated, durationMs: frame.durationMs, status: exitStatus(base) });
+    this.resolveExit({ ...base, killed, outputTruncated: frame.outputTruncated, durationMs: frame.durationMs, status: exitStatus(base), connections: this.connections });
   }
 
   private onFailed(error: CorralError): void {

@@ -6,7 +6,7 @@
 import { CorralError } from '../../core/errors.js';
 import type { FromRunner } from '../../core/protocol.js';
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'string|null' | 'number|null' | 'string?'>;
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'string|null' | 'number|null' | 'string?' | 'string[]' | 'via'>;
 
 const SHAPES: Record<FromRunner['type'], Shape> = {
   hello: { version: 'number', identity: 'string', platform: 'string', policyDigest: 'string', enforcement: 'object', home: 'string', tmpdir: 'string' },
@@ -23,6 +23,7 @@ const SHAPES: Record<FromRunner['type'], Shape> = {
     killed: 'string?',
   },
   error: { id: 'string?', code: 'string', message: 'string' },
+  connection: { ids: 'string[]', time: 'string', via: 'via', host: 'string', port: 'number', allowed: 'boolean', rule: 'string', address: 'string?', error: 'string?' },
 };
 
 function fits(value: unknown, kind: Shape[string]): boolean {
@@ -33,6 +34,10 @@ function fits(value: unknown, kind: Shape[string]): boolean {
       return value === null || typeof value === 'number';
     case 'string?':
       return value === undefined || typeof value === 'string';
+    case 'string[]':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'via':
+      return value === 'connect' || value === 'http' || value === 'socks5';
     case 'object':
       return typeof value === 'object' && value !== null;
     case 'string':

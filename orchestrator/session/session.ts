@@ -120,6 +120,7 @@ export class SessionImpl implements Session {
       durationMs: exit.durationMs,
       timedOut: exit.timedOut,
       outputTruncated: exit.outputTruncated,
+      ...(exit.connections.length > 0 ? { connections: exit.connections } : {}),
     });
   }
 

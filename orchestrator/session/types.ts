@@ -3,9 +3,9 @@
  * Platform types never appear here: a session is the same on Linux and Windows.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Enforcement, Network } from '../../core/protocol.js';
+import type { ConnectionRecord, Enforcement, Network } from '../../core/protocol.js';
 
-export type { Enforcement, Network };
+export type { ConnectionRecord, Enforcement, Network };
 
 export interface SessionOptions {
   /**
@@ -81,6 +81,8 @@ export interface CommandExit {
   durationMs: number;
   /** Shell-style status: 124 on timeout, 128 + signal number when killed, else the exit code. */
   status: number;
+  /** Allowlist network: every connection attempt the filtering proxy decided while it ran (empty otherwise). */
+  connections: ConnectionRecord[];
 }
 
 export interface ExecResult extends CommandExit {

@@ -151,6 +151,27 @@ describe('corral run end to end: allowlist network (root)', function () {
     assert.doesNotMatch(res.stdout.toString(), new RegExp(BODY));
     const plain = await run(['curl', '-sS', '--max-time', '20', 'http://denied.test:8080/'], allow('allowed.test:8080'));
     assert.match(plain.stdout.toString(), /corral: blocked connection to denied.test:8080 \(not in network.allow\)/, show(plain));
+    // corral run's own line on stderr, from the decision the proxy reported (not from curl's output).
+    assert.match(res.stderr, /^corral: blocked connection to denied.test:8080 \(not in network.allow\)$/m, show(res));
+  });
+
+  it('decisions are evidence: --json lists them, the audit log keeps them', async () => {
+    const res = await run(['sh', '-c', 'curl -sS -p --max-time 20 http://allowed.test:8080/ >/dev/null; curl -sS -p --max-time 20 http://denied.test:8080/'], [...allow('allowed.test:8080'), '--json']);
+    const doc = JSON.parse(res.stdout.toString()) as { connections: { host: string; port: number; allowed: boolean; rule: string; via: string; time: string }[] };
+    assert.deepEqual(
+      doc.connections.map((c) => [c.via, c.host, c.port, c.allowed, c.rule]),
+      [
+        ['connect', 'allowed.test', 8080, true, 'network.allow: allowed.test:8080'],
+        ['connect', 'denied.test', 8080, false, 'not in network.allow'],
+      ],
+      show(res),
+    );
+    assert.ok(doc.connections.every((c) => !Number.isNaN(Date.parse(c.time))));
+    const audit = await inst!.corral(['audit', '--json', '--last', '1']);
+    assert.equal(audit.status, 0, show(audit));
+    const records = JSON.parse(audit.stdout.toString()) as { connections?: { host: string; allowed: boolean }[] }[] | { records: { connections?: { host: string; allowed: boolean }[] }[] };
+    const last = (Array.isArray(records) ? records : records.records).at(-1)!;
+    assert.deepEqual(last.connections?.map((c) => [c.host, c.allowed]), [['allowed.test', true], ['denied.test', false]], audit.stdout.toString());
   });
 
   it('the allowed host dialled directly (no proxy), and DNS from inside, fail', async () => {

@@ -81,6 +81,7 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     killed: r.killed,
     outputTruncated: r.outputTruncated,
     durationMs: r.durationMs,
+    connections: r.connections,
     warnings: session.warnings,
     stdout: jsonOutput(r.stdout),
     stderr: jsonOutput(r.stderr),
