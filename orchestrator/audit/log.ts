@@ -52,7 +52,16 @@ export function openAuditLog(file: string, owner: FileOwner): AuditLog {
   let fd: number;
   try {
     fd = asOwner(owner, () => {
-      mkdirSync(path.dirname(file), { recursive: true, mode: DIR_MODE });
+      // Only Corral's own leaf directory is private: ~/.local and ~/.local/state are the user's
+      // (XDG) directories, which other tools share, so they get the mode mkdir -p would give them
+      // (0777 less the umask), never 0700.
+      const leaf = path.dirname(file);
+      mkdirSync(path.dirname(leaf), { recursive: true });
+      try {
+        mkdirSync(leaf, { mode: DIR_MODE });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
       // O_NOFOLLOW: a symlink in place of the log is refused, not followed.
       return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), FILE_MODE);
     });

@@ -194,6 +194,17 @@ describe('corral run end to end: I/O, exit codes, bad input (root)', function ()
     }
   });
 
+  it("runs the user's ~/.local/bin tools inside the sandbox, next to the audit directory Corral made (issue 13.11)", async () => {
+    const warmup = await inst!.run(['true']); // the audit log's directories exist from here on
+    assert.equal(warmup.status, 0, show(warmup));
+    const bin = userDir(inst!.user, path.join(inst!.user.home, '.local', 'bin'));
+    const tool = path.join(bin, `corral-hello-${hex(2)}`);
+    userFile(inst!.user, tool, '#!/bin/sh\necho hello from local bin\n', 0o755);
+    const r = await inst!.run([tool]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'hello from local bin\n');
+  });
+
   it("writes one audit line per command to the user's ~/.local/state/<inst>/audit.jsonl, owned by the user", async () => {
     const marker = `audit-${hex(4)}`;
     const r = await inst!.run(['echo', marker]);
@@ -202,6 +213,11 @@ describe('corral run end to end: I/O, exit codes, bad input (root)', function ()
     const st = statSync(file);
     assert.equal(st.uid, inst!.user.uid, 'the audit log belongs to the real user');
     assert.equal(st.mode & 0o777, 0o600);
+    // Only Corral's leaf is private; the XDG parents it created have the usual mode (issue 13.11).
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o700);
+    for (const parent of [path.join(inst!.user.home, '.local'), path.join(inst!.user.home, '.local', 'state')]) {
+      assert.equal(statSync(parent).mode & 0o077, 0o777 & ~process.umask() & 0o077, `${parent} must keep the mode mkdir -p gives it, not 0700`);
+    }
     const last = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').at(-1)!) as Record<string, unknown>;
     assert.deepEqual(last.argv, ['echo', marker]);
     assert.equal(last.realUser, inst!.user.name);
