@@ -32,7 +32,10 @@ export function resultText(result: ApplyResult): string {
   return `${result.action === 'setup' ? 'Setup' : 'Teardown'} done: ${applied} step${applied === 1 ? '' : 's'} applied.\n`;
 }
 
-const MARK: Record<string, string> = { ok: 'ok      ', missing: 'MISSING ', drifted: 'DRIFTED ', unchecked: 'unchecked' };
+/** One column wide enough for the longest mark, so descriptions line up. */
+const MARK: Record<string, string> = Object.fromEntries(
+  Object.entries({ ok: 'ok', missing: 'MISSING', drifted: 'DRIFTED', unchecked: 'unchecked' }).map(([k, v]) => [k, v.padEnd(10)]),
+);
 
 export function statusText(report: StatusReport): string {
   if (!report.provisioned) return `Corral (${report.installation}) is not provisioned on this machine.\n`;

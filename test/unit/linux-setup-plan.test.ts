@@ -161,10 +161,10 @@ describe('Linux setup planner (pure: facts → step descriptors)', () => {
   it('runner copy: sources changed → update; installed files changed → repair; unsafe owner → repair naming it', () => {
     const facts = provisionedFacts();
     facts.runner.sourceDigest = 'src2';
-    assert.match(planLinuxSetup(inst, request(), facts).steps.find((s) => s.id === 'runner')!.title, /update \(sources changed\)/);
+    assert.match(planLinuxSetup(inst, request(), facts).steps.find((s) => s.id === 'runner')!.title, /^Update the session runner in .* \(this build changed\)$/);
     const f2 = provisionedFacts();
     f2.runner.installedDigest = 'changed';
-    assert.match(planLinuxSetup(inst, request(), f2).steps.find((s) => s.id === 'runner')!.title, /repair \(installed files changed\)/);
+    assert.match(planLinuxSetup(inst, request(), f2).steps.find((s) => s.id === 'runner')!.title, /^Repair the session runner in .* \(installed files changed\)$/);
     const f3 = provisionedFacts();
     f3.runner.ownershipProblems = ['app/dist is owned by uid 1000'];
     assert.match(planLinuxSetup(inst, request(), f3).steps.find((s) => s.id === 'runner')!.title, /owned by uid 1000/);

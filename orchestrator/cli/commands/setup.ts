@@ -13,26 +13,26 @@ import { CorralError } from '../../../core/errors.js';
 import { type Provisioner, type SetupRequest } from '../../platform.js';
 import { currentPlatform } from '../../current-platform.js';
 import type { Network } from '../../policy/schema.js';
-import { flagsLayer } from '../flags.js';
+import { collect, flagsLayer } from '../flags.js';
 import { outputMode, printJson } from '../output.js';
 import type { SetExit } from './set-exit.js';
 
 interface SetupOptions {
   user?: string;
-  workspace: string[];
+  /** Absent when no --workspace was given (commander shows a default value in --help, and [] is not one). */
+  workspace?: string[];
   network?: string;
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The command line to suggest when elevation is needed (relative paths made absolute). */
 function invocation(opts: SetupOptions, cwd: string): string[] {
   const out = ['setup'];
   if (opts.user !== undefined) out.push('--user', opts.user);
-  for (const w of opts.workspace) out.push('--workspace', path.resolve(cwd, w));
+  for (const w of opts.workspace ?? []) out.push('--workspace', path.resolve(cwd, w));
   if (opts.network !== undefined) out.push('--network', opts.network);
   if (opts.yes === true) out.push('--yes');
   if (opts.dryRun === true) out.push('--dry-run');
@@ -76,7 +76,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
     .command('setup')
     .description('Provision sandbox identities, firewall rules, the runner and workspace grants for a real user.')
     .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the caller)')
-    .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect, [])
+    .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect)
     .option('--network <offline|online>', 'network default for the user\'s sessions')
     .option('--yes', 'apply without asking')
     .option('--dry-run', 'print the exact commands and change nothing')
@@ -96,11 +96,11 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         const guided = mode === 'tty' && opts.yes !== true && opts.dryRun !== true && process.stdin.isTTY === true;
         let request: SetupRequest;
         if (guided) {
-          const first = await buildRequest(prov, opts.user, opts.workspace, opts.network);
+          const first = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
           const answers = await askSetup({ user: first.realUser.name, workspaces: first.workspaces, network: first.network });
           request = await buildRequest(prov, answers.user, answers.workspaces, answers.network satisfies Network);
         } else {
-          request = await buildRequest(prov, opts.user, opts.workspace, opts.network);
+          request = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
         }
         const plan = await prov.planSetup(request);
         if (opts.dryRun === true) {

@@ -302,9 +302,15 @@ function planRunner(steps: SetupStepSpec[], unchanged: string[], warnings: strin
           { kind: 'remove-tree', path: path.join(inst.libDir, 'app') },
           { kind: 'remove-tree', path: path.join(inst.libDir, 'bin') },
         ];
-  const why =
-    installed === null ? 'install' : !sourcesSame ? 'update (sources changed)' : !copySame ? 'repair (installed files changed)' : `repair (${problems[0]})`;
-  steps.push({ kind: 'runner', id: 'runner', title: `Runner copy in ${inst.libDir}: ${why}`, libDir: inst.libDir, files: sources, undo });
+  const title =
+    installed === null
+      ? `Install the session runner in ${inst.libDir}`
+      : !sourcesSame
+        ? `Update the session runner in ${inst.libDir} (this build changed)`
+        : !copySame
+          ? `Repair the session runner in ${inst.libDir} (installed files changed)`
+          : `Repair the session runner in ${inst.libDir} (${problems[0]})`;
+  steps.push({ kind: 'runner', id: 'runner', title, libDir: inst.libDir, files: sources, undo });
 }
 
 function planSudoers(steps: SetupStepSpec[], unchanged: string[], inst: Installation, facts: LinuxSetupFacts): void {
@@ -323,7 +329,7 @@ function planSudoers(steps: SetupStepSpec[], unchanged: string[], inst: Installa
   steps.push({
     kind: 'sudoers',
     id: 'sudoers',
-    title: `${current.content === null ? 'Install' : 'Repair'} ${inst.sudoersFile} (${drift.join('; ')})`,
+    title: current.content === null ? `Install the sudo rule ${inst.sudoersFile}` : `Repair the sudo rule ${inst.sudoersFile} (${drift.join('; ')})`,
     file: inst.sudoersFile,
     content,
     undo,
