@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   cwd_outside_workspace: { exit: 2, remedy: 'Pass a --cwd inside the workspace.' },
   not_provisioned: { exit: 3, remedy: 'Run `sudo corral setup` first (or `corral setup` as root).' },
   not_elevated: { exit: 4, remedy: 'Run the command again with elevation (sudo on Linux, an elevated terminal on Windows).' },
+  already_sandboxed: { exit: 4, remedy: 'Run the command directly: inside a Corral sandbox it is already confined, and sessions do not nest.' },
   not_permitted: { exit: 4, remedy: 'Ask an administrator to run `corral setup --user <you>` so your account may start sessions.' },
   elevation_cancelled: { exit: 4, remedy: 'Approve the elevation prompt, or run the command from an elevated terminal.' },
   tool_missing: { exit: 5, remedy: 'Install the named package, then run the command again.' },
@@ -52,11 +53,14 @@ export class CorralError extends Error {
   override readonly name = 'CorralError';
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
+  /** A remedy for this case when the code's usual one would send the user the wrong way. */
+  private readonly specificRemedy: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown>; remedy?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
+    this.specificRemedy = options.remedy;
   }
 
   get exitCode(): number {
@@ -64,7 +68,7 @@ export class CorralError extends Error {
   }
 
   get remedy(): string {
-    return ERROR_CODES[this.code].remedy;
+    return this.specificRemedy ?? ERROR_CODES[this.code].remedy;
   }
 
   toJSON(): { code: ErrorCode; message: string; remedy: string; details: Record<string, unknown> } {

@@ -8,11 +8,13 @@
  * machine with two or more cores the two start-ups overlap instead of adding up. The schema
  * library is loaded only when there is a config layer to validate (policy/session-policy.ts).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { nativePaths } from '../../core/paths.js';
 import { CorralError } from '../../core/errors.js';
 import { networkIdentity } from '../../core/vocabulary.js';
 import { currentPlatform } from '../current-platform.js';
-import type { RunnerProcess } from '../platform.js';
+import type { RealUser, RunnerProcess } from '../platform.js';
 import type { Layer } from '../policy/schema.js';
 import type { Network, NetworkPolicy } from '../../core/vocabulary.js';
 import { loadSessionPolicy } from '../policy/session-policy.js';
@@ -20,7 +22,7 @@ import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
 import { RunnerClient } from './client.js';
 import { sessionEnvironment } from './command-input.js';
-import { checkProvisioned, provisionedWorkspaceFor, userRecordFor } from './provisioned.js';
+import { checkProvisioned, provisionedWorkspaceFor, userRecordFor, type HintContext } from './provisioned.js';
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
 import type { Session, SessionOptions } from './types.js';
@@ -45,6 +47,17 @@ function flagsFrom(options: SessionOptions): Layer {
   return flags;
 }
 
+/** What a not-provisioned remedy may say about `workspace` (provisioned.ts: never suggest the home, /tmp or someone else's directory). */
+function hintContext(user: RealUser, workspace: string): HintContext {
+  let ownedByUser: boolean | undefined;
+  try {
+    ownedByUser = user.uid === undefined ? undefined : statSync(workspace).uid === user.uid;
+  } catch {
+    ownedByUser = undefined;
+  }
+  return { home: user.home, ownedByUser };
+}
+
 /** Open a sandboxed session for one workspace. Close it with `session.close()`. */
 export async function openSession(options: SessionOptions = {}): Promise<Session> {
   const leaf = await currentPlatform();
@@ -56,9 +69,9 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   let workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
   if (options.workspace === undefined && provisioned !== null) {
     // No workspace named: the provisioned one the current directory is in.
-    workspace = provisionedWorkspaceFor(userRecordFor(provisioned, user.name, workspace), workspace) ?? workspace;
+    workspace = provisionedWorkspaceFor(userRecordFor(provisioned, user.name, workspace, hintContext(user, workspace)), workspace) ?? workspace;
   }
-  const record = provisioned === null ? null : checkProvisioned(provisioned, user.name, workspace);
+  const record = provisioned === null ? null : checkProvisioned(provisioned, user.name, workspace, nativePaths, hintContext(user, workspace));
   const early = launcher.prelaunch?.(user);
   // Handled here so that a failed early start never surfaces as an unhandled rejection while the
   // policy loads; awaiting `early` below still throws it.

@@ -62,17 +62,43 @@ export function linuxProvisioned(installation: Installation, user: RealUser): Pr
   };
 }
 
-function setupHint(user: string, workspace: string): string {
+/** What the hint may know of the workspace: the real user's home, and whether the user owns the directory. */
+export interface HintContext {
+  home?: string;
+  ownedByUser?: boolean;
+  rules?: PathRules;
+}
+
+const SHARED_PLACES = ['/', '/tmp', '/var/tmp', '/dev/shm', '/run', '/etc', '/usr', '/var', '/opt', '/srv', '/home', '/root'];
+
+/**
+ * Why `workspace` must not be suggested for provisioning, or null when it may: a shared or system
+ * place, the whole home (or above it), or a directory someone else owns. A remedy that names one
+ * of those would grant a sandbox the user's secrets or other people's files.
+ */
+export function unsuitableWorkspace(workspace: string, ctx: HintContext = {}): string | null {
+  const rules = ctx.rules ?? nativePaths;
+  if (SHARED_PLACES.some((p) => rules.samePath(p, workspace)) || /^[a-z]:\\?$/i.test(workspace)) return `${workspace} is a shared or system directory`;
+  if (ctx.home !== undefined && rules.within(ctx.home, workspace)) return `${workspace} is your whole home${rules.samePath(ctx.home, workspace) ? '' : ' or above it'}`;
+  if (ctx.ownedByUser === false) return `${workspace} belongs to another user`;
+  return null;
+}
+
+function setupHint(user: string, workspace: string, ctx: HintContext = {}): string {
+  const why = unsuitableWorkspace(workspace, ctx);
+  if (why !== null) {
+    return `${why}, which Corral should not make a workspace; cd into one of your project directories (or pass --workspace DIR), and provision it with \`sudo corral setup --user ${user} --workspace DIR\``;
+  }
   return `run \`sudo corral setup --user ${user} --workspace ${workspace}\` first`;
 }
 
 /** The user's record, or not_provisioned naming what to run. */
-export function userRecordFor(provisioned: ProvisionedUser, realUser: string, workspace: string): NonNullable<ProvisionedUser['user']> {
+export function userRecordFor(provisioned: ProvisionedUser, realUser: string, workspace: string, ctx: HintContext = {}): NonNullable<ProvisionedUser['user']> {
   if (!provisioned.runnerInstalled) {
-    throw new CorralError('not_provisioned', `the session runner is not installed: ${setupHint(realUser, workspace)}`);
+    throw new CorralError('not_provisioned', `the session runner is not installed: ${setupHint(realUser, workspace, ctx)}`);
   }
   if (provisioned.user === null) {
-    throw new CorralError('not_provisioned', `user ${realUser} is not provisioned for Corral sessions: ${setupHint(realUser, workspace)}`, {
+    throw new CorralError('not_provisioned', `user ${realUser} is not provisioned for Corral sessions: ${setupHint(realUser, workspace, ctx)}`, {
       details: { user: realUser },
     });
   }
@@ -95,12 +121,14 @@ export function checkProvisioned(
   realUser: string,
   workspace: string,
   rules: PathRules = nativePaths,
+  ctx: HintContext = {},
 ): NonNullable<ProvisionedUser['user']> {
-  const record = userRecordFor(provisioned, realUser, workspace);
+  const hint = { rules, ...ctx };
+  const record = userRecordFor(provisioned, realUser, workspace, hint);
   if (!record.workspaces.some((w) => rules.samePath(w, workspace))) {
     throw new CorralError(
       'not_provisioned',
-      `workspace ${workspace} is not provisioned for ${realUser} (provisioned: ${record.workspaces.join(', ') || 'none'}): ${setupHint(realUser, workspace)}`,
+      `workspace ${workspace} is not provisioned for ${realUser} (provisioned: ${record.workspaces.join(', ') || 'none'}): ${setupHint(realUser, workspace, hint)}`,
       { details: { user: realUser, workspace, provisioned: record.workspaces } },
     );
   }

@@ -51,3 +51,9 @@ export function userById(uid: number): PasswdEntry | null {
   koffi.errno(0);
   return decode(getpwuid(uid), `getpwuid(${uid})`, 0);
 }
+
+/** "alice (uid 1000)" for messages, or "uid 1000" when no account has that uid. */
+export function describeUid(uid: number): string {
+  const entry = userById(uid);
+  return entry === null ? `uid ${uid}` : `${entry.name} (uid ${uid})`;
+}

@@ -79,8 +79,22 @@ describe('Linux privilege bridge (who may start sessions)', () => {
     assert.equal(outsider?.exitCode, 4);
     assert.match(outsider!.message, /only members of group ctestx/);
     const stale = permissionVerdict(inst, alice, { ...group, members: ['alice'] }, [1234]);
-    assert.match(stale!.message, /log in again/);
+    assert.equal(stale?.code, 'not_permitted');
+    assert.match(stale!.remedy, /^Log out and in again \(or run `newgrp ctestx`/);
+    assert.doesNotMatch(stale!.remedy, /administrator/);
+    assert.equal(stale!.toJSON().remedy, stale!.remedy);
     assert.equal(permissionVerdict(inst, alice, null, [1234])?.code, 'not_provisioned');
+  });
+
+  it('says a sandbox identity calling corral is already sandboxed (issue 13.10), by its primary or supplementary group', () => {
+    const sandbox = { name: 'ctestx-sandbox', gid: 991, members: [] };
+    const identity = { name: 'ctestx-off-alice', uid: 991, gid: 991, home: '/var/lib/ctestx/home/ctestx-off-alice' };
+    const nested = permissionVerdict(inst, identity, group, [991], sandbox);
+    assert.equal(nested?.code, 'already_sandboxed');
+    assert.equal(nested?.exitCode, 4);
+    assert.doesNotMatch(`${nested!.message} ${nested!.remedy}`, /setup --user|administrator/);
+    assert.equal(permissionVerdict(inst, { ...identity, gid: 5 }, group, [5, 991], sandbox)?.code, 'already_sandboxed');
+    assert.equal(permissionVerdict(inst, alice, group, [1234, 990], sandbox), null, 'a member is not a sandbox');
   });
 });
 

@@ -101,7 +101,20 @@ export function lookupGroup(name: string): GroupEntry | null {
  * May this (non-root) process start sessions? Pure decision from the facts: the user group, the
  * process's groups (what sudo sees), and the user's primary gid.
  */
-export function permissionVerdict(installation: Installation, realUser: RealUser, group: GroupEntry | null, processGroups: number[]): CorralError | null {
+export function permissionVerdict(
+  installation: Installation,
+  realUser: RealUser,
+  group: GroupEntry | null,
+  processGroups: number[],
+  sandboxGroup: GroupEntry | null = null,
+): CorralError | null {
+  // A sandbox identity (primary group: the installation's sandbox group) is a command inside a
+  // session calling corral again: say that, not "ask an administrator to set up <identity>".
+  if (sandboxGroup !== null && (realUser.gid === sandboxGroup.gid || processGroups.includes(sandboxGroup.gid))) {
+    return new CorralError('already_sandboxed', `corral was started inside a Corral sandbox (as ${realUser.name}, a sandbox identity of installation ${installation.name})`, {
+      details: { identity: realUser.name },
+    });
+  }
   if (group === null) {
     return new CorralError('not_provisioned', `Corral is not set up on this machine (group ${installation.userGroup} does not exist): run \`sudo corral setup\` first.`);
   }
@@ -109,8 +122,8 @@ export function permissionVerdict(installation: Installation, realUser: RealUser
   if (group.members.includes(realUser.name)) {
     return new CorralError(
       'not_permitted',
-      `${realUser.name} was added to group ${group.name} after this login session started: log in again (or run \`newgrp ${group.name}\`) so the membership applies.`,
-      { details: { group: group.name } },
+      `${realUser.name} was added to group ${group.name} after this login session started, so this shell does not have the membership yet`,
+      { details: { group: group.name }, remedy: `Log out and in again (or run \`newgrp ${group.name}\` in this shell) so the group membership applies.` },
     );
   }
   return new CorralError(
@@ -129,7 +142,7 @@ export function linuxRunnerLauncher(installation: Installation): RunnerLauncher 
   return {
     async checkPermitted(realUser: RealUser): Promise<void> {
       if (process.getuid!() === 0) return;
-      const verdict = permissionVerdict(installation, realUser, lookupGroup(installation.userGroup), process.getgroups!());
+      const verdict = permissionVerdict(installation, realUser, lookupGroup(installation.userGroup), process.getgroups!(), lookupGroup(installation.sandboxGroup));
       if (verdict !== null) throw verdict;
     },
     launch(_request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {

@@ -8,6 +8,7 @@ import type { Plan, Provisioner, SetupRequest } from '../../platform.js';
 import { StateStore } from '../../state-store.js';
 import { teardownPlan } from '../../teardown-plan.js';
 import { CorralError } from '../../../core/errors.js';
+import { describeUid } from '../../../os/linux/passwd.js';
 import { planLinuxSetup } from './planner.js';
 import { checkRoot, checkTools } from './prerequisites.js';
 import { resolveLinuxRealUser } from './real-user.js';
@@ -98,7 +99,7 @@ function checkWorkspaceOwners(request: SetupRequest): void {
     // The CLI checked existence and canonical form; ownership is an OS fact.
     const uid = statSync(ws).uid;
     if (uid !== request.realUser.uid) {
-      throw new CorralError('workspace_not_owned', `${ws} is owned by uid ${uid}, not by ${request.realUser.name} (uid ${request.realUser.uid})`, {
+      throw new CorralError('workspace_not_owned', `${ws} is owned by ${describeUid(uid)}, not by ${request.realUser.name} (uid ${request.realUser.uid})`, {
         details: { workspace: ws, owner: uid, realUser: request.realUser.name },
       });
     }
