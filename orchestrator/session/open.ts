@@ -49,12 +49,13 @@ function flagsFrom(options: SessionOptions): Layer {
 
 /** What a not-provisioned remedy may say about `workspace` (provisioned.ts: never suggest the home, /tmp or someone else's directory). */
 function hintContext(user: RealUser, workspace: string): HintContext {
-  let ownedByUser: boolean | undefined;
-  try {
-    ownedByUser = user.uid === undefined ? undefined : statSync(workspace).uid === user.uid;
-  } catch {
-    ownedByUser = undefined;
-  }
+  const ownedByUser = (): boolean | undefined => {
+    try {
+      return user.uid === undefined ? undefined : statSync(workspace).uid === user.uid;
+    } catch {
+      return undefined;
+    }
+  };
   return { home: user.home, ownedByUser };
 }
 

@@ -65,7 +65,8 @@ export function linuxProvisioned(installation: Installation, user: RealUser): Pr
 /** What the hint may know of the workspace: the real user's home, and whether the user owns the directory. */
 export interface HintContext {
   home?: string;
-  ownedByUser?: boolean;
+  /** Asked only when a hint is written (never on the path of a provisioned workspace). */
+  ownedByUser?: boolean | (() => boolean | undefined);
   rules?: PathRules;
 }
 
@@ -80,7 +81,8 @@ export function unsuitableWorkspace(workspace: string, ctx: HintContext = {}): s
   const rules = ctx.rules ?? nativePaths;
   if (SHARED_PLACES.some((p) => rules.samePath(p, workspace)) || /^[a-z]:\\?$/i.test(workspace)) return `${workspace} is a shared or system directory`;
   if (ctx.home !== undefined && rules.within(ctx.home, workspace)) return `${workspace} is your whole home${rules.samePath(ctx.home, workspace) ? '' : ' or above it'}`;
-  if (ctx.ownedByUser === false) return `${workspace} belongs to another user`;
+  const owned = typeof ctx.ownedByUser === 'function' ? ctx.ownedByUser() : ctx.ownedByUser;
+  if (owned === false) return `${workspace} belongs to another user`;
   return null;
 }
 

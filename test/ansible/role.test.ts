@@ -260,6 +260,18 @@ describe('Ansible role corral (root, real hosts, ansible-core)', function () {
     for (const h of hosts) assert.equal(r.stats[h.name]!.changed, 0, describe_(r));
   });
 
+  it('refuses a machine config that corral policy check rejects, and keeps the installed one', async () => {
+    const h = hosts[0]!;
+    const file = `/etc/${h.instance}/config.json`;
+    const installed = readFileSync(file);
+    const r = await playbook(dir, ['--limit', h.name, '-e', `@${writeVars({ corral_machine_config: { network: 'sideways', locked: ['network'] } })}`]);
+    assert.notEqual(r.status, 0, describe_(r));
+    const failed = r.tasks.find((t) => t.task === 'Install the machine config' && t.result.failed === true);
+    assert.ok(failed !== undefined, describe_(r));
+    assert.match(JSON.stringify(failed.result), /config_invalid|network/);
+    assert.deepEqual(readFileSync(file), installed, 'the rejected config replaced the installed one');
+  });
+
   it('check mode on a changed input reports the change with its plan as diff, and changes nothing', async () => {
     const h = hosts[0]!;
     const state = readFileSync(`/var/lib/${h.instance}/state.json`);

@@ -52,22 +52,8 @@ describe('runner policy floor: machine locks against hand-made requests (root, r
   });
 
   /** A hand-made open request of the test user, which omits `protected` and `denyRead` and asks for more than the machine allows. */
-  function request(overrides: Partial<SessionRequest> = {}): SessionRequest {
-    return {
-      version: 1,
-      realUser: inst!.user.name,
-      network: 'offline',
-      mode: 'workspace-write',
-      workspace: inst!.workspace,
-      writableRoots: [],
-      protected: [],
-      denyRead: [],
-      loopback: 'private',
-      limits: { timeoutSec: 3600, maxOutputBytes: 1024 * 1024, pids: 100_000 },
-      policyDigest: 'test',
-      ...overrides,
-    };
-  }
+  const request = (overrides: Partial<SessionRequest> = {}): SessionRequest =>
+    inst!.openRequest({ protected: [], limits: { timeoutSec: 3600, maxOutputBytes: 1024 * 1024, pids: 100_000 }, ...overrides });
 
   function startAsMember(req: SessionRequest): RunnerClient {
     const installation = linuxInstallation(inst!.instance);

@@ -33,23 +33,7 @@ describe('root phase vs. a hostile member: shared names, races, errors (root, re
     await inst?.teardown();
   });
 
-  /** A hand-made open request of the test user. */
-  function request(overrides: Partial<SessionRequest> = {}): SessionRequest {
-    return {
-      version: 1,
-      realUser: inst!.user.name,
-      network: 'offline',
-      mode: 'workspace-write',
-      workspace: inst!.workspace,
-      writableRoots: [],
-      protected: ['.git', '.corral', '.env'],
-      denyRead: [],
-      loopback: 'private',
-      limits: { timeoutSec: 600, maxOutputBytes: 1024 * 1024, pids: 256 },
-      policyDigest: 'test',
-      ...overrides,
-    };
-  }
+  const request = (overrides: Partial<SessionRequest> = {}): SessionRequest => inst!.openRequest(overrides);
 
   /** The runner as the member itself through the real sudo rule. */
   function startAsMember(req: SessionRequest, user: TestUser = inst!.user): RunnerClient {

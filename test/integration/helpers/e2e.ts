@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SessionRequest } from '../../../core/protocol.js';
 
 /** dist/test/integration/helpers → the built CLI. */
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../orchestrator/cli/main.js');
@@ -178,6 +179,27 @@ export class TestInstallation {
     for (const file of [`/usr/local/lib/${this.instance}/bin/node`, `/usr/local/lib/${this.instance}/app/dist/runner/main.js`]) {
       if (!existsSync(file)) throw new Error(`setup succeeded but the runner is not installed: ${file} is missing`);
     }
+  }
+
+  /**
+   * A hand-made open request of the test user, as a member could send the runner directly
+   * (tests of the runner's own checks): offline, the workspace writable, `overrides` on top.
+   */
+  openRequest(overrides: Partial<SessionRequest> = {}): SessionRequest {
+    return {
+      version: 1,
+      realUser: this.user.name,
+      network: 'offline',
+      mode: 'workspace-write',
+      workspace: this.workspace,
+      writableRoots: [],
+      protected: ['.git', '.corral', '.env'],
+      denyRead: [],
+      loopback: 'private',
+      limits: { timeoutSec: 600, maxOutputBytes: 1024 * 1024, pids: 256 },
+      policyDigest: 'test',
+      ...overrides,
+    };
   }
 
   /** An identity account of the test user, from the state file setup wrote. */

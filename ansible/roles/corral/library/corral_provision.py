@@ -52,7 +52,7 @@ options:
 
 RETURN = r"""
 plan:
-  description: The steps Corral planned (id, title, commands) — applied ones unless in check mode.
+  description: With --check or --diff, the changes of Corral's dry-run plan (id, title, commands); otherwise the steps Corral applied (id, title, status).
   returned: always
   type: list
 applied:
@@ -171,7 +171,7 @@ def main():
     applied = [s.get("id") for s in doc.get("steps", []) if s.get("status") == "applied"]
     result.update(report=doc, applied=applied, changed=len(applied) > 0)
     if planned is None:
-        result["plan"] = doc.get("changes", [s for s in doc.get("steps", [])])
+        result["plan"] = doc.get("steps", [])
 
     if p["state"] == "present":
         rc, status, err = run_corral(module, ["status", "--json"])
