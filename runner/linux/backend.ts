@@ -5,8 +5,10 @@
  *  1. validate the request (request-validation.ts) — hostile input
  *  2. mark inherited descriptors close-on-exec
  *  3. plan protected/read-deny mounts (in the host's view; nested .git, submodule slots and the
- *     pins of deep protected paths too: nested-git.ts) and start the root reaper, which
- *     cleans up whatever of the steps below happened, however the runner ends
+ *     pins of deep protected paths too: nested-git.ts); under the reservation lock adopt other
+ *     sessions' live placeholders, open the placeholders' parent directories once, start the
+ *     root reaper with every target (it cleans up whatever of the steps below happened,
+ *     however the runner ends) and register this session's reservations
  *  4. session temp dir, cgroups (this process moves in: everything it forks is contained)
  *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
  *     namespace with only `lo` up
@@ -40,13 +42,13 @@ import { joinFreshSessionKeyring } from './keyring.js';
 import { installSessionFilter } from './seccomp.js';
 import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
-import { applyProtection, createPlaceholders, liveFacts, planProtection, type Reservation } from './protected-paths.js';
+import { adoptSharedPlaceholders, applyProtection, closePlaceholderDirs, createPlaceholders, liveFacts, openPlaceholderDirs, planProtection, type PlaceholderDir, type ProtectionStep } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper } from './reaper.js';
 import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
-import { lockReservations, registerReservation } from './reservations.js';
+import { lockReservations, registerReservation, sharedPlaceholder } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
 import { posixPaths } from '../../core/paths.js';
@@ -143,14 +145,32 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const nested = planNestedGit({ writableRoots: s.writableRoots, protection: firstLevel }, liveFacts);
   warnings.push(...nested.warnings);
   const pins = nested.steps.filter((step) => step.op === 'pin');
-  const steps = [...pins, ...firstLevel, ...nested.steps.filter((step) => step.op !== 'pin')];
-  const reservations = steps.flatMap((step) => (step.op === 'reserve' ? [`${step.root}/${step.name}`] : []));
+  const planned = [...pins, ...firstLevel, ...nested.steps.filter((step) => step.op !== 'pin')];
   const cgroupV2 = `${layout.v2}/${installation.name}/${sessionId}`;
   const cgroupPids = layout.pids?.kind === 'v1' ? `${layout.pids.mount}/${installation.name}/${sessionId}` : null;
   const tmpdir = sessionTmpPath(installation.name, sessionId);
-  // Kept open (never written) for as long as this process lives: its end of file starts the cleanup.
   const cgroupMemory = layout.memory?.kind === 'v1' && s.limits.memoryBytes !== undefined ? `${layout.memory.mount}/${installation.name}/${sessionId}` : null;
-  startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, cgroupMemory, tmpdir, reservations });
+
+  // Placeholders are shared by sessions on one workspace (reservations.ts). Under the registry
+  // lock: a placeholder another live session holds is adopted (counted, not just bound, so its
+  // reaper leaves it while this session lives), the parent directories are opened once, the
+  // reaper learns every target, and this session's markers are registered — all before any of
+  // it is created, so a runner killed at any later point is cleaned up after.
+  const owners = [s.realUser.uid, s.identity.uid];
+  let steps: ProtectionStep[];
+  let placeholderDirs: Map<string, PlaceholderDir>;
+  const unlock = lockReservations(installation.name);
+  try {
+    steps = adoptSharedPlaceholders(planned, (path) => sharedPlaceholder(installation.name, path));
+    placeholderDirs = openPlaceholderDirs(steps, owners);
+    const placeholders = steps.flatMap((step) =>
+      step.op === 'reserve' ? [{ path: `${step.root}/${step.name}`, dirFd: placeholderDirs.get(step.root)!.fd, name: step.name, kind: step.kind }] : [],
+    );
+    startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, cgroupMemory, tmpdir, placeholders });
+    for (const p of placeholders) registerReservation(installation.name, sessionId, p.path);
+  } finally {
+    unlock();
+  }
 
   createSessionTmp(installation.name, sessionId, identityCreds);
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids, s.limits.memoryBytes);
@@ -180,14 +200,11 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     }
   }
 
-  const unlock = lockReservations(installation.name);
   let access: WorkspaceAccessResult;
   try {
-    const owners = [s.realUser.uid, s.identity.uid];
-    const onReserve = (r: Reservation) => registerReservation(installation.name, sessionId, r.path);
-    // Placeholders before the idmapped mount (root cannot create files through it), binds after
-    // it, so that protected paths sit read-only on top of the idmapped workspace.
-    createPlaceholders(steps, owners, onReserve);
+    // Placeholders before the idmapped mount, binds after it, so that protected paths sit
+    // read-only on top of the idmapped workspace.
+    createPlaceholders(steps, placeholderDirs);
     access = makeWorkspaceWritableForIdentity({
       access: s.workspaceAccess,
       workspace: s.workspace,
@@ -195,9 +212,9 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       realUser: { name: s.realUser.name, uid: s.realUser.uid, gid: s.realUser.gid },
       identity: { uid: s.identity.uid, gid: s.identity.gid },
     });
-    applyProtection(steps, owners, onReserve);
+    applyProtection(steps, placeholderDirs);
   } finally {
-    unlock();
+    closePlaceholderDirs(placeholderDirs);
   }
   warnings.push(...access.warnings);
 

@@ -39,3 +39,13 @@ export function isCloseOnExec(fd: number): boolean | null {
   const flags = fcntl(fd, F_GETFD) as number;
   return flags < 0 ? null : (flags & FD_CLOEXEC) !== 0;
 }
+
+const O_CLOEXEC = 0o2000000;
+const pipe2 = libcFunction('int pipe2(_Out_ int *fds, int flags)');
+
+/** A pipe, both ends close-on-exec (a child gets the read end only where stdio names it). */
+export function createPipe(): { read: number; write: number } {
+  const fds = [0, 0];
+  check(pipe2(fds, O_CLOEXEC) as number, 'pipe2');
+  return { read: fds[0]!, write: fds[1]! };
+}

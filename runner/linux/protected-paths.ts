@@ -29,7 +29,7 @@
  * planProtection is pure (over lstat facts); applyProtection performs it.
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { PlaceholderKind } from '../../core/protected-names.js';
 import { bindReadOnly, maskDirectory, maskFile, pinInPlace } from './mount.js';
@@ -189,33 +189,96 @@ export const liveFacts: WalkFacts = {
   },
 };
 
+/** A placeholder's parent directory, opened once (in the host's mount namespace) and checked. */
+export interface PlaceholderDir {
+  fd: number;
+  dev: number;
+  ino: number;
+}
+
 /**
- * Create the placeholder `name` inside `root`, which must still be a directory owned by one
- * of `ownerUids` (the real user, or the identity for directories an earlier session made). Paths go through /proc/self/fd/<fd> of the opened directory, so a real user
- * racing us by swapping `root` for a symlink cannot steer root's mkdir/open elsewhere.
- * Returns the mount target path (valid while `fd` is open) and the fd to close afterwards.
+ * Open the parent directory of every `reserve` step once, before anything is created, without
+ * following a last-component link, and check that it is a directory owned by one of
+ * `ownerUids` (the real user, or the identity for directories an earlier session made).
+ * Placeholders are then created through these descriptors (/proc/self/fd/<fd>/<name>), and the
+ * reaper removes them through the same ones, so a real user who swaps a root for a link
+ * afterwards steers neither root's creation nor its removal elsewhere. Close with closePlaceholderDirs.
  */
-function createPlaceholder(root: string, name: string, kind: PlaceholderKind, ownerUids: number[]): { target: string; fd: number } {
+export function openPlaceholderDirs(steps: ProtectionStep[], ownerUids: number[]): Map<string, PlaceholderDir> {
+  const dirs = new Map<string, PlaceholderDir>();
+  try {
+    for (const step of steps) {
+      if (step.op !== 'reserve' || dirs.has(step.root)) continue;
+      const fd = openSync(step.root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      const st = fstatSync(fd);
+      dirs.set(step.root, { fd, dev: st.dev, ino: st.ino });
+      if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${step.root} changed while the session was being set up`);
+    }
+    return dirs;
+  } catch (err) {
+    closePlaceholderDirs(dirs);
+    throw err;
+  }
+}
+
+export function closePlaceholderDirs(dirs: Map<string, PlaceholderDir>): void {
+  for (const dir of dirs.values()) closeSync(dir.fd);
+  dirs.clear();
+}
+
+/**
+ * Create the placeholder `name` in `dir` unless an entry is there. EEXIST: an earlier step, a
+ * concurrent session's placeholder, or an entry the real user just made; binding it read-only
+ * is right for any real directory or file of theirs, but never for a link.
+ */
+function ensurePlaceholder(dir: PlaceholderDir, root: string, name: string, kind: PlaceholderKind): void {
+  const target = `/proc/self/fd/${dir.fd}/${name}`;
+  try {
+    if (kind === 'dir') mkdirSync(target, { mode: 0o555 });
+    else closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if (lstatSync(target).isSymbolicLink()) throw new CorralError('request_invalid', `${join(root, name)} turned into a symbolic link while the session was being set up`);
+}
+
+/**
+ * Bind the placeholder read-only in the session's mount namespace. The host descriptor's mount
+ * belongs to the host's namespace (a mount on it would land there), so the root is opened again
+ * here and must be the same inode as the checked one; a placeholder that vanished meanwhile
+ * (the real user may delete it) is made again, a bounded number of times.
+ */
+function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: PlaceholderKind): void {
   const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
     const st = fstatSync(fd);
-    if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
-    const target = `/proc/self/fd/${fd}/${name}`;
-    try {
-      if (kind === 'dir') mkdirSync(target, { mode: 0o555 });
-      else closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (st.dev !== dir.dev || st.ino !== dir.ino) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
+    for (let attempt = 1; ; attempt++) {
+      ensurePlaceholder(dir, root, name, kind);
+      try {
+        bindReadOnly(`/proc/self/fd/${fd}/${name}`);
+        return;
+      } catch (err) {
+        if ((err as { details?: { errno?: string } }).details?.errno !== 'ENOENT' || attempt >= 3) throw err;
+      }
     }
-    const now = lstatSync(target);
-    if (now.isSymbolicLink()) throw new CorralError('request_invalid', `${join(root, name)} turned into a symbolic link while the session was being set up`);
-    // EEXIST: an earlier step, a concurrent session's placeholder, or an entry the real user
-    // just made. Binding it read-only is right for any real directory or file of theirs.
-    return { target, fd };
-  } catch (err) {
+  } finally {
     closeSync(fd);
-    throw err;
   }
+}
+
+/**
+ * Turn a `bind` of an entry that is a live placeholder of another session (sharedPlaceholder
+ * says so: root-owned, empty, with a marker in the registry) into a `reserve` of it, so that
+ * this session counts as one of its holders and the other session's reaper leaves it. Call it
+ * under the registry lock, and register the reservations before releasing it.
+ */
+export function adoptSharedPlaceholders(steps: ProtectionStep[], sharedPlaceholder: (path: string) => PlaceholderKind | null): ProtectionStep[] {
+  return steps.map((step) => {
+    if (step.op !== 'bind') return step;
+    const kind = sharedPlaceholder(step.path);
+    return kind === null ? step : { op: 'reserve', root: dirname(step.path), name: basename(step.path), kind };
+  });
 }
 
 /**
@@ -232,29 +295,25 @@ function pinDirectory(path: string): void {
   }
 }
 
-export interface Reservation {
-  path: string;
-}
-
 /**
  * Create the placeholders of the plan's `reserve` steps, without binding them. With an
- * idmapped workspace this runs before the idmapped mount is made: uid 0 has no mapping in
- * it, so root cannot create anything through it (EOVERFLOW). applyProtection, run after the
- * mount, then finds each placeholder (EEXIST) and binds it read-only on top of the mount.
+ * idmapped workspace this runs before the idmapped mount is made (uid 0 has no mapping in it);
+ * creation goes through the host descriptors, which are not idmapped, in any case.
  */
-export function createPlaceholders(steps: ProtectionStep[], ownerUids: number[], onReserve: (r: Reservation) => void): void {
+export function createPlaceholders(steps: ProtectionStep[], dirs: Map<string, PlaceholderDir>): void {
   for (const step of steps) {
-    if (step.op !== 'reserve') continue;
-    onReserve({ path: join(step.root, step.name) });
-    closeSync(createPlaceholder(step.root, step.name, step.kind, ownerUids).fd);
+    if (step.op === 'reserve') ensurePlaceholder(placeholderDir(dirs, step.root), step.root, step.name, step.kind);
   }
 }
 
-/**
- * Perform the plan in the current (private) mount namespace. `onReserve` runs before each
- * placeholder is created, so that the reaper learns about it before it exists.
- */
-export function applyProtection(steps: ProtectionStep[], ownerUids: number[], onReserve: (r: Reservation) => void): void {
+function placeholderDir(dirs: Map<string, PlaceholderDir>, root: string): PlaceholderDir {
+  const dir = dirs.get(root);
+  if (dir === undefined) throw new CorralError('runner_failed', `internal: no descriptor for ${root}`);
+  return dir;
+}
+
+/** Perform the plan in the current (private) mount namespace. */
+export function applyProtection(steps: ProtectionStep[], dirs: Map<string, PlaceholderDir>): void {
   for (const step of steps) {
     switch (step.op) {
       case 'bind':
@@ -263,16 +322,9 @@ export function applyProtection(steps: ProtectionStep[], ownerUids: number[], on
       case 'pin':
         pinDirectory(step.path);
         break;
-      case 'reserve': {
-        onReserve({ path: join(step.root, step.name) });
-        const { target, fd } = createPlaceholder(step.root, step.name, step.kind, ownerUids);
-        try {
-          bindReadOnly(target);
-        } finally {
-          closeSync(fd);
-        }
+      case 'reserve':
+        bindPlaceholder(placeholderDir(dirs, step.root), step.root, step.name, step.kind);
         break;
-      }
       case 'mask-dir':
         maskDirectory(step.path);
         break;

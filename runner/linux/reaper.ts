@@ -1,13 +1,25 @@
 /**
- * The reaper: a small root process started before the runner drops its privileges, which
- * waits for the runner to go away (end of file on its stdin, a pipe only the runner holds)
- * and then, as root, kills whatever is left of the session (cgroup.kill on the session's v2
- * group), removes the session's cgroups, its temp directory and its placeholders (unless
- * another session still reserves them). It runs in the host's mount namespace and cgroup, in
- * its own session (so a Ctrl-C aimed at the client's process group does not stop it), and the
- * identity cannot signal it (different uid).
+ * The reaper: a small root process started before the runner creates anything, which waits
+ * for the runner to go away (end of file on its stdin, a pipe only the runner holds) and then,
+ * as root, kills whatever is left of the session (cgroup.kill on the session's v2 group),
+ * removes the session's cgroups, its temp directory and its placeholders (unless another
+ * session still reserves them). It runs in the host's mount namespace and cgroup, in its own
+ * session (so a Ctrl-C aimed at the client's process group does not stop it), and the identity
+ * cannot signal it (different uid).
  *
- * It is /bin/sh with a fixed script; paths reach it only as arguments, never as script text.
+ * It is /bin/sh with a fixed script. Its targets reach it as data on stdin, never as script
+ * text and never in argv (which every local user can read in /proc): one `key value` line
+ * each, then `end`; the runner writes them with one synchronous write before it creates the
+ * first of them, so a runner killed at any later point leaves a reaper that knows everything.
+ *
+ * Threat model for placeholders: they sit in directories the real user owns, and the user may
+ * swap the workspace (or any directory above a placeholder) for a symbolic link while the
+ * session runs. So the reaper never removes a placeholder through its path. It inherits, from
+ * the runner, a descriptor of each placeholder's parent directory (opened once, without
+ * following links, and checked: placeholder-dirs.ts) and removes `/proc/<reaper>/fd/<n>/<name>`
+ * — a name in the very directory that was checked, wherever it has been moved. The entry must
+ * still be root-owned (only root can make one), not a link, an empty directory (rmdir removes
+ * nothing else) or an empty file. Anything else there — the real user replaced it — is left.
  *
  * Cost: it runs at every session's end, and `corral run` returns only once the runner's stderr
  * is closed, which the reaper holds until the placeholders are gone (a `git init` right after
@@ -15,15 +27,33 @@
  * go in one call per kind, and stderr is released before the cgroup and temp clean-up.
  */
 import { spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { closeSync, writeSync } from 'node:fs';
+import { CorralError } from '../../core/errors.js';
+import { createPipe } from './fds.js';
 import { reservationKey, reservationsDir } from './reservations.js';
 
-const SCRIPT = String.raw`
+// A plain template: each shell `${…}` is escaped as `\${…}`, and the script has no backslash.
+const SCRIPT = `
 set -u
-v2=$1 pids=$2 tmp=$3 reg=$4 sid=$5 mem=$6
-shift 6
-# Wait for the runner to go away: end of file on stdin (it never writes). read is a builtin,
-# so waiting costs no process.
+v2=- pids=- mem=- tmp=- reg=- sid=-
+# Targets (reaper.ts): one per line until "end"; a placeholder is "place <fd> <key> <d|f>"
+# followed by its name on a line of its own. End of file before "end": the runner died while
+# writing, and what arrived is cleaned up.
+set --
+while IFS= read -r line; do
+  case $line in
+    end) break ;;
+    'v2 '*) v2=\${line#v2 } ;;
+    'pids '*) pids=\${line#pids } ;;
+    'mem '*) mem=\${line#mem } ;;
+    'tmp '*) tmp=\${line#tmp } ;;
+    'reg '*) reg=\${line#reg } ;;
+    'sid '*) sid=\${line#sid } ;;
+    'place '*) IFS= read -r name || break; set -- "$@" "\${line#place }" "$name" ;;
+  esac
+done
+# Wait for the runner to go away: end of file on stdin (it writes nothing more). read is a
+# builtin, so waiting costs no process.
 while read -r _; do :; done
 populated() {
   [ -r "$1/cgroup.events" ] || return 1
@@ -32,7 +62,7 @@ populated() {
   done < "$1/cgroup.events"
   return 1
 }
-if [ -d "$v2" ]; then
+if [ "$v2" != - ] && [ -d "$v2" ]; then
   echo 1 > "$v2/cgroup.kill" 2>/dev/null
   # The runner's own exit may still be settling; poll briefly, then go on regardless.
   i=0
@@ -43,15 +73,19 @@ others() {
   return 1
 }
 # Placeholders of kind d (directories, removed only while empty) or f (empty files) that no
-# other session reserves and that are still ours (root-owned, not symlinks), one call per kind.
+# other session reserves and that are still ours (root-owned, not links), one call per kind,
+# each through the inherited descriptor of its parent directory.
 remove_placeholders() {
-  kind=$1
+  want=$1
   shift
-  n=$# key=
+  n=$# spec=
   for arg; do
-    if [ -z "$key" ]; then key=$arg; continue; fi
-    path=$arg k=$key key=
-    others "$k" && continue
+    if [ -z "$spec" ]; then spec=$arg; continue; fi
+    name=$arg fd=\${spec%% *} rest=\${spec#* } spec=
+    key=\${rest%% *} kind=\${rest#* }
+    [ "$kind" = "$want" ] || continue
+    path=/proc/$$/fd/$fd/$name
+    others "$key" && continue
     [ -L "$path" ] && continue
     [ -O "$path" ] || continue
     case $kind in
@@ -62,14 +96,14 @@ remove_placeholders() {
   done
   shift $n
   [ $# -gt 0 ] || return 0
-  case $kind in
+  case $want in
     d) rmdir -- "$@" 2>/dev/null ;;
     f) rm -f -- "$@" ;;
   esac
   return 0
 }
 # First what the real user can see (placeholders in the workspace) ...
-if [ $# -gt 0 ] && [ -d "$reg" ]; then
+if [ $# -gt 0 ] && [ "$reg" != - ] && [ -d "$reg" ]; then
   exec 9>>"$reg/.lock"
   flock 9
   rm -f -- "$reg"/*."$sid"
@@ -89,14 +123,25 @@ remove_tree() {
   find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
   [ ! -d "$1" ]
 }
-if [ -d "$v2" ]; then
+if [ "$v2" != - ] && [ -d "$v2" ]; then
   i=0
   until remove_tree "$v2" || [ $i -ge 400 ]; do sleep 0.05; i=$((i + 1)); done
 fi
 [ "$pids" = - ] || remove_tree "$pids" || true
 [ "$mem" = - ] || remove_tree "$mem" || true
-[ -d "$tmp" ] && rm -rf --one-file-system -- "$tmp"
+[ "$tmp" != - ] && [ -d "$tmp" ] && rm -rf --one-file-system -- "$tmp"
+exit 0
 `;
+
+/** A placeholder the reaper may remove: `name` inside the directory open as `dirFd`. */
+export interface ReaperPlaceholder {
+  /** The placeholder's path as planned (its registry key is derived from it). */
+  path: string;
+  /** An open descriptor of its parent directory (placeholder-dirs.ts). */
+  dirFd: number;
+  name: string;
+  kind: 'dir' | 'file';
+}
 
 export interface ReaperTargets {
   installation: string;
@@ -108,28 +153,62 @@ export interface ReaperTargets {
   /** The v1 memory group, or null. */
   cgroupMemory?: string | null;
   tmpdir: string;
-  /** Placeholder paths this session reserves. */
-  reservations: string[];
+  /** Placeholders this session reserves. */
+  placeholders: ReaperPlaceholder[];
 }
 
-/** Start the reaper; keep the returned stream open for as long as the session lives. */
-export function startReaper(targets: ReaperTargets): Writable {
-  const args = [
-    '-c',
-    SCRIPT,
-    'corral-reaper',
-    targets.cgroupV2,
-    targets.cgroupPids ?? '-',
-    targets.tmpdir,
-    reservationsDir(targets.installation),
-    targets.sessionId,
-    targets.cgroupMemory ?? '-',
-    ...targets.reservations.flatMap((path) => [reservationKey(path), path]),
-  ];
-  const child = spawn('/bin/sh', args, { stdio: ['pipe', 'ignore', 'inherit'], detached: true, cwd: '/', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
-  child.unref();
-  const stdin = child.stdin!;
-  stdin.on('error', () => undefined); // the reaper never exits before us; nothing to report if it did
-  (stdin as Writable & { unref?: () => void }).unref?.();
-  return stdin;
+/** First descriptor number of the parent directories in the reaper (after stdin, stdout, stderr). */
+const FIRST_DIR_FD = 3;
+
+/**
+ * The reaper's stdin text for `targets`, where the placeholders' parent directories are the
+ * reaper's descriptors FIRST_DIR_FD… in order of `dirFds`. Every value is one line: a line
+ * break in any of them is refused before anything is started (the runner builds all but the
+ * names itself; a name comes from policy).
+ */
+export function reaperInput(targets: ReaperTargets, dirFds: number[]): string {
+  const line = (key: string, value: string) => {
+    if (/[\n\r]/.test(value)) throw new CorralError('request_invalid', `${JSON.stringify(value)} contains a line break; Corral does not protect or create such names`);
+    return `${key} ${value}\n`;
+  };
+  let text =
+    line('sid', targets.sessionId) +
+    line('reg', reservationsDir(targets.installation)) +
+    line('v2', targets.cgroupV2) +
+    line('pids', targets.cgroupPids ?? '-') +
+    line('mem', targets.cgroupMemory ?? '-') +
+    line('tmp', targets.tmpdir);
+  for (const p of targets.placeholders) {
+    if (p.name === '' || p.name.includes('/') || p.name === '.' || p.name === '..') throw new CorralError('request_invalid', `placeholder name ${JSON.stringify(p.name)} is not a single path component`);
+    const fd = FIRST_DIR_FD + dirFds.indexOf(p.dirFd);
+    text += line('place', `${fd} ${reservationKey(p.path)} ${p.kind === 'dir' ? 'd' : 'f'}`) + line('', p.name).slice(1);
+  }
+  return `${text}end\n`;
+}
+
+/**
+ * Start the reaper and hand it its targets. The write end of its stdin stays open (and
+ * close-on-exec, so no command inherits it) for as long as this process lives.
+ */
+export function startReaper(targets: ReaperTargets): void {
+  const dirFds = [...new Set(targets.placeholders.map((p) => p.dirFd))];
+  const input = reaperInput(targets, dirFds);
+  const pipe = createPipe();
+  try {
+    const child = spawn('/bin/sh', ['-c', SCRIPT, 'corral-reaper'], {
+      stdio: [pipe.read, 'ignore', 'inherit', ...dirFds],
+      detached: true,
+      cwd: '/',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    child.unref();
+  } finally {
+    closeSync(pipe.read);
+  }
+  // One synchronous write into the pipe's buffer (64 KiB; the reaper drains it as it reads,
+  // so a larger text only blocks until it has): once it returns, the reaper has its targets
+  // even if this process dies the next instant.
+  const bytes = Buffer.from(input, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(pipe.write, bytes, offset, bytes.length - offset);
 }

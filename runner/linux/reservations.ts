@@ -5,7 +5,8 @@
  * Registration and removal happen under an exclusive flock on `.lock` in that directory (the
  * reaper takes it with flock(1)).
  */
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import type { PlaceholderKind } from '../../core/protected-names.js';
 import { createHash } from 'node:crypto';
 import { check, libcFunction } from '../../os/linux/libc.js';
 import { ensureRunSubdir, installationRunDir } from './run-dir.js';
@@ -40,4 +41,31 @@ export function lockReservations(installation: string): () => void {
 
 export function registerReservation(installation: string, sessionId: string, path: string): void {
   writeFileSync(`${reservationsDir(installation)}/${reservationKey(path)}.${sessionId}`, path, { mode: 0o600 });
+}
+
+/**
+ * Whether `path` is a placeholder another live session holds: a marker for it is registered,
+ * and the entry is what only root makes there — root-owned, not a link, an empty 0555
+ * directory or an empty 0444 file. Call under the registry lock. An entry without a marker (a
+ * real user's, or one an administrator made) is not adopted: it is bound as it is.
+ */
+export function sharedPlaceholder(installation: string, path: string): PlaceholderKind | null {
+  const prefix = `${reservationKey(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(reservationsDir(installation));
+  } catch {
+    return null;
+  }
+  if (!names.some((name) => name.startsWith(prefix))) return null;
+  try {
+    const st = lstatSync(path);
+    if (st.uid !== 0) return null;
+    const mode = st.mode & 0o7777;
+    if (st.isDirectory() && mode === 0o555 && readdirSync(path).length === 0) return 'dir';
+    if (st.isFile() && mode === 0o444 && st.size === 0) return 'file';
+    return null;
+  } catch {
+    return null;
+  }
 }

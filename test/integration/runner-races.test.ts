@@ -60,6 +60,40 @@ describe('root phase vs. a hostile member: shared names, races, errors (root, re
     return out;
   }
 
+  it('36 overlapping sessions on one workspace: every one starts (no ENOENT), the reserved name stays protected while any lives, and the last one removes it', async function () {
+    const ws = inst!.workspace;
+    for (const name of ['.git', '.env']) assert.ok(!existsSync(`${ws}/${name}`), `${ws}/${name} must be missing for this test (it is reserved by a placeholder)`);
+    const COUNT = 36;
+    // All started at once; each closes at its own moment (a shuffled order, a few ms apart), so
+    // that sessions end while others are still planning, creating and binding.
+    const order = Array.from({ length: COUNT }, (_, i) => i).sort(() => Math.random() - 0.5);
+    const live = new Set<number>();
+    const failures: string[] = [];
+    await Promise.all(
+      Array.from({ length: COUNT }, async (_, i) => {
+        const c = startAsMember(request());
+        try {
+          await c.hello();
+          live.add(i);
+          const r = await c.sh('mkdir .git/hooks 2>/dev/null && echo WROTE; echo x > .env 2>/dev/null && echo WROTE; test -d .git && echo RESERVED', { cwd: ws });
+          if (r.out.includes('WROTE') || !r.out.includes('RESERVED')) failures.push(`session ${i}: ${JSON.stringify(r.out)} ${r.err}`);
+          await new Promise((res) => setTimeout(res, order.indexOf(i) * 15));
+          await close(c);
+          live.delete(i);
+          if (live.size > 0 && !(existsSync(`${ws}/.git`) && existsSync(`${ws}/.env`))) failures.push(`a placeholder vanished from the host while ${live.size} sessions still lived`);
+        } catch (err) {
+          failures.push(`session ${i}: ${err instanceof Error ? err.message : String(err)} ${c.stderrText}`);
+          c.killNow();
+        }
+      }),
+    );
+    assert.deepEqual(failures, []);
+    // The reapers run after each runner exits; the last holder removes both placeholders.
+    for (let i = 0; i < 200 && (existsSync(`${ws}/.git`) || existsSync(`${ws}/.env`)); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!existsSync(`${ws}/.git`) && !existsSync(`${ws}/.env`), 'the last session removes the placeholders');
+    assert.deepEqual(readdirSync(`/run/${inst!.instance}/reservations`).filter((n) => n !== '.lock'), [], 'no marker is left');
+  });
+
   it('names squatted in /tmp, /var/tmp and /dev/shm stop nothing, and a session creates nothing there', async function () {
     const user = inst!.user;
     const decoy = userDir(user, `${user.home}/decoy`, 0o777);
