@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   drift_detected: { exit: 1, remedy: 'Run `corral setup --yes` again to restore what was provisioned.' },
   step_failed: { exit: 1, remedy: 'Fix the cause shown; run the same command again — it resumes from the journal.' },
   state_corrupt: { exit: 1, remedy: 'The state or journal file could not be read; see the message for the file.' },
+  state_unwritable: {
+    exit: 1,
+    remedy: 'The state directory must be writable with free space (it holds the journal that undoes every change): remount it read-write or free space, then run the same command again.',
+  },
   package_unverified: {
     exit: 1,
     remedy: 'Setup runs only a Corral package whose files match its build-time digest list: reinstall Corral outside any workspace (npm install -g, or the fleet package) and run setup from that copy.',

@@ -26,20 +26,6 @@ export interface ApplyResult {
   warnings: string[];
 }
 
-/**
- * Test-only fault point: with CORRAL_INSTANCE set to a test instance (`ctest…`), the
- * process kills itself right after the step named by CORRAL_TEST_CRASH_AFTER has changed
- * the machine and before its `done` record — a real crash, to prove that a re-run
- * converges. It can only make a test installation's setup stop; it has no effect on a
- * real installation (and sudo does not pass it through anyway).
- */
-function crashPointReached(stepId: string, env: NodeJS.ProcessEnv = process.env): void {
-  const instance = env.CORRAL_INSTANCE ?? '';
-  if (instance.startsWith('ctest') && env.CORRAL_TEST_CRASH_AFTER === stepId) {
-    process.kill(process.pid, 'SIGKILL');
-  }
-}
-
 async function runStep(step: PlanStep, journal: Journal | null): Promise<void> {
   if (step.journaled === false) {
     await step.apply();
@@ -58,7 +44,6 @@ async function runStep(step: PlanStep, journal: Journal | null): Promise<void> {
   const seq = journal.begin(step.id, step.title, step.undo);
   try {
     const outcome = await step.apply();
-    crashPointReached(step.id);
     journal.done(step.id, seq, outcome?.undo ?? step.undo);
   } catch (err) {
     journal.failed(step.id, seq, err instanceof Error ? err.message : String(err));

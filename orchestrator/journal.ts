@@ -21,6 +21,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { CorralError } from '../core/errors.js';
+import { unwritableError } from './state-preflight.js';
 
 export const JOURNAL_VERSION = 1;
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -118,14 +119,20 @@ export class Journal {
     }
     const seq = this.nextSeq;
     const record = { v: JOURNAL_VERSION, seq, time: new Date().toISOString(), ...entry };
-    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o755 });
-    // 0600: undo records name paths and accounts; only the administrator reads them.
-    const fd = openSync(this.file, 'a', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(record)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o755 });
+      // 0600: undo records name paths and accounts; only the administrator reads them.
+      const fd = openSync(this.file, 'a', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(record)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      // A record that cannot be written stops the run here: for a `begin`, before the
+      // step changed anything (a torn line is ignored on replay).
+      throw unwritableError(this.file, err);
     }
     this.nextSeq = seq + 1;
     return seq;

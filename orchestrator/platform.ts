@@ -102,6 +102,14 @@ export interface Provisioner {
   status(): Promise<StatusReport>;
   /** Reverse every pending journal step, newest first; then remove state and journal. */
   planTeardown(): Promise<Plan>;
+  /**
+   * Serialise setup/teardown of this installation: resolves once this process holds the
+   * lock (waiting, with a notice, while another holds it); returns the release function.
+   * Absent where the platform serialises elsewhere.
+   */
+  lock?(command: string): Promise<() => void>;
+  /** Before the first change: throws state_unwritable when the journal could not be written. */
+  preflightApply?(): Promise<void>;
   /** Release sessions (e.g. the PowerShell process). */
   close(): Promise<void>;
 }

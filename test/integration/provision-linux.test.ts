@@ -16,7 +16,7 @@ import type { SetupRequest } from '../../orchestrator/platform.js';
 import { loadPolicy } from '../../orchestrator/policy/load.js';
 import { createLinuxProvisioner } from '../../orchestrator/provision/linux/provisioner.js';
 import { resolveLinuxRealUser } from '../../orchestrator/provision/linux/real-user.js';
-import { assertSameLines, assertSameRuleset, describeResult, ProvisionFixture, runCli, sh, snapshot, type Snapshot } from './helpers/provision.js';
+import { assertSameLines, assertSameRuleset, describeResult, killedAtWrite, ProvisionFixture, runCli, sh, snapshot, type Snapshot } from './helpers/provision.js';
 
 interface Passwd {
   name: string;
@@ -148,8 +148,9 @@ describe('Linux provisioning (root): setup, status, teardown on the real machine
   });
 
   it('a crash in the middle (killed after the firewall step) leaves a journal from which a re-run converges', async () => {
-    const crashed = await fx.corral(['setup', '--yes', '--workspace', ws], { CORRAL_TEST_CRASH_AFTER: `firewall:${fx.instance}` });
-    assert.equal(crashed.signal, 'SIGKILL', describeResult(crashed));
+    // Journal writes: begin/done of two groups, two identities, the membership, then the
+    // firewall's begin (11) and done (12): killed on entry to write 12, after the table is written.
+    await killedAtWrite(fx, ['setup', '--yes', '--workspace', ws], 12);
     const pending = Journal.inDir(fx.inst.stateDir).pending();
     assert.equal(pending.at(-1)?.step, `firewall:${fx.instance}`);
     assert.equal(pending.at(-1)?.status, 'begun');

@@ -91,6 +91,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
       const mode = outputMode(opts);
       const leaf = await currentPlatform();
       const prov = await leaf.createProvisioner();
+      let unlock: (() => void) | undefined;
       try {
         await prov.checkPrerequisites(invocation(opts, process.cwd()));
         const guided = mode === 'tty' && opts.yes !== true && opts.dryRun !== true && process.stdin.isTTY === true;
@@ -102,6 +103,9 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         } else {
           request = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
         }
+        // Planned and applied under the installation's lock: a concurrent setup or teardown
+        // waits, then plans from what this one left; their journal records never interleave.
+        if (opts.dryRun !== true) unlock = await prov.lock?.('setup');
         const plan = await prov.planSetup(request);
         if (opts.dryRun === true) {
           if (mode === 'json') printJson({ ok: true, dryRun: true, realUser: request.realUser.name, workspaces: request.workspaces, ...planDocument(plan) });
@@ -121,6 +125,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
           process.stdout.write(planText(plan, { showUnchanged: true }));
           if (!(await confirm('Apply this plan?'))) throw new CorralError('cancelled', 'setup not applied; nothing was changed');
         }
+        await prov.preflightApply?.();
         const result = await applyPlan(plan, prov.journal, mode);
         if (mode === 'json') printJson({ ...result, changed: true, realUser: request.realUser.name });
         else {
@@ -129,6 +134,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         }
         setExit(0);
       } finally {
+        unlock?.();
         await prov.close();
       }
     });

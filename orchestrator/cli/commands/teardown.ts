@@ -28,9 +28,11 @@ export function registerTeardown(program: Command, setExit: SetExit): void {
       const mode = outputMode(opts);
       const leaf = await currentPlatform();
       const prov = await leaf.createProvisioner();
+      let unlock: (() => void) | undefined;
       try {
         const args = ['teardown', ...(opts.yes === true ? ['--yes'] : []), ...(opts.dryRun === true ? ['--dry-run'] : []), ...(opts.json === true ? ['--json'] : [])];
         await prov.checkPrerequisites(args);
+        if (opts.dryRun !== true) unlock = await prov.lock?.('teardown');
         const plan = await prov.planTeardown();
         if (opts.dryRun === true || plan.steps.length === 0) {
           if (mode === 'json') printJson({ ok: true, dryRun: opts.dryRun === true, changed: false, ...planDocument(plan) });
@@ -43,11 +45,13 @@ export function registerTeardown(program: Command, setExit: SetExit): void {
           if (!interactive) throw new CorralError('usage', 'teardown changes the machine; pass --yes to apply');
           if (!(await confirm('Remove everything listed above?'))) throw new CorralError('cancelled', 'teardown not applied; nothing was changed');
         }
+        await prov.preflightApply?.();
         const result = await applyPlan(plan, prov.journal, mode);
         if (mode === 'json') printJson({ ...result, changed: true });
         else process.stdout.write(resultText(result));
         setExit(0);
       } finally {
+        unlock?.();
         await prov.close();
       }
     });

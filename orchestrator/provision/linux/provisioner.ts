@@ -14,6 +14,8 @@ import { checkRoot, checkTools } from './prerequisites.js';
 import { resolveLinuxRealUser } from './real-user.js';
 import { linuxStatus } from './status.js';
 import { linuxUndoer } from './undo.js';
+import { acquireSetupLock } from './setup-lock.js';
+import { checkStateDirWritable } from '../../state-preflight.js';
 
 export function createLinuxProvisioner(inst: Installation): Provisioner & { readonly journal: Journal } {
   const journal = Journal.inDir(inst.stateDir);
@@ -55,6 +57,12 @@ export function createLinuxProvisioner(inst: Installation): Provisioner & { read
       });
       const nothing = plan.steps.length === 1 && !existsSync(store.file) && !existsSync(journal.file) && !existsSync(inst.stateDir);
       return nothing ? { ...plan, steps: [] } : plan;
+    },
+    async lock(command: string) {
+      return acquireSetupLock(inst.name, { command });
+    },
+    async preflightApply() {
+      checkStateDirWritable(inst.stateDir);
     },
     async close() {},
   };

@@ -10,7 +10,7 @@
  * and tables named like test installations (`ct…`, `cbench…`, `cdemo…`) that are not ours — never
  * anything of our installation or user, and never any other line.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { identityNames } from '../../../orchestrator/identities.js';
 import { linuxInstallation } from '../../../core/installation.js';
+import { Journal } from '../../../orchestrator/journal.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../orchestrator/cli/main.js');
 
@@ -156,3 +157,88 @@ export function assertSameRuleset(fx: ProvisionFixture, before: string, after: s
   const keep = (t: string) => !(/^table inet c(t|bench|demo)[a-z0-9]* /.test(t) && !t.startsWith(`table inet ${fx.instance} `));
   assert.deepEqual(tables(after).filter(keep), tables(before).filter(keep), 'nft list ruleset differs from its snapshot before setup');
 }
+
+/**
+ * Everything setup touches, for byte-for-byte comparison (the crash suite): the account
+ * databases (passwd, group, shadow, gshadow), the ruleset, ACLs of /home, the user's home
+ * (recursive: workspace and its entries) and every file tree Corral writes — sudoers drop-in,
+ * runner copy, state directory (journal, state.json, identity homes), /run/<installation>
+ * (the setup lock) — listed with type, mode, owner, size and a SHA-256 of each file.
+ */
+export interface MachineSnapshot {
+  [part: string]: string;
+}
+
+function treeOf(root: string): string {
+  const r = spawnSync('find', [root, '-printf', '%y %m %U %G %s %P -> %l\\n'], { encoding: 'utf8' });
+  if (r.status !== 0 && /No such file/.test(r.stderr)) return 'absent';
+  const lines = r.stdout.split('\n').filter((l) => l !== '').sort();
+  const sums = spawnSync('find', [root, '-type', 'f', '-exec', 'sha256sum', '{}', '+'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l !== '').sort();
+  return [...lines, ...sums].join('\n');
+}
+
+export function machineSnapshot(fx: ProvisionFixture): MachineSnapshot {
+  return {
+    passwd: readFileSync('/etc/passwd', 'utf8'),
+    group: readFileSync('/etc/group', 'utf8'),
+    shadow: readFileSync('/etc/shadow', 'utf8'),
+    gshadow: readFileSync('/etc/gshadow', 'utf8'),
+    nft: sh('nft', ['list', 'ruleset']),
+    homeAcl: sh('getfacl', ['-p', '-n', '/home']),
+    userHomeAcl: sh('getfacl', ['-R', '-p', '-n', fx.home]),
+    userHome: treeOf(fx.home),
+    sudoers: treeOf(fx.inst.sudoersFile),
+    runner: treeOf(fx.inst.libDir),
+    stateDir: treeOf(fx.inst.stateDir),
+    runDir: treeOf(`/run/${fx.instance}`),
+  };
+}
+
+/** Byte-identical, but for lines of other suites' concurrent test accounts and tables. */
+export function assertSameMachine(fx: ProvisionFixture, before: MachineSnapshot, after: MachineSnapshot, when: string): void {
+  for (const part of ['passwd', 'group', 'shadow', 'gshadow']) {
+    const keep = (text: string) => text.split('\n').filter((l) => !othersTestLine(fx, l));
+    assert.deepEqual(keep(after[part]!), keep(before[part]!), `${when}: /etc/${part} differs from before`);
+  }
+  const keepTable = (t: string) => !(/^table inet c(t|bench|demo)[a-z0-9]* /.test(t) && !t.startsWith(`table inet ${fx.instance} `));
+  assert.deepEqual(tables(after.nft!).filter(keepTable), tables(before.nft!).filter(keepTable), `${when}: nft ruleset differs from before`);
+  for (const part of ['homeAcl', 'userHomeAcl', 'userHome', 'sudoers', 'runner', 'stateDir', 'runDir']) {
+    assert.equal(after[part], before[part], `${when}: ${part} differs from before`);
+  }
+}
+
+/**
+ * Real crashes at exact points without a kill switch in the product: the CLI (as root for the
+ * fixture's user) under `strace -P <journal> -e trace=write`, which sees only write(2) calls on
+ * the journal file; `inject=write:signal=SIGKILL:when=K` kills it on entry to the K-th.
+ */
+/** `corral <args>` as root for the fixture's user, under strace on the journal file. */
+export function straced(fx: ProvisionFixture, args: string[], strace: string[]): Promise<CliResult> {
+  const journal = Journal.inDir(fx.inst.stateDir).file;
+  const argv = ['-qq', '-s', '4096', '-P', journal, '-e', 'trace=write', ...strace, process.execPath, CLI, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn('strace', argv, {
+      cwd: fx.workspace,
+      env: { ...process.env, CI: 'true', CORRAL_INSTANCE: fx.instance, SUDO_USER: fx.userName, CORRAL_TEST_WORKSPACE_ACCESS: 'acl' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.once('error', reject);
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Killed on entry to its `k`-th journal write (1-based). */
+export async function killedAtWrite(fx: ProvisionFixture, args: string[], k: number): Promise<void> {
+  const r = await straced(fx, args, ['-o', '/dev/null', '-e', `inject=write:signal=SIGKILL:when=${k}`]);
+  // strace re-raises the tracee's fatal signal on itself.
+  assert.ok(r.signal === 'SIGKILL' || r.status === 137, `expected a SIGKILL at journal write ${k}: ${describeResult(r)}`);
+}
+
