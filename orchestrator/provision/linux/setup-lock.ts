@@ -1,7 +1,7 @@
 /**
  * One `corral setup` / `corral teardown` of an installation at a time: an exclusive flock on
- * `/run/<installation>/setup.lock` (root-owned, 0600, in a root-owned directory not writable
- * by group or others), held from before planning until the last journal record is written.
+ * `/run/<installation>/setup.lock` (root-owned, 0600, in the root-only run-time directory of
+ * run-dir.ts), held from before planning until the last journal record is written.
  * So a second command plans from what the first left on the machine, and the journal never
  * interleaves two runs' records.
  *
@@ -17,9 +17,10 @@
  * planted link or a directory another account could write, where a local user could
  * otherwise hold the lock forever or make root write the holder line elsewhere.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { CorralError } from '../../../core/errors.js';
 import { lastErrno, libcFunction, LibcError } from '../../../os/linux/libc.js';
+import { ensureRootOnlyDir, installationRunDir } from '../../../runner/linux/run-dir.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -28,17 +29,7 @@ const EINTR = 4;
 const flock = libcFunction('int flock(int fd, int operation)');
 
 export function setupLockFile(installation: string): string {
-  return `/run/${installation}/setup.lock`;
-}
-
-function ensureLockDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o022) !== 0) {
-    throw new CorralError('state_corrupt', `${dir} must be a directory owned by root and writable by root only; remove it and run the command again`, {
-      details: { path: dir },
-    });
-  }
+  return `${installationRunDir(installation)}/setup.lock`;
 }
 
 function tryLock(fd: number): boolean {
@@ -76,7 +67,7 @@ export async function acquireSetupLock(installation: string, opts: SetupLockOpti
   const notice = opts.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   let announced = false;
   for (;;) {
-    ensureLockDir(dir);
+    ensureRootOnlyDir(dir);
     let fd: number;
     try {
       fd = openSync(file, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
