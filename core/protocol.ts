@@ -142,6 +142,19 @@ export function encodeFrame(message: Message): Buffer {
   return frame;
 }
 
+/** Longest excerpt of a peer-chosen value (an id, a key, a type) that an error frame echoes. */
+export const MAX_ECHO_CHARS = 200;
+
+/**
+ * `text` cut to `max` characters, saying how long it was. Threat model: the peer chooses ids,
+ * keys and types up to a whole frame (8 MiB, and invalid UTF-8 triples when re-encoded as
+ * U+FFFD); an error that echoed them whole would not fit in a frame of its own, and the
+ * answer would be lost (before hello: no error frame at all; after: an uncaught RangeError).
+ */
+export function excerpt(text: string, max = MAX_ECHO_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 export class FrameError extends Error {
   override readonly name = 'FrameError';
 }

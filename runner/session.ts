@@ -14,7 +14,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConfinedSession, RunningCommand } from './backend.js';
-import { encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from '../core/protocol.js';
+import { encodeFrame, excerpt, FrameDecoder, FrameError, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from '../core/protocol.js';
 
 const MAX_ID_LENGTH = 128;
 const MAX_ARGS = 65536;
@@ -36,6 +36,15 @@ interface Running {
 }
 
 class InvalidSpawn extends Error {}
+
+/**
+ * The `id` field an error frame may carry: only an id a command could have (1–MAX_ID_LENGTH
+ * characters). A longer one is the peer's, up to a frame long: echoed whole it would not fit
+ * in the answer (encodeFrame throws, and thrown from the input handler it ended the runner).
+ */
+function echoId(id: unknown): { id?: string } {
+  return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH ? { id } : {};
+}
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -106,7 +115,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
       spawn = validateSpawn(raw, limitMs);
     } catch (err) {
       if (!(err instanceof InvalidSpawn)) throw err;
-      send({ type: 'error', ...(typeof raw.id === 'string' ? { id: raw.id } : {}), code: 'request_invalid', message: err.message });
+      send({ type: 'error', ...echoId(raw.id), code: 'request_invalid', message: err.message });
       return;
     }
     if (running.has(spawn.id)) {
@@ -135,7 +144,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
 
   const withCommand = (id: unknown, act: (r: Running) => void) => {
     const r = typeof id === 'string' ? running.get(id) : undefined;
-    if (r === undefined) send({ type: 'error', ...(typeof id === 'string' ? { id } : {}), code: 'request_invalid', message: `no running command with id ${String(id)}` });
+    if (r === undefined) send({ type: 'error', ...echoId(id), code: 'request_invalid', message: `no running command with id ${excerpt(String(id))}` });
     else act(r);
   };
 
@@ -147,7 +156,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
     const m = message as Record<string, unknown>;
     switch (m.type) {
       case 'spawn':
-        if (closing) send({ type: 'error', ...(typeof m.id === 'string' ? { id: m.id } : {}), code: 'session_closed', message: 'the session is closing' });
+        if (closing) send({ type: 'error', ...echoId(m.id), code: 'session_closed', message: 'the session is closing' });
         else spawnCommand(m);
         return;
       case 'stdin':
@@ -165,7 +174,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
         void shutdown();
         return;
       default:
-        send({ type: 'error', code: 'request_invalid', message: `unexpected message type ${JSON.stringify(m.type)}` });
+        send({ type: 'error', code: 'request_invalid', message: `unexpected message type ${excerpt(JSON.stringify(m.type) ?? 'undefined')}` });
     }
   };
 

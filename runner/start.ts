@@ -9,7 +9,7 @@ import { readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { CorralError, isCorralError } from '../core/errors.js';
 import type { ConfinedSession } from './backend.js';
-import { encodeFrame, MAX_FRAME_BYTES, type SessionRequest } from '../core/protocol.js';
+import { encodeFrame, excerpt, MAX_FRAME_BYTES, type SessionRequest } from '../core/protocol.js';
 import { serveSession } from './session.js';
 
 const STDIN = 0;
@@ -54,11 +54,14 @@ export function readOpenRequest(): SessionRequest {
   return m.request as SessionRequest;
 }
 
+/** The longest error message sent in a frame: whatever an error says, its one frame must fit (protocol.ts). */
+const MAX_MESSAGE_CHARS = 16 * 1024;
+
 /** Report `err` as one `error` frame (if the client still listens) and exit with its code. */
 export function failBeforeHello(err: unknown): never {
   const error = isCorralError(err) ? err : new CorralError('runner_failed', err instanceof Error ? err.message : String(err), { cause: err });
   try {
-    writeSync(STDOUT, encodeFrame({ type: 'error', code: error.code, message: error.message }));
+    writeSync(STDOUT, encodeFrame({ type: 'error', code: error.code, message: excerpt(error.message, MAX_MESSAGE_CHARS) }));
   } catch {
     // the client is gone; stderr still says why
   }

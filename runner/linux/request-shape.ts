@@ -11,7 +11,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { CorralError } from '../../core/errors.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
+import { excerpt, PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 import { parseHostRule } from '../../core/hosts.js';
 
 const MAX_PATHS = 256;
@@ -70,7 +70,7 @@ function strictObject<T>(fields: { [K in keyof T]-?: Check<T[K]> }, optional: re
     if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
     const record = v as Record<string, unknown>;
     for (const key of Object.keys(record)) {
-      if (!Object.prototype.hasOwnProperty.call(fields, key)) fail(path, `unrecognized key "${key}"`);
+      if (!Object.prototype.hasOwnProperty.call(fields, key)) fail(path, `unrecognized key ${JSON.stringify(excerpt(key))}`);
     }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(fields) as (keyof T & string)[]) {
@@ -152,8 +152,10 @@ export function parseSessionRequest(raw: unknown): SessionRequest {
     request = checkRequest(raw, []);
   } catch (err) {
     if (!(err instanceof ShapeError)) throw err;
-    const where = err.path.length > 0 ? `request.${err.path.join('.')}` : 'request';
-    throw new CorralError('request_invalid', `${where}: ${err.message}`, { details: { path: err.path } });
+    // Path segments can be keys the caller chose (env.set names): echoed cut (core/protocol.ts excerpt).
+    const path = err.path.map((segment) => excerpt(segment));
+    const where = path.length > 0 ? `request.${path.join('.')}` : 'request';
+    throw new CorralError('request_invalid', `${where}: ${err.message}`, { details: { path } });
   }
   if (request.mode === 'full-access') {
     throw new CorralError('request_invalid', 'request.mode: full-access sessions run without a sandbox and never through the runner');

@@ -9,6 +9,24 @@
 import fc from 'fast-check';
 import type { SessionRequest } from '../../core/protocol.js';
 
+/**
+ * fast-check parameters of every fuzz test here: a fixed seed by default (the same cases on
+ * every run, so a failure is reproducible), printed with the failing case's path on failure.
+ * Replay a failure:  CORRAL_FUZZ_SEED=<seed> CORRAL_FUZZ_PATH=<path> npx mocha <the test file>
+ * Explore new cases: CORRAL_FUZZ_SEED=random (the seed used is printed before the run).
+ */
+export function fuzzParameters(numRuns: number): { seed: number; path?: string; numRuns: number; endOnFailure: boolean } {
+  const given = process.env.CORRAL_FUZZ_SEED;
+  const seed = given === 'random' ? Date.now() ^ (Math.random() * 0x100000000) : given !== undefined && given !== '' ? Number(given) : 20261203;
+  if (!Number.isInteger(seed)) throw new Error(`CORRAL_FUZZ_SEED must be an integer or "random", not ${given}`);
+  if (given === 'random') console.log(`fuzz seed ${seed}`);
+  const path = process.env.CORRAL_FUZZ_PATH;
+  return { seed, numRuns, endOnFailure: true, ...(path !== undefined && path !== '' ? { path } : {}) };
+}
+
+/** A key or id of `n` characters, up to nearly a whole frame (8 MiB): echoed whole, an error would not fit in its frame. */
+export const hugeText: fc.Arbitrary<string> = fc.integer({ min: 3000, max: 7_000_000 }).map((n) => 'k'.repeat(n));
+
 /** A value nested `depth` levels deep (arrays and objects). */
 export function deep(depth: number, leaf: unknown = 'x'): unknown {
   let v: unknown = leaf;
@@ -47,7 +65,7 @@ export const shapeMutation: fc.Arbitrary<Mutation> = fc.oneof(
     value: fc.oneof(fc.constant<unknown>('/a\0b'), fc.constant<unknown>(`/${'p'.repeat(5000)}`), fc.constant<unknown>(''), fc.constant<unknown>(7), fc.constant<unknown>(deep(50))),
   }),
   fc.record({ kind: fc.constant('delete' as const), field: fc.constantFrom('version' as const, 'realUser' as const, 'network' as const, 'mode' as const, 'workspace' as const, 'writableRoots' as const, 'protected' as const, 'denyRead' as const, 'loopback' as const, 'limits' as const, 'policyDigest' as const) }),
-  fc.record({ kind: fc.constant('unknownKey' as const), key: fc.constantFrom('identity', 'uid', '__proto__x', 'constructor', 'home', 'a\0b', 'x'.repeat(3000)), value: hostileValue }),
+  fc.record({ kind: fc.constant('unknownKey' as const), key: fc.oneof(fc.constantFrom('identity', 'uid', '__proto__x', 'constructor', 'home', 'a\0b'), hugeText), value: hostileValue }),
 );
 
 /** Apply `m` to a copy of `base` (a plain JSON object afterwards). */
@@ -73,15 +91,38 @@ export function mutate(base: SessionRequest, m: Mutation): Record<string, unknow
   return r;
 }
 
-/** Whether a `set` mutation could leave the field valid (then the case is not a pure shape case). */
-export function surelyInvalid(base: SessionRequest, m: Mutation, isValid: (raw: unknown) => boolean): boolean {
-  return !isValid(mutate(base, m));
-}
-
 /** A valid open frame's bytes, cut at `at` (a truncated frame) or followed by `extra` frames in the same write. */
 export function frameBytes(message: unknown): Buffer {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
   const head = Buffer.alloc(4);
   head.writeUInt32LE(body.length, 0);
   return Buffer.concat([head, body]);
+}
+
+/** A spawn frame valid in shape (id `id`), the base of the mutated ones. */
+export function spawnFrame(id: string, cwd: string): Record<string, unknown> {
+  return { type: 'spawn', id, argv: ['/bin/true'], cwd, env: { PATH: '/usr/bin:/bin' }, timeoutMs: 10_000, stdin: null };
+}
+
+const SPAWN_FIELDS = ['id', 'argv', 'cwd', 'env', 'timeoutMs', 'stdin'] as const;
+
+/**
+ * Frames after hello that the session loop must refuse one by one (`request_invalid`), with no
+ * command running: a spawn with one field made hostile (`isInvalidSpawn` filters out the
+ * mutations that happen to stay valid), stdin/kill/closeStdin of ids no command has, unknown
+ * types, frames that are not objects, ids of megabytes.
+ */
+export function hostileSessionFrame(cwd: string, isInvalidSpawn: (frame: Record<string, unknown>) => boolean): fc.Arbitrary<unknown> {
+  const id = fc.oneof(hostileValue, fc.constantFrom('nobody', ''), hugeText);
+  return fc.oneof(
+    fc
+      .tuple(fc.constantFrom(...SPAWN_FIELDS), fc.oneof(hostileValue, hugeText))
+      .map(([field, value]) => ({ ...spawnFrame('h', cwd), [field]: value }))
+      .filter(isInvalidSpawn),
+    fc.record({ type: fc.constant('stdin'), id, data: fc.oneof(hostileValue, fc.constant('aGk=')) }),
+    fc.record({ type: fc.constant('closeStdin'), id }),
+    fc.record({ type: fc.constant('kill'), id, signal: fc.oneof(hostileValue, fc.constantFrom('SIGKILL', 'SIGTERM', 'SIGNOPE')) }),
+    fc.record({ type: fc.oneof(hostileValue, hugeText).filter((t) => !['spawn', 'stdin', 'closeStdin', 'kill', 'shutdown'].includes(t as string)) }),
+    fc.constantFrom<unknown>(null, 0, 'spawn', [], [{ type: 'spawn' }], true),
+  );
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { isCorralError } from '../../core/errors.js';
 import { parseSessionRequest } from '../../runner/linux/request-shape.js';
-import { PROTOCOL_VERSION } from '../../core/protocol.js';
+import { encodeFrame, MAX_ECHO_CHARS, PROTOCOL_VERSION } from '../../core/protocol.js';
 
 const good = () => ({
   version: PROTOCOL_VERSION,
@@ -62,5 +62,22 @@ describe('runner: open request shape', function () {
 
   it('refuses full-access: such sessions never go through the runner', function () {
     refused({ ...good(), mode: 'full-access' }, 'request.mode');
+  });
+
+  it('echoes a caller-chosen key of a whole frame cut, so the refusal still fits in one error frame (found by the fuzz test)', function () {
+    // An 8 MB unknown key, and a 3 MB env name (an env.set key lands in the error's path): before
+    // the fix the message held them whole, encodeFrame threw and the runner sent no error frame.
+    for (const raw of [{ ...good(), ['k'.repeat(8_000_000)]: 1 }, { ...good(), env: { allow: [], set: { ['-'.repeat(3_000_000)]: 'x' } } }]) {
+      assert.throws(
+        () => parseSessionRequest(raw),
+        (err: unknown) => {
+          assert.ok(isCorralError(err, 'request_invalid'), String(err));
+          assert.ok(err.message.length < 2 * MAX_ECHO_CHARS + 200, `message of ${err.message.length} characters`);
+          assert.match(err.message, /\(\d+ characters\)/, 'says how long the echoed value was');
+          assert.doesNotThrow(() => encodeFrame({ type: 'error', code: err.code, message: err.message }));
+          return true;
+        },
+      );
+    }
   });
 });

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import type { CommandEvents, ConfinedSession, RunningCommand } from '../../runner/backend.js';
-import { encodeFrame, FrameDecoder, type FromRunner, type SessionRequest, type SpawnRequest, type ToRunner } from '../../core/protocol.js';
+import { encodeFrame, FrameDecoder, MAX_ECHO_CHARS, type FromRunner, type SessionRequest, type SpawnRequest, type ToRunner } from '../../core/protocol.js';
 import { serveSession, validateSpawn } from '../../runner/session.js';
 
 const request: SessionRequest = {
@@ -193,4 +193,27 @@ describe('validateSpawn', function () {
       assert.throws(() => validateSpawn({ ...base, ...bad } as Record<string, unknown>, 99));
     });
   }
+
+  it('answers frames with ids and types of megabytes with short error frames and keeps serving (found by the fuzz test)', async function () {
+    // Before the fix each error echoed the id (twice: field and message) or the type whole:
+    // the answer exceeded MAX_FRAME_BYTES, encodeFrame threw in the input handler and the
+    // runner died with a RangeError stack trace.
+    const h = harness();
+    const huge = 'x'.repeat(5_000_000);
+    h.send({ type: 'kill', id: huge, signal: 'SIGTERM' });
+    h.send({ type: 'closeStdin', id: huge });
+    h.send(spawnMsg(huge, ['echo']));
+    h.send({ type: huge } as unknown as ToRunner);
+    for (let i = 0; i < 200 && h.frames.filter((f) => f.type === 'error').length < 4; i++) await new Promise((r) => setImmediate(r));
+    const errors = h.frames.filter((f) => f.type === 'error');
+    assert.equal(errors.length, 4, JSON.stringify(errors).slice(0, 500));
+    for (const e of errors) {
+      assert.ok(e.type === 'error' && e.code === 'request_invalid' && e.id === undefined, JSON.stringify(e).slice(0, 300));
+      assert.ok(e.type === 'error' && e.message.length < MAX_ECHO_CHARS + 100, `message of ${e.type === 'error' ? e.message.length : 0} characters`);
+    }
+    h.send(spawnMsg('ok', ['echo']));
+    await h.until((f) => f.type === 'exit' && f.id === 'ok');
+    h.send({ type: 'shutdown' });
+    await h.done;
+  });
 });
