@@ -6,7 +6,7 @@
  * Windows bindings are never loaded on Linux and vice versa).
  */
 import type { Readable, Writable } from 'node:stream';
-import type { CorralError } from '../core/errors.js';
+import type { CorralError, ErrorCode } from '../core/errors.js';
 import type { Installation, PlatformName } from '../core/installation.js';
 import type { ResolvedPolicy } from './policy/resolve.js';
 import type { SessionRequest } from '../core/protocol.js';
@@ -73,6 +73,10 @@ export interface StatusItem {
   description: string;
   state: ItemState;
   detail?: string;
+  /** For a finding (missing, drifted): what to do, when it is not "run setup again". */
+  remedy?: string;
+  /** For a finding: the error code a session would meet because of it (e.g. config_invalid). */
+  code?: ErrorCode;
 }
 
 export interface StatusReport {

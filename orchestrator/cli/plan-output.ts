@@ -33,14 +33,18 @@ export function resultText(result: ApplyResult): string {
 }
 
 /** One column wide enough for the longest mark, so descriptions line up. */
+const MARK_WIDTH = 10;
 const MARK: Record<string, string> = Object.fromEntries(
-  Object.entries({ ok: 'ok', missing: 'MISSING', drifted: 'DRIFTED', unchecked: 'unchecked' }).map(([k, v]) => [k, v.padEnd(10)]),
+  Object.entries({ ok: 'ok', missing: 'MISSING', drifted: 'DRIFTED', unchecked: 'unchecked' }).map(([k, v]) => [k, v.padEnd(MARK_WIDTH)]),
 );
 
 export function statusText(report: StatusReport): string {
   if (!report.provisioned) return `Corral (${report.installation}) is not provisioned on this machine.\n`;
   const lines = [`Corral (${report.installation}, ${report.platform}):`];
-  for (const i of report.items) lines.push(`  ${MARK[i.state]} ${i.description}${i.detail !== undefined ? ` — ${i.detail}` : ''}`);
+  for (const i of report.items) {
+    lines.push(`  ${MARK[i.state]} ${i.description}${i.detail !== undefined ? ` — ${i.detail}` : ''}`);
+    if (i.remedy !== undefined && (i.state === 'missing' || i.state === 'drifted')) lines.push(`  ${' '.repeat(MARK_WIDTH)} → ${i.remedy}${i.code !== undefined ? ` [${i.code}]` : ''}`);
+  }
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   return `${lines.join('\n')}\n`;
 }

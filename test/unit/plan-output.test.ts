@@ -20,3 +20,22 @@ describe('status text', () => {
     assert.equal(new Set(columns).size, 1, `descriptions start at columns ${columns.join(', ')}`);
   });
 });
+
+describe('status text: findings with a remedy (issue 13.9)', () => {
+  it('prints the remedy and code of a finding on the line under it, lined up with the descriptions; not for ok items', () => {
+    const report = {
+      installation: 'corral',
+      platform: 'linux',
+      provisioned: true,
+      warnings: [],
+      items: [
+        { id: 'a', kind: 'config', description: 'item a', state: 'drifted', detail: 'bad', remedy: 'fix a', code: 'config_invalid' },
+        { id: 'b', kind: 'home', description: 'item b', state: 'ok', remedy: 'never shown' },
+      ],
+    } as unknown as StatusReport;
+    const lines = statusText(report).split('\n');
+    const at = lines.findIndex((l) => l.includes('item a'));
+    assert.equal(lines[at + 1]!.indexOf('→ fix a [config_invalid]'), lines[at]!.indexOf('item a'));
+    assert.ok(!lines.some((l) => l.includes('never shown')));
+  });
+});

@@ -17,6 +17,8 @@ import { installedDigest, ownershipProblems } from './runner-install.js';
 import { readSudoers, sudoersContent, sudoersDrift } from './sudoers.js';
 import path from 'node:path';
 import { lstatSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { checkStatusPermitted, identityHomeItem, machineConfigItem, workspaceOwnerFinding } from './status-checks.js';
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -29,6 +31,8 @@ export async function linuxStatus(inst: Installation, store: StateStore): Promis
   const state = store.read();
   const report: StatusReport = { installation: inst.name, platform: 'linux', provisioned: state !== null, items: [], warnings: [] };
   if (state === null) return report;
+  const me = userInfo();
+  checkStatusPermitted(inst, { name: me.username, uid: me.uid, gid: me.gid, home: me.homedir });
   const items = report.items;
   forgetAccounts();
   await prefetch(
@@ -46,6 +50,7 @@ export async function linuxStatus(inst: Installation, store: StateStore): Promis
   items.push(await firewallItem(inst, state));
   if (state.runner !== null) items.push(runnerItem(inst, state.runner.digest));
   items.push(await sudoersItem(inst));
+  items.push(await machineConfigItem(inst));
   for (const u of Object.values(state.users)) await workspaceItems(items, u);
   return report;
 }
@@ -62,6 +67,7 @@ async function userItems(items: StatusItem[], inst: Installation, state: Machine
       );
     }
     items.push(item(`user:${rec.name}`, 'identity', `${kind} identity ${rec.name} of ${name}`, problems, live === null));
+    items.push(identityHomeItem(inst, kind, rec, name));
   }
   const group = await getGroup(inst.userGroup);
   items.push(
@@ -117,8 +123,18 @@ async function workspaceItems(items: StatusItem[], u: UserRecord): Promise<void>
   const off = String(u.identities.offline.uid);
   const on = String(u.identities.online.uid);
   for (const ws of Object.values(u.workspaces)) {
+    const id = `workspace:${ws.path}`;
+    const description = `workspace ${ws.path} (${ws.access === 'acl' ? 'ACL grants' : ws.access})`;
     const traverse = ws.traverse ?? [];
-    const acls = await readAcls([...traverse, ws.path, ...(ws.protectedPaths ?? [])]);
+    let acls;
+    try {
+      acls = await readAcls([...traverse, ws.path, ...(ws.protectedPaths ?? [])]);
+    } catch (err) {
+      // Another user's workspace in their 0750 home: a member who is not root cannot read it.
+      if (isRoot()) throw err;
+      items.push({ id, kind: 'workspace', description, state: 'unchecked', detail: `${(err as Error).message}; run \`sudo corral status\` to check it` });
+      continue;
+    }
     const byPath = new Map(acls.map((a) => [unescapePath(a.path), a]));
     for (const dir of traverse) {
       const acl = byPath.get(dir);
@@ -128,13 +144,18 @@ async function workspaceItems(items: StatusItem[], u: UserRecord): Promise<void>
           : [off, on].filter((uid) => !hasEntry(acl, 'access', uid, '--x')).map((uid) => `execute-only entry for uid ${uid} missing`);
       items.push(item(`traverse:${dir}`, 'traverse', `${dir} traversable by ${u.realUser.name}'s identities`, problems, acl === undefined));
     }
+    const owner = workspaceOwnerFinding(ws.path, u);
+    if (owner !== null) {
+      items.push({ id, kind: 'workspace', description, state: 'drifted', detail: owner.detail, code: 'workspace_not_owned', remedy: owner.remedy });
+      continue;
+    }
     if (ws.access !== 'acl') {
-      items.push(item(`workspace:${ws.path}`, 'workspace', `workspace ${ws.path} (${ws.access})`, [], !existsSync(ws.path)));
+      items.push(item(id, 'workspace', description, [], !existsSync(ws.path)));
       continue;
     }
     const acl = byPath.get(ws.path);
     if (acl === undefined) {
-      items.push(item(`workspace:${ws.path}`, 'workspace', `workspace ${ws.path} (ACL grants)`, [], true));
+      items.push(item(id, 'workspace', description, [], true));
       continue;
     }
     const name = (uid: string) => (uid === off ? u.identities.offline.name : uid === on ? u.identities.online.name : u.realUser.name);
@@ -148,6 +169,6 @@ async function workspaceItems(items: StatusItem[], u: UserRecord): Promise<void>
       const pg: Grant[] = [off, on].map((uid) => ({ uid, access: PROTECTED_PERMS.access.replace('X', x), default: dir ? PROTECTED_PERMS.default : null }));
       problems.push(...grantDrift(pacl, pg, name));
     }
-    items.push(item(`workspace:${ws.path}`, 'workspace', `workspace ${ws.path} (ACL grants)`, problems));
+    items.push(item(id, 'workspace', description, problems));
   }
 }
