@@ -19,6 +19,39 @@ const prctl = libcFunction('int prctl(int option, ...)');
 const setgroups = libcFunction('int setgroups(size_t size, const uint32_t *list)');
 const setresgid = libcFunction('int setresgid(uint32_t rgid, uint32_t egid, uint32_t sgid)');
 const setresuid = libcFunction('int setresuid(uint32_t ruid, uint32_t euid, uint32_t suid)');
+const setfsuid = libcFunction('int setfsuid(uint32_t uid)');
+const setfsgid = libcFunction('int setfsgid(uint32_t gid)');
+
+/**
+ * Run `fn` with the real user's file-system credentials, so that the paths a request names are
+ * resolved as the user could resolve them: a name inside a directory the user cannot search is
+ * EACCES for them, whatever is there, and no answer (an error, an owner, a kind) tells them more
+ * than they could learn themselves. Changing fsuid from 0 clears the file-system capabilities
+ * (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER…) from the effective set; returning to 0
+ * restores them. Supplementary groups stay root's (no others), so a directory the user reaches
+ * only through a group is refused — narrower, never wider.
+ *
+ * setfsuid/setfsgid act on the calling thread only. That is the thread `fn` runs on: Node's
+ * synchronous fs calls run on the main thread, and nothing asynchronous runs in the root phase.
+ * Not root (tests without privilege): the process is already the caller, `fn` runs as it is.
+ */
+export function withCallerFsCredentials<T>(caller: { uid: number; gid: number }, fn: () => T): T {
+  if (process.geteuid?.() !== 0 || caller.uid === 0) return fn();
+  setfsgid(caller.gid);
+  setfsuid(caller.uid);
+  // setfsuid returns the previous value and never fails loudly: a second call reads it back.
+  if (setfsuid(caller.uid) !== caller.uid || setfsgid(caller.gid) !== caller.gid) {
+    setfsuid(0);
+    setfsgid(0);
+    throw new CorralError('runner_failed', 'setfsuid/setfsgid to the real user did not take effect');
+  }
+  try {
+    return fn();
+  } finally {
+    setfsuid(0);
+    setfsgid(0);
+  }
+}
 
 /** setuid binaries (sudo, su) and file capabilities no longer raise privileges, for us and every child. */
 export function setNoNewPrivs(): void {

@@ -24,6 +24,7 @@ import type { Loopback, Network, SessionRequest } from '../../core/protocol.js';
 import type { NetworkAllowlist } from '../../core/vocabulary.js';
 import { userById, userByName, type PasswdEntry } from '../../os/linux/passwd.js';
 import { userRecord } from './state-file.js';
+import { withCallerFsCredentials } from './creds.js';
 
 /** The shape check lives in request-shape.ts (no schema library in the runner's root phase). */
 export { parseSessionRequest } from './request-shape.js';
@@ -74,20 +75,26 @@ export function realUid(env: NodeJS.ProcessEnv, ownUid: number): number {
   return Number(sudoUid);
 }
 
-function canonicalDirectoryOwnedBy(path: string, uid: number, field: string): string {
-  let canonical: string;
-  try {
-    canonical = realpathSync(path);
-  } catch (err) {
-    throw new CorralError('workspace_invalid', `${field}: ${path} does not exist (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const st = lstatSync(canonical);
-  if (!st.isDirectory()) throw new CorralError('workspace_invalid', `${field}: ${canonical} is not a directory`);
-  if (st.uid !== uid) {
-    throw new CorralError('workspace_not_owned', `${field}: ${canonical} is owned by uid ${st.uid}, not by the real user (uid ${uid})`);
-  }
-  if (canonical === '/') throw new CorralError('workspace_invalid', `${field}: / can never be writable`);
-  return canonical;
+function canonicalDirectoryOwnedBy(path: string, user: { uid: number; gid: number }, field: string): string {
+  // Resolved with the user's own file-system credentials (creds.ts), and every message names
+  // the path as given: a link into a directory the user cannot search must not make root say
+  // what is behind it (that it exists, its kind, its owner, its real name).
+  return withCallerFsCredentials(user, () => {
+    let canonical: string;
+    try {
+      canonical = realpathSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new CorralError('workspace_invalid', code === 'ENOENT' ? `${field}: ${path} does not exist` : `${field}: ${path} cannot be resolved as the real user (${code})`);
+    }
+    const st = lstatSync(canonical);
+    if (!st.isDirectory()) throw new CorralError('workspace_invalid', `${field}: ${path} is not a directory`);
+    if (st.uid !== user.uid) {
+      throw new CorralError('workspace_not_owned', `${field}: ${path} is owned by uid ${st.uid}, not by the real user (uid ${user.uid})`);
+    }
+    if (canonical === '/') throw new CorralError('workspace_invalid', `${field}: / can never be writable`);
+    return canonical;
+  });
 }
 
 /**
@@ -179,7 +186,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
   }
   if (state.sandboxGroup === null) throw new CorralError('not_provisioned', `installation ${installation.name} has no sandbox group; run \`corral setup\``);
 
-  const workspace = canonicalDirectoryOwnedBy(request.workspace, uid, 'request.workspace');
+  const workspace = canonicalDirectoryOwnedBy(request.workspace, { uid, gid: realUser.gid }, 'request.workspace');
   const grant = Object.prototype.hasOwnProperty.call(record.workspaces, workspace) ? record.workspaces[workspace] : undefined;
   if (grant === undefined) {
     throw new CorralError('not_provisioned', `workspace ${workspace} is not provisioned for ${realUser.name}; run \`sudo corral setup --workspace ${workspace}\``);
@@ -188,7 +195,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
   if (request.mode === 'workspace-write') {
     requestedRoots.push(workspace);
     request.writableRoots.forEach((root, i) => {
-      const canonical = canonicalDirectoryOwnedBy(root, uid, `request.writableRoots[${i}]`);
+      const canonical = canonicalDirectoryOwnedBy(root, { uid, gid: realUser.gid }, `request.writableRoots[${i}]`);
       if (!requestedRoots.includes(canonical)) requestedRoots.push(canonical);
     });
   }

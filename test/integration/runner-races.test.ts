@@ -94,6 +94,35 @@ describe('root phase vs. a hostile member: shared names, races, errors (root, re
     assert.deepEqual(readdirSync(`/run/${inst!.instance}/reservations`).filter((n) => n !== '.lock'), [], 'no marker is left');
   });
 
+  it('an error about a path that leads into a directory the user cannot search reveals nothing of what is there', async function () {
+    const user = inst!.user;
+    const secret = `/root/corral-secret-${process.pid}`;
+    mkdirSync(`${secret}/hidden-name`, { recursive: true, mode: 0o700 });
+    const links = [`${user.home}/link-to-dir`, `${user.home}/link-to-missing`];
+    symlinkSync(`${secret}/hidden-name`, links[0]!);
+    symlinkSync(`${secret}/no-such-name`, links[1]!);
+    try {
+      const answers: string[] = [];
+      for (const link of links) {
+        for (const req of [request({ workspace: link }), request({ writableRoots: [link] })]) {
+          const c = startAsMember(req);
+          const frame = await c.waitFor((m) => m.type === 'error' || m.type === 'hello');
+          await close(c);
+          assert.equal(frame.type, 'error', `a session on ${link} must be refused`);
+          const text = JSON.stringify(frame);
+          assert.ok(!text.includes('corral-secret') && !text.includes('hidden-name') && !text.includes('no-such-name'), `the error names what is behind ${link}: ${text}`);
+          answers.push(text.replace(link, 'LINK'));
+        }
+      }
+      // An existing and a missing name behind the unreadable directory get the same answer.
+      assert.equal(answers[0], answers[2]);
+      assert.equal(answers[1], answers[3]);
+    } finally {
+      for (const link of links) rmSync(link, { force: true });
+      rmSync(secret, { recursive: true, force: true });
+    }
+  });
+
   it('names squatted in /tmp, /var/tmp and /dev/shm stop nothing, and a session creates nothing there', async function () {
     const user = inst!.user;
     const decoy = userDir(user, `${user.home}/decoy`, 0o777);
