@@ -20,6 +20,7 @@
  * main thread, the thread libuv forks commands from.
  */
 import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import { arch, totalmem } from 'node:os';
 import { defaultMemoryBytes } from '../../core/vocabulary.js';
 import { lstatSync, realpathSync, statSync } from 'node:fs';
@@ -152,7 +153,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const cgroupMemory = layout.memory?.kind === 'v1' && s.limits.memoryBytes !== undefined ? `${layout.memory.mount}/${installation.name}/${sessionId}` : null;
 
   // Placeholders are shared by sessions on one workspace (reservations.ts). Under the registry
-  // lock: a placeholder another live session holds is adopted (counted, not just bound, so its
+  // lock (the plan itself is made before it, so that a large tree's walk holds no lock): a placeholder another live session holds is adopted (counted, not just bound, so its
   // reaper leaves it while this session lives), the parent directories are opened once, the
   // reaper learns every target, and this session's markers are registered — all before any of
   // it is created, so a runner killed at any later point is cleaned up after.
@@ -161,7 +162,13 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   let placeholderDirs: Map<string, PlaceholderDir>;
   const unlock = lockReservations(installation.name);
   try {
-    steps = adoptSharedPlaceholders(planned, (path) => sharedPlaceholder(installation.name, path));
+    // The plan was made before the lock: an entry it binds may have been another session's
+    // placeholder that its reaper removed since. Such a vanished entry is reserved now, as a
+    // plan made now would (the parent's owner is still checked: openPlaceholderDirs).
+    steps = adoptSharedPlaceholders(
+      planned,
+      (path) => sharedPlaceholder(installation.name, path) ?? (liveFacts.kind(path) === 'missing' ? placeholderKind(basename(path), installation.name) : null),
+    );
     placeholderDirs = openPlaceholderDirs(steps, owners);
     const placeholders = steps.flatMap((step) =>
       step.op === 'reserve' ? [{ path: `${step.root}/${step.name}`, dirFd: placeholderDirs.get(step.root)!.fd, name: step.name, kind: step.kind }] : [],

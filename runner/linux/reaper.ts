@@ -16,7 +16,7 @@
  * swap the workspace (or any directory above a placeholder) for a symbolic link while the
  * session runs. So the reaper never removes a placeholder through its path. It inherits, from
  * the runner, a descriptor of each placeholder's parent directory (opened once, without
- * following links, and checked: placeholder-dirs.ts) and removes `/proc/<reaper>/fd/<n>/<name>`
+ * following links, and checked: protected-paths.ts openPlaceholderDirs) and removes `/proc/<reaper>/fd/<n>/<name>`
  * — a name in the very directory that was checked, wherever it has been moved. The entry must
  * still be root-owned (only root can make one), not a link, an empty directory (rmdir removes
  * nothing else) or an empty file. Anything else there — the real user replaced it — is left.
@@ -137,7 +137,7 @@ exit 0
 export interface ReaperPlaceholder {
   /** The placeholder's path as planned (its registry key is derived from it). */
   path: string;
-  /** An open descriptor of its parent directory (placeholder-dirs.ts). */
+  /** An open descriptor of its parent directory (protected-paths.ts openPlaceholderDirs). */
   dirFd: number;
   name: string;
   kind: 'dir' | 'file';
