@@ -13,7 +13,11 @@ export const ERROR_CODES = {
   config_invalid: { exit: 2, remedy: 'Fix the named file and key; `corral policy show` prints the resolved policy.' },
   config_locked: { exit: 2, remedy: 'The machine config locks this key; ask the administrator, or remove the key from the named file.' },
   workspace_invalid: { exit: 2, remedy: 'Pass an existing directory with --workspace.' },
-  workspace_not_owned: { exit: 2, remedy: 'A workspace must be a directory owned by the real user it is provisioned for.' },
+  workspace_not_owned: {
+    exit: 2,
+    remedy: 'A workspace must be a directory owned by the real user it is provisioned for; `sudo corral setup --remove-workspace DIR` stops using one (its grants and identity homes go, the rest stays).',
+  },
+  workspace_in_use: { exit: 1, remedy: 'End the sessions that use the workspace, then run the same command again; nothing was changed.' },
   cwd_outside_workspace: { exit: 2, remedy: 'Pass a --cwd inside the workspace.' },
   not_provisioned: { exit: 3, remedy: 'Run `sudo corral setup` first (or `corral setup` as root).' },
   not_elevated: { exit: 4, remedy: 'Run the command again with elevation (sudo on Linux, an elevated terminal on Windows).' },

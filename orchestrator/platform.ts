@@ -56,7 +56,7 @@ export interface StepOutcome {
 }
 
 export interface Plan {
-  action: 'setup' | 'teardown';
+  action: 'setup' | 'teardown' | 'remove-workspace';
   steps: PlanStep[];
   /** Items already as desired (shown as "unchanged"). */
   unchanged: string[];
@@ -104,6 +104,13 @@ export interface Provisioner {
   resolveRealUser(name: string | undefined): Promise<RealUser>;
   planSetup(request: SetupRequest): Promise<Plan>;
   status(): Promise<StatusReport>;
+  /**
+   * Take back what setup did for one workspace of `realUser` (its grants, its identity homes,
+   * its state record), keeping everything else. `workspace` is the directory as given, made
+   * absolute. Throws not_provisioned when it is not one of the user's workspaces. Absent where
+   * the platform cannot do it yet (Windows: teardown removes everything).
+   */
+  planRemoveWorkspace?(request: { realUser: RealUser; workspace: string }): Promise<Plan>;
   /** Reverse every pending journal step, newest first; then remove state and journal. */
   planTeardown(): Promise<Plan>;
   /**

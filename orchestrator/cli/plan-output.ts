@@ -29,7 +29,8 @@ export function planText(plan: Plan, opts: { showUnchanged: boolean }): string {
 
 export function resultText(result: ApplyResult): string {
   const applied = result.steps.filter((s) => s.status === 'applied').length;
-  return `${result.action === 'setup' ? 'Setup' : 'Teardown'} done: ${applied} step${applied === 1 ? '' : 's'} applied.\n`;
+  const what = result.action === 'setup' ? 'Setup' : result.action === 'teardown' ? 'Teardown' : 'Workspace removal';
+  return `${what} done: ${applied} step${applied === 1 ? '' : 's'} applied.\n`;
 }
 
 /** One column wide enough for the longest mark, so descriptions line up. */

@@ -1,5 +1,6 @@
 /**
  * `corral setup [--user NAME] [--workspace DIR]... [--network offline|online] [--yes] [--dry-run] [--json]`
+ * `corral setup --remove-workspace DIR [--user NAME] [--yes] [--dry-run] [--json]` (remove-workspace.ts)
  *
  * Plans what this machine needs for the real user and applies it, journaled. On a
  * terminal without --yes it is the guided setup (setup-wizard.ts); elsewhere it needs
@@ -25,6 +26,7 @@ interface SetupOptions {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  removeWorkspace?: string;
 }
 
 
@@ -74,14 +76,25 @@ async function buildRequest(prov: Provisioner, user: string | undefined, workspa
 export function registerSetup(program: Command, setExit: SetExit): void {
   program
     .command('setup')
-    .description('Provision sandbox identities, firewall rules, the runner and workspace grants for a real user.')
+    .description('Provision sandbox identities, firewall rules, the runner and workspace grants for a real user; with --remove-workspace, take one workspace back.')
     .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the caller)')
     .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect)
     .option('--network <offline|online>', 'network default for the user\'s sessions')
     .option('--yes', 'apply without asking')
     .option('--dry-run', 'print the exact commands and change nothing')
     .option('--json', 'one JSON document')
+    .option(
+      '--remove-workspace <dir>',
+      'take back what setup did for one workspace of the user (its ACL grants, traverse entries no other workspace needs, the identities\' homes for it, its state record); everything else stays. Refused while a session of the user runs',
+    )
     .action(async (opts: SetupOptions) => {
+      if (opts.removeWorkspace !== undefined) {
+        if (opts.workspace !== undefined || opts.network !== undefined) {
+          throw new CorralError('usage', '--remove-workspace takes no --workspace or --network: it removes one workspace and changes nothing else');
+        }
+        const { removeWorkspace } = await import('./remove-workspace.js');
+        return removeWorkspace({ ...opts, removeWorkspace: opts.removeWorkspace }, setExit);
+      }
       // Loaded when the command runs: every module imported at the top costs every command's start-up.
       const [{ applyPlan }, { askSetup, confirm }, { planDocument, planText, resultText }] = await Promise.all([
         import('../../apply-plan.js'),

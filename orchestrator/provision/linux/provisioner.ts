@@ -14,6 +14,7 @@ import { checkRoot, checkTools } from './prerequisites.js';
 import { resolveLinuxRealUser } from './real-user.js';
 import { linuxStatus } from './status.js';
 import { linuxUndoer } from './undo.js';
+import { planLinuxRemoveWorkspace } from './remove-workspace.js';
 import { acquireSetupLock } from './setup-lock.js';
 import { checkStateDirWritable } from '../../state-preflight.js';
 
@@ -33,6 +34,9 @@ export function createLinuxProvisioner(inst: Installation): Provisioner & { read
     async planSetup(request: SetupRequest) {
       checkWorkspaceOwners(request);
       return planLinuxSetup({ inst, store, journal }, request);
+    },
+    async planRemoveWorkspace(request) {
+      return planLinuxRemoveWorkspace({ inst, store, journal }, request);
     },
     async status() {
       return linuxStatus(inst, store);

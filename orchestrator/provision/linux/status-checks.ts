@@ -94,7 +94,7 @@ export function workspaceOwnerFinding(ws: string, u: UserRecord): { detail: stri
     return null; // missing or unreadable: the workspace item says so
   }
   const owner = u.realUser.name;
-  const remove = `or stop using it as a workspace (\`sudo corral teardown\` removes every grant)`;
+  const remove = `or stop using it as a workspace (\`sudo corral setup --remove-workspace ${ws} --user ${owner}\` takes back its grants and identity homes, the rest stays)`;
   if (st.isSymbolicLink() || !st.isDirectory()) {
     return { detail: `${ws} is no longer a directory (${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}); sessions in it are refused`, remedy: `Put the directory back, ${remove}.` };
   }
