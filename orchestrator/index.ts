@@ -19,6 +19,7 @@ export type {
   Enforcement,
   ExecOptions,
   ExecResult,
+  Limits,
   Network,
   SandboxedProcess,
   Session,

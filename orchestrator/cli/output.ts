@@ -16,6 +16,17 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A command's output in a JSON document: the text when it is valid UTF-8, else base64 (bytes kept exactly). */
+export interface JsonOutput {
+  encoding: 'utf8' | 'base64';
+  data: string;
+}
+
+export function jsonOutput(data: Buffer): JsonOutput {
+  const text = data.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(data) ? { encoding: 'utf8', data: text } : { encoding: 'base64', data: data.toString('base64') };
+}
+
 /** Print an error the way the CLI does and return the exit code. */
 export function reportError(err: unknown, json: boolean): number {
   const error = isCorralError(err)

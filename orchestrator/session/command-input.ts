@@ -26,6 +26,14 @@ export function isInside(root: string, candidate: string): boolean {
 }
 
 /**
+ * Where a front door (`corral run`, `corral mcp`) starts a command that names no cwd: the
+ * directory the front door was started in when it is inside the workspace, else the workspace.
+ */
+export function startingCwd(workspace: string, here: string = process.cwd()): string {
+  return isInside(workspace, here) ? here : workspace;
+}
+
+/**
  * The command's working directory: `cwd` (absolute, or relative to the workspace), symlinks
  * resolved when it exists, and inside the workspace — else cwd_outside_workspace.
  */

@@ -113,7 +113,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       policyDigest: hello.policyDigest,
       envPolicy: policy.env,
       baseEnv: sessionEnvironment(options.env ?? process.env, policy.env, { ignoreCase: leaf.environmentNamesIgnoreCase }),
-      timeoutLimitSec: policy.limits.timeoutSec,
+      limits: Object.freeze({ ...policy.limits }),
       audit,
     });
     for (const warning of session.warnings) options.onWarning?.(warning);

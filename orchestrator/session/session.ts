@@ -10,6 +10,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { AuditRecord } from '../audit/record.js';
 import { AUDIT_VERSION } from '../audit/record.js';
 import type { Enforcement, Network } from '../../core/protocol.js';
+import type { Limits } from '../../core/vocabulary.js';
 import type { Hello, RunnerClient } from './client.js';
 import { RunningCommand } from './command.js';
 import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';
@@ -23,7 +24,8 @@ export interface SessionContext {
   envPolicy: EnvPolicy;
   /** The filtered environment every command starts from. */
   baseEnv: Record<string, string>;
-  timeoutLimitSec: number;
+  /** The resolved policy's limits (the request's; the runner may lower them to the machine's ceilings). */
+  limits: Readonly<Limits>;
   audit: AuditLog | null;
 }
 
@@ -57,12 +59,16 @@ export class SessionImpl implements Session {
     return this.ctx.policyDigest;
   }
 
+  get limits(): Readonly<Limits> {
+    return this.ctx.limits;
+  }
+
   spawn(argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
     if (this.closing !== null) throw new CorralError('session_closed', 'the session is closed');
     const args = checkArgv(argv);
     const cwd = resolveCwd(this.ctx.workspace, options.cwd);
     const env = commandEnvironment(this.ctx.baseEnv, options.env, this.ctx.envPolicy);
-    const limitMs = timeoutMs(options.timeoutSec, this.ctx.timeoutLimitSec);
+    const limitMs = timeoutMs(options.timeoutSec, this.ctx.limits.timeoutSec);
     const withStdin = (options.stdin ?? 'pipe') === 'pipe';
     const id = String(this.nextId++);
     const command = new RunningCommand(id, this.client, withStdin);

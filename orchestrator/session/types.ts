@@ -4,8 +4,9 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConnectionRecord, Enforcement, Network } from '../../core/protocol.js';
+import type { Limits } from '../../core/vocabulary.js';
 
-export type { ConnectionRecord, Enforcement, Network };
+export type { ConnectionRecord, Enforcement, Limits, Network };
 
 export interface SessionOptions {
   /**
@@ -113,6 +114,11 @@ export interface Session {
   readonly workspace: string;
   readonly network: Network;
   readonly policyDigest: string;
+  /**
+   * The resolved policy's limits, as requested from the runner (per-command timeout, output kept,
+   * processes, memory). The runner applies the machine's ceilings on top and may lower them.
+   */
+  readonly limits: Readonly<Limits>;
   /** What the runner could enforce, as it reported it. */
   readonly enforcement: Enforcement;
   /** The enforcement warnings (also passed to `onWarning`). */

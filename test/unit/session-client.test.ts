@@ -73,7 +73,7 @@ describe('session client (fake runner)', () => {
       policyDigest: 'digest0123456789',
       envPolicy: ENV_POLICY,
       baseEnv: sessionEnvironment({ PATH: process.env.PATH, HOME: '/root', MY_API_TOKEN: 't', OTHER_TOKEN: 'x' }, ENV_POLICY),
-      timeoutLimitSec: 30,
+      limits: request(workspace, maxOutputBytes).limits,
       audit: null,
       ...ctx,
     });

@@ -7,6 +7,7 @@ import { registerTeardown } from './teardown.js';
 import { registerRun } from './run.js';
 import { registerAudit } from './audit.js';
 import { registerVerify } from './verify.js';
+import { registerMcp } from './mcp.js';
 
 /** `setExit` records the exit code a command wants (commands never call process.exit). */
 export type { SetExit } from './set-exit.js';
@@ -20,4 +21,5 @@ export function registerCommands(program: Command, setExit: SetExit): void {
   registerPolicy(program, setExit);
   registerAudit(program, setExit);
   registerVerify(program, setExit);
+  registerMcp(program, setExit);
 }

@@ -20,7 +20,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
 import type { Network, Session } from '../../session/types.js';
-import { printJson } from '../output.js';
+import { jsonOutput, printJson } from '../output.js';
 import { collect } from '../flags.js';
 import type { SetExit } from './set-exit.js';
 
@@ -40,17 +40,16 @@ export function parseTimeout(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function parseNetwork(value: string | undefined): Network | undefined {
+export function parseNetwork(value: string | undefined): Network | undefined {
   if (value === undefined) return undefined;
   if (value !== 'offline' && value !== 'online') throw new CorralError('usage', `--network takes offline or online; found ${JSON.stringify(value)}`);
   return value;
 }
 
 /** The command's cwd: --cwd (relative to where corral was started), else here if inside the workspace, else the workspace. */
-function commandCwd(session: Session, flag: string | undefined, isInside: (root: string, candidate: string) => boolean): string {
+function commandCwd(session: Session, flag: string | undefined, startingCwd: (workspace: string) => string): string {
   if (flag !== undefined) return path.resolve(process.cwd(), flag);
-  const here = process.cwd();
-  return isInside(session.workspace, here) ? here : session.workspace;
+  return startingCwd(session.workspace);
 }
 
 /** Whether fd 0 is something to forward: open, and not a terminal. */
@@ -61,11 +60,6 @@ export function shouldForwardStdin(stdin: { isTTY?: boolean } = process.stdin): 
     return false;
   }
   return stdin.isTTY !== true;
-}
-
-function jsonOutput(data: Buffer): { encoding: 'utf8' | 'base64'; data: string } {
-  const text = data.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(data) ? { encoding: 'utf8', data: text } : { encoding: 'base64', data: data.toString('base64') };
 }
 
 async function runJson(session: Session, argv: string[], cwd: string): Promise<number> {
@@ -110,7 +104,7 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
   const timeoutSec = parseTimeout(flags.timeout);
   const network = parseNetwork(flags.network);
   // Loaded here, not at the top, so that every other command starts without the session modules.
-  const [{ openSession }, { isInside }] = await Promise.all([import('../../session/open.js'), import('../../session/command-input.js')]);
+  const [{ openSession }, { startingCwd }] = await Promise.all([import('../../session/open.js'), import('../../session/command-input.js')]);
   const session = await openSession({
     ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
     ...(network !== undefined ? { network } : {}),
@@ -122,7 +116,7 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
     },
   });
   try {
-    const cwd = commandCwd(session, flags.cwd, isInside);
+    const cwd = commandCwd(session, flags.cwd, startingCwd);
     return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
   } finally {
     await session.close();
