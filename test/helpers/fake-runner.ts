@@ -11,6 +11,24 @@ import type { RunnerProcess } from '../../orchestrator/platform.js';
 import type { CorralError } from '../../core/errors.js';
 import { encodeFrame, FrameDecoder, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type ToRunner } from '../../core/protocol.js';
 
+/** A session request of the fake's test user for `workspace` (offline, 30 s timeout, 64 processes), `overrides` on top. */
+export function fakeRequest(workspace: string, overrides: Partial<SessionRequest> = {}): SessionRequest {
+  return {
+    version: PROTOCOL_VERSION,
+    realUser: 'tester',
+    network: 'offline',
+    mode: 'workspace-write',
+    workspace,
+    writableRoots: [],
+    protected: ['.git'],
+    denyRead: [],
+    loopback: 'private',
+    limits: { timeoutSec: 30, maxOutputBytes: 64 * 1024 * 1024, pids: 64 },
+    policyDigest: 'digest0123456789',
+    ...overrides,
+  };
+}
+
 export interface FakeRunnerOptions {
   /** Answer `open` with this error frame instead of hello. */
   openError?: { code: string; message: string };

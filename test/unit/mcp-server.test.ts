@@ -13,7 +13,6 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { CorralError } from '../../core/errors.js';
-import { PROTOCOL_VERSION } from '../../core/protocol.js';
 import { createMcpServer } from '../../orchestrator/mcp/server.js';
 import { SessionPool } from '../../orchestrator/mcp/session-pool.js';
 import { blockedConnections, commandArgv } from '../../orchestrator/mcp/run-command.js';
@@ -21,7 +20,7 @@ import { RunnerClient } from '../../orchestrator/session/client.js';
 import { sessionEnvironment } from '../../orchestrator/session/command-input.js';
 import { SessionImpl } from '../../orchestrator/session/session.js';
 import type { Session, SessionOptions } from '../../orchestrator/session/types.js';
-import { FakeRunner } from '../helpers/fake-runner.js';
+import { fakeRequest, FakeRunner } from '../helpers/fake-runner.js';
 
 const ENV_POLICY = { allow: ['PATH', 'LANG'], set: {} };
 const LIMITS = { timeoutSec: 30, maxOutputBytes: 1024 * 1024, pids: 64 };
@@ -57,19 +56,7 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
     fakes.push(fake);
     const rc = new RunnerClient(fake.process(), { closeGraceMs: 300, helloTimeoutMs: 5_000 });
     const network = options.network ?? 'offline';
-    const hello = await rc.open({
-      version: PROTOCOL_VERSION,
-      realUser: 'tester',
-      network,
-      mode: 'workspace-write',
-      workspace,
-      writableRoots: [],
-      protected: ['.git'],
-      denyRead: [],
-      loopback: 'private',
-      limits: LIMITS,
-      policyDigest: 'digest0123456789',
-    });
+    const hello = await rc.open(fakeRequest(workspace, { network, limits: LIMITS }));
     return new SessionImpl(rc, hello, {
       realUser: 'tester',
       workspace,

@@ -14,24 +14,12 @@ import { sessionEnvironment } from '../../orchestrator/session/command-input.js'
 import { openAuditLog } from '../../orchestrator/audit/log.js';
 import { readAudit } from '../../orchestrator/audit/read.js';
 import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
-import { FakeRunner, type FakeRunnerOptions } from '../helpers/fake-runner.js';
+import { fakeRequest, FakeRunner, type FakeRunnerOptions } from '../helpers/fake-runner.js';
 
 const ENV_POLICY = { allow: ['PATH', 'LANG', 'MY_API_TOKEN'], set: { FIXED: 'yes' } };
 
 function request(workspace: string, maxOutputBytes = 64 * 1024 * 1024): SessionRequest {
-  return {
-    version: PROTOCOL_VERSION,
-    realUser: 'tester',
-    network: 'offline',
-    mode: 'workspace-write',
-    workspace,
-    writableRoots: [],
-    protected: ['.git'],
-    denyRead: [],
-    loopback: 'private',
-    limits: { timeoutSec: 30, maxOutputBytes, pids: 64 },
-    policyDigest: 'digest0123456789',
-  };
+  return fakeRequest(workspace, { limits: { timeoutSec: 30, maxOutputBytes, pids: 64 } });
 }
 
 async function rejectsWithCode(p: Promise<unknown>, code: string): Promise<CorralError> {
