@@ -16,9 +16,9 @@
  *  - its record in state.json (everything else in it stays as it is).
  *
  * The state record goes first, so that no new session opens in the workspace while its grants
- * are taken back. Each later piece is found again from the machine or the journal on a re-run
- * (pending records, existing homes), so a run killed anywhere converges when run again, even
- * after the state no longer lists the workspace.
+ * are taken back; the homes go last. Each later piece is found again from the machine or the
+ * journal on a re-run (pending records, existing homes), so a run killed anywhere converges when
+ * run again, even after the state no longer lists the workspace.
  */
 import { CorralError } from '../../../core/errors.js';
 import { posixPaths } from '../../../core/paths.js';

@@ -184,6 +184,11 @@ function buildStep(spec: RemoveStepSpec, c: BuildContext): PlanStep {
         title: spec.title,
         preview: spec.paths.map((p) => formatCommand('rm', ['-rf', '--', p])),
         undo: [],
+        // Not journaled (like teardown's last step): a deletion has nothing to undo, and a run
+        // killed during or before it finds the homes still on disk when run again. So the last
+        // journal record of a removal is the last revoke's `undone`, and a run killed at any
+        // record leaves something a re-run finds (a pending step, a home) and finishes.
+        journaled: false,
         apply: async () => {
           const busy = processesOf(c.uids);
           if (busy.length > 0) throw inUse(c.user, c.ws, busy);
