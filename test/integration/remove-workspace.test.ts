@@ -130,6 +130,28 @@ describe('corral setup --remove-workspace (root, real users, ACLs and sessions)'
     assert.ok(gone, 'the session\'s processes did not end');
   });
 
+  it('refuses while a runner started for the user is still in its root phase (before its request), not for another user\'s', async () => {
+    const runnerAs = async (sudoUid: number) => {
+      // The real runner copy, as sudo starts it, waiting for its request on stdin (root, not yet the identity).
+      const runner = spawn(`/usr/local/lib/${inst!.instance}/bin/node`, [`/usr/local/lib/${inst!.instance}/app/dist/runner/main.js`], {
+        env: { PATH: '/usr/bin:/bin', CORRAL_INSTANCE: inst!.instance, SUDO_UID: String(sudoUid), SUDO_USER: 'x' },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      try {
+        assert.ok(await eventually(() => existsSync(`/proc/${runner.pid}/cmdline`) && readFileSync(`/proc/${runner.pid}/cmdline`, 'utf8').includes('runner/main.js')));
+        return await inst!.corral(['setup', '--remove-workspace', inst!.workspace, '--dry-run', '--json']);
+      } finally {
+        runner.stdin.end();
+        if (!(await eventually(() => runner.exitCode !== null || runner.signalCode !== null))) runner.kill('SIGKILL');
+      }
+    };
+    const mine = await runnerAs(inst!.user.uid);
+    assert.equal(mine.status, 1, show(mine));
+    assert.equal(json(mine).error?.code, 'workspace_in_use');
+    const theirs = await runnerAs(inst!.user.uid + 54321);
+    assert.equal(theirs.status, 0, `another user's runner must not block: ${show(theirs)}`);
+  });
+
   it('--dry-run shows the plan (revoke, keep the shared home entries, homes, state) and changes nothing', async () => {
     const before = readFileSync(stateFile, 'utf8');
     const r = await inst!.corral(['setup', '--remove-workspace', inst!.workspace, '--dry-run', '--json']);

@@ -3,8 +3,8 @@
  * workspace's homes), decide with remove-workspace-plan.ts, and turn the descriptors into
  * journaled steps. Runs as root, under the installation's setup lock.
  *
- * Sessions: removal is refused while any process runs as one of the user's identities
- * (`workspace_in_use`). From outside, nothing a session cannot forge says which workspace a
+ * Sessions: removal is refused while any process runs as one of the user's identities, or a
+ * runner started for the user is still in its root phase (`workspace_in_use`). From outside, nothing a session cannot forge says which workspace a
  * process works in (its cwd and environment are its own), and the homes are deleted by root:
  * a live process of the identity could swap a directory for a link while `rm -r` walks the
  * tree. With no process of the identity running and the workspace gone from the state first
@@ -38,19 +38,41 @@ export interface RemoveContext {
   journal: Journal;
 }
 
-/** Pids of processes whose real, effective, saved or file-system uid is one of `uids`. */
-export function processesOf(uids: ReadonlySet<number>): number[] {
+/** Who counts as "a session of the user": the identities' uids, and runners of this installation started for the user. */
+export interface SessionMarks {
+  uids: ReadonlySet<number>;
+  runner: { node: string; entry: string };
+  realUid: number;
+}
+
+/**
+ * Pids of the user's sessions: processes whose real, effective, saved or file-system uid is one
+ * of the identities' (a runner drops to its identity once confined, so an idle open session is
+ * one too), and runners of this installation still in their root phase (argv is the runner copy;
+ * SUDO_UID, which sudo sets and the caller cannot choose, names the user — a runner started by
+ * root directly has none and counts).
+ */
+export function sessionProcesses(marks: SessionMarks): number[] {
   const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let status: string;
     try {
-      status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const line = /^Uid:\s+(.*)$/m.exec(status)?.[1];
+      if (line !== undefined && line.split(/\s+/).some((u) => marks.uids.has(Number(u)))) {
+        out.push(Number(entry));
+        continue;
+      }
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0] !== marks.runner.node || argv[1] !== marks.runner.entry) continue;
+      const sudoUid = readFileSync(`/proc/${entry}/environ`, 'utf8')
+        .split('\0')
+        .find((e) => e.startsWith('SUDO_UID='))
+        ?.slice('SUDO_UID='.length);
+      if (sudoUid === undefined || sudoUid === String(marks.realUid)) out.push(Number(entry));
     } catch {
       continue; // ended meanwhile
     }
-    const line = /^Uid:\s+(.*)$/m.exec(status)?.[1];
-    if (line !== undefined && line.split(/\s+/).some((u) => uids.has(Number(u)))) out.push(Number(entry));
   }
   return out;
 }
@@ -106,12 +128,13 @@ export async function planLinuxRemoveWorkspace(ctx: RemoveContext, req: RemoveWo
     if (e !== null) uids.add(e.uid);
   }
   for (const a of rec === undefined ? [] : [rec.identities.offline, rec.identities.online]) uids.add(a.uid);
-  const busy = processesOf(uids);
+  const marks: SessionMarks = { uids, runner: { node: inst.runnerNode, entry: inst.runnerEntry }, realUid: req.realUser.uid ?? -1 };
+  const busy = sessionProcesses(marks);
   if (busy.length > 0) throw inUse(user, ws, busy);
 
   const decided = planRemoveWorkspace({ ...base, workspace: ws, homes: homesOf(ws) });
   const undoer = linuxUndoer(inst);
-  const steps = decided.steps.map((s) => buildStep(s, { inst, store, user, ws, uids, undoer, identityHomes }));
+  const steps = decided.steps.map((s) => buildStep(s, { inst, store, user, ws, marks, undoer, identityHomes }));
   return { action: 'remove-workspace', steps, unchanged: decided.unchanged, warnings: decided.warnings };
 }
 
@@ -137,7 +160,7 @@ interface BuildContext {
   store: StateStore;
   user: string;
   ws: string;
-  uids: ReadonlySet<number>;
+  marks: SessionMarks;
   undoer: ReturnType<typeof linuxUndoer>;
   identityHomes: string[];
 }
@@ -190,7 +213,7 @@ function buildStep(spec: RemoveStepSpec, c: BuildContext): PlanStep {
         // record leaves something a re-run finds (a pending step, a home) and finishes.
         journaled: false,
         apply: async () => {
-          const busy = processesOf(c.uids);
+          const busy = sessionProcesses(c.marks);
           if (busy.length > 0) throw inUse(c.user, c.ws, busy);
           for (const p of spec.paths) {
             // Only `<identity home>/ws-<id>` of this workspace, never anything else a record could name.
