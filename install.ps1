@@ -10,8 +10,9 @@ in %ProgramData%\Corral\journal.jsonl; running it again changes nothing and says
 -Uninstall removes every user, firewall rule, ACE, file and registry key it created.
 A transcript goes to %ProgramData%\Corral\logs\install-<time>.log (uninstall: %TEMP%, since
 the Corral folder itself is removed), or to -LogPath.
-On success it writes the detection value HKLM:\SOFTWARE\Corral (Version, InstallTime) that an
-Intune detection rule can test; -Uninstall removes the key.
+On success it writes the detection value HKLM:\SOFTWARE\Corral (InstallTime, then Version) that
+an Intune detection rule can test — last, after every step succeeded; -Uninstall removes the key.
+Tested end to end on the simulated Windows: Pester/Sim/Install.Sim.Tests.ps1.
 
 Exit codes:
   0   success (changes made, or none needed)
@@ -20,7 +21,8 @@ Exit codes:
       CorralWorkspaceNotOwned)
   3   a sandbox account name is taken by an account Corral did not create (CorralUserExists)
   4   not elevated (CorralNotElevated): run from an elevated PowerShell or as SYSTEM
-  5   a prerequisite is missing (CorralToolMissing: node.exe, the bundled module, LocalAccounts)
+  5   a prerequisite is missing (CorralToolMissing: node.exe; the bundled module missing or
+      not loading)
   6   the firewall would not enforce the rules (CorralFirewallIneffective: a profile is off,
       or Group Policy ignores local rules)
 
@@ -90,12 +92,6 @@ function Get-InstallExitCode {
     return 1
 }
 
-# Elevation first, before anything is written (the module may not even load without it).
-$principal = [System.Security.Principal.WindowsPrincipal]::new([System.Security.Principal.WindowsIdentity]::GetCurrent())
-if (-not $principal.IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)) {
-    [Console]::Error.WriteLine('install.ps1: needs an elevated PowerShell (Run as administrator) or SYSTEM. Exit code 4.')
-    exit 4
-}
 if (-not $Uninstall -and -not $User) {
     [Console]::Error.WriteLine('install.ps1: -User is required (or pass -Uninstall). Exit code 2.')
     exit 2
@@ -106,7 +102,25 @@ if (-not (Test-Path -LiteralPath $modulePath -PathType Leaf)) {
     [Console]::Error.WriteLine("install.ps1: the bundled module is missing: $modulePath. Exit code 5.")
     exit 5
 }
-Import-Module -Name $modulePath -Force -ErrorAction Stop
+# By path, never from PSModulePath. Not -Force: in a fresh powershell.exe (Intune, SCCM, GPO) the
+# module is not loaded anyway, and a Corral module loaded from any other path does not stop this
+# one from loading (PowerShell imports a module of the same name from a new path); only the very
+# same file, already loaded, is kept — which is how the simulated Windows keeps its seams in place
+# (test/windows-sim/Invoke-SimScript.ps1).
+try {
+    $corral = Import-Module -Name $modulePath -PassThru -ErrorAction Stop | Select-Object -First 1
+} catch {
+    [Console]::Error.WriteLine("install.ps1: the bundled module does not load: $($_.Exception.Message) Exit code 5.")
+    exit 5
+}
+
+# Elevation before anything is written (importing the module writes nothing). Through the
+# module's seam Test-CorralElevation (WindowsPrincipal.IsInRole(Administrators)): SYSTEM and an
+# elevated administrator pass, a filtered UAC token does not.
+if (-not (Test-CorralElevation)) {
+    [Console]::Error.WriteLine('install.ps1: needs an elevated PowerShell (Run as administrator) or SYSTEM. Exit code 4.')
+    exit 4
+}
 
 $programData = if ($env:ProgramData) { $env:ProgramData } else { 'C:\ProgramData' }
 $title = if ($env:CORRAL_INSTANCE) { $env:CORRAL_INSTANCE } else { 'Corral' }
@@ -120,7 +134,7 @@ if (-not $WhatIfPreference) {
     $logDir = Split-Path -Parent $LogPath
     if (-not $Uninstall -and $logDir -like (Join-Path $programData "$title\*")) {
         # Creates the state folder with its ACL (Users read, Administrators/SYSTEM write) before the log lands in it.
-        & (Get-Module Corral) { Initialize-CorralStateDirectory -Confirm:$false }
+        & $corral { Initialize-CorralStateDirectory -Confirm:$false }
     } elseif ($logDir -and -not (Test-Path -LiteralPath $logDir)) {
         $null = New-Item -ItemType Directory -Path $logDir -Force
     }
@@ -131,10 +145,11 @@ if ($NonInteractive -or -not [Environment]::UserInteractive) { $ConfirmPreferenc
 
 $code = 0
 try {
+    # The detection key, through the module's registry seams (HKLM:\SOFTWARE\<installation>).
     $registryKey = "HKLM:\SOFTWARE\$title"
     if ($Uninstall) {
         $result = Uninstall-Corral -Confirm:$false -WhatIf:$WhatIfPreference
-        if (-not $WhatIfPreference -and (Test-Path -LiteralPath $registryKey)) { Remove-Item -LiteralPath $registryKey -Recurse -Force }
+        if (-not $WhatIfPreference) { & $corral { param($key) Remove-CorralRegistryKey -Key $key -Confirm:$false } $registryKey }
         Write-Output $result.Summary
     } else {
         if (-not $RunnerSource -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'dist\runner')) -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'node_modules'))) {
@@ -144,13 +159,17 @@ try {
         foreach ($change in $result.Changes) { Write-Output "changed: $change" }
         Write-Output $result.Summary
         if (-not $WhatIfPreference) {
-            $existing = Get-ItemProperty -LiteralPath $registryKey -ErrorAction SilentlyContinue
-            if (-not $existing -or $existing.Version -ne $version) {
-                # Detection value for Intune/SCCM: written only after a complete, successful install.
-                if (-not (Test-Path -LiteralPath $registryKey)) { $null = New-Item -Path $registryKey -Force }
-                $null = New-ItemProperty -LiteralPath $registryKey -Name 'Version' -Value $version -PropertyType String -Force
-                $null = New-ItemProperty -LiteralPath $registryKey -Name 'InstallTime' -Value ([DateTime]::UtcNow.ToString('o')) -PropertyType String -Force
-            }
+            # Detection value for Intune/SCCM: written last, only after every step of a complete
+            # install succeeded (any failure above throws past it), so that a detection rule never
+            # sees a half-done install as installed. A re-run with the same version writes nothing.
+            & $corral {
+                param($key, $version)
+                if ((Get-CorralRegistryValue -Key $key -Name 'Version') -ne $version) {
+                    Set-CorralRegistryValue -Key $key -Name 'InstallTime' -Value ([DateTime]::UtcNow.ToString('o')) -Kind String -Confirm:$false
+                    # Version last of all: the value a detection rule tests.
+                    Set-CorralRegistryValue -Key $key -Name 'Version' -Value $version -Kind String -Confirm:$false
+                }
+            } $registryKey $version
         }
     }
 } catch {

@@ -4,13 +4,15 @@ Runs the whole Pester suite of ps-module/Corral and writes a JSON summary (test/
 
 .DESCRIPTION
 Runs every *.Tests.ps1 under Pester/ except Integration/ (those need an elevated Windows and run
-on Windows CI: Invoke-Pester -Path Pester/Integration). Prints Pester's own summary, then writes
+on Windows CI: Invoke-Pester -Path Pester/Integration). Sim/ drives whole scripts (install.ps1)
+against the simulated Windows in their own pwsh processes; on Windows PowerShell 5.1 its tests
+show as skipped (the simulation needs PowerShell 7). Prints Pester's own summary, then writes
 -ResultFile: { passed, failed, skipped, total, durationSeconds, edition, version, failures: [{name,
 message}], skips: [{name, reason}] }. Exit code 0 when nothing failed, 1 otherwise.
 #>
 param(
     [Parameter(Mandatory)][string]$ResultFile,
-    [string[]]$Path = @((Join-Path $PSScriptRoot 'Public'), (Join-Path $PSScriptRoot 'Private'), (Join-Path $PSScriptRoot 'Module')),
+    [string[]]$Path = @((Join-Path $PSScriptRoot 'Public'), (Join-Path $PSScriptRoot 'Private'), (Join-Path $PSScriptRoot 'Module'), (Join-Path $PSScriptRoot 'Sim')),
     [string]$Output = 'Normal'
 )
 $ErrorActionPreference = 'Stop'

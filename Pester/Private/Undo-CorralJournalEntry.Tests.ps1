@@ -22,6 +22,24 @@ Describe 'Undo-CorralJournalEntry' {
             InModuleScope Corral -Parameters @{ Sid = $sid } { param($Sid) Undo-CorralJournalEntry -Entry @{ id = 'u2'; kind = 'user'; scope = 's'; undo = @{ name = 'ctes-off-alice'; sid = $Sid } } -Confirm:$false }
             Get-LocalUser -Name 'ctes-off-alice' -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         }
+        It 'removes the sign-in screen key it created once no value is left in it, and never a key that holds another value' {
+            $key = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
+            foreach ($name in 'ctes-off-alice', 'ctes-on-alice') {
+                InModuleScope Corral -Parameters @{ K = $key; N = $name } { param($K, $N) Set-CorralRegistryValue -Key $K -Name $N -Value 0 -Kind DWord -Confirm:$false }
+            }
+            # Undone in reverse order: the entry that created the key comes last.
+            InModuleScope Corral { Undo-CorralJournalEntry -Entry @{ id = '2'; kind = 'hidden'; scope = 's'; undo = @{ name = 'ctes-on-alice' } } -Confirm:$false }
+            InModuleScope Corral -Parameters @{ K = $key } { param($K) Test-CorralRegistryKey -Key $K } | Should -BeTrue
+            InModuleScope Corral { Undo-CorralJournalEntry -Entry @{ id = '1'; kind = 'hidden'; scope = 's'; undo = @{ name = 'ctes-off-alice'; createdKey = $true } } -Confirm:$false }
+            InModuleScope Corral -Parameters @{ K = $key } { param($K) Test-CorralRegistryKey -Key $K } | Should -BeFalse
+
+            # Someone else's value in the key since: the key stays, with that value.
+            foreach ($name in 'ctes-off-alice', 'someone-else') {
+                InModuleScope Corral -Parameters @{ K = $key; N = $name } { param($K, $N) Set-CorralRegistryValue -Key $K -Name $N -Value 0 -Kind DWord -Confirm:$false }
+            }
+            InModuleScope Corral { Undo-CorralJournalEntry -Entry @{ id = '3'; kind = 'hidden'; scope = 's'; undo = @{ name = 'ctes-off-alice'; createdKey = $true } } -Confirm:$false }
+            InModuleScope Corral -Parameters @{ K = $key } { param($K) Get-CorralRegistryValue -Key $K -Name 'someone-else' } | Should -Be 0
+        }
         It 'removes the sign-in screen entry, the profile, a credential file, a firewall rule and a directory' {
             $key = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
             InModuleScope Corral -Parameters @{ K = $key } { param($K) Set-CorralRegistryValue -Key $K -Name 'ctes-off-alice' -Value 0 -Kind DWord -Confirm:$false }

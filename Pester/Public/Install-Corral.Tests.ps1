@@ -29,6 +29,25 @@ Describe 'Install-Corral (module)' {
             Should -Invoke Grant-CorralWorkspace -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -eq 'C:\src\app' }
             Should -Invoke Install-CorralRunner -ModuleName Corral -Times 0 -Exactly
         }
+        It '-WhatIf before the identities exist: plans no grant ACE by ACE, still checks each workspace, writes nothing' {
+            $state = New-CorralTestStateRecord
+            $state['users'] = @{}
+            Write-CorralTestState -State $state
+            Mock -ModuleName Corral Resolve-CorralWorkspacePath { $Path }
+            $result = Install-Corral -User alice -Workspace 'C:\src\app' -Network offline -WhatIf
+            $result.Changed | Should -BeFalse
+            Should -Invoke Resolve-CorralWorkspacePath -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -eq 'C:\src\app' -and $OwnerSid -eq 'S-1-5-21-1-2-3-1001' }
+            Should -Invoke Grant-CorralWorkspace -ModuleName Corral -Times 0 -Exactly
+            Should -Invoke Grant-CorralTraverse -ModuleName Corral -Times 0 -Exactly
+            Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 0 -Exactly
+        }
+        It '-WhatIf before the identities exist: an invalid workspace is the same error a real run gives' {
+            $state = New-CorralTestStateRecord
+            $state['users'] = @{}
+            Write-CorralTestState -State $state
+            Mock -ModuleName Corral Resolve-CorralWorkspacePath { throw [System.Management.Automation.ErrorRecord]::new([Exception]::new('not owned'), 'CorralWorkspaceNotOwned', 'PermissionDenied', $Path) }
+            { Install-Corral -User alice -Workspace 'C:\src\app' -WhatIf } | Should -Throw -ErrorId 'CorralWorkspaceNotOwned'
+        }
         It 'reports the changes the steps made' {
             Mock -ModuleName Corral New-CorralIdentity { [pscustomobject]@{ Changed = $true; Changes = @("created user x-$Network") } }
             $result = Install-Corral -User alice -Network online -Force

@@ -32,6 +32,10 @@ Describe 'Set-CorralIdentity (module)' {
             Should -Invoke Add-LocalGroupMember -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Group -eq 'ctestunitSandboxUsers' }
             Should -Invoke Set-CorralRegistryValue -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Name -eq 'ctes-off-alice' -and $Value -eq 0 -and $Kind -eq 'DWord' -and $Key -like '*Winlogon\SpecialAccounts\UserList' }
             Should -Invoke New-CorralUserProfile -ModuleName Corral -Times 1 -Exactly
+            # UserList did not exist (Test-CorralRegistryKey $false): the hide's undo removes the key too.
+            $hidden = @(Get-Content -LiteralPath (Join-Path $env:ProgramData 'ctestunit/journal.jsonl') | ConvertFrom-Json | Where-Object { $_.kind -eq 'hidden' -and $_.phase -eq 'before' })
+            $hidden.Count | Should -Be 1
+            $hidden[0].undo.createdKey | Should -BeTrue
         }
         It 'changes nothing when everything is in place' {
             Mock -ModuleName Corral Get-LocalUser { [pscustomobject]@{ Name = 'ctes-off-alice'; SID = (New-CorralTestSid 'S-1-5-21-1-2-3-2001'); Enabled = $true; UserMayChangePassword = $false; PasswordExpires = $null } }

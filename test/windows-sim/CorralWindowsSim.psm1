@@ -132,7 +132,9 @@ function Add-SimRealUser {
     )
     $state = Read-SimState
     $state['accounts'][$Name.ToLowerInvariant()] = $Sid
-    if (-not $Name.Contains('\')) { $state['accounts']["$($env:COMPUTERNAME ?? 'SIMPC')\$Name".ToLowerInvariant()] = $Sid }
+    # Not `??`: every file of the project parses on Windows PowerShell 5.1 too (Pester/Module).
+    $computer = if ($env:COMPUTERNAME) { $env:COMPUTERNAME } else { 'SIMPC' }
+    if (-not $Name.Contains('\')) { $state['accounts']["$computer\$Name".ToLowerInvariant()] = $Sid }
     if ($ProfilePath) {
         $null = New-Item -ItemType Directory -Path $ProfilePath -Force
         $key = "HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\$Sid".ToLowerInvariant()
@@ -158,6 +160,20 @@ function Set-SimOwner {
     Save-SimState -State $state -Change "owner $Path $Sid"
 }
 
+function Add-SimLocalUser {
+    <#
+    .SYNOPSIS
+    Creates a local account the way anything but Corral would (net user /add, another tool, an administrator): a SAM account with the next RID, enabled, in no group, in no journal. Returns its SID.
+    #>
+    param([Parameter(Mandatory)][string]$Name, [string]$Description = '')
+    $state = Read-SimState
+    $sid = New-SimAccount -State $state -Name $Name
+    if (-not $sid) { throw "The user or group $Name already exists." }
+    $state['users'][$Name.ToLowerInvariant()] = [ordered]@{ name = $Name; sid = $sid; enabled = $true; description = $Description; passwordNeverExpires = $false; userMayChangePassword = $true; passwordVersion = 1 }
+    Save-SimState -State $state -Change "new user $Name (not by Corral)"
+    return $sid
+}
+
 function Set-SimFirewallProfile {
     <#
     .SYNOPSIS
@@ -173,11 +189,26 @@ function Set-SimFirewallProfile {
 function Get-CorralWindowsSimState {
     <#
     .SYNOPSIS
-    The simulated machine as a hashtable (for assertions), optionally without the change log.
+    The simulated machine as a hashtable (for assertions), optionally without the change log, and normalized (-Normalize: no ACL records of paths gone from disk, none equal to an untouched path's).
     #>
-    param([switch]$WithoutLog)
+    param([switch]$WithoutLog, [switch]$Normalize)
     $state = Read-SimState
     if ($WithoutLog) { $state.Remove('seq'); $state.Remove('changes') }
+    if ($Normalize) {
+        # Drops what is the sim's bookkeeping, not the machine's state, so that two machines
+        # compare by what Windows would hold:
+        #  - Stands for NTFS keeping a security descriptor in the file itself: a path that was
+        #    deleted (or moved away) has no ACL left. The sim keys ACLs by path and cannot see a
+        #    Remove-Item or Move-Item, so the records of paths gone from disk are dropped.
+        #  - A record equal to the one every untouched path reads as (Get-SimAclRecord: owner
+        #    Administrators, inheritance on, no explicit ACE) is the same DACL as no record: on
+        #    Windows, removing the last explicit ACE leaves the descriptor as it was.
+        foreach ($path in @($state['acls'].Keys)) {
+            $record = $state['acls'][$path]
+            $default = $record['owner'] -eq 'S-1-5-32-544' -and -not $record['protected'] -and @($record['aces']).Count -eq 0
+            if ($default -or -not (Test-Path -LiteralPath $path)) { $state['acls'].Remove($path) }
+        }
+    }
     return $state
 }
 
@@ -581,13 +612,15 @@ $script:SeamImplementations = @{
         Save-SimState -State $state -Change "remove registry $Key\$Name"
     }
     'Remove-CorralRegistryKey'    = {
-        # Stands for Remove-Item -Recurse on a key: the key and its subkeys go.
+        # Stands for Remove-Item -Recurse on a key: the key and its subkeys go. -OnlyIfEmpty
+        # stands for the key's ValueCount and SubKeyCount both 0 (else nothing is removed).
         [CmdletBinding(SupportsShouldProcess)]
-        param([string]$Key)
+        param([string]$Key, [switch]$OnlyIfEmpty)
         $state = Read-SimState
         $prefix = $Key.ToLowerInvariant()
         $gone = @($state['registry'].Keys | Where-Object { $_ -eq $prefix -or $_.StartsWith("$prefix\") })
         if ($gone.Count -eq 0) { return }
+        if ($OnlyIfEmpty -and ($gone.Count -gt 1 -or $state['registry'][$prefix].Count -gt 0)) { return }
         if (-not $PSCmdlet.ShouldProcess($Key, 'Remove registry key')) { return }
         foreach ($g in $gone) { $state['registry'].Remove($g) }
         Save-SimState -State $state -Change "remove registry key $Key"
@@ -720,7 +753,7 @@ function Enable-CorralWindowsSim {
 }
 
 Export-ModuleMember -Function @(
-    'Initialize-CorralWindowsSim', 'Add-SimRealUser', 'Set-SimOwner', 'Set-SimFirewallProfile', 'Get-CorralWindowsSimState', 'Enable-CorralWindowsSim', 'New-SimSid',
+    'Initialize-CorralWindowsSim', 'Add-SimRealUser', 'Add-SimLocalUser', 'Set-SimOwner', 'Set-SimFirewallProfile', 'Get-CorralWindowsSimState', 'Enable-CorralWindowsSim', 'New-SimSid',
     'Get-LocalUser', 'Set-LocalUser', 'Enable-LocalUser', 'Remove-LocalUser',
     'Get-LocalGroup', 'New-LocalGroup', 'Remove-LocalGroup', 'Get-LocalGroupMember', 'Add-LocalGroupMember', 'Remove-LocalGroupMember',
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Remove-NetFirewallRule',

@@ -29,6 +29,8 @@ function Undo-CorralJournalEntry {
         'hidden' {
             $key = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
             Remove-CorralRegistryValue -Key $key -Name $undo['name'] -Confirm:$false
+            # The key too when this change created it, unless something else is in it by now.
+            if ($undo['createdKey']) { Remove-CorralRegistryKey -Key $key -OnlyIfEmpty -Confirm:$false }
         }
         'profile' {
             Remove-CorralUserProfile -Sid $undo['sid'] -Confirm:$false

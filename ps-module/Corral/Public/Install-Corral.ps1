@@ -84,11 +84,27 @@ function Install-Corral {
         $runner = Install-CorralRunner -Source $RunnerSource -NodePath $NodePath @common
         if ($runner.Changed) { $changes.Add("installed the runner in $($runner.Dir)") }
     }
-    foreach ($folder in $Workspace) {
-        & $collect (Grant-CorralWorkspace -User $User -Path $folder -Protected $Protected -DenyRead $DenyRead @common)
+    $recorded = (Read-CorralStateFile)['users']
+    $hasIdentities = $recorded -and $recorded.Contains($User) -and $recorded[$User]['identities'] -and $recorded[$User]['identities'].Count -gt 0
+    if ($WhatIfPreference -and -not $hasIdentities) {
+        # -WhatIf on a machine where the identities do not exist yet: the grants name the user's
+        # group, which the steps above only pretended to create, so they cannot be planned ACE by
+        # ACE. Still check what can be checked without writing (the user resolves, each workspace
+        # is valid and the user's: the same errors and exit codes a real run would give first),
+        # and say what would be done.
+        $realUser = Resolve-CorralRealUser -User $User
+        foreach ($folder in $Workspace) {
+            $root = Resolve-CorralWorkspacePath -Path $folder -OwnerSid $realUser.Sid
+            $null = $PSCmdlet.ShouldProcess($root, "Grant the workspace to the sandbox identities of $User")
+        }
+        $null = $PSCmdlet.ShouldProcess($User, 'Grant traverse and toolchain access to the sandbox identities')
+    } else {
+        foreach ($folder in $Workspace) {
+            & $collect (Grant-CorralWorkspace -User $User -Path $folder -Protected $Protected -DenyRead $DenyRead @common)
+        }
+        $traverse = Grant-CorralTraverse -User $User -Workspace $Workspace -Toolchain $Toolchain -DenyRead $DenyRead @common
+        if ($traverse.Changed) { $changes.Add("added $($traverse.AcesAdded.Count) and removed $($traverse.StaleRemoved) traverse/toolchain ACEs") }
     }
-    $traverse = Grant-CorralTraverse -User $User -Workspace $Workspace -Toolchain $Toolchain -DenyRead $DenyRead @common
-    if ($traverse.Changed) { $changes.Add("added $($traverse.AcesAdded.Count) and removed $($traverse.StaleRemoved) traverse/toolchain ACEs") }
 
     if (-not $WhatIfPreference) {
         $state = Read-CorralStateFile

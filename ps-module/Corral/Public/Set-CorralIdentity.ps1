@@ -68,7 +68,11 @@ function Set-CorralIdentity {
     $userList = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\SpecialAccounts\UserList'
     $current = Get-CorralRegistryValue -Key $userList -Name $name
     if (($null -eq $current -or $current -ne 0) -and $PSCmdlet.ShouldProcess($name, 'Hide from the sign-in screen')) {
-        $null = Invoke-CorralJournaledChange -Kind 'hidden' -Scope $scope -Undo ([ordered]@{ name = $name }) -Description "Hiding $name" -Change {
+        # UserList does not exist on a fresh Windows: the first hidden account creates it, and its
+        # undo then removes the key too once no value is left in it (-Uninstall leaves nothing).
+        $undo = [ordered]@{ name = $name }
+        if (-not (Test-CorralRegistryKey -Key $userList)) { $undo['createdKey'] = $true }
+        $null = Invoke-CorralJournaledChange -Kind 'hidden' -Scope $scope -Undo $undo -Description "Hiding $name" -Change {
             Set-CorralRegistryValue -Key $userList -Name $name -Value 0 -Kind DWord -Confirm:$false
         }
         $changes.Add("hid $name from the sign-in screen")
