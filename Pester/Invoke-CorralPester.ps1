@@ -1,17 +1,17 @@
 <#
 .SYNOPSIS
-Runs the whole Pester suite of ps-module/Corral and writes a JSON summary (test/pester/pester.test.ts reads it).
+Runs the whole Pester suite of ps-module/Corral and writes a JSON summary (test/pester/pester.test.ts reads it), or the folders given by -Path (npm run test:windows-sim: -Path Pester/Sim).
 
 .DESCRIPTION
 Runs every *.Tests.ps1 under Pester/ except Integration/ (those need an elevated Windows and run
 on Windows CI: Invoke-Pester -Path Pester/Integration). Sim/ drives whole scripts (install.ps1)
 against the simulated Windows in their own pwsh processes; on Windows PowerShell 5.1 its tests
 show as skipped (the simulation needs PowerShell 7). Prints Pester's own summary, then writes
--ResultFile: { passed, failed, skipped, total, durationSeconds, edition, version, failures: [{name,
+-ResultFile, when given: { passed, failed, skipped, total, durationSeconds, edition, version, failures: [{name,
 message}], skips: [{name, reason}] }. Exit code 0 when nothing failed, 1 otherwise.
 #>
 param(
-    [Parameter(Mandatory)][string]$ResultFile,
+    [string]$ResultFile = '',
     [string[]]$Path = @((Join-Path $PSScriptRoot 'Public'), (Join-Path $PSScriptRoot 'Private'), (Join-Path $PSScriptRoot 'Module'), (Join-Path $PSScriptRoot 'Sim')),
     [string]$Output = 'Normal'
 )
@@ -36,5 +36,5 @@ $summary = [ordered]@{
     failures        = $failures
     skips           = $skips
 }
-[System.IO.File]::WriteAllText($ResultFile, (ConvertTo-Json -InputObject $summary -Depth 5))
+if ($ResultFile) { [System.IO.File]::WriteAllText($ResultFile, (ConvertTo-Json -InputObject $summary -Depth 5)) }
 exit ([int]($summary.failed -gt 0))

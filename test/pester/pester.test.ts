@@ -1,7 +1,8 @@
 /**
  * The module's Pester suite, run for real on PowerShell 7 (pwsh, installed by
  * scripts/prepare.sh): every Public and Private function's tests, the module QA checks
- * (Pester/Module) and the module against the simulated Windows. Fails when any Pester test
+ * (Pester/Module), the module against the simulated Windows, and install.ps1 end to end on
+ * it in its own pwsh process (Pester/Sim; alone: npm run test:windows-sim). Fails when any Pester test
  * fails; prints Pester's summary and every skipped test with its reason (the Windows-only
  * ones). Windows CI runs the same files on Windows PowerShell 5.1 and 7.
  */
