@@ -15,6 +15,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { workspaceHomeName } from '../../runner/linux/workspace-home.js';
+import { ENTER, Terminal } from './helpers/terminal.js';
 import { eventually, NODE, CLI, requireRoot, show, TestInstallation, userDir, type Result } from './helpers/e2e.js';
 
 interface StateDoc {
@@ -161,6 +162,25 @@ describe('corral setup --remove-workspace (root, real users, ACLs and sessions)'
     const text = await inst!.corral(['setup', '--remove-workspace', inst!.workspace, '--dry-run']);
     assert.match(text.stdout.toString(), /stays traversable by the identities \(workspace .*other needs it\)/);
     assert.equal(readFileSync(stateFile, 'utf8'), before);
+  });
+
+  it('on a terminal without --yes: shows the plan and asks; declining changes nothing (cancelled)', async function () {
+    if (!existsSync('/usr/bin/script')) this.skip(); // needs util-linux script for a pseudo-terminal
+    const before = readFileSync(stateFile, 'utf8');
+    const aclBefore = getfacl(['-R', inst!.workspace]);
+    const term = new Terminal(`${NODE} ${CLI} setup --remove-workspace ${inst!.workspace}`, inst!.rootEnv(), inst!.workspace);
+    try {
+      await term.waitFor(`Remove workspace ${inst!.workspace}?`);
+      assert.match(term.text(), /Plan \(remove-workspace, 4 steps\)/);
+      assert.match(term.text(), /stays traversable by the identities/);
+      term.type(`n${ENTER}`);
+      assert.equal(await term.exited, 1, term.text());
+      assert.match(term.text(), /\[cancelled\]/);
+    } finally {
+      term.kill();
+    }
+    assert.equal(readFileSync(stateFile, 'utf8'), before);
+    assert.equal(getfacl(['-R', inst!.workspace]), aclBefore);
   });
 
   it('removes one workspace given in a non-canonical form: its ACL entries and homes go, the other workspace and the shared home entries stay', async () => {

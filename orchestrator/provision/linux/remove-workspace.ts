@@ -147,7 +147,7 @@ function notProvisioned(req: RemoveWorkspaceRequest, recorded: ReturnType<StateS
     owner !== undefined
       ? `It is provisioned for ${owner}: run \`sudo corral setup --remove-workspace ${all[0]} --user ${owner}\`.`
       : mine.length > 0
-        ? `${user}'s provisioned workspaces: ${mine.join(', ')} (\`corral policy show\` lists them).`
+        ? `${user}'s provisioned workspaces: ${mine.join(', ')} (\`corral status\` lists them).`
         : `${user} has no provisioned workspace; nothing to remove.`;
   return new CorralError('not_provisioned', `${req.workspace} is not a provisioned workspace of ${user}`, {
     details: { workspace: req.workspace, realUser: user, workspaces: mine, ...(owner !== undefined ? { provisionedFor: owner } : {}) },
