@@ -1,8 +1,9 @@
 /**
  * End to end, as root, with the real runner: `corral mcp` started by the MCP SDK's own client
  * over stdio, as a provisioned member (runuser, through the sudo rule), exactly as an agent
- * would start it. Real writes checked on the host, a real timeout, concurrent calls, and
- * everything gone once the client closes.
+ * would start it. Real writes checked on the host, a real timeout, concurrent calls, a second
+ * session for the online network, everything gone once the client closes, and a connection the
+ * filtering proxy refused reported in `blocked` (an allowlist network from the user's config).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI, eventually, NODE, requireRoot, TestInstallation } from './helpers/e2e.js';
+import { CLI, eventually, NODE, requireRoot, TestInstallation, userDir, userFile } from './helpers/e2e.js';
 
 interface ToolResult {
   isError?: boolean;
@@ -35,6 +36,21 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
   let transport: StdioClientTransport | undefined;
   let serverStderr = '';
 
+  /** `corral mcp` as the member (runuser, then the real sudo rule), as an agent would start it. */
+  async function startServer(): Promise<{ client: Client; transport: StdioClientTransport }> {
+    const t = new StdioClientTransport({
+      command: 'runuser',
+      args: ['-u', inst!.user.name, '--', NODE, CLI, 'mcp', '--workspace', inst!.workspace],
+      env: { CORRAL_INSTANCE: inst!.instance, SUDO_USER: '', SUDO_UID: '', SUDO_GID: '' },
+      cwd: inst!.workspace,
+      stderr: 'pipe',
+    });
+    t.stderr?.on('data', (c: Buffer) => (serverStderr += c.toString('utf8')));
+    const c = new Client({ name: 'corral-mcp-e2e', version: '1' });
+    await c.connect(t);
+    return { client: c, transport: t };
+  }
+
   async function call(name: string, args: Record<string, unknown>): Promise<ToolResult> {
     return (await client!.callTool({ name, arguments: args })) as ToolResult;
   }
@@ -51,16 +67,7 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     // World-writable and outside the workspace: only the sandbox can stop a write here.
     outside = mkdtempSync('/tmp/corral-mcp-outside-');
     chmodSync(outside, 0o777);
-    transport = new StdioClientTransport({
-      command: 'runuser',
-      args: ['-u', inst.user.name, '--', NODE, CLI, 'mcp', '--workspace', inst.workspace],
-      env: { CORRAL_INSTANCE: inst.instance, SUDO_USER: '', SUDO_UID: '', SUDO_GID: '' },
-      cwd: inst.workspace,
-      stderr: 'pipe',
-    });
-    transport.stderr?.on('data', (c: Buffer) => (serverStderr += c.toString('utf8')));
-    client = new Client({ name: 'corral-mcp-e2e', version: '1' });
-    await client.connect(transport);
+    ({ client, transport } = await startServer());
   });
 
   after(async () => {
@@ -131,6 +138,14 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     assert.equal(ra.sessionId, ok(await call('session_info', {})).sessionId);
   });
 
+  it('a call asking for the online network runs in a second session, as the online identity', async () => {
+    const online = ok(await call('run_command', { argv: ['id', '-un'], network: 'online' }));
+    assert.equal(online.stdout.data.trim(), inst!.identity('online').name, JSON.stringify(online));
+    const offline = ok(await call('session_info', {}));
+    assert.notEqual(online.sessionId, offline.sessionId);
+    assert.equal(ok(await call('session_info', { network: 'online' })).sessionId, online.sessionId);
+  });
+
   it('when the client closes, the server ends and so does everything of the session', async () => {
     const pending = call('run_command', { command: 'sleep 300' }).catch((err: unknown) => err);
     const identity = inst!.identity('offline').name;
@@ -150,6 +165,33 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     };
     assert.ok(await eventually(() => !alive()), 'the server process is still running');
     assert.ok(await eventually(() => processesOf(identity).length === 0), `${identity} still runs: ${processesOf(identity).join(' ')}`);
+    const online = inst!.identity('online').name;
+    assert.ok(await eventually(() => processesOf(online).length === 0), `${online} still runs: ${processesOf(online).join(' ')}`);
     assert.ok(await eventually(() => processesOf(inst!.user.name).length === 0), `${inst!.user.name} still runs: ${processesOf(inst!.user.name).join(' ')}`);
+  });
+
+  describe("with an allowlist network in the user's config", () => {
+    let configDir: string | undefined;
+    before(async () => {
+      // The user layer (~/.config/<installation>/config.json) makes the policy's network an allowlist.
+      const dotConfig = userDir(inst!.user, path.join(inst!.user.home, '.config'), 0o700);
+      configDir = userDir(inst!.user, path.join(dotConfig, inst!.instance), 0o700);
+      userFile(inst!.user, path.join(configDir, 'config.json'), JSON.stringify({ network: { allow: ['allowed.invalid:8080'], deny: [] } }));
+      ({ client, transport } = await startServer());
+    });
+    after(async () => {
+      try {
+        await client?.close();
+      } finally {
+        client = undefined;
+        if (configDir !== undefined) rmSync(configDir, { recursive: true, force: true });
+      }
+    });
+
+    it('a connection the proxy refuses is in blocked, with its rule, once per host and port', async () => {
+      const r = ok(await call('run_command', { command: 'curl -sS -p --max-time 10 http://denied.invalid:8080/; curl -sS -p --max-time 10 http://denied.invalid:8080/' }));
+      assert.notEqual(r.exitCode, 0, JSON.stringify(r));
+      assert.deepEqual(r.blocked, [{ host: 'denied.invalid', port: 8080, rule: 'not in network.allow', via: 'connect', attempts: 2 }], JSON.stringify(r));
+    });
   });
 });
