@@ -12,6 +12,14 @@ export type Mode = (typeof MODES)[number];
 export const NETWORKS = ['offline', 'online'] as const;
 export type Network = (typeof NETWORKS)[number];
 
+/**
+ * The shell `corral sh` runs inside the session: `sh` is `/bin/sh`; `login` is the real user's
+ * login shell (the passwd entry's). A preference of the client, not a restriction: the runner
+ * never sees it, and every command is confined the same whichever shell reads it.
+ */
+export const SHELLS = ['sh', 'login'] as const;
+export type ShellChoice = (typeof SHELLS)[number];
+
 /** The two identities of a real user are named after the networks they run. */
 export type IdentityKind = Network;
 

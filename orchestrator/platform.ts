@@ -22,6 +22,8 @@ export interface RealUser {
   /** Windows SID; undefined on Linux. */
   sid?: string;
   home: string;
+  /** Linux: the login shell from the passwd database (policy `shell: "login"`); undefined on Windows. */
+  shell?: string;
 }
 
 export interface SetupRequest {

@@ -3,7 +3,7 @@
  * these names (policy resolution, `corral policy show`) import them from here, so that loading
  * them does not load zod. schema.ts builds the schema from the same constants.
  */
-export { MODES, NETWORKS } from '../vocabulary.js';
+export { MODES, NETWORKS, SHELLS } from '../vocabulary.js';
 
-export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits'] as const;
+export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits', 'shell'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { MIN_MEMORY_BYTES } from '../vocabulary.js';
-import { MODES, NETWORKS, POLICY_KEYS } from './keys.js';
-import type { Limits, Loopback, Mode, NetworkPolicy } from '../vocabulary.js';
+import { MODES, NETWORKS, POLICY_KEYS, SHELLS } from './keys.js';
+import type { Limits, Loopback, Mode, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 import { parseHostRule } from '../hosts.js';
 
 export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
@@ -105,6 +105,10 @@ export const LayerSchema = z
       ),
     env: EnvSchema.optional(),
     limits: LimitsSchema.optional(),
+    shell: z
+      .enum(SHELLS)
+      .optional()
+      .describe('The shell `corral sh` runs inside the session: sh is /bin/sh; login is your login shell (from the passwd database). Every command is confined the same either way.'),
     locked: z
       .array(z.enum(POLICY_KEYS))
       .optional()
@@ -113,7 +117,7 @@ export const LayerSchema = z
   .describe('A Corral config file.');
 
 export type Layer = z.infer<typeof LayerSchema>;
-export type { Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy } from '../vocabulary.js';
+export type { Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 
 /** The resolved policy: every key present, paths absolute. */
 export interface Policy {
@@ -127,6 +131,7 @@ export interface Policy {
   loopback: Loopback;
   env: { allow: string[]; set: Record<string, string> };
   limits: Limits;
+  shell: ShellChoice;
 }
 
 export function layerJsonSchema(): unknown {

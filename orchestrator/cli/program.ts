@@ -15,10 +15,15 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
   let exitCode = 0;
-  registerCommands(program, (code) => {
-    exitCode = code;
-  });
-  const wantsJson = argv.includes('--json');
+  registerCommands(
+    program,
+    (code) => {
+      exitCode = code;
+    },
+    argv,
+  );
+  // `corral sh`'s arguments are all the shell's: a `--json` among them is not corral's.
+  const wantsJson = argv[0] !== 'sh' && argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

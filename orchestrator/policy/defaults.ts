@@ -32,5 +32,6 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     loopback: platform === 'linux' ? 'private' : 'deny',
     env: { allow: [...DEFAULT_ENV_ALLOW], set: {} },
     limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()) },
+    shell: 'sh',
   };
 }

@@ -160,6 +160,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
       pendingHostSources = merged.hostSources;
     }
     if (d.loopback !== undefined) next.loopback = d.loopback;
+    if (d.shell !== undefined) next.shell = d.shell;
     if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
     if (d.writableRoots !== undefined) {
       next.writableRoots = expandAll(d.writableRoots, 'writableRoots', layer.label, layer.kind, false);

@@ -25,6 +25,7 @@ import { sessionEnvironment } from './command-input.js';
 import { checkProvisioned, provisionedWorkspaceFor, userRecordFor, type HintContext } from './provisioned.js';
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
+import { sessionShell } from './shell.js';
 import type { Session, SessionOptions } from './types.js';
 
 /**
@@ -91,6 +92,8 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
         `mode is full-access (from ${resolved.sources.mode.join(' + ')}): that means no sandbox, and corral run only runs sandboxed commands; run the command directly, or set mode to workspace-write`,
       );
     }
+    // Checked before the runner is handed a request: a login shell that runs nothing is a config error.
+    const shell = sessionShell(leaf.installation.platform, resolved.policy.shell, user.shell, resolved.sources.shell);
     const request = buildSessionRequest(user.name, workspace, resolved, leaf.installation.platform === 'linux' ? user.home : undefined);
     if (options.audit !== false) {
       audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
@@ -115,6 +118,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       baseEnv: sessionEnvironment(options.env ?? process.env, policy.env, { ignoreCase: leaf.environmentNamesIgnoreCase }),
       limits: Object.freeze({ ...policy.limits }),
       audit,
+      shell,
     });
     for (const warning of session.warnings) options.onWarning?.(warning);
     return session;

@@ -27,6 +27,8 @@ export interface SessionContext {
   /** The resolved policy's limits (the request's; the runner may lower them to the machine's ceilings). */
   limits: Readonly<Limits>;
   audit: AuditLog | null;
+  /** The policy's shell (shell.ts); null where there is none (Windows). */
+  shell: string | null;
 }
 
 export class SessionImpl implements Session {
@@ -61,6 +63,10 @@ export class SessionImpl implements Session {
 
   get limits(): Readonly<Limits> {
     return this.ctx.limits;
+  }
+
+  get shell(): string | null {
+    return this.ctx.shell;
   }
 
   spawn(argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {

@@ -119,6 +119,11 @@ export interface Session {
    * processes, memory). The runner applies the machine's ceilings on top and may lower them.
    */
   readonly limits: Readonly<Limits>;
+  /**
+   * The shell for a command given as one string (`corral sh`): `/bin/sh`, or the real user's login
+   * shell when the policy says `shell: "login"`; null where there is none (Windows).
+   */
+  readonly shell: string | null;
   /** What the runner could enforce, as it reported it. */
   readonly enforcement: Enforcement;
   /** The enforcement warnings (also passed to `onWarning`). */

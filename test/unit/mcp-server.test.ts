@@ -66,6 +66,7 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
       baseEnv: sessionEnvironment({ PATH: process.env.PATH }, ENV_POLICY),
       limits: LIMITS,
       audit: null,
+      shell: '/bin/sh',
     });
   }
 

@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { CorralError } from '../../core/errors.js';
 import { validateLayer } from '../../orchestrator/policy/load.js';
-import { resolvePolicy, type LayerSource, type ResolveContext } from '../../orchestrator/policy/resolve.js';
+import { resolvePolicy, type LayerSource } from '../../orchestrator/policy/resolve.js';
+import { ctx, errorOf, layer } from '../helpers/policy-fixtures.js';
 import { buildSessionRequest } from '../../orchestrator/session/request.js';
 import { flagsLayer } from '../../orchestrator/cli/flags.js';
-
-const ctx: ResolveContext = { platform: 'linux', installation: 'corral', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
-const layer = (kind: LayerSource['kind'], data: LayerSource['data'], label = `${kind}.json`): LayerSource => ({ kind, label, data });
-
-function errorOf(fn: () => unknown): CorralError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof CorralError, `expected a CorralError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an error');
-}
 
 describe('policy: allowlist network', () => {
   it('resolves {allow, deny} with canonical entries and the layer of each', () => {

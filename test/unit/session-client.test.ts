@@ -63,6 +63,7 @@ describe('session client (fake runner)', () => {
       baseEnv: sessionEnvironment({ PATH: process.env.PATH, HOME: '/root', MY_API_TOKEN: 't', OTHER_TOKEN: 'x' }, ENV_POLICY),
       limits: request(workspace, maxOutputBytes).limits,
       audit: null,
+      shell: '/bin/sh',
       ...ctx,
     });
     open.push({ fake, session });

@@ -5,6 +5,7 @@ import { registerSetup } from './setup.js';
 import { registerStatus } from './status.js';
 import { registerTeardown } from './teardown.js';
 import { registerRun } from './run.js';
+import { registerSh } from './sh.js';
 import { registerAudit } from './audit.js';
 import { registerVerify } from './verify.js';
 import { registerMcp } from './mcp.js';
@@ -13,8 +14,10 @@ import { registerMcp } from './mcp.js';
 export type { SetExit } from './set-exit.js';
 import type { SetExit } from './set-exit.js';
 
-export function registerCommands(program: Command, setExit: SetExit): void {
+/** `argv`: the command line being parsed (`corral sh` takes its arguments from it as given). */
+export function registerCommands(program: Command, setExit: SetExit, argv: readonly string[]): void {
   registerRun(program, setExit);
+  registerSh(program, setExit, argv);
   registerSetup(program, setExit);
   registerStatus(program, setExit);
   registerTeardown(program, setExit);

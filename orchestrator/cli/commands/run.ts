@@ -24,7 +24,7 @@ import { jsonOutput, printJson } from '../output.js';
 import { collect } from '../flags.js';
 import type { SetExit } from './set-exit.js';
 
-interface RunFlags {
+export interface RunFlags {
   workspace?: string;
   network?: string;
   allowHost?: string[];
@@ -101,6 +101,15 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
   if (argv.length === 0) {
     throw new CorralError('usage', 'no command given: `corral run [options] -- CMD [ARG...]`');
   }
+  return runInSession(() => argv, flags);
+}
+
+/**
+ * Open the session for `flags` (the current directory's workspace unless --workspace), run the
+ * command `commandFor` names once the session is open (`corral sh` needs the session's shell),
+ * stream it or print it as JSON, close the session; resolves with the command's status.
+ */
+export async function runInSession(commandFor: (session: Session) => string[], flags: RunFlags): Promise<number> {
   const timeoutSec = parseTimeout(flags.timeout);
   const network = parseNetwork(flags.network);
   // Loaded here, not at the top, so that every other command starts without the session modules.
@@ -116,6 +125,7 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
     },
   });
   try {
+    const argv = commandFor(session);
     const cwd = commandCwd(session, flags.cwd, startingCwd);
     return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
   } finally {

@@ -41,7 +41,7 @@ export function realUserName(explicit: string | undefined, env: NodeJS.ProcessEn
 function callerEntry(): RealUser | null {
   try {
     const u = userInfo();
-    return { name: u.username, uid: u.uid, gid: u.gid, home: u.homedir };
+    return { name: u.username, uid: u.uid, gid: u.gid, home: u.homedir, ...(u.shell !== null ? { shell: u.shell } : {}) };
   } catch {
     return null;
   }
@@ -54,5 +54,5 @@ export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.P
   if (caller !== null && sameAccountName('posix', caller.name, name)) return caller;
   const entry = lookupUser(name);
   if (entry === null) throw new CorralError('usage', `no such user: ${name}`, { details: { user: name } });
-  return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home };
+  return { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home, shell: entry.shell };
 }
