@@ -170,6 +170,29 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     assert.ok(await eventually(() => processesOf(inst!.user.name).length === 0), `${inst!.user.name} still runs: ${processesOf(inst!.user.name).join(' ')}`);
   });
 
+  describe('when the server is killed instead of closed', () => {
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      it(`${signal} to the server: the running command ends and nothing of the session is left`, async () => {
+        const identity = inst!.identity('offline').name;
+        const started = await startServer();
+        try {
+          const pending = started.client.callTool({ name: 'run_command', arguments: { command: 'sleep 300' } }).catch((err: unknown) => err);
+          assert.ok(await eventually(() => processesOf(identity).length > 0), 'the command never started');
+          // runuser stays the parent of the server; signal the server itself, as an agent would.
+          const server = execFileSync('pgrep', ['-P', String(started.transport.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+          assert.equal(server.length, 1, `children of runuser: ${server.join(' ')}`);
+          process.kill(server[0]!, signal);
+          await pending;
+          // SIGTERM: the server closes its sessions; SIGKILL: the runner sees its input end and stops.
+          assert.ok(await eventually(() => processesOf(identity).length === 0), `${identity} still runs after ${signal}: ${processesOf(identity).join(' ')}`);
+          assert.ok(await eventually(() => processesOf(inst!.user.name).length === 0), `${inst!.user.name} still runs: ${processesOf(inst!.user.name).join(' ')}`);
+        } finally {
+          await started.client.close();
+        }
+      });
+    }
+  });
+
   describe("with an allowlist network in the user's config", () => {
     let configDir: string | undefined;
     before(async () => {
