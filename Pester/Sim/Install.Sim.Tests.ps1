@@ -34,8 +34,10 @@ BeforeAll {
 
     function New-SimMachine {
         # A fresh machine under TestDrive: alice (a real user with her profile and a workspace she
-        # owns), the firewall on in every profile, the state folder and Program Files empty.
-        # Sets the process environment the child install.ps1 inherits.
+        # owns; -UserName for a domain account such as AzureAD\alice), the firewall on in every
+        # profile, the state folder and Program Files empty. Sets the process environment the
+        # child install.ps1 inherits.
+        param([string]$UserName = 'alice')
         $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $root
         $env:ProgramData = Join-Path $root 'ProgramData'
@@ -43,7 +45,7 @@ BeforeAll {
         $null = New-Item -ItemType Directory -Path $env:ProgramData, $env:ProgramFiles
         $env:CORRAL_INSTANCE = $script:instance
         $profilePath = Join-Path $root 'Users/alice'
-        $null = Initialize-CorralWindowsSim -StateFile (Join-Path $root 'machine.json') -Elevated -RealUsers @(@{ Name = 'alice'; Sid = $script:aliceSid; ProfilePath = $profilePath })
+        $null = Initialize-CorralWindowsSim -StateFile (Join-Path $root 'machine.json') -Elevated -RealUsers @(@{ Name = $UserName; Sid = $script:aliceSid; ProfilePath = $profilePath })
         $workspace = Join-Path $profilePath 'src'
         $null = New-Item -ItemType Directory -Path $workspace
         Set-SimOwner -Path $workspace -Sid $script:aliceSid
@@ -199,6 +201,27 @@ Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 
             @($changes | Select-Object -SkipLast 2 | Where-Object { $_ -like "*SOFTWARE\$($script:instance)\*" }) | Should -BeNullOrEmpty
         }
 
+        It 'a domain account (AzureAD\alice) as -User: exit 0, both identities in her own group, and -Uninstall gives the machine back' -Skip:$script:noSim {
+            $machine = New-SimMachine -UserName 'AzureAD\alice'
+            $machineBefore = Get-SimMachineText
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'AzureAD\alice'; Workspace = @($machine.Workspace) }
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+            $state = Get-CorralWindowsSimState
+            $identitySids = @($state['users'].Values | ForEach-Object { $_['sid'] } | Sort-Object)
+            $identitySids.Count | Should -Be 2
+            $recorded = Get-Content -Raw -LiteralPath (Join-Path $env:ProgramData "$($script:instance)/state.json") | ConvertFrom-Json -AsHashtable
+            $record = $recorded['users']['AzureAD\alice']
+            $record['sid'] | Should -Be $script:aliceSid
+            $userGroup = $state['groups'].Values | Where-Object { $_['sid'] -eq $record['group']['sid'] }
+            @($userGroup['members'] | Sort-Object) | Should -Be $identitySids
+            @($state['acls'][[System.IO.Path]::GetFullPath($machine.Workspace)]['aces'] | ForEach-Object { $_['sid'] }) | Should -Contain $record['group']['sid']
+            (Get-SimDetectionKey)['Version']['value'] | Should -Be '0.1.0'
+
+            $removed = Invoke-SimInstall -Machine $machine -Arguments @{ Uninstall = $true; LogPath = (Join-Path $machine.Root 'uninstall.log') }
+            $removed.ExitCode | Should -Be 0 -Because $removed.Text
+            Get-SimMachineText | Should -Be $machineBefore
+        }
+
         It 'changes nothing when run again: same machine, same files, the detection key kept' -Skip:$script:noSim {
             $machine = New-SimMachine
             $arguments = @{ User = 'alice'; Workspace = @($machine.Workspace) }
@@ -257,6 +280,20 @@ Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 
             $again.ExitCode | Should -Be 0 -Because $again.Text
             $again.Stdout | Should -Match 'is not installed'
             Get-SimMachineText | Should -Be $machineBefore
+        }
+    }
+
+    Context 'exit code 1: a step failed or the state is corrupt' {
+        It 'a state file that is not JSON: exit 1 (CorralStateCorrupt), nothing provisioned, no detection key' -Skip:$script:noSim {
+            $machine = New-SimMachine
+            $stateDir = Join-Path $env:ProgramData $script:instance
+            $null = New-Item -ItemType Directory -Path $stateDir
+            Set-Content -LiteralPath (Join-Path $stateDir 'state.json') -Value '{ not json'
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'alice'; Workspace = @($machine.Workspace) }
+            $run.ExitCode | Should -Be 1 -Because $run.Text
+            $run.Stderr | Should -Match 'CorralStateCorrupt'
+            (Get-CorralWindowsSimState)['users'].Count | Should -Be 0
+            Get-SimDetectionKey | Should -BeNullOrEmpty
         }
     }
 
