@@ -48,7 +48,7 @@ import { oomKills } from './memory-limit.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper } from './reaper.js';
-import { parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
+import { closePinnedDirectories, parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation, sharedPlaceholder } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
@@ -64,9 +64,13 @@ const SESSION_TMP = '/tmp';
 
 /** What the view brings back into covered directories: writable roots as they are, protected binds and the workspace read-only. */
 function keepPaths(s: ResolvedSession, steps: ReturnType<typeof planProtection>, workspaceHome: string | null): KeepPath[] {
-  const keep: KeepPath[] = s.writableRoots.map((path) => ({ path, access: 'write', why: 'writable root' }));
+  const pin = (path: string) => {
+    const p = s.pinned.get(path);
+    return p === undefined ? {} : { pin: { dev: p.dev, ino: p.ino } };
+  };
+  const keep: KeepPath[] = s.writableRoots.map((path) => ({ path, access: 'write', why: 'writable root', ...pin(path) }));
   if (workspaceHome !== null) keep.push({ path: workspaceHome, access: 'write', why: "the identity's home for this workspace (HOME)" });
-  if (!s.writableRoots.includes(s.workspace)) keep.push({ path: s.workspace, access: 'read', why: 'the workspace (read-only mode)' });
+  if (!s.writableRoots.includes(s.workspace)) keep.push({ path: s.workspace, access: 'read', why: 'the workspace (read-only mode)', ...pin(s.workspace) });
   for (const step of steps) if (step.op === 'bind') keep.push({ path: step.path, access: 'read', why: 'protected path' });
   for (const path of s.readRoots) keep.push({ path, access: 'read', why: 'readRoots' });
   return keep;
@@ -97,7 +101,8 @@ function usableIdentityHome(identity: { home: string; uid: number }, installatio
   if (!identity.home.startsWith(base) || identity.home.slice(base.length).includes('/')) return null;
   try {
     const st = lstatSync(identity.home);
-    return st.isDirectory() && st.uid === identity.uid ? identity.home : null;
+    // Canonical too: the view binds it back through a no-link open (open-no-symlinks.ts).
+    return st.isDirectory() && st.uid === identity.uid && realpathSync(identity.home) === identity.home ? identity.home : null;
   } catch {
     return null;
   }
@@ -112,6 +117,12 @@ function isDirectory(path: string): boolean | null {
 }
 
 const within = posixPaths.within;
+
+function pinnedFd(s: ResolvedSession, path: string): number {
+  const pin = s.pinned.get(path);
+  if (pin === undefined) throw new CorralError('internal', `writable root ${path} has no descriptor from the request's check`);
+  return pin.fd;
+}
 
 export function linuxBackend(options: LinuxBackendOptions): RunnerBackend {
   return {
@@ -216,6 +227,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       access: s.workspaceAccess,
       workspace: s.workspace,
       writableRoots: s.writableRoots,
+      pinned: s.pinned,
       realUser: { name: s.realUser.name, uid: s.realUser.uid, gid: s.realUser.gid },
       identity: { uid: s.identity.uid, gid: s.identity.gid },
     });
@@ -253,13 +265,16 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   setNoNewPrivs();
   if (!installSessionFilter()) warnings.push(`no seccomp filter for ${arch()}: non-IP socket families and keyctl are not refused`);
   const rules: WritableRule[] = [
-    ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const })),
+    // The writable roots by the descriptors their check opened (request-validation.ts): the
+    // rules cover the inodes that were checked, whatever their paths name by now.
+    ...s.writableRoots.map((path) => ({ path, kind: 'tree' as const, fd: pinnedFd(s, path) })),
     ...view.writable.map((path) => ({ path, kind: 'tree' as const })),
     ...(home === null ? [] : [{ path: home, kind: 'tree' as const }]),
     { path: cg.sessionDir, kind: 'cgroup' },
     ...DEVICES.map((path) => ({ path, kind: 'device' as const })),
   ];
   const landlock = restrictWrites(rules, isDirectory);
+  closePinnedDirectories(s);
   if (landlock.abi === 0) {
     warnings.push('Landlock is not available on this kernel: writes are limited only by file permissions (DAC), not to the workspace');
   } else if (landlock.abi < 2) {

@@ -17,20 +17,23 @@
  *
  * Threat model: the caller (the runner's root phase) has validated that the workspace is
  * a directory owned by the real user; the real user may race us by swapping path
- * components. We therefore verify the very object we cloned (fstat of the tree fd: a
- * directory owned by the real uid) and read back the mounted result; `open_tree` does not
- * follow a symlink in the last component and `move_mount` does not follow one at the
- * target. uid 0 is never mapped: an idmapped root would hand the identity every root-owned
+ * components. So the path is opened once with no link anywhere on it (open-no-symlinks.ts,
+ * and, in a session, required to be the inode the request's check pinned); the copy is
+ * cloned from that descriptor and attached onto it (mount-api.ts), we verify the very object
+ * we cloned (fstat of the tree fd: a directory owned by the real uid), and read back the
+ * mounted result. uid 0 is never mapped: an idmapped root would hand the identity every root-owned
  * file reachable in the workspace (callers use the ACL fallback for root).
  *
  * FFI: koffi against libc `syscall` (glibc has no wrappers for these on Debian 12), through
- * libc.ts; declarations and descriptors stay private to this file.
+ * libc.ts and mount-api.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import { check, errnoName, libcFunction, LibcError } from '../../os/linux/libc.js';
+import { attachMountOnto, cloneMount, MOUNT_ATTR, setMountAttributes } from './mount-api.js';
+import { openNoSymlinks, reopenSame } from './open-no-symlinks.js';
 
 /** One id translated by the mount: the real user's id on disk ↔ the identity's id. */
 export interface IdPair {
@@ -64,26 +67,9 @@ export function gidMapText(mapping: IdmapMapping): string {
 /** Outcome of an idmap attempt without attaching anything (for the probe). */
 export type IdmapTrial = { ok: true } | { ok: false; api: string; errno: number; errnoName: string; message: string };
 
-// Syscall numbers of the new mount API: the same on every architecture that uses the
-// generic table (x86_64 and arm64 here), since they were allocated after the tables merged.
-const SYS_OPEN_TREE = 428;
-const SYS_MOVE_MOUNT = 429;
-const SYS_MOUNT_SETATTR = 442;
 const SUPPORTED_ARCHES: readonly string[] = ['x64', 'arm64'];
-
-// Constants from <linux/mount.h> and <fcntl.h>; Debian 12's headers predate some of them.
-const AT_FDCWD = -100;
-const AT_SYMLINK_NOFOLLOW = 0x100;
-const AT_EMPTY_PATH = 0x1000;
-const AT_RECURSIVE = 0x8000;
 const O_CLOEXEC = 0o2000000;
-const OPEN_TREE_CLONE = 1;
-const OPEN_TREE_CLOEXEC = O_CLOEXEC;
-const MOUNT_ATTR_IDMAP = 0x00100000n;
-const MOVE_MOUNT_F_EMPTY_PATH = 0x00000004;
 const MNT_DETACH = 2;
-/** struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; } */
-const MOUNT_ATTR_SIZE_VER0 = 32;
 
 // Fixed locations: the runner's environment (PATH included) is not trusted.
 const UNSHARE_CANDIDATES = ['/usr/bin/unshare', '/bin/unshare'];
@@ -91,13 +77,8 @@ const CAT_CANDIDATES = ['/usr/bin/cat', '/bin/cat'];
 /** Byte the helper echoes back once it runs inside its new user namespace. */
 const READY_BYTE = 0x00;
 
-const syscall = libcFunction('long syscall(long number, ...)');
 const pipe2 = libcFunction('int pipe2(_Out_ int *fds, int flags)');
 const umount2 = libcFunction('int umount2(const char *target, int flags)');
-
-function checkedSyscall(api: string, ...args: unknown[]): number {
-  return check(syscall(...args) as number | bigint, api);
-}
 
 function firstExisting(candidates: string[], what: string): string {
   const found = candidates.find((p) => existsSync(p));
@@ -227,15 +208,12 @@ function withUserns<T>(mapping: IdmapMapping, fn: (usernsFd: number) => T): T {
   }
 }
 
-/** open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) + mount_setattr(MOUNT_ATTR_IDMAP): a detached idmapped copy. */
-function cloneIdmapped(path: string, usernsFd: number, expectedOwner: number): number {
-  const treeFd = checkedSyscall(
-    'open_tree',
-    SYS_OPEN_TREE,
-    'int', AT_FDCWD,
-    'str', path,
-    'uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW,
-  );
+/**
+ * open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) + mount_setattr(MOUNT_ATTR_IDMAP): a detached
+ * idmapped copy of the directory `fd` names (opened with no link on its path: open-no-symlinks.ts).
+ */
+function cloneIdmapped(fd: number, path: string, usernsFd: number, expectedOwner: number): number {
+  const treeFd = cloneMount(fd, '', { recursive: true }, path);
   try {
     const st = fstatSync(treeFd);
     if (!st.isDirectory() || st.uid !== expectedOwner) {
@@ -243,18 +221,7 @@ function cloneIdmapped(path: string, usernsFd: number, expectedOwner: number): n
         details: { path, uid: st.uid },
       });
     }
-    const attr = Buffer.alloc(MOUNT_ATTR_SIZE_VER0);
-    attr.writeBigUInt64LE(MOUNT_ATTR_IDMAP, 0); // attr_set
-    attr.writeBigUInt64LE(BigInt(usernsFd), 24); // userns_fd
-    checkedSyscall(
-      'mount_setattr',
-      SYS_MOUNT_SETATTR,
-      'int', treeFd,
-      'str', '',
-      'uint', AT_EMPTY_PATH | AT_RECURSIVE,
-      'void *', attr,
-      'size_t', MOUNT_ATTR_SIZE_VER0,
-    );
+    setMountAttributes(treeFd, MOUNT_ATTR.IDMAP, { recursive: true, usernsFd }, path);
     return treeFd;
   } catch (err) {
     closeQuietly(treeFd);
@@ -272,27 +239,23 @@ function requireUsable(path: string, mapping: IdmapMapping): void {
 /**
  * Bind `path` over itself as an idmapped mount (on-disk real ids seen as the identity's)
  * in the calling process's mount namespace, which must be the session's private one.
- * Synchronous. Descriptors, cwd and paths resolved before the call still refer to the
- * mount underneath: resolve paths inside the workspace afterwards.
+ * Synchronous. `path` is opened once with no link on it and, given `expected`, must be that
+ * inode (the one the request's check pinned); the copy is cloned from and attached onto that
+ * descriptor, so no name is looked up between the check and the mount. Descriptors, cwd and
+ * paths resolved before the call still refer to the mount underneath: resolve paths inside
+ * the workspace afterwards.
  */
-export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
+export function idmapWorkspace(path: string, mapping: IdmapMapping, expected?: { dev: number; ino: number }): void {
   requireUsable(path, mapping);
   let cloned: { dev: number; ino: number } | null = null;
+  const fd = expected === undefined ? openNoSymlinks(path, { directory: true }) : reopenSame(path, expected, { directory: true });
   try {
     withUserns(mapping, (usernsFd) => {
-      const treeFd = cloneIdmapped(path, usernsFd, mapping.uid.real);
+      const treeFd = cloneIdmapped(fd, path, usernsFd, mapping.uid.real);
       try {
         const st = fstatSync(treeFd);
         cloned = { dev: st.dev, ino: st.ino };
-        checkedSyscall(
-          'move_mount',
-          SYS_MOVE_MOUNT,
-          'int', treeFd,
-          'str', '',
-          'int', AT_FDCWD,
-          'str', path,
-          'uint', MOVE_MOUNT_F_EMPTY_PATH,
-        );
+        attachMountOnto(treeFd, fd, path);
       } finally {
         closeQuietly(treeFd);
       }
@@ -305,6 +268,8 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
       });
     }
     throw err;
+  } finally {
+    closeQuietly(fd);
   }
   // Read back: `path` must now be the directory we cloned, showing the identity as owner; if
   // not, take the mount away again (lazily: nothing in this namespace uses it yet) and fail.
@@ -324,8 +289,16 @@ export function idmapWorkspace(path: string, mapping: IdmapMapping): void {
  */
 export function tryIdmapDetached(path: string, mapping: IdmapMapping): IdmapTrial {
   requireUsable(path, mapping);
+  // A path that is not a plain directory (a link on it, a file, missing) is an error of the
+  // caller's, not an answer about the filesystem: thrown, never reported as "cannot idmap".
+  let fd: number;
   try {
-    withUserns(mapping, (usernsFd) => closeQuietly(cloneIdmapped(path, usernsFd, mapping.uid.real)));
+    fd = openNoSymlinks(path, { directory: true });
+  } catch (err) {
+    throw new CorralError('workspace_invalid', `idmap: ${path} is not a directory reached without links (${err instanceof Error ? err.message : String(err)})`, { cause: err, details: { path } });
+  }
+  try {
+    withUserns(mapping, (usernsFd) => closeQuietly(cloneIdmapped(fd, path, usernsFd, mapping.uid.real)));
     return { ok: true };
   } catch (err) {
     if (err instanceof LibcError) {
@@ -336,5 +309,7 @@ export function tryIdmapDetached(path: string, mapping: IdmapMapping): IdmapTria
       return { ok: false, api: 'unshare --user', errno: -1, errnoName: 'unavailable', message: err.message };
     }
     throw err;
+  } finally {
+    closeQuietly(fd);
   }
 }

@@ -12,6 +12,7 @@
  * a `WritableRule`; a right we do not handle is not restricted, so every write-like right the
  * running ABI knows is handled.
  */
+import { fstatSync } from 'node:fs';
 import { check, libcFunction, lastErrno, LibcError } from '../../os/linux/libc.js';
 
 const SYS_landlock_create_ruleset = 444;
@@ -77,6 +78,13 @@ export function handledWriteRights(abi: number): bigint {
 
 export interface WritableRule {
   path: string;
+  /**
+   * The directory's descriptor, opened once when the request was checked (request-validation.ts
+   * ownedDirectory): used as `parent_fd` as it is, so the rule covers the inode that was checked,
+   * never what the path names now. Without it the path is opened here (rules for the session's
+   * own covers and devices, which no user can swap).
+   */
+  fd?: number;
   /** `tree`: every handled right beneath a directory. `device`: write/ioctl on a device file or /dev/pts. */
   kind: 'tree' | 'device' | 'cgroup';
 }
@@ -119,12 +127,12 @@ export function restrictWrites(rules: WritableRule[], isDirectory: (path: string
   const skipped: string[] = [];
   try {
     for (const rule of rules) {
-      const dir = isDirectory(rule.path);
+      const dir = rule.fd !== undefined ? fstatSync(rule.fd).isDirectory() : isDirectory(rule.path);
       if (dir === null) {
         skipped.push(rule.path);
         continue;
       }
-      const fd = check(open(rule.path, O_PATH | O_CLOEXEC), `open(${rule.path}, O_PATH)`);
+      const fd = rule.fd ?? check(open(rule.path, O_PATH | O_CLOEXEC), `open(${rule.path}, O_PATH)`);
       try {
         const beneath = Buffer.alloc(12);
         beneath.writeBigUInt64LE(rightsFor(rule.kind, handled, dir), 0);
@@ -134,7 +142,7 @@ export function restrictWrites(rules: WritableRule[], isDirectory: (path: string
           `landlock_add_rule(${rule.path})`,
         );
       } finally {
-        close(fd);
+        if (rule.fd === undefined) close(fd);
       }
     }
     check(syscall(SYS_landlock_restrict_self, 'int', rulesetFd, 'uint32_t', 0), 'landlock_restrict_self');

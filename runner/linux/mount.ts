@@ -2,7 +2,9 @@
  * Mounts inside the session's private mount namespace (after unshareMountNamespace()).
  * Nothing here may propagate back to the host: makeMountsSlave() runs first.
  */
+import { closeSync, constants, openSync } from 'node:fs';
 import { check, libcFunction } from '../../os/linux/libc.js';
+import { attachMountOnto, cloneMount, MOUNT_ATTR, setMountAttributes } from './mount-api.js';
 
 const MS_RDONLY = 1;
 const MS_NOSUID = 2;
@@ -23,12 +25,6 @@ export function makeMountsSlave(): void {
   check(mount(null, '/', null, MS_REC | MS_SLAVE, null), 'mount(/, MS_REC|MS_SLAVE)');
 }
 
-/** Bind `path` read-only on itself: no write, create, delete, rename or replace of it or inside it. */
-export function bindReadOnly(path: string): void {
-  check(mount(path, path, null, MS_BIND, null), `mount(${path}, MS_BIND)`);
-  check(mount(null, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, null), `mount(${path}, MS_REMOUNT|MS_RDONLY)`);
-}
-
 /**
  * Bind `path` on itself with what is mounted below it (MS_REC), flags unchanged: content and
  * access stay as they were, but the directory is now a mount point, which rename(2) and
@@ -38,23 +34,38 @@ export function pinInPlace(path: string): void {
   check(mount(path, path, null, MS_BIND | MS_REC, null), `mount(${path}, MS_BIND|MS_REC)`);
 }
 
-/** Hide a directory: an empty, read-only tmpfs with mode 000 on top of it. */
-export function maskDirectory(path: string): void {
+/**
+ * bindReadOnly through descriptors: the entry `fd` names (opened with no link on its path,
+ * open-no-symlinks.ts) is cloned, made read-only while detached, and attached onto itself, so
+ * no name is looked up between the check and the mount. `nodev` is left off for a device
+ * source (/dev/null), where it would turn reads into EACCES.
+ */
+export function bindReadOnlyAt(fd: number, what: string, source: number = fd, nodev = true): void {
+  const tree = cloneMount(source, '', { recursive: false }, what);
+  try {
+    setMountAttributes(tree, MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | (nodev ? MOUNT_ATTR.NODEV : 0n), { recursive: false }, what);
+    attachMountOnto(tree, fd, what);
+  } finally {
+    closeSync(tree);
+  }
+}
+
+/** maskDirectory onto the directory `fd` names (the mount follows the descriptor's magic link, nothing else). */
+export function maskDirectoryAt(fd: number, what: string): void {
   check(
-    mount('corral-deny', path, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=000,size=4k,nr_inodes=1'),
-    `mount(tmpfs on ${path})`,
+    mount('corral-deny', `/proc/self/fd/${fd}`, 'tmpfs', MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=000,size=4k,nr_inodes=1'),
+    `mount(tmpfs on ${what})`,
   );
 }
 
-/** Hide a file: /dev/null bound read-only on top of it (reads return nothing). */
-export function maskFile(path: string): void {
-  bindReadOnlyFrom('/dev/null', path);
-}
-
-function bindReadOnlyFrom(source: string, target: string): void {
-  check(mount(source, target, null, MS_BIND, null), `mount(${source} on ${target}, MS_BIND)`);
-  // No MS_NODEV here: the source is a device node, and nodev would turn reads into EACCES.
-  check(mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, null), `mount(${target}, MS_REMOUNT|MS_RDONLY)`);
+/** maskFile onto the file `fd` names: /dev/null, read-only, attached through descriptors. */
+export function maskFileAt(fd: number, what: string): void {
+  const devNull = openSync('/dev/null', constants.O_RDONLY | 0o10000000 /* O_PATH */ | constants.O_NOFOLLOW);
+  try {
+    bindReadOnlyAt(fd, what, devNull, false);
+  } finally {
+    closeSync(devNull);
+  }
 }
 
 /** Mount a fresh tmpfs on `target` (options: `mode=…,size=…`). */

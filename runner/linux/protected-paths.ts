@@ -32,7 +32,8 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdi
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { PlaceholderKind } from '../../core/protected-names.js';
-import { bindReadOnly, maskDirectory, maskFile, pinInPlace } from './mount.js';
+import { bindReadOnlyAt, maskDirectoryAt, maskFileAt, pinInPlace } from './mount.js';
+import { isLinkOnPath, openAndStat, openEntryNoFollow, reopenSame, type OpenOptions } from './open-no-symlinks.js';
 import { posixPaths } from '../../core/paths.js';
 
 export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
@@ -197,8 +198,8 @@ export interface PlaceholderDir {
 }
 
 /**
- * Open the parent directory of every `reserve` step once, before anything is created, without
- * following a last-component link, and check that it is a directory owned by one of
+ * Open the parent directory of every `reserve` step once (O_PATH), before anything is created,
+ * with no link anywhere on its path (open-no-symlinks.ts), and check that it is a directory owned by one of
  * `ownerUids` (the real user, or the identity for directories an earlier session made).
  * Placeholders are then created through these descriptors (/proc/self/fd/<fd>/<name>), and the
  * reaper removes them through the same ones, so a real user who swaps a root for a link
@@ -209,10 +210,9 @@ export function openPlaceholderDirs(steps: ProtectionStep[], ownerUids: number[]
   try {
     for (const step of steps) {
       if (step.op !== 'reserve' || dirs.has(step.root)) continue;
-      const fd = openSync(step.root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      const st = fstatSync(fd);
-      dirs.set(step.root, { fd, dev: st.dev, ino: st.ino });
-      if (!st.isDirectory() || !ownerUids.includes(st.uid)) throw new CorralError('workspace_not_owned', `${step.root} changed while the session was being set up`);
+      const opened = openForStep(step.root, { directory: true });
+      dirs.set(step.root, { fd: opened.fd, dev: opened.dev, ino: opened.ino });
+      if (!ownerUids.includes(opened.stats.uid)) throw new CorralError('workspace_not_owned', `${step.root} changed while the session was being set up`);
     }
     return dirs;
   } catch (err) {
@@ -249,17 +249,23 @@ function ensurePlaceholder(dir: PlaceholderDir, root: string, name: string, kind
  * (the real user may delete it) is made again, a bounded number of times.
  */
 function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: PlaceholderKind): void {
-  const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const fd = reopenSame(root, dir, { directory: true });
   try {
-    const st = fstatSync(fd);
-    if (st.dev !== dir.dev || st.ino !== dir.ino) throw new CorralError('workspace_not_owned', `${root} changed while the session was being set up`);
     for (let attempt = 1; ; attempt++) {
       ensurePlaceholder(dir, root, name, kind);
+      let entry: number;
       try {
-        bindReadOnly(`/proc/self/fd/${fd}/${name}`);
-        return;
+        entry = openEntryNoFollow(fd, name, join(root, name));
       } catch (err) {
+        if (isLinkOnPath(err)) throw turnedIntoLink(join(root, name));
         if ((err as { details?: { errno?: string } }).details?.errno !== 'ENOENT' || attempt >= 3) throw err;
+        continue;
+      }
+      try {
+        bindReadOnlyAt(entry, join(root, name));
+        return;
+      } finally {
+        closeSync(entry);
       }
     }
   } finally {
@@ -282,12 +288,12 @@ export function adoptSharedPlaceholders(steps: ProtectionStep[], sharedPlacehold
 }
 
 /**
- * Pin a directory (nested-git.ts). Opened without following a last-component link and
+ * Pin a directory (nested-git.ts). Opened with no link on its path (open-no-symlinks.ts) and
  * checked to be a directory, then bound through /proc/self/fd, so that a directory swapped
  * for a link since the plan was made is refused rather than followed.
  */
 function pinDirectory(path: string): void {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const fd = openForStep(path, { directory: true }).fd;
   try {
     pinInPlace(`/proc/self/fd/${fd}`);
   } finally {
@@ -312,12 +318,39 @@ function placeholderDir(dirs: Map<string, PlaceholderDir>, root: string): Placeh
   return dir;
 }
 
-/** Perform the plan in the current (private) mount namespace. */
+function turnedIntoLink(path: string): CorralError {
+  return new CorralError('request_invalid', `${path} turned into a symbolic link (or has one on its way) while the session was being set up; start the session again`, { details: { path } });
+}
+
+/**
+ * Open a step's path once, with no link anywhere on it (open-no-symlinks.ts): the mount is then
+ * made through the descriptor. A link found now was put there after the plan (which refuses
+ * links), so the session is refused rather than following it.
+ */
+function openForStep(path: string, options: OpenOptions): ReturnType<typeof openAndStat> {
+  try {
+    return openAndStat(path, options);
+  } catch (err) {
+    if (isLinkOnPath(err)) throw turnedIntoLink(path);
+    throw err;
+  }
+}
+
+function withStepDescriptor(path: string, options: OpenOptions, fn: (fd: number) => void): void {
+  const { fd } = openForStep(path, options);
+  try {
+    fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Perform the plan in the current (private) mount namespace. Every mount is made through a descriptor. */
 export function applyProtection(steps: ProtectionStep[], dirs: Map<string, PlaceholderDir>): void {
   for (const step of steps) {
     switch (step.op) {
       case 'bind':
-        bindReadOnly(step.path);
+        withStepDescriptor(step.path, {}, (fd) => bindReadOnlyAt(fd, step.path));
         break;
       case 'pin':
         pinDirectory(step.path);
@@ -326,10 +359,10 @@ export function applyProtection(steps: ProtectionStep[], dirs: Map<string, Place
         bindPlaceholder(placeholderDir(dirs, step.root), step.root, step.name, step.kind);
         break;
       case 'mask-dir':
-        maskDirectory(step.path);
+        withStepDescriptor(step.path, { directory: true }, (fd) => maskDirectoryAt(fd, step.path));
         break;
       case 'mask-file':
-        maskFile(step.path);
+        withStepDescriptor(step.path, {}, (fd) => maskFileAt(fd, step.path));
         break;
     }
   }

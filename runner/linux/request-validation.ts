@@ -11,7 +11,7 @@
  *
  * parseSessionRequest (request-shape.ts) is pure (shape only); resolveSession checks it against the machine.
  */
-import { lstatSync, realpathSync } from 'node:fs';
+import { closeSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix } from 'node:path';
 import { totalmem } from 'node:os';
 import { applyFloor, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
@@ -25,9 +25,18 @@ import type { NetworkAllowlist } from '../../core/vocabulary.js';
 import { userById, userByName, type PasswdEntry } from '../../os/linux/passwd.js';
 import { userRecord } from './state-file.js';
 import { withCallerFsCredentials } from './creds.js';
+import { isLinkOnPath, openAndStat, type Opened } from './open-no-symlinks.js';
 
 /** The shape check lives in request-shape.ts (no schema library in the runner's root phase). */
 export { parseSessionRequest } from './request-shape.js';
+
+/** A directory opened once in the root phase (ownedDirectory): canonical path, O_PATH descriptor, inode. */
+export interface PinnedDirectory {
+  path: string;
+  fd: number;
+  dev: number;
+  ino: number;
+}
 
 export interface Identity {
   name: string;
@@ -54,6 +63,8 @@ export interface ResolvedSession {
   workspaceAccess: WorkspaceAccess;
   /** Canonical; the workspace first (empty in read-only mode). */
   writableRoots: string[];
+  /** The workspace and every writable root, opened once (canonical path → descriptor and inode). */
+  pinned: ReadonlyMap<string, PinnedDirectory>;
   /** Canonical; only those that exist. */
   readRoots: string[];
   protectedNames: string[];
@@ -75,7 +86,15 @@ export function realUid(env: NodeJS.ProcessEnv, ownUid: number): number {
   return Number(sudoUid);
 }
 
-function canonicalDirectoryOwnedBy(path: string, user: { uid: number; gid: number }, field: string): string {
+/**
+ * A directory of the real user's, resolved and opened once: its canonical path, and a
+ * descriptor of it (O_PATH) opened with no link anywhere on that path (open-no-symlinks.ts),
+ * whose fstat is what is checked — directory, owned by the user. Everything later acts on
+ * this inode: Landlock takes the descriptor, and every mount made on the path opens it again
+ * the same way and must find this device and inode (reopenSame), so a path swapped for a link
+ * or another directory after this check is refused, never followed.
+ */
+function ownedDirectory(path: string, user: { uid: number; gid: number }, field: string): PinnedDirectory {
   // Resolved with the user's own file-system credentials (creds.ts), and every message names
   // the path as given: a link into a directory the user cannot search must not make root say
   // what is behind it (that it exists, its kind, its owner, its real name).
@@ -87,14 +106,32 @@ function canonicalDirectoryOwnedBy(path: string, user: { uid: number; gid: numbe
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new CorralError('workspace_invalid', code === 'ENOENT' ? `${field}: ${path} does not exist` : `${field}: ${path} cannot be resolved as the real user (${code})`);
     }
-    const st = lstatSync(canonical);
-    if (!st.isDirectory()) throw new CorralError('workspace_invalid', `${field}: ${path} is not a directory`);
-    if (st.uid !== user.uid) {
-      throw new CorralError('workspace_not_owned', `${field}: ${path} is owned by uid ${st.uid}, not by the real user (uid ${user.uid})`);
-    }
     if (canonical === '/') throw new CorralError('workspace_invalid', `${field}: / can never be writable`);
-    return canonical;
+    let opened: Opened;
+    try {
+      opened = openAndStat(canonical, { directory: true });
+    } catch (err) {
+      if (isLinkOnPath(err)) throw new CorralError('workspace_invalid', `${field}: ${path} changed while it was being checked (a link took the place of a directory on its path); start the session again`);
+      const code = (err as { details?: { errno?: string } }).details?.errno ?? 'error';
+      throw new CorralError('workspace_invalid', code === 'ENOTDIR' ? `${field}: ${path} is not a directory` : `${field}: ${path} cannot be opened as the real user (${code})`);
+    }
+    if (opened.stats.uid !== user.uid) {
+      closeSync(opened.fd);
+      throw new CorralError('workspace_not_owned', `${field}: ${path} is owned by uid ${opened.stats.uid}, not by the real user (uid ${user.uid})`);
+    }
+    return { path: canonical, fd: opened.fd, dev: opened.dev, ino: opened.ino };
   });
+}
+
+/** Close the descriptors resolveSession opened (after Landlock took them, or on failure). */
+export function closePinnedDirectories(s: Pick<ResolvedSession, 'pinned'>): void {
+  for (const pin of s.pinned.values()) {
+    try {
+      closeSync(pin.fd);
+    } catch {
+      // already closed
+    }
+  }
 }
 
 /**
@@ -186,36 +223,53 @@ export function resolveSession(request: SessionRequest, installation: Installati
   }
   if (state.sandboxGroup === null) throw new CorralError('not_provisioned', `installation ${installation.name} has no sandbox group; run \`corral setup\``);
 
-  const workspace = canonicalDirectoryOwnedBy(request.workspace, { uid, gid: realUser.gid }, 'request.workspace');
-  const grant = Object.prototype.hasOwnProperty.call(record.workspaces, workspace) ? record.workspaces[workspace] : undefined;
-  if (grant === undefined) {
-    throw new CorralError('not_provisioned', `workspace ${workspace} is not provisioned for ${realUser.name}; run \`sudo corral setup --workspace ${workspace}\``);
+  const pinned = new Map<string, PinnedDirectory>();
+  try {
+    const pin = (path: string, field: string): string => {
+      const dir = ownedDirectory(path, { uid, gid: realUser.gid }, field);
+      if (pinned.has(dir.path)) closeSync(dir.fd);
+      else pinned.set(dir.path, dir);
+      return dir.path;
+    };
+    const workspace = pin(request.workspace, 'request.workspace');
+    const grant = Object.prototype.hasOwnProperty.call(record.workspaces, workspace) ? record.workspaces[workspace] : undefined;
+    if (grant === undefined) {
+      throw new CorralError('not_provisioned', `workspace ${workspace} is not provisioned for ${realUser.name}; run \`sudo corral setup --workspace ${workspace}\``);
+    }
+    const requestedRoots: string[] = [];
+    if (request.mode === 'workspace-write') {
+      requestedRoots.push(workspace);
+      request.writableRoots.forEach((root, i) => {
+        const canonical = pin(root, `request.writableRoots[${i}]`);
+        if (!requestedRoots.includes(canonical)) requestedRoots.push(canonical);
+      });
+    }
+    const policy = enforcedPolicy(request, workspace, requestedRoots, realUser, installation, machine);
+    // Only pinned directories are ever writable: the floor filters the request's, it never adds one.
+    const unpinned = policy.writableRoots.find((root) => !pinned.has(root));
+    if (unpinned !== undefined) throw new CorralError('internal', `writable root ${unpinned} was not opened by the request's check`);
+    const sandboxGid = state.sandboxGroup.gid;
+    return {
+      realUser,
+      identity: { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home },
+      sandboxGid,
+      network: policy.network,
+      loopback: policy.loopback,
+      allowlist,
+      workspace,
+      workspaceAccess: grant.access,
+      writableRoots: policy.writableRoots,
+      pinned,
+      readRoots: existingCanonical(policy.readRoots),
+      protectedNames: policy.protected.filter((p) => !isAbsolute(p)),
+      protectedPaths: policy.protected.filter((p) => isAbsolute(p)),
+      denyRead: policy.denyRead,
+      limits: policy.limits,
+      env: policy.env,
+      policyDigest: policy.digest,
+    };
+  } catch (err) {
+    closePinnedDirectories({ pinned });
+    throw err;
   }
-  const requestedRoots: string[] = [];
-  if (request.mode === 'workspace-write') {
-    requestedRoots.push(workspace);
-    request.writableRoots.forEach((root, i) => {
-      const canonical = canonicalDirectoryOwnedBy(root, { uid, gid: realUser.gid }, `request.writableRoots[${i}]`);
-      if (!requestedRoots.includes(canonical)) requestedRoots.push(canonical);
-    });
-  }
-  const policy = enforcedPolicy(request, workspace, requestedRoots, realUser, installation, machine);
-  return {
-    realUser,
-    identity: { name: entry.name, uid: entry.uid, gid: entry.gid, home: entry.home },
-    sandboxGid: state.sandboxGroup.gid,
-    network: policy.network,
-    loopback: policy.loopback,
-    allowlist,
-    workspace,
-    workspaceAccess: grant.access,
-    writableRoots: policy.writableRoots,
-    readRoots: existingCanonical(policy.readRoots),
-    protectedNames: policy.protected.filter((p) => !isAbsolute(p)),
-    protectedPaths: policy.protected.filter((p) => isAbsolute(p)),
-    denyRead: policy.denyRead,
-    limits: policy.limits,
-    env: policy.env,
-    policyDigest: policy.digest,
-  };
 }

@@ -26,7 +26,7 @@
  *   memory, environ and fds out of reach, but their argv shows.
  * - /dev/mqueue, where the host mounts one: a fresh mqueue of the session's IPC namespace.
  *
- * Paths to keep are opened (O_PATH) before anything is covered and bound back from
+ * Paths to keep are opened (O_PATH, with no link on their way) before anything is covered and bound back from
  * /proc/self/fd/<n> with everything mounted below them (the idmapped workspace, its
  * read-only protected binds, read-deny masks), onto mount points made on the fresh tmpfs.
  * Runs after the protection steps (which need the host's /run for the reservation registry)
@@ -37,6 +37,7 @@ import { dirname } from 'node:path';
 import { posixPaths } from '../../core/paths.js';
 import { COVERS, HOME_COVER_WHY, IDENTITY_HOME_COVER_WHY, RUN_ENTRY_REASONS, type Cover } from '../../core/session-view-spec.js';
 import { bindTree, mountMqueue, mountProc, mountTmpfs, remountReadOnly } from './mount.js';
+import { openNoSymlinks, reopenSame } from './open-no-symlinks.js';
 
 export { COVERS, type Cover };
 
@@ -73,6 +74,8 @@ export interface KeepPath {
   /** `write`: bound as it is (the idmapped, protected workspace); `read`: bound read-only. */
   access: 'write' | 'read';
   why: string;
+  /** Device and inode the request's check pinned (workspace, writable roots): the path must still name it. */
+  pin?: { dev: number; ino: number };
 }
 
 export interface ViewInput {
@@ -142,7 +145,9 @@ export function buildSessionView(input: ViewInput): ViewResult {
   const held: { target: string; fd: number; read: boolean; dir: boolean }[] = [];
   try {
     for (const k of keep) {
-      const fd = openSync(k.path, constants.O_RDONLY | 0o10000000 /* O_PATH */ | constants.O_NOFOLLOW);
+      // No link anywhere on the path (open-no-symlinks.ts), and a pinned root must still be the
+      // inode its check opened: a path swapped since is refused, never bound into the view.
+      const fd = k.pin === undefined ? openNoSymlinks(k.path) : reopenSame(k.path, k.pin, { directory: true });
       held.push({ target: k.path, fd, read: k.access === 'read', dir: fstatSync(fd).isDirectory() });
     }
     for (const path of runEntries) {

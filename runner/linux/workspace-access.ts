@@ -31,6 +31,8 @@ export interface WorkspaceAccessInput {
   workspace: string;
   /** Canonical; empty in read-only sessions. */
   writableRoots: string[];
+  /** Device and inode of each as the request's check opened it: each idmapped mount must land on that inode. */
+  pinned?: ReadonlyMap<string, { dev: number; ino: number }>;
   realUser: { name: string; uid: number; gid: number };
   identity: { uid: number; gid: number };
 }
@@ -80,8 +82,10 @@ export function makeWorkspaceWritableForIdentity(input: WorkspaceAccessInput): W
       for (const root of rootsToIdmap(input.workspace, input.writableRoots)) {
         const isWorkspaceTree = within(input.workspace, root);
         try {
-          idmapWorkspace(root, mapping);
+          idmapWorkspace(root, mapping, input.pinned?.get(root));
         } catch (err) {
+          // A root swapped since its check (open-no-symlinks.ts reopenSame) is refused, never downgraded to a warning.
+          if (isCorralError(err, 'workspace_invalid')) throw err;
           if (isWorkspaceTree) {
             const why = err instanceof Error ? err.message : String(err);
             throw new CorralError(
