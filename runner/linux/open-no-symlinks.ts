@@ -141,16 +141,17 @@ export function reopenSame(path: string, expected: { dev: number; ino: number },
   try {
     opened = openAndStat(path, options);
   } catch (err) {
-    throw changed(path, err);
+    throw changedWhileSettingUp(path, err);
   }
   if (opened.dev !== expected.dev || opened.ino !== expected.ino) {
     closeSync(opened.fd);
-    throw changed(path, null);
+    throw changedWhileSettingUp(path, null);
   }
   return opened.fd;
 }
 
-function changed(path: string, cause: unknown): CorralError {
+/** The error for a path that is not what was checked any more (gone, a link, another inode). */
+export function changedWhileSettingUp(path: string, cause: unknown): CorralError {
   return new CorralError('workspace_invalid', `${path} changed while the session was being set up (a link or another directory took its place); start the session again`, {
     ...(cause === null ? {} : { cause }),
     details: { path },

@@ -33,7 +33,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { PlaceholderKind } from '../../core/protected-names.js';
 import { bindReadOnlyAt, maskDirectoryAt, maskFileAt, pinInPlace } from './mount.js';
-import { isLinkOnPath, openAndStat, openEntryNoFollow, reopenSame, type OpenOptions } from './open-no-symlinks.js';
+import { changedWhileSettingUp, isLinkOnPath, openAndStat, openEntryNoFollow, reopenSame, type OpenOptions } from './open-no-symlinks.js';
+import { LibcError } from '../../os/linux/libc.js';
 import { posixPaths } from '../../core/paths.js';
 
 export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
@@ -257,7 +258,7 @@ function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: 
       try {
         entry = openEntryNoFollow(fd, name, join(root, name));
       } catch (err) {
-        if (isLinkOnPath(err)) throw turnedIntoLink(join(root, name));
+        if (isLinkOnPath(err)) throw changedWhileSettingUp(join(root, name), err);
         if ((err as { details?: { errno?: string } }).details?.errno !== 'ENOENT' || attempt >= 3) throw err;
         continue;
       }
@@ -318,20 +319,17 @@ function placeholderDir(dirs: Map<string, PlaceholderDir>, root: string): Placeh
   return dir;
 }
 
-function turnedIntoLink(path: string): CorralError {
-  return new CorralError('request_invalid', `${path} turned into a symbolic link (or has one on its way) while the session was being set up; start the session again`, { details: { path } });
-}
-
 /**
  * Open a step's path once, with no link anywhere on it (open-no-symlinks.ts): the mount is then
- * made through the descriptor. A link found now was put there after the plan (which refuses
- * links), so the session is refused rather than following it.
+ * made through the descriptor. A link found now (or a path gone) came after the plan, which
+ * refuses links: the session is refused rather than following it.
  */
 function openForStep(path: string, options: OpenOptions): ReturnType<typeof openAndStat> {
   try {
     return openAndStat(path, options);
   } catch (err) {
-    if (isLinkOnPath(err)) throw turnedIntoLink(path);
+    // Gone, a link, not a directory any more: all were otherwise when the plan was made.
+    if (err instanceof LibcError) throw changedWhileSettingUp(path, err);
     throw err;
   }
 }

@@ -37,7 +37,7 @@ import { dirname } from 'node:path';
 import { posixPaths } from '../../core/paths.js';
 import { COVERS, HOME_COVER_WHY, IDENTITY_HOME_COVER_WHY, RUN_ENTRY_REASONS, type Cover } from '../../core/session-view-spec.js';
 import { bindTree, mountMqueue, mountProc, mountTmpfs, remountReadOnly } from './mount.js';
-import { openNoSymlinks, reopenSame } from './open-no-symlinks.js';
+import { changedWhileSettingUp, openNoSymlinks, reopenSame } from './open-no-symlinks.js';
 
 export { COVERS, type Cover };
 
@@ -147,7 +147,7 @@ export function buildSessionView(input: ViewInput): ViewResult {
     for (const k of keep) {
       // No link anywhere on the path (open-no-symlinks.ts), and a pinned root must still be the
       // inode its check opened: a path swapped since is refused, never bound into the view.
-      const fd = k.pin === undefined ? openNoSymlinks(k.path) : reopenSame(k.path, k.pin, { directory: true });
+      const fd = k.pin === undefined ? openKept(k.path) : reopenSame(k.path, k.pin, { directory: true });
       held.push({ target: k.path, fd, read: k.access === 'read', dir: fstatSync(fd).isDirectory() });
     }
     for (const path of runEntries) {
@@ -173,6 +173,14 @@ export function buildSessionView(input: ViewInput): ViewResult {
   mountProc('hidepid=invisible');
   if (isMountPoint('/dev/mqueue')) mountMqueue('/dev/mqueue');
   return { covered: covers.map((c) => c.path), kept: keep.map((k) => k.path), writable: covers.filter((c) => c.writable).map((c) => c.path) };
+}
+
+function openKept(path: string): number {
+  try {
+    return openNoSymlinks(path);
+  } catch (err) {
+    throw changedWhileSettingUp(path, err);
+  }
 }
 
 /** A writable cover's share of the memory limit (page-aligned, at least 1 MiB); 1 MiB for the rest. */
