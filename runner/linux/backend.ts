@@ -59,6 +59,8 @@ import { proxyEnvironment, startProxy, type SessionProxy } from './proxy.js';
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
 const CLOSE_WAIT_MS = 5000;
+/** Retries of a refused command-group removal: 50 ms, 100 ms … 3.2 s after the command ended. */
+const LINGER_RETRIES = 6;
 /** The session's temp dir inside its view (a private tmpfs: session-view.ts). */
 const SESSION_TMP = '/tmp';
 
@@ -310,7 +312,18 @@ function linuxSession(
 ): ConfinedSession {
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
+  // Groups whose rmdir was refused (EBUSY): background processes of the command remain, or the
+  // kernel has not yet marked a just-emptied group unpopulated. Tried again a few times, with
+  // growing delays, then left to close().
   const lingering = new Set<string>();
+  const retryRemoval = (group: string, attempt: number) => {
+    const timer = setTimeout(() => {
+      if (!lingering.has(group)) return;
+      if (cgroup.remove(group)) lingering.delete(group);
+      else if (attempt < LINGER_RETRIES) retryRemoval(group, attempt + 1);
+    }, 50 * 2 ** attempt);
+    timer.unref();
+  };
   return {
     identity: s.identity.name,
     enforcement,
@@ -341,7 +354,10 @@ function linuxSession(
         ...(countOom === undefined ? {} : { oomKills: countOom }),
         onFinished(group) {
           // rmdir refuses (EBUSY) while background processes of the command remain.
-          if (!cgroup.remove(group)) lingering.add(group);
+          if (!cgroup.remove(group)) {
+            lingering.add(group);
+            retryRemoval(group, 0);
+          }
         },
       });
     },
