@@ -18,13 +18,17 @@ import type { Session } from '../session/types.js';
 
 export const RUN_COMMAND_DESCRIPTION =
   'Run a command confined by Corral: it may write only inside the workspace, reaches the network only as the policy allows, and runs as a sandbox identity, not as you. ' +
-  'Pass argv (an array, run without a shell) or command (a string, run by /bin/sh -c). Returns stdout, stderr, the exit code and how it ended; ' +
+  'Pass argv (an array, run without a shell) or command (a string, run by the session\'s shell with -c: /bin/sh unless the policy says otherwise). Returns stdout, stderr, the exit code and how it ended; ' +
   'a non-zero exit is a result, not an error. Writes outside the workspace fail with "Permission denied" or "Read-only file system".';
 
 export const runCommandInput = z
   .strictObject({
     argv: z.array(z.string()).min(1).optional().describe('The program and its arguments, run without a shell, e.g. ["npm", "test"]. Exactly one of argv and command.'),
-    command: z.string().min(1).optional().describe('A shell command line, run as /bin/sh -c COMMAND, e.g. "make test 2>&1 | tail -20". Exactly one of argv and command.'),
+    command: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A shell command line, run as SHELL -c COMMAND with the session\'s shell (/bin/sh unless the policy\'s shell key says "login"), e.g. "make test 2>&1 | tail -20". Exactly one of argv and command.'),
     cwd: z.string().min(1).optional().describe('Working directory: absolute, or relative to the workspace; must be inside it. Default: where the server started if inside the workspace, else the workspace.'),
     timeoutSec: z.number().positive().optional().describe("Kill the command and all it started after this many seconds (at most the policy's limits.timeoutSec, the default)."),
     network: z.enum(NETWORKS).optional().describe("offline or online: run in the session of that network, if the policy allows it. Default: the server's --network, else the policy's."),
@@ -58,12 +62,23 @@ export const runCommandOutput = z.strictObject({
 
 export type RunCommandOutput = z.infer<typeof runCommandOutput>;
 
-/** The argv to run: `argv` as given, or `command` through /bin/sh -c (the sandbox's shell). */
-export function commandArgv(input: Pick<RunCommandInput, 'argv' | 'command'>): string[] {
+/** Refuse a call naming both or neither of argv and command (before any session is opened). */
+export function checkOneCommand(input: Pick<RunCommandInput, 'argv' | 'command'>): void {
   if ((input.argv === undefined) === (input.command === undefined)) {
     throw new CorralError('usage', 'run_command takes exactly one of argv (an array) and command (a shell string)');
   }
-  return input.argv !== undefined ? [...input.argv] : ['/bin/sh', '-c', input.command!];
+}
+
+/**
+ * The argv to run: `argv` as given, or `command` as `SHELL -c COMMAND` with the session's shell
+ * (policy `shell`, the same as `corral sh`: /bin/sh unless it says "login"). `shell` null: the
+ * session has no POSIX shell (Windows), so only argv is accepted.
+ */
+export function commandArgv(input: Pick<RunCommandInput, 'argv' | 'command'>, shell: string | null): string[] {
+  checkOneCommand(input);
+  if (input.argv !== undefined) return [...input.argv];
+  if (shell === null) throw new CorralError('usage', 'this session has no POSIX shell to run a command string with: pass argv');
+  return [shell, '-c', input.command!];
 }
 
 /** The refused attempts, one entry per host, port and rule (a retrying tool would otherwise repeat each). */

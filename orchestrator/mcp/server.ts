@@ -16,7 +16,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CorralError, isCorralError } from '../../core/errors.js';
 import { startingCwd } from '../session/command-input.js';
 import type { Network, Session } from '../session/types.js';
-import { commandArgv, RUN_COMMAND_DESCRIPTION, runCommandInput, runCommandOutput, runInSession } from './run-command.js';
+import { checkOneCommand, commandArgv, RUN_COMMAND_DESCRIPTION, runCommandInput, runCommandOutput, runInSession } from './run-command.js';
 import { SESSION_INFO_DESCRIPTION, sessionInfo, sessionInfoInput, sessionInfoOutput } from './session-info.js';
 import { SessionPool, type OpenSession } from './session-pool.js';
 
@@ -68,13 +68,13 @@ export function createMcpServer(pool: SessionPool, version: string, here: string
     'run_command',
     { title: 'Run a sandboxed command', description: RUN_COMMAND_DESCRIPTION, inputSchema: runCommandInput, outputSchema: runCommandOutput },
     (input, extra) => {
-      let argv: string[];
       try {
-        argv = commandArgv(input);
+        checkOneCommand(input);
       } catch (err) {
         return toolError(err);
       }
       return withSession(input.network, async (session) => {
+        const argv = commandArgv(input, session.shell);
         const cwd = input.cwd ?? startingCwd(session.workspace, here);
         return toolResult(await runInSession(session, argv, input, cwd, extra.signal));
       });

@@ -21,6 +21,7 @@ export const sessionInfoOutput = z.strictObject({
   identity: z.string().describe('The sandbox account commands run as.'),
   network: z.enum(NETWORKS).describe('offline (no network, or the allowlist proxy only) or online.'),
   policyDigest: z.string().describe('Digest of the policy the runner enforces (also in the audit records).'),
+  shell: z.string().nullable().describe('The shell a run_command string runs with (policy shell); null: none, pass argv.'),
   limits: z
     .strictObject({
       timeoutSec: z.number().describe('Longest a command may run, and the default timeout.'),
@@ -52,6 +53,7 @@ export function sessionInfo(session: Session, defaultCwd: string): SessionInfo {
     identity: session.identity,
     network: session.network,
     policyDigest: session.policyDigest,
+    shell: session.shell,
     limits: { timeoutSec, maxOutputBytes, pids, ...(memoryBytes !== undefined ? { memoryBytes } : {}) },
     enforcement: {
       ...(e.landlockAbi !== undefined ? { landlockAbi: e.landlockAbi } : {}),

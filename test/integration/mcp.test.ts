@@ -90,6 +90,7 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     assert.equal(info.workspace, inst!.workspace);
     assert.equal(info.identity, inst!.identity('offline').name);
     assert.equal(info.network, 'offline');
+    assert.equal(info.shell, '/bin/sh');
     assert.equal(typeof info.limits.timeoutSec, 'number');
     assert.equal(typeof info.enforcement.containment, 'string');
   });

@@ -43,6 +43,8 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
   let fakes: FakeRunner[];
   let opened: SessionOptions[];
   let failNextOpen: boolean;
+  /** The shell the next sessions get (policy `shell`; null: none, as on Windows). */
+  let shell: string | null;
   let pool: SessionPool;
   let client: Client;
 
@@ -66,7 +68,7 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
       baseEnv: sessionEnvironment({ PATH: process.env.PATH }, ENV_POLICY),
       limits: LIMITS,
       audit: null,
-      shell: '/bin/sh',
+      shell,
     });
   }
 
@@ -92,6 +94,7 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
     fakes = [];
     opened = [];
     failNextOpen = false;
+    shell = '/bin/sh';
     pool = new SessionPool(fakeOpen, { workspace });
     const server = createMcpServer(pool, '0.0.0-test', path.join(workspace, 'sub'));
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
@@ -123,6 +126,25 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
     assert.equal(a.sessionId, b.sessionId);
     assert.equal(opened.length, 1);
     assert.equal(opened[0]!.workspace, workspace);
+  });
+
+  it("a command string runs with the session's shell; with none (Windows) only argv is accepted", async () => {
+    shell = '/bin/bash';
+    const bash = structured(await call('run_command', { command: 'echo "${BASH_VERSION:+bash}"' }));
+    assert.equal(bash.stdout.data, 'bash\n');
+    await pool.closeAll();
+    shell = null;
+    pool = new SessionPool(fakeOpen, { workspace });
+    const server = createMcpServer(pool, '0.0.0-test', workspace);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.close();
+    client = new Client({ name: 'mcp-unit', version: '1' });
+    await client.connect(clientSide);
+    const refused = await call('run_command', { command: 'true' });
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0]!.text!, /no POSIX shell[^]*\[usage\]/);
+    assert.equal(structured(await call('run_command', { argv: ['true'] })).exitCode, 0);
   });
 
   it('passes stdin, and returns output that is not UTF-8 as base64', async () => {
@@ -173,7 +195,7 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
     assert.notEqual(off.sessionId, on.sessionId);
     assert.equal(again.sessionId, on.sessionId);
     assert.equal(on.network, 'online');
-    assert.deepEqual([off.workspace, off.defaultCwd, off.identity, off.limits], [workspace, path.join(workspace, 'sub'), 'fake-off-tester', LIMITS]);
+    assert.deepEqual([off.workspace, off.defaultCwd, off.identity, off.limits, off.shell], [workspace, path.join(workspace, 'sub'), 'fake-off-tester', LIMITS, '/bin/sh']);
     assert.deepEqual(off.enforcement, { workspaceAccess: 'none', networkNamespace: false, containment: 'none', warnings: [] });
   });
 
@@ -223,11 +245,14 @@ describe('corral mcp (SDK client, in memory, fake runner)', function () {
 });
 
 describe('corral mcp pieces', () => {
-  it('argv is taken as given; a command string runs as /bin/sh -c; exactly one of them', () => {
-    assert.deepEqual(commandArgv({ argv: ['ls', '-la'] }), ['ls', '-la']);
-    assert.deepEqual(commandArgv({ command: 'a && b' }), ['/bin/sh', '-c', 'a && b']);
-    assert.throws(() => commandArgv({}), /exactly one/);
-    assert.throws(() => commandArgv({ argv: ['x'], command: 'y' }), /exactly one/);
+  it("argv is taken as given; a command string runs as SHELL -c with the session's shell; exactly one of them", () => {
+    assert.deepEqual(commandArgv({ argv: ['ls', '-la'] }, '/bin/sh'), ['ls', '-la']);
+    assert.deepEqual(commandArgv({ command: 'a && b' }, '/bin/sh'), ['/bin/sh', '-c', 'a && b']);
+    assert.deepEqual(commandArgv({ command: 'a && b' }, '/usr/bin/zsh'), ['/usr/bin/zsh', '-c', 'a && b']);
+    assert.deepEqual(commandArgv({ argv: ['x'] }, null), ['x']);
+    assert.throws(() => commandArgv({ command: 'y' }, null), /no POSIX shell/);
+    assert.throws(() => commandArgv({}, '/bin/sh'), /exactly one/);
+    assert.throws(() => commandArgv({ argv: ['x'], command: 'y' }, '/bin/sh'), /exactly one/);
   });
 
   it('blocked lists refused connections once per host, port, rule and way, with a count', () => {

@@ -16,7 +16,7 @@ export function registerMcp(program: Command, setExit: SetExit): void {
   program
     .command('mcp')
     .description(
-      'Serve the Model Context Protocol on stdin/stdout for an agent: tools run_command (argv or a /bin/sh -c string, cwd, timeout, network) and session_info. Commands run confined in a session of the workspace, opened on first use, reused, and closed when the client disconnects.',
+      'Serve the Model Context Protocol on stdin/stdout for an agent: tools run_command (argv, or a string run by the session shell with -c; cwd, timeout, network) and session_info. Commands run confined in a session of the workspace, opened on first use, reused, and closed when the client disconnects.',
     )
     .option('--workspace <dir>', 'the workspace commands may write (default: the provisioned workspace the current directory is in)')
     .option('--network <offline|online>', "network of calls that name none (default: from policy); a call may ask for the other if policy allows it")
