@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, renameSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { workspaceHomeName } from '../../runner/linux/workspace-home.js';
 import { ENTER, Terminal } from './helpers/terminal.js';
@@ -237,5 +237,25 @@ describe('corral setup --remove-workspace (root, real users, ACLs and sessions)'
     assert.deepEqual(state().users[inst!.user.name]!.workspaces, {});
     const st = await inst!.corral(['status', '--json']);
     assert.equal(st.status, 0, show(st));
+  });
+
+  it('a workspace moved away and replaced by a link: removed by the path it was provisioned under, with a warning whose command clears the moved tree', async () => {
+    const gone = userDir(inst!.user, path.join(inst!.user.home, 'gone'));
+    userDir(inst!.user, path.join(gone, 'sub'));
+    const setup = await inst!.corral(['setup', '--yes', '--user', inst!.user.name, '--workspace', gone]);
+    assert.equal(setup.status, 0, show(setup));
+    const moved = `${gone}-moved`;
+    renameSync(gone, moved);
+    symlinkSync(moved, gone);
+    const r = await inst!.corral(['setup', '--remove-workspace', gone, '--yes']);
+    assert.equal(r.status, 0, show(r));
+    const warning = /warning: .* is now a symbolic link: .*\(remove them with `(setfacl [^`]+)`\)/.exec(r.stdout.toString());
+    assert.ok(warning !== null, r.stdout.toString());
+    assert.deepEqual(state().users[inst!.user.name]!.workspaces, {});
+    const ids = [inst!.identity('offline').uid, inst!.identity('online').uid];
+    assert.ok(entriesOf(getfacl(['-R', moved]), ids).length > 0, 'the moved tree had no entries: the warning is about nothing');
+    execFileSync('sh', ['-c', warning[1]!.replace(/DIR$/, moved)]);
+    assert.deepEqual(entriesOf(getfacl(['-R', moved]), ids), [], 'the suggested command left entries');
+    assert.equal(getfacl([inst!.user.home]), homeAclBefore);
   });
 });

@@ -66,7 +66,10 @@ export async function removeWorkspace(opts: RemoveWorkspaceOptions, setExit: Set
     await prov.preflightApply?.();
     const result = await applyPlan(plan, prov.journal, mode);
     if (mode === 'json') printJson({ ...result, changed: true, ...head });
-    else process.stdout.write(resultText(result));
+    else {
+      process.stdout.write(resultText(result));
+      for (const w of plan.warnings) process.stdout.write(`warning: ${w}\n`);
+    }
     setExit(0);
   } finally {
     unlock?.();

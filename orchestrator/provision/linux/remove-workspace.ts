@@ -135,7 +135,26 @@ export async function planLinuxRemoveWorkspace(ctx: RemoveContext, req: RemoveWo
   const decided = planRemoveWorkspace({ ...base, workspace: ws, homes: homesOf(ws) });
   const undoer = linuxUndoer(inst);
   const steps = decided.steps.map((s) => buildStep(s, { inst, store, user, ws, marks, undoer, identityHomes }));
-  return { action: 'remove-workspace', steps, unchanged: decided.unchanged, warnings: decided.warnings };
+  return { action: 'remove-workspace', steps, unchanged: decided.unchanged, warnings: [...decided.warnings, ...movedWarning(ws, names)] };
+}
+
+/**
+ * A workspace that is gone or now a symbolic link: the revoke walks the path physically (`-P`: a
+ * link is not followed), so entries in a tree that was moved elsewhere stay there — Corral cannot
+ * tell where it went. Said, with the command that removes them.
+ */
+function movedWarning(ws: string, names: { offline: string; online: string }): string[] {
+  let what: string;
+  try {
+    const st = lstatSync(ws);
+    if (!st.isSymbolicLink() && st.isDirectory()) return [];
+    what = st.isSymbolicLink() ? 'is now a symbolic link' : 'is no longer a directory';
+  } catch {
+    what = 'no longer exists';
+  }
+  return [
+    `${ws} ${what}: if its tree was moved elsewhere, the identities' ACL entries moved with it and stay there (remove them with \`setfacl -R -P -x u:${names.offline},u:${names.online},d:u:${names.offline},d:u:${names.online} -- DIR\`)`,
+  ];
 }
 
 function notProvisioned(req: RemoveWorkspaceRequest, recorded: ReturnType<StateStore['read']>): CorralError {
