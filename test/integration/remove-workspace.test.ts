@@ -97,6 +97,9 @@ describe('corral setup --remove-workspace (root, real users, ACLs and sessions)'
     assert.equal(text.status, 3, show(text));
     assert.match(text.stderr, /is not a provisioned workspace of .*\[not_provisioned\]/s);
     assert.doesNotMatch(text.stderr, /\n\s+at /, 'a stack trace');
+    const mixed = await inst!.corral(['setup', '--remove-workspace', inst!.workspace, '--workspace', other, '--yes', '--json']);
+    assert.equal(mixed.status, 2, show(mixed));
+    assert.equal(json(mixed).error?.code, 'usage');
   });
 
   it('refuses while a session of the user runs (workspace_in_use, exit 1) and changes nothing', async () => {
