@@ -20,7 +20,8 @@ import { linuxBackend } from './linux/backend.js';
 import { runnerOrigin } from './linux/installation-from-path.js';
 import { realUid } from './linux/request-validation.js';
 import { readMachineState } from './linux/state-file.js';
-import { readMachineLayer } from './linux/machine-config.js';
+import { readMachineLayer } from './machine-layer.js';
+import { linuxMachineFileTrust } from '../os/linux/machine-file.js';
 import { failBeforeHello as fail, readOpenRequest, serveOnStdio } from './start.js';
 
 async function main(): Promise<void> {
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
   let session: ConfinedSession;
   if (process.platform === 'win32') {
     // Windows has its own start (runner/windows/entry.ts), imported lazily so that Linux never loads it.
-    void import('./windows/entry.js').then((windows) => windows.windowsMain(), (err: unknown) => fail(err));
+    void import('./windows/entry.js').then((windows) => windows.windowsMain(), (err: unknown) => fail(err)).catch((err: unknown) => fail(err));
     return;
   }
   try {
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     request = readOpenRequest();
     // The machine layer, read by us (never taken from the request): the floor of the policy.
     // Its schema is loaded lazily (only when the file exists), hence the one await before confine.
-    const machine = await readMachineLayer(origin.installation);
+    const machine = await readMachineLayer(origin.installation, linuxMachineFileTrust);
     const backend = linuxBackend({
       installation: origin.installation,
       realUid: realUid(process.env, process.getuid!()),

@@ -11,6 +11,8 @@ import { CorralError, isCorralError } from '../core/errors.js';
 import type { ConfinedSession } from './backend.js';
 import { encodeFrame, excerpt, MAX_FRAME_BYTES, type SessionRequest } from '../core/protocol.js';
 import { serveSession } from './session.js';
+import { parseSessionRequest } from '../core/request-shape.js';
+import { nativePaths, type PathRules } from '../core/paths.js';
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -35,9 +37,11 @@ function readExactlySync(length: number): Buffer {
 
 /**
  * The first frame, read synchronously: exactly its bytes, so nothing of the next frame is
- * consumed. Returns the request unvalidated — each backend validates it as hostile input.
+ * consumed. Returns the request checked in shape by the one validator both runners share
+ * (core/request-shape.ts), for this platform's path flavour; each backend then checks it
+ * against the machine (state, identity, floor) as the hostile input it is.
  */
-export function readOpenRequest(): SessionRequest {
+export function readOpenRequest(paths: PathRules = nativePaths): SessionRequest {
   const length = readExactlySync(4).readUInt32LE(0);
   if (length > MAX_FRAME_BYTES) throw new CorralError('request_invalid', `open frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
   let message: unknown;
@@ -51,7 +55,7 @@ export function readOpenRequest(): SessionRequest {
   if (typeof m !== 'object' || m === null || m.type !== 'open' || typeof m.request !== 'object' || m.request === null) {
     throw new CorralError('request_invalid', 'the first frame must be {"type":"open","request":{…}}');
   }
-  return m.request as SessionRequest;
+  return parseSessionRequest(m.request, paths);
 }
 
 /** The longest error message sent in a frame: whatever an error says, its one frame must fit (protocol.ts). */

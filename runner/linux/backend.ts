@@ -48,7 +48,7 @@ import { oomKills } from './memory-limit.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper } from './reaper.js';
-import { closePinnedDirectories, parseSessionRequest, resolveSession, type ResolvedSession } from './request-validation.js';
+import { closePinnedDirectories, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation, sharedPlaceholder } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
@@ -128,8 +128,8 @@ function pinnedFd(s: ResolvedSession, path: string): number {
 
 export function linuxBackend(options: LinuxBackendOptions): RunnerBackend {
   return {
-    confine(raw: SessionRequest): ConfinedSession {
-      const request = parseSessionRequest(raw);
+    confine(request: SessionRequest): ConfinedSession {
+      // `request` was checked in shape by the shared validator (runner/start.ts readOpenRequest).
       const { installation } = options;
       const session = resolveSession(request, installation, options.readState(), options.realUid, options.machine ?? null);
       markInheritedDescriptorsCloseOnExec();

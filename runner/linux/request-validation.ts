@@ -9,7 +9,7 @@
  * be pointed at someone else's files or at system directories), named by its canonical path;
  * the workspace must be one provisioned for that user.
  *
- * parseSessionRequest (request-shape.ts) is pure (shape only); resolveSession checks it against the machine.
+ * The shape is checked before (core/request-shape.ts, in runner/start.ts); resolveSession checks it against the machine.
  */
 import { closeSync, realpathSync } from 'node:fs';
 import { isAbsolute, posix } from 'node:path';
@@ -27,8 +27,6 @@ import { userRecord } from './state-file.js';
 import { withCallerFsCredentials } from './creds.js';
 import { isLinkOnPath, openAndStat, type Opened } from './open-no-symlinks.js';
 
-/** The shape check lives in request-shape.ts (no schema library in the runner's root phase). */
-export { parseSessionRequest } from './request-shape.js';
 
 /** A directory opened once in the root phase (ownedDirectory): canonical path, O_PATH descriptor, inode. */
 export interface PinnedDirectory {

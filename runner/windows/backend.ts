@@ -14,9 +14,12 @@
  *  5. reserve, hold and check the protected entries of every writable root (session-dirs.ts);
  * then each command runs with that token, on that desktop, in a kill-on-close job of its own
  * with UI limits (command.ts, job.ts).
+ * What is enforced is the policy floor (session-policy.ts): the request merged with the
+ * defaults and the machine layer this runner read itself (runner/windows/entry.ts).
  * Nothing here needs elevation, and the runner never holds a password.
  */
 import { randomBytes } from 'node:crypto';
+import { totalmem } from 'node:os';
 import { realpathSync, rmSync } from 'node:fs';
 import { win32 } from 'node:path';
 import { CorralError } from '../../core/errors.js';
@@ -30,6 +33,10 @@ import type { Win32Handle } from '../../os/win32/handle.js';
 import { readTrustedWindowsState, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
 import { protectOwnStdio } from '../../os/win32/pipe.js';
 import { planWindowsSession, type WindowsSessionPlan } from './session-check.js';
+import { planWithinPolicy, windowsEnforcedPolicy } from './session-policy.js';
+import { profilePathOfSid } from '../../os/win32/profile-path.js';
+import { floorEnvironment } from '../../core/policy/env.js';
+import type { EnforcedPolicy, MachineLayer } from '../../core/policy/floor.js';
 import { commandTokenFacts, createCommandToken, currentLogonSid, currentUserSid } from './token.js';
 import { windowsPaths } from '../../core/paths.js';
 import { commandTokenSids } from './token-sids.js';
@@ -43,6 +50,18 @@ export interface WindowsBackendOptions {
   installation: Installation;
   /** Reads %ProgramData%\<Corral>\state.json (default: from the installation's stateDir). */
   readState?: () => WindowsMachineState;
+  /** The machine config layer the runner read itself (runner/machine-layer.ts), or null when there is none. */
+  machine?: MachineLayer | null;
+  /** The profile folder of a SID (default: the registry's ProfileList, os/win32/profile-path.ts). */
+  profilePath?: (sid: string) => string;
+}
+
+function canonicalIfExists(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return path;
+  }
 }
 
 const within = windowsPaths.within;
@@ -50,10 +69,26 @@ const within = windowsPaths.within;
 export function windowsBackend(options: WindowsBackendOptions): RunnerBackend {
   return {
     confine(request: SessionRequest): ConfinedSession {
+      // `request` was checked in shape (Windows paths) by the shared validator (runner/start.ts).
       const state = (options.readState ?? (() => readTrustedWindowsState(options.installation)))();
-      const plan = planWindowsSession(request, state, currentUserSid());
+      const planned = planWindowsSession(request, state, currentUserSid());
+      // The floor (session-policy.ts): what is enforced is the merge with the machine layer, not the request.
+      const policy = windowsEnforcedPolicy(request, planned, options.machine ?? null, {
+        installation: options.installation.name,
+        home: (options.profilePath ?? profilePathOfSid)(planned.realUserSid),
+        canonical: canonicalIfExists,
+        totalMemoryBytes: totalmem(),
+      });
+      const plan = planWithinPolicy(planned, policy);
       protectOwnStdio();
-      return confinePlanned(plan, { installationName: options.installation.name, limits: request.limits, protected: request.protected, privateDesktop: request.windowsPrivateDesktop });
+      return confinePlanned(plan, {
+        installationName: options.installation.name,
+        limits: policy.limits,
+        protected: policy.protected,
+        privateDesktop: request.windowsPrivateDesktop,
+        env: policy.env,
+        policyDigest: policy.digest,
+      });
     },
   };
 }
@@ -67,6 +102,13 @@ export interface ConfineOptions {
   protected: readonly string[];
   /** false: commands start on the runner's own desktop (policy `windows.privateDesktop`). */
   privateDesktop?: boolean;
+  /**
+   * The enforced env policy every spawn's environment is filtered with again (core/policy/env.ts
+   * floorEnvironment, names compared without case), and the digest of what is enforced (sent in
+   * `hello`). Absent only where a session is planned by hand (the Wine smoke test).
+   */
+  env?: EnforcedPolicy['env'];
+  policyDigest?: string;
 }
 
 /** The identity's folders, from Windows (known folders of this process's account), never from the environment. */
@@ -131,7 +173,7 @@ export function confinePlanned(plan: WindowsSessionPlan, options: ConfineOptions
       containment: 'job-object',
       warnings,
     };
-    return windowsSession({ plan, enforcement, token, sessionTmp, pids: options.limits.pids, folders, desktop, protection });
+    return windowsSession({ plan, enforcement, token, sessionTmp, limits: options.limits, folders, desktop, protection, env: options.env, policyDigest: options.policyDigest });
   } catch (err) {
     for (const step of undo.reverse()) step();
     throw err;
@@ -143,14 +185,17 @@ interface SessionParts {
   enforcement: Enforcement;
   token: Win32Handle;
   sessionTmp: string;
-  pids: number;
+  limits: SessionRequest['limits'];
   folders: IdentityFolders;
   desktop: PrivateDesktop | null;
   protection: SessionProtection;
+  env: EnforcedPolicy['env'] | undefined;
+  policyDigest: string | undefined;
 }
 
 function windowsSession(parts: SessionParts): ConfinedSession {
-  const { plan, enforcement, token, sessionTmp, pids, folders, desktop, protection } = parts;
+  const { plan, enforcement, token, sessionTmp, limits, folders, desktop, protection, env: envPolicy, policyDigest } = parts;
+  const pids = limits.pids;
   const home = folders.profile;
   const systemRoot = folders.systemRoot;
   const cmdExe = win32.join(systemRoot, 'System32', 'cmd.exe');
@@ -163,6 +208,8 @@ function windowsSession(parts: SessionParts): ConfinedSession {
     enforcement,
     home,
     tmpdir: sessionTmp,
+    ...(policyDigest === undefined ? {} : { policyDigest }),
+    limits: { timeoutSec: limits.timeoutSec, maxOutputBytes: limits.maxOutputBytes },
     spawn(request: SpawnRequest, events) {
       const none: RunningCommand = { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       if (closed) {
@@ -180,7 +227,9 @@ function windowsSession(parts: SessionParts): ConfinedSession {
         events.failed('cwd_outside_workspace', `cwd ${cwd} is outside the workspace ${plan.workspace}`);
         return none;
       }
-      const env = commandEnvironment(request.env, {
+      // The client's environment filtered again by the enforced env policy (hostile input).
+      const requested = envPolicy === undefined ? request.env : floorEnvironment(request.env, envPolicy, { ignoreCase: true });
+      const env = commandEnvironment(requested, {
         home,
         appData: folders.appData,
         localAppData: folders.localAppData,

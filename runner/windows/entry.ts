@@ -3,8 +3,9 @@
  * nothing of runner/windows loads on Linux). The launcher started this process as the
  * sandbox identity (CreateProcessWithLogonW); its stdin/stdout are the protocol pipes.
  *
- * Like the Linux start: read the `open` frame synchronously, confine (windowsBackend: checks
- * against the machine state, restricted token), answer `hello` via the shared session loop;
+ * Like the Linux start: read the `open` frame synchronously (checked in shape for Windows
+ * paths), read the machine layer, confine (windowsBackend: checks against the machine state,
+ * the policy floor, restricted token), answer `hello` via the shared session loop;
  * on a failure before `hello`, write one `error` frame and exit with the error's CLI code.
  */
 import { dirname, win32 } from 'node:path';
@@ -16,6 +17,9 @@ import type { SessionRequest } from '../../core/protocol.js';
 import { failBeforeHello as fail, readOpenRequest, serveOnStdio } from '../start.js';
 import { windowsBackend } from './backend.js';
 import { windowsFolders } from '../../os/win32/known-folders.js';
+import { readMachineLayer } from '../machine-layer.js';
+import { windowsMachineFileTrust } from '../../os/win32/machine-file.js';
+import { windowsPaths } from '../../core/paths.js';
 
 /**
  * The installation this runner belongs to, from where it is installed:
@@ -33,14 +37,16 @@ export function installationFromRunnerPath(mainJs: string, folders: WindowsFolde
   return installation;
 }
 
-export function windowsMain(): void {
+export async function windowsMain(): Promise<void> {
   let request: SessionRequest;
   let session: ConfinedSession;
   try {
     const mainJs = win32.join(dirname(dirname(fileURLToPath(import.meta.url))), 'main.js');
     const installation = installationFromRunnerPath(mainJs, windowsFolders());
-    request = readOpenRequest();
-    session = windowsBackend({ installation }).confine(request);
+    request = readOpenRequest(windowsPaths);
+    // The machine layer, read by us (never taken from the request): the floor of the policy.
+    const machine = await readMachineLayer(installation, windowsMachineFileTrust);
+    session = windowsBackend({ installation, machine }).confine(request);
   } catch (err) {
     fail(err);
   }

@@ -11,10 +11,8 @@
  * firewall rule is keyed on its SID); an online request on the offline identity is allowed
  * (it is only stricter).
  */
-import { win32 } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { SessionRequest } from '../../core/protocol.js';
-import { PROTOCOL_VERSION } from '../../core/protocol.js';
 import { ownerOfIdentity, samePath, type WindowsMachineState } from '../../os/win32/machine-state.js';
 import type { IdentityKind } from '../../core/vocabulary.js';
 import { sameAccountName } from '../../core/accounts.js';
@@ -30,31 +28,27 @@ export interface WindowsSessionPlan {
   warnings: string[];
 }
 
-function refuse(message: string): never {
-  throw new CorralError('runner_failed', `session refused: ${message}`);
+/**
+ * A refusal, with the code the Linux runner gives the same refusal (core/request-shape.ts and
+ * runner/linux/request-validation.ts; test/unit/hostile-requests-both-runners.test.ts): never
+ * a generic runner_failed for something the request asked.
+ */
+function refuse(code: 'request_invalid' | 'not_permitted' | 'not_provisioned', message: string): never {
+  throw new CorralError(code, `session refused: ${message}`);
 }
 
-function isAbsoluteWindowsPath(p: unknown): p is string {
-  return typeof p === 'string' && /^[A-Za-z]:\\/.test(p) && win32.isAbsolute(p) && !p.includes('\0');
-}
-
+/** `request` was checked in shape for Windows paths by the shared validator (runner/start.ts readOpenRequest). */
 export function planWindowsSession(request: SessionRequest, state: WindowsMachineState, ownSid: string): WindowsSessionPlan {
-  if (request.version !== PROTOCOL_VERSION) refuse(`protocol version ${String(request.version)} (this runner speaks ${PROTOCOL_VERSION})`);
-  if (request.mode === 'full-access') refuse('full-access runs without a sandbox and never through the runner');
-  if (request.mode !== 'workspace-write' && request.mode !== 'read-only') refuse(`unknown mode ${JSON.stringify(request.mode)}`);
-  if (request.network !== 'offline' && request.network !== 'online') refuse(`unknown network ${JSON.stringify(request.network)}`);
   // Fail closed: the Windows runner has no proxy bridge yet, so an allowlist session would be a plain offline one that silently drops the list.
-  if (request.allowlist !== undefined) refuse('an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
-  if (!isAbsoluteWindowsPath(request.workspace)) refuse(`workspace ${JSON.stringify(request.workspace)} is not an absolute path`);
-  const roots = Array.isArray(request.writableRoots) ? request.writableRoots : refuse('writableRoots is not a list');
-  for (const root of roots) if (!isAbsoluteWindowsPath(root)) refuse(`writable root ${JSON.stringify(root)} is not an absolute path`);
+  if (request.allowlist !== undefined) refuse('request_invalid', 'an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
+  const roots = request.writableRoots;
 
-  const owner = ownerOfIdentity(state, ownSid) ?? refuse(`this runner's account (${ownSid}) is no Corral identity in the machine state`);
-  if (typeof request.realUser !== 'string' || !sameAccountName('windows', request.realUser, owner.realUser)) {
-    refuse(`the request is for ${JSON.stringify(request.realUser)}, but this identity belongs to ${owner.realUser}`);
+  const owner = ownerOfIdentity(state, ownSid) ?? refuse('not_provisioned', `this runner's account (${ownSid}) is no Corral identity in the machine state`);
+  if (!sameAccountName('windows', request.realUser, owner.realUser)) {
+    refuse('not_permitted', `the request is for ${JSON.stringify(request.realUser)}, but this identity belongs to ${owner.realUser}`);
   }
   if (request.network === 'offline' && owner.kind !== 'offline') {
-    refuse('an offline session must run as the offline identity (its firewall rules are keyed on its SID)');
+    refuse('not_permitted', 'an offline session must run as the offline identity (its firewall rules are keyed on its SID)');
   }
   const identity = { ...owner.record.identities[owner.kind], kind: owner.kind };
 
@@ -79,7 +73,7 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   const allowed = new Set(writable.map((w) => w.capabilitySid));
   // Read-only sessions use no capability SID whatever the request lists.
   for (const requested of request.mode === 'workspace-write' ? (request.capabilitySids ?? []) : []) {
-    if (!allowed.has(requested)) refuse(`capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
+    if (!allowed.has(requested)) refuse('not_permitted', `capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
   }
   return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, writable, warnings };
 }

@@ -14,7 +14,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } 
 import fc from 'fast-check';
 import { linuxInstallation } from '../../core/installation.js';
 import { FrameDecoder, type FromRunner, type SessionRequest } from '../../core/protocol.js';
-import { parseSessionRequest } from '../../runner/linux/request-shape.js';
+import { parseSessionRequest } from '../../core/request-shape.js';
 import { frameBytes, fuzzParameters, mutate, onTheWire, shapeMutation } from '../helpers/hostile-requests.js';
 import { detectCgroups } from '../../runner/linux/cgroup.js';
 import { eventually, requireRoot, TestInstallation } from './helpers/e2e.js';

@@ -23,7 +23,7 @@ import type { ConfinedSession } from '../../runner/backend.js';
 import { applyFloor, type FloorContext } from '../../core/policy/floor.js';
 import { validateLayer } from '../../core/policy/validate-layer.js';
 import { posixPaths } from '../../core/paths.js';
-import { parseSessionRequest } from '../../runner/linux/request-shape.js';
+import { parseSessionRequest } from '../../core/request-shape.js';
 import { serveSession, validateSpawn } from '../../runner/session.js';
 import { deep, frameBytes, fuzzParameters, hostileSessionFrame, hostileValue, mutate, shapeMutation, spawnFrame } from '../helpers/hostile-requests.js';
 

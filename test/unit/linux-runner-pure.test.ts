@@ -12,7 +12,8 @@ import { commandEnvironment } from '../../runner/linux/environment.js';
 import { installationNameFromEntry } from '../../runner/linux/installation-from-path.js';
 import { FS, handledWriteRights, rightsFor } from '../../runner/linux/landlock.js';
 import { gitdirTarget, planProtection, type Kind, type ProtectionFacts } from '../../runner/linux/protected-paths.js';
-import { parseSessionRequest, realUid } from '../../runner/linux/request-validation.js';
+import { realUid } from '../../runner/linux/request-validation.js';
+import { parseSessionRequest } from '../../core/request-shape.js';
 
 const kindOf = (name: string) => placeholderKind(name, 'corral');
 

@@ -1,7 +1,7 @@
 /** The runner's hand-written shape check of the open request: strict at every level, errors name the field. */
 import assert from 'node:assert/strict';
 import { isCorralError } from '../../core/errors.js';
-import { parseSessionRequest } from '../../runner/linux/request-shape.js';
+import { parseSessionRequest } from '../../core/request-shape.js';
 import { encodeFrame, MAX_ECHO_CHARS, PROTOCOL_VERSION } from '../../core/protocol.js';
 
 const good = () => ({

@@ -8,6 +8,9 @@ import { isCorralError } from '../../core/errors.js';
 import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
 import { parseWindowsCredentials, parseWindowsState, samePath } from '../../os/win32/machine-state.js';
 import { planWindowsSession } from '../../runner/windows/session-check.js';
+import { parseSessionRequest } from '../../core/request-shape.js';
+import { windowsPaths } from '../../core/paths.js';
+import { planWithinPolicy, windowsEnforcedPolicy } from '../../runner/windows/session-policy.js';
 import { installationFromRunnerPath } from '../../runner/windows/entry.js';
 
 const FOLDERS = { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' };
@@ -56,46 +59,72 @@ function request(over: Partial<SessionRequest> = {}): SessionRequest {
   };
 }
 
-function refused(fn: () => unknown, code = 'runner_failed'): void {
+function refused(fn: () => unknown, code: string): void {
   assert.throws(fn, (err: unknown) => isCorralError(err) && err.code === code);
+}
+
+/** As the runner does: the shared shape check for Windows paths (runner/start.ts), then the plan. */
+function plan(req: SessionRequest, sid: string): ReturnType<typeof planWindowsSession> {
+  return planWindowsSession(parseSessionRequest(req, windowsPaths), state, sid);
 }
 
 describe('windows session check', () => {
   it('takes the capability SIDs from the state, for the workspace and granted writable roots', () => {
-    const plan = planWindowsSession(request({ writableRoots: ['d:\\CACHE\\', 'E:\\nogrant'] }), state, OFF);
-    assert.deepEqual(plan.writable, [
+    const planned = plan(request({ writableRoots: ['d:\\CACHE\\', 'E:\\nogrant'] }), OFF);
+    assert.deepEqual(planned.writable, [
       { path: 'C:\\Users\\alice\\proj', capabilitySid: CAP },
       { path: 'D:\\cache', capabilitySid: CAP2 },
     ]);
-    assert.equal(plan.identity.name, 'crl-off-alice');
-    assert.match(plan.warnings.join('\n'), /E:\\nogrant has no workspace grant/);
+    assert.equal(planned.identity.name, 'crl-off-alice');
+    assert.match(planned.warnings.join('\n'), /E:\\nogrant has no workspace grant/);
   });
 
   it('refuses a capability SID that is not one of this session\'s grants (another user\'s, say)', () => {
-    refused(() => planWindowsSession(request({ capabilitySids: [OTHER_CAP] }), state, OFF));
-    assert.doesNotThrow(() => planWindowsSession(request({ capabilitySids: [CAP] }), state, OFF));
+    refused(() => plan(request({ capabilitySids: [OTHER_CAP] }), OFF), 'not_permitted');
+    assert.doesNotThrow(() => plan(request({ capabilitySids: [CAP] }), OFF));
   });
 
   it('uses no capability SID in read-only mode', () => {
-    assert.deepEqual(planWindowsSession(request({ mode: 'read-only', capabilitySids: [CAP] }), state, OFF).writable, []);
+    assert.deepEqual(plan(request({ mode: 'read-only', capabilitySids: [CAP] }), OFF).writable, []);
   });
 
   it('refuses a request for another real user than the owner of this identity', () => {
-    refused(() => planWindowsSession(request({ realUser: 'bob', workspace: 'C:\\Users\\bob\\proj' }), state, OFF));
+    refused(() => plan(request({ realUser: 'bob', workspace: 'C:\\Users\\bob\\proj' }), OFF), 'not_permitted');
   });
 
   it('refuses an offline session on the online identity, allows online on the offline one', () => {
-    refused(() => planWindowsSession(request({ network: 'offline' }), state, ON));
-    assert.equal(planWindowsSession(request({ network: 'online' }), state, OFF).identity.kind, 'offline');
+    refused(() => plan(request({ network: 'offline' }), ON), 'not_permitted');
+    assert.equal(plan(request({ network: 'online' }), OFF).identity.kind, 'offline');
   });
 
   it('refuses an account that is no identity, full-access, relative paths and unprovisioned workspaces', () => {
-    refused(() => planWindowsSession(request(), state, 'S-1-5-21-7-7-7-7'));
-    refused(() => planWindowsSession(request({ mode: 'full-access' }), state, OFF));
-    refused(() => planWindowsSession(request({ workspace: 'proj' }), state, OFF));
-    refused(() => planWindowsSession(request({ writableRoots: ['..\\x'] }), state, OFF));
-    refused(() => planWindowsSession(request({ workspace: 'C:\\Users\\alice\\other' }), state, OFF), 'not_provisioned');
-    refused(() => planWindowsSession(request({ version: 99 }), state, OFF));
+    refused(() => plan(request(), 'S-1-5-21-7-7-7-7'), 'not_provisioned');
+    refused(() => plan(request({ mode: 'full-access' }), OFF), 'request_invalid');
+    refused(() => plan(request({ workspace: 'proj' }), OFF), 'request_invalid');
+    refused(() => plan(request({ writableRoots: ['..\\x'] }), OFF), 'request_invalid');
+    refused(() => plan(request({ workspace: 'C:\\Users\\alice\\other' }), OFF), 'not_provisioned');
+    refused(() => plan(request({ version: 99 }), OFF), 'request_invalid');
+  });
+});
+
+describe('windows policy floor (session-policy.ts: the merge the Linux runner applies)', () => {
+  const ctx = { installation: 'corral', home: 'C:\\Users\\alice', canonical: (p: string) => p, totalMemoryBytes: 8 * 2 ** 30 };
+  const machine = { label: 'C:\\ProgramData\\Corral\\config.json', data: { protected: ['.secrets'], limits: { pids: 32 }, env: { allow: [], set: { CORP: '1' } } } };
+
+  it('enforces the union of protected names, the lower limit, and a digest of what is enforced', () => {
+    const req = parseSessionRequest(request({ protected: [] }), windowsPaths);
+    const policy = windowsEnforcedPolicy(req, planWindowsSession(req, state, OFF), machine, ctx);
+    assert.ok(policy.protected.includes('.secrets') && policy.protected.includes('.git'), policy.protected.join(','));
+    assert.equal(policy.limits.pids, 32);
+    assert.notEqual(policy.digest, windowsEnforcedPolicy(req, planWindowsSession(req, state, OFF), null, ctx).digest);
+  });
+
+  it("refuses the user's profile folder as a writable root (not_permitted), and keeps only roots the floor allows", () => {
+    const home = parseSessionRequest(request({ workspace: 'C:\\Users\\alice\\proj', writableRoots: ['D:\\cache'] }), windowsPaths);
+    const plan = planWindowsSession(home, state, OFF);
+    const policy = windowsEnforcedPolicy(home, plan, null, ctx);
+    assert.deepEqual(planWithinPolicy(plan, policy).writable.map((w) => w.path), ['C:\\Users\\alice\\proj', 'D:\\cache']);
+    assert.throws(() => windowsEnforcedPolicy(home, plan, null, { ...ctx, home: 'D:\\cache' }), (err: unknown) => isCorralError(err, 'not_permitted'));
   });
 });
 

@@ -18,6 +18,7 @@ import { knownFolderDeclarations } from '../../os/win32/known-folders.js';
 import { SECURITY_ATTRIBUTES_BYTES, securityDescriptorDeclarations } from '../../runner/windows/security-descriptor.js';
 import { sessionDirsDeclarations } from '../../runner/windows/session-dirs.js';
 import { fileOwnerDeclarations } from '../../os/win32/file-owner.js';
+import { profilePathDeclarations } from '../../os/win32/profile-path.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {
@@ -57,9 +58,11 @@ const FILES: Record<string, () => Declarations> = {
   'security-descriptor.ts': securityDescriptorDeclarations,
   'session-dirs.ts': sessionDirsDeclarations,
   'file-owner.ts': fileOwnerDeclarations,
+  'profile-path.ts': profilePathDeclarations,
 };
 
 const REQUIRED_PROTOTYPES = [
+  'RegGetValueW',
   'CreateProcessWithLogonW', 'OpenProcessToken', 'CreateRestrictedToken', 'ConvertStringSidToSidW', 'GetTokenInformation',
   'SetTokenInformation', 'CreateProcessAsUserW', 'CreatePipe', 'SetHandleInformation', 'CreateJobObjectW',
   'SetInformationJobObject', 'AssignProcessToJobObject', 'ResumeThread', 'TerminateJobObject', 'WaitForSingleObject',

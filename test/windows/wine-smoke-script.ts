@@ -169,6 +169,8 @@ async function main(): Promise<void> {
     localAppData: knownFolder('LocalAppData'),
   }));
   await check('window_station', () => windowStationName());
+  const { profilePathOfSid } = await import('../../os/win32/profile-path.js');
+  await check('profile_path_of_sid', () => ({ profile: profilePathOfSid(identitySid), knownFolder: knownFolder('Profile') }));
   const { fileOwnerSid } = await import('../../os/win32/file-owner.js');
   await check('file_owner_sid', () => {
     const file = win32.join(scratch, 'owned.txt');

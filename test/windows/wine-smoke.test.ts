@@ -219,6 +219,11 @@ describe('windows runner under Wine (FFI smoke)', function () {
     for (const k of ['profile', 'appData', 'localAppData']) assert.match(v[k], /^C:\\users\\/i);
   });
 
+  it("reads the profile folder of its own SID from the registry's ProfileList (RegGetValueW, expanded): the folder SHGetKnownFolderPath names", () => {
+    const v = value('profile_path_of_sid');
+    assert.equal(v.profile.toLowerCase(), v.knownFolder.toLowerCase());
+  });
+
   it('reads the owner SID of a file (GetFileSecurityW + GetSecurityDescriptorOwner)', () => {
     assert.match(value('file_owner_sid'), /^S-1-5-/);
   });

@@ -14,7 +14,8 @@ import { CorralError, isCorralError } from '../../../core/errors.js';
 import type { Installation } from '../../../core/installation.js';
 import type { AccountRecord, UserRecord } from '../../../core/state.js';
 import { describeUid } from '../../../os/linux/passwd.js';
-import { readMachineLayer } from '../../../runner/linux/machine-config.js';
+import { readMachineLayer } from '../../../runner/machine-layer.js';
+import { linuxMachineFileTrust } from '../../../os/linux/machine-file.js';
 import { lookupGroup, permissionVerdict } from '../../bridge/linux/launcher.js';
 import type { StatusItem } from '../../platform.js';
 import { homeProblems } from './setup-plan.js';
@@ -36,7 +37,7 @@ export async function machineConfigItem(inst: Installation): Promise<StatusItem>
   const file = inst.machineConfigFile;
   const base = { id: 'machine-config', kind: 'config', description: `machine config ${file}` };
   try {
-    const layer = await readMachineLayer(inst);
+    const layer = await readMachineLayer(inst, linuxMachineFileTrust);
     return { ...base, state: 'ok', ...(layer === null ? { detail: 'none (the defaults apply)' } : {}) };
   } catch (err) {
     if (!isCorralError(err)) throw err;

@@ -7,12 +7,14 @@
  *
  * Strict: unknown keys are refused at every level, every field has a type, a range or a
  * pattern; the first problem found is reported with its path (`request.limits.pids: …`).
- * Pure: no I/O.
+ * Pure: no I/O. One validator for both runners (called once, in runner/start.ts, before any
+ * backend), parameterised by the path flavour: what an absolute path and a protected name
+ * are differ, the refusals and their codes do not.
  */
-import { isAbsolute } from 'node:path';
-import { CorralError } from '../../core/errors.js';
-import { excerpt, PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
-import { parseHostRule } from '../../core/hosts.js';
+import { CorralError } from './errors.js';
+import { excerpt, PROTOCOL_VERSION, type SessionRequest } from './protocol.js';
+import { parseHostRule } from './hosts.js';
+import { posixPaths, type PathRules } from './paths.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;
@@ -86,11 +88,6 @@ function strictObject<T>(fields: { [K in keyof T]-?: Check<T[K]> }, optional: re
 }
 
 const noNul = (s: string) => !s.includes('\0');
-const absolutePath = string(1, MAX_PATH_LENGTH, { test: (p) => noNul(p) && isAbsolute(p), says: 'an absolute path without NUL' });
-const protectedEntry = string(1, MAX_PATH_LENGTH, {
-  test: (p) => noNul(p) && (isAbsolute(p) || (!p.includes('/') && p !== '.' && p !== '..')),
-  says: 'a name (no "/") or an absolute path',
-});
 const loopback: Check<SessionRequest['loopback']> = (v, path) =>
   Array.isArray(v) ? list(integer(1, 65535), MAX_PATHS)(v, path) : oneOf(['private', 'deny'] as const)(v, path);
 
@@ -115,41 +112,57 @@ const envSet: Check<Record<string, string>> = (v, path) => {
 };
 const allowlist = strictObject<NonNullable<SessionRequest['allowlist']>>({ allow: list(hostRule, MAX_PATHS), deny: list(hostRule, MAX_PATHS) });
 
-const checkRequest = strictObject<SessionRequest>(
-  {
-    version: (v, path) => (v === PROTOCOL_VERSION ? PROTOCOL_VERSION : fail(path, `expected protocol version ${PROTOCOL_VERSION}`)),
-    realUser: string(1, 256),
-    network: oneOf(['offline', 'online'] as const),
-    mode: oneOf(['read-only', 'workspace-write', 'full-access'] as const),
-    workspace: absolutePath,
-    writableRoots: list(absolutePath, MAX_PATHS),
-    readRoots: list(absolutePath, MAX_PATHS),
-    protected: list(protectedEntry, MAX_PATHS),
-    denyRead: list(absolutePath, MAX_PATHS),
-    loopback,
-    allowlist,
-    limits: strictObject<SessionRequest['limits']>({
-      timeoutSec: integer(1, 7 * 24 * 3600),
-      maxOutputBytes: integer(1, 2 ** 40),
-      pids: integer(8, 1_000_000),
-      memoryBytes: integer(16 * 1024 * 1024, 2 ** 52),
-    }, ['memoryBytes']),
-    env: strictObject<NonNullable<SessionRequest['env']>>({
-      allow: list(string(1, 256, { test: (n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n), says: 'a variable name, optionally ending in *' }), MAX_PATHS),
-      set: envSet,
-    }),
-    policyDigest: string(0, 256),
-    capabilitySids: list(string(0, 256), MAX_PATHS),
-    windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
-  },
-  ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots', 'env'],
-);
+function requestChecker(paths: PathRules): Check<SessionRequest> {
+  const absolutePath = string(1, MAX_PATH_LENGTH, { test: (p) => noNul(p) && paths.isAbsolute(p), says: `an absolute ${paths.flavour === 'windows' ? 'Windows ' : ''}path without NUL` });
+  // A name is one component: no separator of the flavour (Windows takes both / and \).
+  const separator = paths.flavour === 'windows' ? /[\\/]/ : /\//;
+  const protectedEntry = string(1, MAX_PATH_LENGTH, {
+    test: (p) => noNul(p) && (paths.isAbsolute(p) || (!separator.test(p) && p !== '.' && p !== '..')),
+    says: paths.flavour === 'windows' ? 'a name (no "\\" or "/") or an absolute path' : 'a name (no "/") or an absolute path',
+  });
+  return strictObject<SessionRequest>(
+    {
+      version: (v, path) => (v === PROTOCOL_VERSION ? PROTOCOL_VERSION : fail(path, `expected protocol version ${PROTOCOL_VERSION}`)),
+      realUser: string(1, 256),
+      network: oneOf(['offline', 'online'] as const),
+      mode: oneOf(['read-only', 'workspace-write', 'full-access'] as const),
+      workspace: absolutePath,
+      writableRoots: list(absolutePath, MAX_PATHS),
+      readRoots: list(absolutePath, MAX_PATHS),
+      protected: list(protectedEntry, MAX_PATHS),
+      denyRead: list(absolutePath, MAX_PATHS),
+      loopback,
+      allowlist,
+      limits: strictObject<SessionRequest['limits']>({
+        timeoutSec: integer(1, 7 * 24 * 3600),
+        maxOutputBytes: integer(1, 2 ** 40),
+        pids: integer(8, 1_000_000),
+        memoryBytes: integer(16 * 1024 * 1024, 2 ** 52),
+      }, ['memoryBytes']),
+      env: strictObject<NonNullable<SessionRequest['env']>>({
+        allow: list(string(1, 256, { test: (n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n), says: 'a variable name, optionally ending in *' }), MAX_PATHS),
+        set: envSet,
+      }),
+      policyDigest: string(0, 256),
+      capabilitySids: list(string(0, 256), MAX_PATHS),
+      windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
+    },
+    ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots', 'env'],
+  );
+}
 
-/** Shape check of the `open` request; errors name the field. */
-export function parseSessionRequest(raw: unknown): SessionRequest {
+const checkers = new Map<PathRules, Check<SessionRequest>>();
+
+/** Shape check of the `open` request for paths of `paths`' flavour; errors name the field. */
+export function parseSessionRequest(raw: unknown, paths: PathRules = posixPaths): SessionRequest {
+  let checker = checkers.get(paths);
+  if (checker === undefined) {
+    checker = requestChecker(paths);
+    checkers.set(paths, checker);
+  }
   let request: SessionRequest;
   try {
-    request = checkRequest(raw, []);
+    request = checker(raw, []);
   } catch (err) {
     if (!(err instanceof ShapeError)) throw err;
     // Path segments can be keys the caller chose (env.set names): echoed cut (core/protocol.ts excerpt).
