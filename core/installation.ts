@@ -40,6 +40,12 @@ export interface Installation {
   readonly runnerNode: string;
   /** Path of the runner's entry point the privilege bridge runs. */
   readonly runnerEntry: string;
+  /**
+   * Test-only: the path rules of the file system, when they are not the platform's. Absent in
+   * production (paths follow `platform`). The simulated Windows (test/windows-sim) runs the
+   * Windows leaf on Linux, whose workspaces are POSIX paths: 'posix' there.
+   */
+  readonly pathPlatform?: 'posix';
 }
 
 export const DEFAULT_INSTALLATION_NAME = 'corral';

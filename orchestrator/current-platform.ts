@@ -18,8 +18,21 @@ export function platformName(platform: NodeJS.Platform = process.platform): Plat
   }
 }
 
+let leafForTests: (() => Promise<PlatformLeaf>) | null = null;
+
+/**
+ * Test seam: every command that asks currentPlatform() in this process gets this leaf instead
+ * (null restores the machine's own). Only tests call it — test/windows-sim/orchestrator-sim.test.ts
+ * runs the real CLI with the Windows leaf on Linux against the simulated Windows. Nothing in the
+ * package calls it, and nothing outside this process (environment, files) can switch it.
+ */
+export function setPlatformLeafForTests(factory: (() => Promise<PlatformLeaf>) | null): void {
+  leafForTests = factory;
+}
+
 /** Load the leaf for this machine (lazily: only its own modules are imported). */
 export async function currentPlatform(): Promise<PlatformLeaf> {
+  if (leafForTests !== null) return leafForTests();
   const name = platformName();
   switch (name) {
     case 'linux': {

@@ -34,7 +34,7 @@ export function userConfigFile(installation: Installation, home: string, env: No
 }
 
 export function workspaceConfigFile(installation: Installation, workspace: string): string {
-  const p = installation.platform === 'windows' ? path.win32 : path.posix;
+  const p = installation.platform === 'windows' && installation.pathPlatform !== 'posix' ? path.win32 : path.posix;
   return p.join(workspace, `.${installation.name}`, 'config.json');
 }
 

@@ -62,6 +62,13 @@ export function loadPolicy(inputs: PolicyInputs): ResolvedPolicy {
   };
   for (const { kind, file } of layerFiles(inputs)) push(kind === 'machine' ? readMachineLayer(file, inputs) : readLayerFile(kind, file));
   if (inputs.flags !== undefined) push({ kind: 'flags', label: 'command line', data: validateLayer(inputs.flags, 'command line') });
-  const ctx: ResolveContext = { platform: installation.platform, installation: installation.name, home, cwd, workspace };
+  const ctx: ResolveContext = {
+    platform: installation.platform,
+    ...(installation.pathPlatform !== undefined ? { pathPlatform: installation.pathPlatform } : {}),
+    installation: installation.name,
+    home,
+    cwd,
+    workspace,
+  };
   return resolvePolicy(layers, ctx);
 }

@@ -37,6 +37,8 @@ export interface LayerSource {
 
 export interface ResolveContext {
   platform: PlatformName;
+  /** Installation.pathPlatform (test-only): the file system's path rules when not the platform's. */
+  pathPlatform?: 'posix';
   /** The installation name: its workspace config directory (`.<name>`) is a protected name. */
   installation: string;
   /** The real user's home, for `~`. */
@@ -61,8 +63,8 @@ export interface ResolvedPolicy {
 
 const ADDITIVE = new Set<PolicyKey>(['protected', 'denyRead']);
 
-function pathApi(platform: PlatformName): path.PlatformPath {
-  return platform === 'windows' ? path.win32 : path.posix;
+function pathApi(platform: PlatformName, pathPlatform?: 'posix'): path.PlatformPath {
+  return platform === 'windows' && pathPlatform !== 'posix' ? path.win32 : path.posix;
 }
 
 /** `~/x` → home/x; relative → against `base` (or an error when there is none); names stay names. */
@@ -70,7 +72,7 @@ function resolvePathEntry(
   entry: string,
   opts: { allowNames: boolean; base: string | null; ctx: ResolveContext; where: string },
 ): string {
-  const p = pathApi(opts.ctx.platform);
+  const p = pathApi(opts.ctx.platform, opts.ctx.pathPlatform);
   if (entry === '~' || entry.startsWith('~/') || entry.startsWith('~\\')) {
     return p.resolve(opts.ctx.home, entry.slice(2));
   }

@@ -23,6 +23,10 @@ describe('windows elevated host script (static)', () => {
     assert.match(text, /Invoke-CorralOperation @call/);
     assert.doesNotMatch(text, /Invoke-Expression|\biex\b|\[scriptblock\]::Create|AddScript|-EncodedCommand/i);
     // The module comes from beside this script, never from the plan file.
-    assert.match(text, /Join-Path -Path \$PSScriptRoot -ChildPath '\.\.\\\.\.\\\.\.\\ps-module\\Corral\\Corral\.psd1'/);
+    // (Three folders up from its own folder, one part at a time so it holds on any PowerShell 7.)
+    assert.match(text, /\$packageRoot = \[System\.IO\.Path\]::GetFullPath\(\(Join-Path -Path \(Join-Path -Path \(Join-Path -Path \$PSScriptRoot -ChildPath '\.\.'\) -ChildPath '\.\.'\) -ChildPath '\.\.'\)\)/);
+    assert.match(text, /\$manifest = Join-Path -Path \(Join-Path -Path \(Join-Path -Path \$packageRoot -ChildPath 'ps-module'\) -ChildPath 'Corral'\) -ChildPath 'Corral\.psd1'/);
+    // Imported by path without -Force (a fresh process: -Force would only undo a test's simulation).
+    assert.match(text, /\$module = Import-Module -Name \$manifest -PassThru \| Select-Object -First 1/);
   });
 });

@@ -224,11 +224,8 @@ describe('windows elevation: the launcher and its command line', () => {
       launcherScript(EXE, args),
       "& { $ErrorActionPreference = 'Stop'; " +
         `$request = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${b64}')) | ConvertFrom-Json; ` +
-        'try { $info = New-Object System.Diagnostics.ProcessStartInfo; $info.FileName = $request.filePath; ' +
-        "$info.Arguments = $request.arguments; $info.Verb = 'runas'; $info.UseShellExecute = $true; " +
-        '$info.WindowStyle = [System.Diagnostics.ProcessWindowStyle]::Hidden; ' +
-        '$process = [System.Diagnostics.Process]::Start($info); $process.WaitForExit(); ' +
-        '@{ ok = $true; result = @{ exitCode = $process.ExitCode } } | ConvertTo-Json -Compress ' +
+        'try { $exitCode = & (Get-Module -Name Corral) { param($FilePath, $ArgumentList) Start-CorralElevatedProcess -FilePath $FilePath -ArgumentList $ArgumentList } $request.filePath $request.arguments; ' +
+        '@{ ok = $true; result = @{ exitCode = $exitCode } } | ConvertTo-Json -Compress ' +
         "} catch { $cause = $_.Exception; $errorId = 'CorralStepFailed'; " +
         "while ($null -ne $cause) { if ($cause -is [System.ComponentModel.Win32Exception] -and $cause.NativeErrorCode -eq 1223) { $errorId = 'CorralElevationCancelled' }; $cause = $cause.InnerException }; " +
         '@{ ok = $false; error = @{ errorId = $errorId; message = $_.Exception.Message } } | ConvertTo-Json -Compress } }',

@@ -25,6 +25,8 @@
 Set-StrictMode -Version 3.0
 
 $script:MachineSid = 'S-1-5-21-1000-2000-3000'
+# This folder (the seams below run in the Corral module's session state, where $PSScriptRoot is not ours).
+$script:SimRoot = $PSScriptRoot
 
 function Get-SimPath {
     if (-not $env:CORRAL_SIM_STATE) { throw 'CORRAL_SIM_STATE is not set: call Initialize-CorralWindowsSim first.' }
@@ -566,6 +568,35 @@ $script:SeamImplementations = @{
         # elevated administrator's full token, false for a filtered (UAC) token.
         return ($env:CORRAL_SIM_ELEVATED -eq '1')
     }
+    'Start-CorralElevatedProcess' = {
+        # Stands for ShellExecute with the runas verb, the user consenting to the UAC prompt:
+        # the program runs with the administrator's full token ($env:CORRAL_SIM_ELEVATED = '1')
+        # as the same user, and the caller waits for its exit code. The program is pwsh running
+        # Invoke-SimElevated.ps1 (which loads this simulation) with the argument line as given,
+        # parsed by .NET's CommandLineToArgvW rules, where Windows runs powershell.exe (5.1).
+        # Not simulated: the prompt itself (consent, cancel = Win32 error 1223), and that an
+        # elevated process gets a fresh environment block rather than the caller's.
+        param([string]$FilePath, [AllowEmptyString()][string]$ArgumentList)
+        if ([System.IO.Path]::GetFileName($FilePath.Replace('\', '/')) -ne 'powershell.exe') { throw "the simulated UAC starts only powershell.exe, not $FilePath" }
+        $pwsh = @(Get-Command -Name pwsh -CommandType Application -ErrorAction Ignore)[0].Source
+        if (-not $pwsh) { $pwsh = Join-Path $PSHOME 'pwsh' }
+        $info = New-Object System.Diagnostics.ProcessStartInfo
+        $info.FileName = $pwsh
+        $launcher = Join-Path $script:SimRoot 'Invoke-SimElevated.ps1'
+        $info.Arguments = "-NoProfile -NonInteractive -File `"$launcher`" $ArgumentList"
+        $info.UseShellExecute = $false
+        # Its own output, not the caller's (the caller may be a node-powershell session, whose
+        # stdout is its protocol); kept next to the state file for a failing test to show.
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $info.Environment['CORRAL_SIM_ELEVATED'] = '1'
+        $process = [System.Diagnostics.Process]::Start($info)
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $process.WaitForExit()
+        [System.IO.File]::AppendAllText("$(Get-SimPath).elevated.log", "exit $($process.ExitCode)`n$($stdout.Result)$($stderr.Result)`n")
+        return $process.ExitCode
+    }
     'ConvertTo-CorralSid'         = {
         # Stands for NTAccount.Translate: case-insensitive names, DOMAIN\name or a bare name
         # (looked up on the machine first); an unknown name throws IdentityNotMappedException.
@@ -745,7 +776,13 @@ function Enable-CorralWindowsSim {
     Corral with -Force would undo it; elevated-host.ps1 and install.ps1 import without -Force.
     #>
     param([Parameter(Mandatory)][System.Management.Automation.PSModuleInfo]$Module)
-    $implementations = $script:SeamImplementations
+    $implementations = @{} + $script:SeamImplementations
+    # An exported seam (Test-CorralElevation) must stay a command of Corral itself, or
+    # Invoke-CorralOperation (Get-Command -Module Corral) would not find it: its stand-in is bound
+    # to Corral's scope, so it may use nothing of this module (it reads only the environment).
+    foreach ($name in @($implementations.Keys)) {
+        if ($Module.ExportedFunctions.ContainsKey($name)) { $implementations[$name] = $Module.NewBoundScriptBlock($implementations[$name]) }
+    }
     & $Module {
         param($table)
         foreach ($name in $table.Keys) { Set-Item -LiteralPath "function:script:$name" -Value $table[$name] }

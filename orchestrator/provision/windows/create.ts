@@ -6,23 +6,43 @@
 import { tmpdir } from 'node:os';
 import type { Installation } from '../../../core/installation.js';
 import type { Provisioner } from '../../platform.js';
-import { startNodePowerShellHost } from './node-powershell-host.js';
+import { startNodePowerShellHost, type NodePowerShellOptions } from './node-powershell-host.js';
+import type { PowerShellHost } from './host.js';
+import type { RealUser } from '../../platform.js';
 import { bundledPaths, windowsPowerShellExe } from './paths.js';
 import { knownFolder } from '../../../os/win32/known-folders.js';
 import { sessionIsElevated, WindowsProvisioner } from './provisioner.js';
 import { currentWindowsUser } from './real-user.js';
 import { stageVerifiedPackage } from './package-digests.js';
 
-export async function createWindowsProvisioner(installation: Installation): Promise<Provisioner> {
+/**
+ * What a test replaces to run this on the simulated Windows (test/windows-sim): each default is
+ * what Windows does. Production passes none.
+ */
+export interface WindowsProvisionerOverrides {
+  /** Stages the verified copy (default stageVerifiedPackage into the temp folder). */
+  stage?: (packageRoot: string) => { root: string; remove(): void };
+  /** powershell.exe by absolute path (default under the known folder FOLDERID_Windows). */
+  powershellExe?: string;
+  /** Starts the persistent session (default node-powershell with options.executable). */
+  startHost?: (options: NodePowerShellOptions) => Promise<PowerShellHost>;
+  /** The caller (default whoami + the environment). */
+  currentUser?: () => Promise<RealUser>;
+  /** node.exe installed with the runner (default this process's). */
+  nodePath?: string;
+}
+
+export async function createWindowsProvisioner(installation: Installation, overrides: WindowsProvisionerOverrides = {}): Promise<Provisioner> {
   // Everything elevated, and the runner copy, come from a verified private copy of this
   // package, never from the package folder itself (package-digests.ts says why).
   const packageRoot = bundledPaths().root;
-  const staged = stageVerifiedPackage(packageRoot, tmpdir());
+  const staged = (overrides.stage ?? ((root: string) => stageVerifiedPackage(root, tmpdir())))(packageRoot);
   const paths = bundledPaths(staged.root);
-  const powershellExe = windowsPowerShellExe(knownFolder('Windows'));
-  let host: Awaited<ReturnType<typeof startNodePowerShellHost>>;
+  const powershellExe = overrides.powershellExe ?? windowsPowerShellExe(knownFolder('Windows'));
+  const startHost = overrides.startHost ?? startNodePowerShellHost;
+  let host: PowerShellHost;
   try {
-    host = await startNodePowerShellHost({ moduleManifest: paths.moduleManifest, installation: installation.name, executable: powershellExe });
+    host = await startHost({ moduleManifest: paths.moduleManifest, installation: installation.name, executable: powershellExe });
   } catch (err) {
     staged.remove();
     throw err;
@@ -36,8 +56,8 @@ export async function createWindowsProvisioner(installation: Installation): Prom
       elevation: { powershellExe, hostScript: paths.elevatedHost, tempRoot: tmpdir() },
       runnerSource: paths.root,
       packageRoot,
-      nodePath: process.execPath,
-      currentUser: () => currentWindowsUser(),
+      nodePath: overrides.nodePath ?? process.execPath,
+      currentUser: overrides.currentUser ?? (() => currentWindowsUser()),
       onClose: () => staged.remove(),
     });
   } catch (err) {

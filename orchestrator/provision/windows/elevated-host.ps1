@@ -92,8 +92,14 @@ try {
 
     # The installation the module acts on (a test instance name, or corral).
     $env:CORRAL_INSTANCE = $plan.installation
-    $manifest = [System.IO.Path]::GetFullPath((Join-Path -Path $PSScriptRoot -ChildPath '..\..\..\ps-module\Corral\Corral.psd1'))
-    $module = Import-Module -Name $manifest -Force -PassThru
+    # The package root is three folders up (orchestrator\provision\windows); joined one part at a
+    # time so that the path is right on any PowerShell 7 too, not only with Windows separators.
+    $packageRoot = [System.IO.Path]::GetFullPath((Join-Path -Path (Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath '..') -ChildPath '..') -ChildPath '..'))
+    $manifest = Join-Path -Path (Join-Path -Path (Join-Path -Path $packageRoot -ChildPath 'ps-module') -ChildPath 'Corral') -ChildPath 'Corral.psd1'
+    # By path, without -Force: this process is new, so nothing named Corral is loaded unless it
+    # is this same file — which is how the simulated Windows keeps its seams in place
+    # (test/windows-sim/Invoke-SimElevated.ps1), as install.ps1 does.
+    $module = Import-Module -Name $manifest -PassThru | Select-Object -First 1
     $exported = @($module.ExportedFunctions.Keys)
     foreach ($step in $steps) {
         if ($exported -notcontains $step.operation) {

@@ -12,7 +12,9 @@
  *     `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File
  *     <elevated-host.ps1> -PlanFile <plan.json> -ResultFile <results.jsonl>`; this is the
  *     one UAC prompt. The launcher script is fixed text; the executable and its argument
- *     line reach it as base64 JSON, never spliced. A cancelled prompt (Win32 error 1223,
+ *     line reach it as base64 JSON, never spliced. The start itself is the module's seam
+ *     Start-CorralElevatedProcess (not exported, so no plan step can name it), which the
+ *     simulated Windows replaces (test/windows-sim/orchestrator-sim.test.ts). A cancelled prompt (Win32 error 1223,
  *     ERROR_CANCELLED) comes back as ErrorId CorralElevationCancelled → `elevation_cancelled`.
  *  3. elevated-host.ps1 validates every step, imports the bundled module and runs the steps
  *     in order, appending one JSON line per step (`{"event":"step","index":i,"output":…}`,
@@ -104,15 +106,10 @@ export function launcherScript(filePath: string, args: string): string {
     "$ErrorActionPreference = 'Stop';",
     `$request = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${request}')) | ConvertFrom-Json;`,
     'try {',
-    '$info = New-Object System.Diagnostics.ProcessStartInfo;',
-    '$info.FileName = $request.filePath;',
-    '$info.Arguments = $request.arguments;',
-    "$info.Verb = 'runas';",
-    '$info.UseShellExecute = $true;',
-    '$info.WindowStyle = [System.Diagnostics.ProcessWindowStyle]::Hidden;',
-    '$process = [System.Diagnostics.Process]::Start($info);',
-    '$process.WaitForExit();',
-    '@{ ok = $true; result = @{ exitCode = $process.ExitCode } } | ConvertTo-Json -Compress',
+    // The module's seam (Private/Start-CorralElevatedProcess.ps1: ShellExecute runas, wait),
+    // called in the module's scope because it is not exported: no plan step can name it.
+    "$exitCode = & (Get-Module -Name Corral) { param($FilePath, $ArgumentList) Start-CorralElevatedProcess -FilePath $FilePath -ArgumentList $ArgumentList } $request.filePath $request.arguments;",
+    '@{ ok = $true; result = @{ exitCode = $exitCode } } | ConvertTo-Json -Compress',
     '} catch {',
     '$cause = $_.Exception; $errorId = \'CorralStepFailed\';',
     'while ($null -ne $cause) { if ($cause -is [System.ComponentModel.Win32Exception] -and $cause.NativeErrorCode -eq 1223) { $errorId = \'CorralElevationCancelled\' }; $cause = $cause.InnerException };',

@@ -1,0 +1,287 @@
+/**
+ * The Windows half end to end on the simulated Windows (issue 12 item 4): the real `corral`
+ * CLI (program.ts runCli, in this process) with the Windows leaf, the real WindowsProvisioner,
+ * the real node-powershell session on pwsh with the real Corral module, the real one-elevation
+ * plan/result protocol (elevation.ts) and the real elevated-host.ps1 in its own pwsh process.
+ *
+ * What is simulated (test/windows-sim/CorralWindowsSim.psm1, each stand-in naming the Windows
+ * behaviour it stands for): the Windows-only commands and seams the module calls (LocalAccounts,
+ * NetSecurity, ACLs, registry, DPAPI, profiles), and the elevation itself — the module's seam
+ * Start-CorralElevatedProcess (ShellExecute runas, the UAC prompt) starts
+ * test/windows-sim/Invoke-SimElevated.ps1 with CORRAL_SIM_ELEVATED=1 instead.
+ *
+ * What the test replaces beyond that, because Linux has no Windows to ask (create.ts
+ * WindowsProvisionerOverrides): powershell.exe (5.1) is pwsh (7); the caller is alice by SID
+ * (whoami /user is Windows-only); the known folders are temp folders; the verified staging copy
+ * is a small copy made here (the digest check itself is unit-tested in
+ * windows-package-digests.test.ts and needs koffi's win32 binary in the build); node.exe is a
+ * placeholder file the runner install copies.
+ *
+ * What this proves: the orchestration and the PowerShell logic on PowerShell 7 — which module
+ * calls setup, a second setup and teardown make, in which order, through the protocol, and what
+ * they leave on a model of Windows. It proves neither Windows security (whether these ACEs and
+ * rules confine anything) nor Windows PowerShell 5.1.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { windowsInstallation, type Installation } from '../../core/installation.js';
+import { setPlatformLeafForTests } from '../../orchestrator/current-platform.js';
+import { runCli } from '../../orchestrator/cli/program.js';
+import { windowsLeaf } from '../../orchestrator/provision/windows/leaf.js';
+import { createWindowsProvisioner } from '../../orchestrator/provision/windows/create.js';
+import { startNodePowerShellHost } from '../../orchestrator/provision/windows/node-powershell-host.js';
+import { packageRoot } from '../../orchestrator/provision/windows/paths.js';
+
+const REPO = packageRoot(fileURLToPath(import.meta.url));
+const SIM_MODULE = path.join(REPO, 'test', 'windows-sim', 'CorralWindowsSim.psm1');
+const INSTANCE = 'ctestorch';
+const ALICE_SID = 'S-1-5-21-7000-8000-9000-1001';
+const POWERSHELL_EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+
+function pwshPath(): string | null {
+  const r = spawnSync('sh', ['-c', 'command -v pwsh'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null;
+}
+const PWSH = pwshPath();
+
+/** Runs fixed PowerShell text with the sim loaded; values reach it as environment variables (data). */
+function simPwsh(script: string, env: Record<string, string> = {}): string {
+  const r = spawnSync(PWSH!, ['-NoProfile', '-NonInteractive', '-Command', `Import-Module -Name $env:SIM_MODULE -Force; ${script}`], {
+    encoding: 'utf8',
+    env: { ...process.env, SIM_MODULE: SIM_MODULE, ...env },
+  });
+  if (r.status !== 0) throw new Error(`pwsh failed (${r.status}): ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/**
+ * The machine, normalized by the sim (Get-CorralWindowsSimState -Normalize), without its change
+ * log. Left out, as in Pester/Sim/Install.Sim.Tests.ps1, because they are not state that anything
+ * can give back on Windows either: nextRid (SAM never reuses a RID) and the DPAPI table (on
+ * Windows a DPAPI blob is self-contained, kept in the credential file, which teardown deletes and
+ * the folder check below sees; the sim's table stands for the machine key that decrypts it).
+ */
+function machine(): string {
+  return simPwsh(
+    "$s = Get-CorralWindowsSimState -WithoutLog -Normalize; $s.Remove('nextRid'); $s.Remove('dpapi'); ConvertTo-Json -InputObject $s -Depth 50",
+  );
+}
+function dpapiCount(): number {
+  return Number(simPwsh('(Get-CorralWindowsSimState)["dpapi"].Count').trim());
+}
+function machineObject(): SimState {
+  return JSON.parse(machine()) as SimState;
+}
+
+interface SimState {
+  users: Record<string, { name: string; sid: string; enabled: boolean }>;
+  groups: Record<string, { name: string; sid: string; members: string[] }>;
+  firewall: { rules: Record<string, { Name: string; Direction: string; Action: string; LocalUser: string; Profile: string; Group: string }> };
+  acls: Record<string, { owner: string; protected: boolean; aces: { sid: string; rights: number; type: string; inheritance: number; propagation: number }[] }>;
+  registry: Record<string, unknown>;
+  profiles: Record<string, string>;
+}
+
+/** `corral ARGS` in this process; what it printed on stdout and its exit code. */
+async function corral(args: string[]): Promise<{ code: number; stdout: string; json: Record<string, unknown> | null }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
+    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stdout.write;
+  let code: number;
+  try {
+    code = await runCli(args);
+  } finally {
+    process.stdout.write = write;
+  }
+  const stdout = chunks.join('');
+  let json: Record<string, unknown> | null = null;
+  try {
+    json = JSON.parse(stdout) as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  return { code, stdout, json };
+}
+
+/** The staged package: what the elevated side and the runner install read (see the header). */
+function stagePackage(root: string): (packageRootDir: string) => { root: string; remove(): void } {
+  return (from) => {
+    const dir = path.join(root, 'staged');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'orchestrator', 'provision', 'windows'), { recursive: true });
+    cpSync(path.join(from, 'package.json'), path.join(dir, 'package.json'));
+    cpSync(path.join(from, 'ps-module'), path.join(dir, 'ps-module'), { recursive: true });
+    cpSync(path.join(from, 'orchestrator', 'provision', 'windows', 'elevated-host.ps1'), path.join(dir, 'orchestrator', 'provision', 'windows', 'elevated-host.ps1'));
+    cpSync(path.join(from, 'dist', 'runner'), path.join(dir, 'dist', 'runner'), { recursive: true });
+    mkdirSync(path.join(dir, 'node_modules', 'koffi'), { recursive: true });
+    writeFileSync(path.join(dir, 'node_modules', 'koffi', 'index.js'), '// koffi stands here\n');
+    return { root: dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  };
+}
+
+const SAVED_ENV = ['CORRAL_SIM_STATE', 'CORRAL_SIM_IDENTITY', 'CORRAL_SIM_ELEVATED', 'ProgramData', 'ProgramFiles', 'CORRAL_INSTANCE', 'CORRAL_SIM_MODULE', 'TERM'] as const;
+
+describe('Windows end to end on the simulated Windows: corral setup, setup again, teardown (real CLI, node-powershell, pwsh, elevated-host.ps1)', function () {
+  this.timeout(240_000);
+  let root = '';
+  let workspace = '';
+  let home = '';
+  let installation: Installation;
+  const saved: Record<string, string | undefined> = {};
+  let initial = '';
+
+  before(function () {
+    if (PWSH === null) this.skip(); // pwsh is installed by scripts/prepare.sh; without it nothing of this can run
+    for (const k of SAVED_ENV) saved[k] = process.env[k];
+    root = mkdtempSync(path.join(tmpdir(), 'corral-orchsim-'));
+    home = path.join(root, 'Users', 'alice');
+    workspace = path.join(home, 'src');
+    const programData = path.join(root, 'ProgramData');
+    const programFiles = path.join(root, 'ProgramFiles');
+    mkdirSync(programData, { recursive: true });
+    mkdirSync(programFiles, { recursive: true });
+    const nodeExe = path.join(root, 'bin', 'node.exe');
+    mkdirSync(path.dirname(nodeExe), { recursive: true });
+    writeFileSync(nodeExe, 'stands for node.exe\n');
+    const state = path.join(root, 'machine.json');
+    simPwsh(
+      "$null = Initialize-CorralWindowsSim -StateFile $env:T_STATE -RealUsers @(@{ Name = 'alice'; Sid = $env:T_SID; ProfilePath = $env:T_HOME }); " +
+        '$null = New-Item -ItemType Directory -Path $env:T_WS; Set-SimOwner -Path $env:T_WS -Sid $env:T_SID',
+      { T_STATE: state, T_SID: ALICE_SID, T_HOME: home, T_WS: workspace },
+    );
+    // What every process of the test inherits: the machine, who runs (alice, not elevated), the
+    // folders the module reads, the installation.
+    Object.assign(process.env, {
+      CORRAL_SIM_STATE: state,
+      CORRAL_SIM_IDENTITY: ALICE_SID,
+      CORRAL_SIM_ELEVATED: '0',
+      ProgramData: programData,
+      ProgramFiles: programFiles,
+      CORRAL_INSTANCE: INSTANCE,
+      CORRAL_SIM_MODULE: SIM_MODULE,
+      // .NET on Linux writes terminfo's keypad sequences (ESC [?1h ESC [?1l) around console
+      // reads when TERM names a terminal; Windows has no terminfo, so its output never has them.
+      TERM: 'dumb',
+    });
+    // The Windows installation, on this Linux file system (Installation.pathPlatform): workspaces
+    // and homes are POSIX paths here, which Windows' path rules would take as drive-relative.
+    installation = { ...windowsInstallation(INSTANCE, { ProgramData: programData, ProgramFiles: programFiles }), pathPlatform: 'posix' };
+    setPlatformLeafForTests(async () => ({
+      ...windowsLeaf(installation),
+      createProvisioner: () =>
+        createWindowsProvisioner(installation, {
+          stage: stagePackage(root),
+          powershellExe: POWERSHELL_EXE,
+          nodePath: nodeExe,
+          currentUser: async () => ({ name: 'alice', sid: ALICE_SID, home }),
+          // The real node-powershell session, on pwsh; once the module is imported, the sim
+          // replaces its seams in that session (fixed text; the path is in the environment).
+          startHost: async (options) => {
+            const host = await startNodePowerShellHost({ ...options, executable: PWSH! });
+            const out = await host.invoke(
+              "Import-Module -Name $env:CORRAL_SIM_MODULE -Global -Force; Enable-CorralWindowsSim -Module (Get-Module -Name Corral); '{\"ok\":true,\"result\":null}'",
+            );
+            if (!out.includes('{"ok":true')) {
+              await host.close();
+              throw new Error(`the simulation did not load in the session: ${out}`);
+            }
+            return host;
+          },
+        }),
+    }));
+    initial = machine();
+  });
+
+  after(() => {
+    setPlatformLeafForTests(null);
+    for (const k of SAVED_ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+    if (root !== '') rmSync(root, { recursive: true, force: true });
+  });
+
+  function elevatedLog(): string {
+    const log = `${process.env.CORRAL_SIM_STATE}.elevated.log`;
+    return existsSync(log) ? readFileSync(log, 'utf8') : '(no elevated run)';
+  }
+
+  it('setup --yes, unelevated: one elevated run applies the plan; identities, group, firewall rules (LocalUser SDDL) and ACEs are on the machine', async () => {
+    const r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
+    assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
+    assert.equal(r.json?.changed, true, r.stdout);
+    // Exactly one elevated process ran the whole plan (the log has one entry per elevated start).
+    assert.equal((elevatedLog().match(/^exit /gm) ?? []).length, 1, elevatedLog());
+    assert.match(elevatedLog(), /^exit 0$/m);
+
+    const m = machineObject();
+    const users = Object.values(m.users);
+    const offline = users.find((u) => u.name.toLowerCase().includes('alice') && u.name.toLowerCase().includes('off'));
+    const online = users.find((u) => u.name.toLowerCase().includes('alice') && u.name.toLowerCase().includes('on') && u !== offline);
+    assert.ok(offline, `no offline identity: ${JSON.stringify(users)}`);
+    assert.ok(online, `no online identity: ${JSON.stringify(users)}`);
+    assert.ok(offline.enabled && online.enabled);
+    // Both identities, and nobody else, are in alice's own group (Install-CorralUserGroup), and
+    // in the machine-wide sandbox group.
+    const holding = Object.values(m.groups).filter((g) => g.members.includes(offline.sid));
+    assert.equal(holding.length, 2, JSON.stringify(m.groups));
+    for (const g of holding) assert.deepEqual([...g.members].sort(), [offline.sid, online.sid].sort(), JSON.stringify(g));
+    const userGroup = holding.find((g) => g.name.toLowerCase().includes('alice'));
+    assert.ok(userGroup, `no group of alice's: ${JSON.stringify(holding)}`);
+    // The offline identity's firewall rules name it by SID in their LocalUser SDDL, block, and
+    // cover both directions.
+    const rules = Object.values(m.firewall.rules).filter((rule) => rule.LocalUser.includes(offline.sid));
+    assert.ok(rules.length > 0, `no rule for ${offline.sid}: ${JSON.stringify(m.firewall.rules)}`);
+    for (const rule of rules) assert.match(rule.LocalUser, /^D:(\(A;;CC;;;S-1-[0-9-]+\))+$/);
+    assert.ok(rules.some((rule) => rule.Direction === 'Outbound' && rule.Action === 'Block'), JSON.stringify(rules));
+    assert.ok(!Object.values(m.firewall.rules).some((rule) => rule.LocalUser.includes(online.sid) && rule.Action === 'Block'));
+    // The workspace is granted (Grant-CorralWorkspace) to exactly two SIDs — alice's own group
+    // and the workspace's capability SID, never an identity SID: on the folder itself without
+    // inheritance, and inherit-only (CI|OI, InheritOnly = 2) for everything below.
+    const wsAcl = m.acls[workspace];
+    assert.ok(wsAcl, `no ACL record for ${workspace}: ${JSON.stringify(Object.keys(m.acls))}`);
+    const granted = [...new Set(wsAcl.aces.map((a) => a.sid))];
+    assert.equal(granted.length, 2, JSON.stringify(wsAcl));
+    assert.ok(granted.includes(userGroup.sid), JSON.stringify(wsAcl));
+    const capability = granted.find((sid) => sid !== userGroup.sid)!;
+    assert.ok(!users.some((u) => u.sid === capability) && !Object.values(m.groups).some((g) => g.sid === capability), 'the second SID is no account: the capability SID');
+    for (const sid of granted) {
+      const aces = wsAcl.aces.filter((a) => a.sid === sid);
+      assert.ok(aces.every((a) => a.type === 'Allow'), JSON.stringify(aces));
+      assert.ok(aces.some((a) => a.inheritance === 0 && a.propagation === 0), `folder itself: ${JSON.stringify(aces)}`);
+      assert.ok(aces.some((a) => a.inheritance === 3 && a.propagation === 2), `inherit-only below: ${JSON.stringify(aces)}`);
+    }
+    // The capability SID is the one state.json records for the workspace.
+    const stateJson = readFileSync(path.join(process.env.ProgramData!, INSTANCE, 'state.json'), 'utf8');
+    assert.ok(stateJson.includes(capability), 'state.json names the capability SID');
+    assert.ok(dpapiCount() >= 2, 'both credentials went through (simulated) DPAPI');
+  });
+
+  it('setup again: nothing to do (no step, no elevation, machine unchanged)', async () => {
+    const m1 = machine();
+    const runs = (elevatedLog().match(/^exit /gm) ?? []).length;
+    const r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.json?.changed, false, r.stdout);
+    assert.deepEqual(r.json?.steps ?? [], [], r.stdout);
+    assert.equal((elevatedLog().match(/^exit /gm) ?? []).length, runs, 'no elevated run');
+    assert.equal(machine(), m1);
+  });
+
+  it('teardown --yes: the machine is exactly as before setup, and Corral\'s folders are gone', async () => {
+    const r = await corral(['teardown', '--yes', '--json']);
+    assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
+    assert.equal(r.json?.changed, true, r.stdout);
+    assert.equal(machine(), initial);
+    const left = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+    assert.deepEqual(left(process.env.ProgramData!), []);
+    assert.deepEqual(left(process.env.ProgramFiles!), []);
+  });
+});
