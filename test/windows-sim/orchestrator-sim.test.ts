@@ -275,6 +275,68 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     assert.equal(machine(), m1);
   });
 
+  /** The findings of `corral status --json` that are not ok, by id. */
+  function findings(json: Record<string, unknown> | null): Record<string, string> {
+    const items = (json?.items ?? []) as { id: string; state: string }[];
+    return Object.fromEntries(items.filter((i) => i.state !== 'ok').map((i) => [i.id, i.state]));
+  }
+
+  it('status on the provisioned machine: every item ok, exit 0', async () => {
+    const r = await corral(['status', '--json']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.json?.provisioned, true, r.stdout);
+    assert.deepEqual(findings(r.json), {}, r.stdout);
+  });
+
+  // Each drift is made the way it would happen on Windows (the stand-in of the command an
+  // administrator or a tool would run, or an edit of the one ACE), checked, then undone by
+  // putting the saved machine back, so the next case and the teardown start from the same state.
+  const drifts: { name: string; make: string; finding: RegExp; state: string }[] = [
+    {
+      name: 'a user deleted (Remove-LocalUser of the offline identity)',
+      make: "$u = @((Get-CorralWindowsSimState)['users'].Values | Where-Object { $_['name'] -match 'off' })[0]; Remove-LocalUser -Name $u['name']",
+      finding: /^identity:alice:offline$/,
+      state: 'missing',
+    },
+    {
+      name: 'a firewall rule removed (Remove-NetFirewallRule of the outbound block)',
+      make: "$r = @((Get-CorralWindowsSimState)['firewall']['rules'].Values | Where-Object { $_['Direction'] -eq 'Outbound' -and $_['Action'] -eq 'Block' })[0]; Remove-NetFirewallRule -Name $r['Name']",
+      finding: /^firewall:alice$/,
+      state: 'drifted',
+    },
+    {
+      name: 'an ACE removed (the workspace grant of alice\'s group on the folder itself)',
+      // Stands for an administrator's icacls /remove of one entry: the state file edited directly.
+      make:
+        "$s = Get-Content -LiteralPath $env:CORRAL_SIM_STATE -Raw | ConvertFrom-Json -AsHashtable -Depth 50; " +
+        "$acl = $s['acls'][$env:T_WS]; $first = @($acl['aces'])[0]; " +
+        "$acl['aces'] = @(@($acl['aces']) | Where-Object { -not ($_['sid'] -eq $first['sid'] -and $_['inheritance'] -eq $first['inheritance']) }); " +
+        'Set-Content -LiteralPath $env:CORRAL_SIM_STATE -Value (ConvertTo-Json -InputObject $s -Depth 50)',
+      finding: /^workspace:alice:/,
+      state: 'drifted',
+    },
+  ];
+  for (const drift of drifts) {
+    it(`status with drift — ${drift.name}: exit 1 (drift_detected), the item named; 0 again once the machine is back`, async () => {
+      const stateFile = process.env.CORRAL_SIM_STATE!;
+      const saved = readFileSync(stateFile);
+      try {
+        simPwsh(drift.make, { T_WS: workspace });
+        const r = await corral(['status', '--json']);
+        assert.equal(r.code, 1, r.stdout);
+        assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'drift_detected', r.stdout);
+        const found = findings(r.json);
+        const ids = Object.keys(found).filter((id) => drift.finding.test(id));
+        assert.equal(ids.length, 1, `expected one finding matching ${drift.finding}: ${JSON.stringify(found)}`);
+        assert.equal(found[ids[0]!], drift.state, JSON.stringify(found));
+      } finally {
+        writeFileSync(stateFile, saved);
+      }
+      const again = await corral(['status', '--json']);
+      assert.equal(again.code, 0, again.stdout);
+    });
+  }
+
   it('teardown --yes: the machine is exactly as before setup, and Corral\'s folders are gone', async () => {
     const r = await corral(['teardown', '--yes', '--json']);
     assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
