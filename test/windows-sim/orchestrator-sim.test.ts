@@ -40,6 +40,7 @@ const REPO = packageRoot(fileURLToPath(import.meta.url));
 const SIM_MODULE = path.join(REPO, 'test', 'windows-sim', 'CorralWindowsSim.psm1');
 const INSTANCE = 'ctestorch';
 const ALICE_SID = 'S-1-5-21-7000-8000-9000-1001';
+const ADMIN_SID = 'S-1-5-21-7000-8000-9000-1002';
 const POWERSHELL_EXE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
 
 function pwshPath(): string | null {
@@ -136,6 +137,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
   let installation: Installation;
   const saved: Record<string, string | undefined> = {};
   let initial = '';
+  /** Who runs corral (the provisioner's currentUser): alice, or an administrator who names her with --user. */
+  let caller: 'alice' | 'admin' = 'alice';
 
   before(function () {
     if (PWSH === null) this.skip(); // pwsh is installed by scripts/prepare.sh; without it nothing of this can run
@@ -152,9 +155,9 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     writeFileSync(nodeExe, 'stands for node.exe\n');
     const state = path.join(root, 'machine.json');
     simPwsh(
-      "$null = Initialize-CorralWindowsSim -StateFile $env:T_STATE -RealUsers @(@{ Name = 'alice'; Sid = $env:T_SID; ProfilePath = $env:T_HOME }); " +
+      "$null = Initialize-CorralWindowsSim -StateFile $env:T_STATE -RealUsers @(@{ Name = 'alice'; Sid = $env:T_SID; ProfilePath = $env:T_HOME }, @{ Name = 'admin'; Sid = $env:T_ADMIN_SID; ProfilePath = $env:T_ADMIN_HOME }); " +
         '$null = New-Item -ItemType Directory -Path $env:T_WS; Set-SimOwner -Path $env:T_WS -Sid $env:T_SID',
-      { T_STATE: state, T_SID: ALICE_SID, T_HOME: home, T_WS: workspace },
+      { T_STATE: state, T_SID: ALICE_SID, T_HOME: home, T_WS: workspace, T_ADMIN_SID: ADMIN_SID, T_ADMIN_HOME: path.join(root, 'Users', 'admin') },
     );
     // What every process of the test inherits: the machine, who runs (alice, not elevated), the
     // folders the module reads, the installation.
@@ -180,7 +183,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
           stage: stagePackage(root),
           powershellExe: POWERSHELL_EXE,
           nodePath: nodeExe,
-          currentUser: async () => ({ name: 'alice', sid: ALICE_SID, home }),
+          currentUser: async () =>
+            caller === 'alice' ? { name: 'alice', sid: ALICE_SID, home } : { name: 'admin', sid: ADMIN_SID, home: path.join(root, 'Users', 'admin') },
           // The real node-powershell session, on pwsh; once the module is imported, the sim
           // replaces its seams in that session (fixed text; the path is in the environment).
           startHost: async (options) => {
@@ -264,12 +268,23 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     assert.ok(dpapiCount() >= 2, 'both credentials went through (simulated) DPAPI');
   });
 
-  it('setup again: nothing to do (no step, no elevation, machine unchanged)', async () => {
+  it('setup again, by an administrator for --user alice: nothing to do (no step, no elevation, machine unchanged)', async () => {
     const m1 = machine();
     const runs = (elevatedLog().match(/^exit /gm) ?? []).length;
-    const r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
+    // --user NAME: lookupWindowsUser through the module's Resolve-CorralRealUser (ConvertTo-CorralSid
+    // and the ProfileList key, both simulated); nothing to do means it found alice's SID and home.
+    caller = 'admin';
+    process.env.CORRAL_SIM_IDENTITY = ADMIN_SID;
+    let r;
+    try {
+      r = await corral(['setup', '--yes', '--json', '--user', 'alice', '--workspace', workspace]);
+    } finally {
+      caller = 'alice';
+      process.env.CORRAL_SIM_IDENTITY = ALICE_SID;
+    }
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.json?.changed, false, r.stdout);
+    assert.equal(r.json?.realUser, 'alice', r.stdout);
     assert.deepEqual(r.json?.steps ?? [], [], r.stdout);
     assert.equal((elevatedLog().match(/^exit /gm) ?? []).length, runs, 'no elevated run');
     assert.equal(machine(), m1);

@@ -89,8 +89,11 @@ export async function currentWindowsUser(env: NodeJS.ProcessEnv = process.env, w
 }
 
 /**
- * Fixed script resolving another account: the name arrives as base64 JSON, the SID through
- * NTAccount.Translate, the profile directory from the (world-readable) ProfileList key.
+ * Fixed script resolving another account: the name arrives as base64 JSON; the module's
+ * Resolve-CorralRealUser (in the module's scope: it is not exported) translates it to a SID
+ * through its seam ConvertTo-CorralSid (NTAccount.Translate) and reads the profile folder from
+ * the (world-readable) ProfileList key through its registry seam — the same lookup install.ps1
+ * uses, and one the simulated Windows can answer. The account comes back as it was asked for.
  */
 export function lookupUserScript(name: string): string {
   const b64 = Buffer.from(JSON.stringify({ name }), 'utf8').toString('base64');
@@ -98,12 +101,8 @@ export function lookupUserScript(name: string): string {
     '& {',
     `$request = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String('${b64}')) | ConvertFrom-Json;`,
     'try {',
-    '$account = New-Object System.Security.Principal.NTAccount $request.name;',
-    '$sid = $account.Translate([System.Security.Principal.SecurityIdentifier]).Value;',
-    '$name = $account.Translate([System.Security.Principal.SecurityIdentifier]).Translate([System.Security.Principal.NTAccount]).Value;',
-    "$key = Get-ItemProperty -LiteralPath ('HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\' + $sid) -ErrorAction SilentlyContinue;",
-    '$profileDir = if ($null -ne $key) { [System.Environment]::ExpandEnvironmentVariables($key.ProfileImagePath) } else { $null };',
-    '@{ ok = $true; result = @{ account = $name; sid = $sid; home = $profileDir } } | ConvertTo-Json -Compress',
+    '$found = & (Get-Module -Name Corral) { param($Name) Resolve-CorralRealUser -User $Name } $request.name;',
+    '@{ ok = $true; result = @{ account = [string]$found.Name; sid = [string]$found.Sid; home = $found.Profile } } | ConvertTo-Json -Compress',
     '} catch {',
     "@{ ok = $false; error = @{ errorId = 'CorralUserUnknown'; message = $_.Exception.Message } } | ConvertTo-Json -Compress",
     '} }',
