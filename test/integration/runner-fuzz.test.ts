@@ -15,11 +15,14 @@ import fc from 'fast-check';
 import { linuxInstallation } from '../../core/installation.js';
 import { FrameDecoder, type FromRunner, type SessionRequest } from '../../core/protocol.js';
 import { parseSessionRequest } from '../../core/request-shape.js';
-import { frameBytes, fuzzParameters, mutate, onTheWire, shapeMutation } from '../helpers/hostile-requests.js';
+import { frameBytes, fuzzParameters, hostileSessionFrame, mutate, onTheWire, shapeMutation, spawnFrame } from '../helpers/hostile-requests.js';
+import { validateSpawn } from '../../runner/session.js';
 import { detectCgroups } from '../../runner/linux/cgroup.js';
 import { eventually, requireRoot, TestInstallation } from './helpers/e2e.js';
 
 const CASES = 150;
+/** Sessions served to hostile frames after hello (each up to 8 frames and a control spawn). */
+const SESSION_CASES = 25;
 const CASE_BOUND_MS = 20_000;
 
 interface Outcome {
@@ -148,5 +151,75 @@ describe('fuzz: hostile open frames through the real sudo rule (root, fast-check
       await eventually(() => left().length === 0);
       assert.deepEqual(left(), [], `${dir} holds ${left().join(', ')}`);
     }
+  });
+
+  /**
+   * A served session as the member, through sudo -n: the open frame, then (after hello) `frames`
+   * and a control spawn in one write; the frames it answered once the control exited, then end of input.
+   */
+  async function sessionAsMember(frames: unknown[]): Promise<{ answers: FromRunner[]; exit: number | null; hung: boolean }> {
+    const installation = linuxInstallation(inst!.instance);
+    const child = spawn('runuser', ['-u', inst!.user.name, '--', '/usr/bin/sudo', '-n', installation.runnerNode, installation.runnerEntry], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    const decoder = new FrameDecoder();
+    const answers: FromRunner[] = [];
+    let notify = () => undefined as void;
+    child.stdout.on('data', (c: Buffer) => {
+      answers.push(...(decoder.push(c) as FromRunner[]));
+      notify();
+    });
+    child.stdin.on('error', () => undefined);
+    const until = (done: () => boolean) =>
+      new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), CASE_BOUND_MS);
+        notify = () => {
+          if (done()) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        };
+        notify();
+      });
+    const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    child.stdin.write(frameBytes({ type: 'open', request: valid() }));
+    let hung = !(await until(() => answers.some((f) => f.type === 'hello' || f.type === 'error')));
+    if (!hung && answers.some((f) => f.type === 'hello')) {
+      child.stdin.write(Buffer.concat([...frames.map((f) => frameBytes(f)), frameBytes(spawnFrame('control', inst!.workspace))]));
+      hung = !(await until(() => answers.some((f) => f.type === 'exit' && f.id === 'control')));
+    }
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), CASE_BOUND_MS);
+    const exit = await closed;
+    clearTimeout(timer);
+    return { answers, exit, hung };
+  }
+
+  it('hostile frames after hello (spawn, stdin, kill of unknown ids, unknown types, non-objects): each answered with request_invalid, nothing started but the control, and the session still serves', async function () {
+    // Invalid as sent: decided on the wire form (see onTheWire).
+    const invalidSpawn = (frame: Record<string, unknown>) => {
+      try {
+        validateSpawn(onTheWire(frame) as Record<string, unknown>, 60_000);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileSessionFrame(inst!.workspace, invalidSpawn), { minLength: 1, maxLength: 8 }), async (hostile) => {
+        const { answers, exit, hung } = await sessionAsMember(hostile);
+        assert.equal(hung, false, `no answer within ${CASE_BOUND_MS} ms: ${JSON.stringify(answers).slice(0, 300)}`);
+        const errors = answers.filter((f) => f.type === 'error');
+        assert.equal(errors.length, hostile.length, `answers: ${JSON.stringify(answers).slice(0, 300)}`);
+        assert.ok(errors.every((e) => e.type === 'error' && e.code === 'request_invalid'), JSON.stringify(errors).slice(0, 300));
+        const started = answers.filter((f) => f.type === 'started' || f.type === 'exit').map((f) => (f as { id?: string }).id);
+        assert.ok(started.every((id) => id === 'control'), `something but the control started: ${JSON.stringify(started)}`);
+        const control = answers.find((f) => f.type === 'exit' && f.id === 'control');
+        assert.ok(control !== undefined && control.type === 'exit' && control.code === 0, `the control command: ${JSON.stringify(control)}`);
+        assert.equal(exit, 0, 'the runner ends cleanly at end of input');
+      }),
+      { ...fuzzParameters(SESSION_CASES), verbose: 1 },
+    );
   });
 });
