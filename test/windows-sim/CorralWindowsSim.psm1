@@ -574,9 +574,12 @@ $script:SeamImplementations = @{
         # as the same user, and the caller waits for its exit code. The program is pwsh running
         # Invoke-SimElevated.ps1 (which loads this simulation) with the argument line as given,
         # parsed by .NET's CommandLineToArgvW rules, where Windows runs powershell.exe (5.1).
-        # Not simulated: the prompt itself (consent, cancel = Win32 error 1223), and that an
-        # elevated process gets a fresh environment block rather than the caller's.
+        # $env:CORRAL_SIM_UAC = 'cancel' stands for the user answering No: ShellExecuteEx fails
+        # with ERROR_CANCELLED (1223), which .NET throws as a Win32Exception, and nothing runs.
+        # Not simulated: the prompt itself, and that an elevated process gets a fresh
+        # environment block rather than the caller's.
         param([string]$FilePath, [AllowEmptyString()][string]$ArgumentList)
+        if ($env:CORRAL_SIM_UAC -eq 'cancel') { throw [System.ComponentModel.Win32Exception]::new(1223) }
         if ([System.IO.Path]::GetFileName($FilePath.Replace('\', '/')) -ne 'powershell.exe') { throw "the simulated UAC starts only powershell.exe, not $FilePath" }
         $pwsh = @(Get-Command -Name pwsh -CommandType Application -ErrorAction Ignore)[0].Source
         if (-not $pwsh) { $pwsh = Join-Path $PSHOME 'pwsh' }

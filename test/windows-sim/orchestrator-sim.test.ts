@@ -127,7 +127,7 @@ function stagePackage(root: string): (packageRootDir: string) => { root: string;
   };
 }
 
-const SAVED_ENV = ['CORRAL_SIM_STATE', 'CORRAL_SIM_IDENTITY', 'CORRAL_SIM_ELEVATED', 'ProgramData', 'ProgramFiles', 'CORRAL_INSTANCE', 'CORRAL_SIM_MODULE', 'TERM'] as const;
+const SAVED_ENV = ['CORRAL_SIM_STATE', 'CORRAL_SIM_IDENTITY', 'CORRAL_SIM_ELEVATED', 'ProgramData', 'ProgramFiles', 'CORRAL_INSTANCE', 'CORRAL_SIM_MODULE', 'TERM', 'CORRAL_SIM_UAC'] as const;
 
 describe('Windows end to end on the simulated Windows: corral setup, setup again, teardown (real CLI, node-powershell, pwsh, elevated-host.ps1)', function () {
   this.timeout(240_000);
@@ -216,6 +216,21 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     const log = `${process.env.CORRAL_SIM_STATE}.elevated.log`;
     return existsSync(log) ? readFileSync(log, 'utf8') : '(no elevated run)';
   }
+
+  it('setup --yes with the UAC prompt declined: elevation_cancelled (exit 4), nothing changed, nothing ran elevated', async () => {
+    process.env.CORRAL_SIM_UAC = 'cancel';
+    let r;
+    try {
+      r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
+    } finally {
+      delete process.env.CORRAL_SIM_UAC;
+    }
+    assert.equal(r.code, 4, r.stdout);
+    assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'elevation_cancelled', r.stdout);
+    assert.equal(elevatedLog(), '(no elevated run)');
+    assert.equal(machine(), initial);
+    assert.deepEqual(readdirSync(process.env.ProgramData!), []);
+  });
 
   it('setup --yes, unelevated: one elevated run applies the plan; identities, group, firewall rules (LocalUser SDDL) and ACEs are on the machine', async () => {
     const r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
