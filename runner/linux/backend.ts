@@ -47,7 +47,7 @@ import { adoptSharedPlaceholders, applyProtection, closePlaceholderDirs, createP
 import { oomKills } from './memory-limit.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
-import { startReaper } from './reaper.js';
+import { startReaper, type ReaperHandle, type ReaperPlaceholder } from './reaper.js';
 import { closePinnedDirectories, resolveSession, type ResolvedSession } from './request-validation.js';
 import { lockReservations, registerReservation, sharedPlaceholder } from './reservations.js';
 import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
@@ -105,6 +105,16 @@ function usableIdentityHome(identity: { home: string; uid: number }, installatio
     const st = lstatSync(identity.home);
     // Canonical too: the view binds it back through a no-link open (open-no-symlinks.ts).
     return st.isDirectory() && st.uid === identity.uid && realpathSync(identity.home) === identity.home ? identity.home : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Device and inode of a placeholder, looked up through its parent's descriptor (null: gone, or a link). */
+function placeholderInode(p: ReaperPlaceholder): { dev: number; ino: number } | null {
+  try {
+    const st = lstatSync(`/proc/self/fd/${p.dirFd}/${p.name}`);
+    return st.isSymbolicLink() ? null : { dev: st.dev, ino: st.ino };
   } catch {
     return null;
   }
@@ -173,6 +183,8 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const owners = [s.realUser.uid, s.identity.uid];
   let steps: ProtectionStep[];
   let placeholderDirs: Map<string, PlaceholderDir>;
+  let placeholders: ReaperPlaceholder[];
+  let reaper: ReaperHandle;
   const unlock = lockReservations(installation.name);
   try {
     // The plan was made before the lock: an entry it binds may have been another session's
@@ -183,10 +195,10 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       (path) => sharedPlaceholder(installation.name, path) ?? (liveFacts.kind(path) === 'missing' ? placeholderKind(basename(path), installation.name) : null),
     );
     placeholderDirs = openPlaceholderDirs(steps, owners);
-    const placeholders = steps.flatMap((step) =>
+    placeholders = steps.flatMap((step) =>
       step.op === 'reserve' ? [{ path: `${step.root}/${step.name}`, dirFd: placeholderDirs.get(step.root)!.fd, name: step.name, kind: step.kind }] : [],
     );
-    startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, cgroupMemory, tmpdir, placeholders });
+    reaper = startReaper({ installation: installation.name, sessionId, cgroupV2, cgroupPids, cgroupMemory, tmpdir, placeholders });
     for (const p of placeholders) registerReservation(installation.name, sessionId, p.path);
   } finally {
     unlock();
@@ -234,6 +246,10 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       identity: { uid: s.identity.uid, gid: s.identity.gid },
     });
     applyProtection(steps, placeholderDirs);
+    // The reaper removes a placeholder only while it is still this inode (reaper.ts). Looked up
+    // after the binds (a placeholder re-made before its bind has its final inode) through the
+    // host descriptors, whose lookups see the host's entry, not this namespace's mounts.
+    reaper.reportInodes(placeholders.map((p) => placeholderInode(p)));
   } finally {
     closePlaceholderDirs(placeholderDirs);
   }

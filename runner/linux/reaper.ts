@@ -19,7 +19,9 @@
  * following links, and checked: protected-paths.ts openPlaceholderDirs) and removes `/proc/<reaper>/fd/<n>/<name>`
  * — a name in the very directory that was checked, wherever it has been moved. The entry must
  * still be root-owned (only root can make one), not a link, an empty directory (rmdir removes
- * nothing else) or an empty file. Anything else there — the real user replaced it — is left.
+ * nothing else) or an empty file, and its device and inode must be those the runner reported
+ * once it existed (ReaperHandle.reportInodes; a runner killed before reporting leaves only
+ * the other checks). Anything else there — the real user replaced it — is left.
  *
  * Cost: it runs at every session's end, and `corral run` returns only once the runner's stderr
  * is closed, which the reaper holds until the placeholders are gone (a `git init` right after
@@ -52,9 +54,19 @@ while IFS= read -r line; do
     'place '*) IFS= read -r name || break; set -- "$@" "\${line#place }" "$name" ;;
   esac
 done
-# Wait for the runner to go away: end of file on stdin (it writes nothing more). read is a
-# builtin, so waiting costs no process.
-while read -r _; do :; done
+# Wait for the runner to go away: end of file on stdin. read is a builtin, so waiting costs
+# no process. Meanwhile the runner reports each placeholder's inode once it exists:
+# "ino <index> <dev>:<ino>" (digits only; anything else is ignored).
+ids=' '
+while IFS= read -r line; do
+  case $line in
+    'ino '*)
+      rest=\${line#ino } i=\${rest%% *} id=\${rest#* }
+      case $i$id in *[!0-9:]*|'') continue ;; esac
+      ids="$ids$i=$id "
+      ;;
+  esac
+done
 populated() {
   [ -r "$1/cgroup.events" ] || return 1
   while read -r key value; do
@@ -78,11 +90,12 @@ others() {
 remove_placeholders() {
   want=$1
   shift
-  n=$# spec=
+  n=$# spec= i=0 expect=
   for arg; do
     if [ -z "$spec" ]; then spec=$arg; continue; fi
     name=$arg fd=\${spec%% *} rest=\${spec#* } spec=
     key=\${rest%% *} kind=\${rest#* }
+    i=$((i + 1))
     [ "$kind" = "$want" ] || continue
     path=/proc/$$/fd/$fd/$name
     others "$key" && continue
@@ -92,6 +105,21 @@ remove_placeholders() {
       d) [ -d "$path" ] || continue ;;
       f) [ -f "$path" ] && [ ! -s "$path" ] || continue ;;
     esac
+    # The inode the runner reported for it, or - when it died before reporting.
+    case $ids in *" $i="*) e=\${ids#*" $i="} e=\${e%% *} ;; *) e=- ;; esac
+    expect="$expect$e "
+    set -- "$@" "$path"
+  done
+  shift $n
+  [ $# -gt 0 ] || return 0
+  # Only the very entry the runner made (or adopted) goes: device and inode, all in one stat
+  # call, must be the reported ones (an entry replaced by another root-owned one is left).
+  # A path that vanished meanwhile prints nothing, so every later pair differs: left too.
+  got=$(stat --printf '%d:%i ' -- "$@" 2>/dev/null)
+  n=$#
+  for path; do
+    e=\${expect%% *} expect=\${expect#* } g=\${got%% *} got=\${got#* }
+    [ "$e" = - ] || [ "$e" = "$g" ] || continue
     set -- "$@" "$path"
   done
   shift $n
@@ -186,11 +214,31 @@ export function reaperInput(targets: ReaperTargets, dirFds: number[]): string {
   return `${text}end\n`;
 }
 
+/** The running reaper: what the runner tells it after the targets. */
+export interface ReaperHandle {
+  /**
+   * The device and inode of each placeholder (in the order of `targets.placeholders`), once it
+   * exists: the reaper removes an entry only if it is still that inode.
+   */
+  reportInodes(inodes: ({ dev: number; ino: number } | null)[]): void;
+}
+
+/** The reaper's lines reporting `inodes` (1-based placeholder index; a missing one is not reported). */
+export function inodeReport(inodes: ({ dev: number; ino: number } | null)[]): string {
+  return inodes.map((id, i) => (id === null ? '' : `ino ${i + 1} ${id.dev}:${id.ino}\n`)).join('');
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
 /**
  * Start the reaper and hand it its targets. The write end of its stdin stays open (and
  * close-on-exec, so no command inherits it) for as long as this process lives.
  */
-export function startReaper(targets: ReaperTargets): void {
+export function startReaper(targets: ReaperTargets): ReaperHandle {
   const dirFds = [...new Set(targets.placeholders.map((p) => p.dirFd))];
   const input = reaperInput(targets, dirFds);
   const pipe = createPipe();
@@ -208,7 +256,6 @@ export function startReaper(targets: ReaperTargets): void {
   // One synchronous write into the pipe's buffer (64 KiB; the reaper drains it as it reads,
   // so a larger text only blocks until it has): once it returns, the reaper has its targets
   // even if this process dies the next instant.
-  const bytes = Buffer.from(input, 'utf8');
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(pipe.write, bytes, offset, bytes.length - offset);
+  writeAll(pipe.write, input);
+  return { reportInodes: (inodes) => writeAll(pipe.write, inodeReport(inodes)) };
 }

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { linuxInstallation } from '../../core/installation.js';
 import type { SessionRequest } from '../../core/protocol.js';
 import { RunnerClient } from '../helpers/runner-protocol-client.js';
@@ -256,6 +256,29 @@ describe('root phase vs. a hostile member: shared names, races, errors (root, re
       if (lstatSync(ws, { throwIfNoEntry: false })?.isSymbolicLink() === true) rmSync(ws);
       if (existsSync(moved)) runAs(inst!.user, ['/bin/mv', '-T', moved, ws]);
       rmSync(decoy, { recursive: true, force: true });
+    }
+  });
+
+  it('the reaper removes only the very placeholder it was told of: one replaced by a root-owned look-alike (same name, kind, mode) is left', async function () {
+    const ws = inst!.workspace;
+    for (const name of ['.git', '.env']) assert.ok(!existsSync(`${ws}/${name}`), `${ws}/${name} must be missing for this test (it is reserved by a placeholder)`);
+    const c = startAsMember(request());
+    try {
+      await c.hello();
+      assert.ok(lstatSync(`${ws}/.git`).isDirectory(), '.git is reserved while the session lives');
+      // On the host, the placeholder is taken away and a look-alike put in its place.
+      // (Made first and renamed over it, so that it cannot get the freed inode's number.)
+      const before = lstatSync(`${ws}/.git`).ino;
+      mkdirSync(`${ws}/.git-lookalike`, { mode: 0o555 });
+      renameSync(`${ws}/.git-lookalike`, `${ws}/.git`);
+      assert.notEqual(lstatSync(`${ws}/.git`).ino, before);
+      await close(c);
+      for (let i = 0; i < 200 && existsSync(`${ws}/.env`); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(!existsSync(`${ws}/.env`), 'the reaper removes its own placeholder .env');
+      assert.ok(existsSync(`${ws}/.git`), 'the reaper removed a .git it did not make (another inode)');
+    } finally {
+      c.killNow();
+      rmSync(`${ws}/.git`, { recursive: true, force: true });
     }
   });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { reaperInput } from '../../runner/linux/reaper.js';
+import { inodeReport, reaperInput } from '../../runner/linux/reaper.js';
 import { adoptSharedPlaceholders, type ProtectionStep } from '../../runner/linux/protected-paths.js';
 
 const targets = (placeholders: { path: string; dirFd: number; name: string; kind: 'dir' | 'file' }[]) => ({
@@ -35,6 +35,13 @@ describe('reaper input (targets on stdin, placeholders through inherited directo
     assert.throws(() => reaperInput(targets([{ path: '/ws/a\nb', dirFd: 5, name: 'a\nb', kind: 'file' }]), [5]), /line break/);
     assert.throws(() => reaperInput(targets([{ path: '/ws/a/b', dirFd: 5, name: 'a/b', kind: 'file' }]), [5]), /single path component/);
     assert.throws(() => reaperInput(targets([{ path: '/ws/..', dirFd: 5, name: '..', kind: 'dir' }]), [5]), /single path component/);
+  });
+});
+
+describe('inode report (after the placeholders exist)', () => {
+  it('one line per placeholder that exists, numbered from 1 in the order of the targets, digits only', () => {
+    assert.equal(inodeReport([{ dev: 2049, ino: 131 }, null, { dev: 64769, ino: 7 }]), 'ino 1 2049:131\nino 3 64769:7\n');
+    assert.equal(inodeReport([]), '');
   });
 });
 
