@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Journal } from '../../orchestrator/journal.js';
-import { assertSameMachine, describeResult, killedAtWrite, machineSnapshot, ProvisionFixture, sh, straced, tryRun, type MachineSnapshot } from './helpers/provision.js';
+import { assertSameMachine, describeResult, killedAtSyscall, killedAtWrite, machineSnapshot, ProvisionFixture, sh, straced, tryRun, type MachineSnapshot } from './helpers/provision.js';
 
 interface JournalWrite {
   op: string;
@@ -157,6 +157,21 @@ describe('Provisioning survives a crash anywhere (root): kill after every step, 
       const up = await fx.corral(setupArgs());
       assert.equal(up.status, 0, `${label}: setup: ${describeResult(up)}`);
       await killedAtWrite(fx, ['teardown', '--yes'], k);
+      await teardownToBaseline(label);
+    }
+  });
+
+  it("teardown killed inside its last, unjournaled step (after state.json is gone, before the journal; before the state directory's rmdir): teardown again restores the machine byte for byte", async function () {
+    this.timeout(300_000);
+    const journal = Journal.inDir(fx.inst.stateDir).file;
+    for (const [label, path, syscalls] of [
+      ['teardown killed at the unlink of the journal (state.json already removed)', journal, 'unlink,unlinkat'],
+      ['teardown killed at the rmdir of the state directory', fx.inst.stateDir, 'rmdir,unlinkat'],
+    ] as const) {
+      const up = await fx.corral(setupArgs());
+      assert.equal(up.status, 0, `${label}: setup: ${describeResult(up)}`);
+      await killedAtSyscall(fx, ['teardown', '--yes'], path, syscalls);
+      assert.ok(existsSync(fx.inst.stateDir), `${label}: the kill point was reached before the state directory went`);
       await teardownToBaseline(label);
     }
   });

@@ -213,9 +213,8 @@ export function assertSameMachine(fx: ProvisionFixture, before: MachineSnapshot,
  * the journal file; `inject=write:signal=SIGKILL:when=K` kills it on entry to the K-th.
  */
 /** `corral <args>` as root for the fixture's user, under strace on the journal file. */
-export function straced(fx: ProvisionFixture, args: string[], strace: string[]): Promise<CliResult> {
-  const journal = Journal.inDir(fx.inst.stateDir).file;
-  const argv = ['-qq', '-s', '4096', '-P', journal, '-e', 'trace=write', ...strace, process.execPath, CLI, ...args];
+export function straced(fx: ProvisionFixture, args: string[], strace: string[], trace: { paths: string[]; syscalls: string } = { paths: [Journal.inDir(fx.inst.stateDir).file], syscalls: 'write' }): Promise<CliResult> {
+  const argv = ['-qq', '-s', '4096', ...trace.paths.flatMap((p) => ['-P', p]), '-e', `trace=${trace.syscalls}`, ...strace, process.execPath, CLI, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn('strace', argv, {
       cwd: fx.workspace,
@@ -233,6 +232,12 @@ export function straced(fx: ProvisionFixture, args: string[], strace: string[]):
       resolve({ status, signal, stdout, stderr });
     });
   });
+}
+
+/** Killed on entry to the first of `syscalls` on `path` (e.g. the unlink of the journal). */
+export async function killedAtSyscall(fx: ProvisionFixture, args: string[], path: string, syscalls: string): Promise<void> {
+  const r = await straced(fx, args, ['-o', '/dev/null', '-e', `inject=${syscalls}:signal=SIGKILL:when=1`], { paths: [path], syscalls });
+  assert.ok(r.signal === 'SIGKILL' || r.status === 137, `expected a SIGKILL at ${syscalls} of ${path}: ${describeResult(r)}`);
 }
 
 /** Killed on entry to its `k`-th journal write (1-based). */
