@@ -43,6 +43,8 @@ export interface SetupRequest {
 export interface PlanStep {
   id: string;
   title: string;
+  /** Why this change is needed, in plain words (shown in the readable plan). */
+  why?: string;
   preview: string[];
   undo: UndoRecord[];
   /** Teardown steps: the journal `begin` sequence numbers this step settles. */
@@ -64,6 +66,8 @@ export interface Plan {
   unchanged: string[];
   /** Things the administrator should know (shown, never fatal). */
   warnings: string[];
+  /** Setup: how each workspace will be made writable for the identities, and why (shown in the plan). */
+  workspaceAccess?: { path: string; access: 'idmap' | 'acl'; reason: string }[];
 }
 
 /** `unchecked`: could not be checked without elevation (detail says why). */
@@ -100,10 +104,16 @@ export interface Provisioner {
   readonly journal: Journal | null;
   /**
    * Elevation and required tools; throws not_elevated / tool_missing. `invocation` is the
-   * command line (after the executable) to show in the "run it elevated" message.
+   * command line (after the executable) to show in the "run it elevated" message. With
+   * `dryRun` (setup's preview, which changes nothing) elevation is not required where the
+   * platform can plan without it (Linux).
    */
-  checkPrerequisites(invocation?: readonly string[]): Promise<void>;
-  resolveRealUser(name: string | undefined): Promise<RealUser>;
+  checkPrerequisites(invocation?: readonly string[], opts?: { dryRun?: boolean }): Promise<void>;
+  /**
+   * `name`, or the default real user; `workspace` (the first workspace, absolute) lets the
+   * default be the directory's owner where the platform decides so (Linux, as root).
+   */
+  resolveRealUser(name: string | undefined, hint?: { workspace?: string }): Promise<RealUser>;
   planSetup(request: SetupRequest): Promise<Plan>;
   status(): Promise<StatusReport>;
   /**

@@ -17,6 +17,9 @@ export interface ProgressTask {
 export async function runTasks(mode: OutputMode, tasks: readonly ProgressTask[], out: NodeJS.WritableStream = process.stdout): Promise<void> {
   switch (mode) {
     case 'tty':
+      // A terminal that reports no width (a pty nobody sized: `script` in CI, a serial console)
+      // makes listr2 wrap at zero columns, one character per line: print plain lines instead.
+      if (!((process.stdout.columns ?? 0) > 0)) return runPlain(tasks, out);
       return runWithListr(tasks);
     case 'plain':
       return runPlain(tasks, out);

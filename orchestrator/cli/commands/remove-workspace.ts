@@ -47,7 +47,7 @@ export async function removeWorkspace(opts: RemoveWorkspaceOptions, setExit: Set
         remedy: '`corral teardown` removes everything Corral set up, every workspace included; then set up the ones to keep.',
       });
     }
-    const realUser = await prov.resolveRealUser(opts.user);
+    const realUser = await prov.resolveRealUser(opts.user, { workspace });
     // Under the installation's lock, like setup and teardown: their journal records never interleave.
     if (opts.dryRun !== true) unlock = await prov.lock?.('setup --remove-workspace');
     const plan = await prov.planRemoveWorkspace({ realUser, workspace });

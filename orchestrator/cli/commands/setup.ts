@@ -25,6 +25,7 @@ interface SetupOptions {
   network?: string;
   yes?: boolean;
   dryRun?: boolean;
+  verbose?: boolean;
   json?: boolean;
   removeWorkspace?: string;
 }
@@ -38,6 +39,7 @@ function invocation(opts: SetupOptions, cwd: string): string[] {
   if (opts.network !== undefined) out.push('--network', opts.network);
   if (opts.yes === true) out.push('--yes');
   if (opts.dryRun === true) out.push('--dry-run');
+  if (opts.verbose === true) out.push('--verbose');
   if (opts.json === true) out.push('--json');
   return out;
 }
@@ -64,24 +66,65 @@ export function canonicalWorkspaces(list: readonly string[]): string[] {
 
 async function buildRequest(prov: Provisioner, user: string | undefined, workspaces: string[], network: string | undefined): Promise<SetupRequest> {
   const cwd = process.cwd();
-  const realUser = await prov.resolveRealUser(user);
-  const flags = flagsLayer({ workspace: workspaces.length > 0 ? workspaces : undefined, network }, cwd);
   const first = workspaces.length > 0 ? path.resolve(cwd, workspaces[0]!) : cwd;
+  const realUser = await prov.resolveRealUser(user, { workspace: first });
+  const flags = flagsLayer({ workspace: workspaces.length > 0 ? workspaces : undefined, network }, cwd);
   // Loaded here, not at the top: the schema library it brings costs every other command's start-up.
   const { loadPolicy } = await import('../../policy/load.js');
   const policy = loadPolicy({ installation: prov.installation, home: realUser.home, cwd, workspace: first, flags });
   return { realUser, workspaces: canonicalWorkspaces(policy.policy.workspaces), network: networkIdentity(policy.policy.network), policy };
 }
 
+/**
+ * The guided setup's checks of each answer, as it is given: the user exists; each workspace
+ * exists, is a directory, and (where the platform has uids) is owned by that user — the
+ * same refusals planning would make later, met at the question instead.
+ */
+function answerChecks(prov: Provisioner) {
+  const reason = (err: unknown) => (err instanceof CorralError ? err.message : (err as Error).message);
+  return {
+    async user(name: string): Promise<string | true> {
+      try {
+        await prov.resolveRealUser(name);
+        return true;
+      } catch (err) {
+        return reason(err);
+      }
+    },
+    async workspaces(list: string[], user: string): Promise<string | true> {
+      if (list.length === 0) return 'name at least one directory';
+      try {
+        const realUser = await prov.resolveRealUser(user);
+        for (const ws of canonicalWorkspaces(list.map((w) => path.resolve(process.cwd(), w)))) {
+          const uid = statSync(ws).uid;
+          if (realUser.uid !== undefined && uid !== realUser.uid) {
+            const { describeUid } = await import('../../../os/linux/passwd.js');
+            return `${ws} is owned by ${describeUid(uid)}, not by ${realUser.name}: a workspace must belong to the user it is for`;
+          }
+        }
+        return true;
+      } catch (err) {
+        return reason(err);
+      }
+    },
+  };
+}
+
+/** The closing "what now" of setup: log in again, try it, what stays read-only. */
+function nextInfo(prov: Provisioner, request: SetupRequest, joined: boolean) {
+  return { realUser: request.realUser.name, userGroup: prov.installation.userGroup, workspaces: request.workspaces, protectedNames: request.policy.policy.protected, joined };
+}
+
 export function registerSetup(program: Command, setExit: SetExit): void {
   program
     .command('setup')
     .description('Provision sandbox identities, firewall rules, the runner and workspace grants for a real user; with --remove-workspace, take one workspace back.')
-    .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the caller)')
+    .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the owner of the workspace when that is not root, else the caller)')
     .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect)
     .option('--network <offline|online>', 'network default for the user\'s sessions')
     .option('--yes', 'apply without asking')
-    .option('--dry-run', 'print the exact commands and change nothing')
+    .option('--dry-run', 'print the plan with its exact commands and change nothing (needs no root on Linux: what only root can read is assumed missing, and the plan says so)')
+    .option('--verbose', 'show the exact commands under each step of the plan (the guided setup shows a readable list)')
     .option('--json', 'one JSON document')
     .option(
       '--remove-workspace <dir>',
@@ -96,7 +139,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         return removeWorkspace({ ...opts, removeWorkspace: opts.removeWorkspace }, setExit);
       }
       // Loaded when the command runs: every module imported at the top costs every command's start-up.
-      const [{ applyPlan }, { askSetup, confirm }, { planDocument, planText, resultText }] = await Promise.all([
+      const [{ applyPlan }, { askSetup, confirm, introText }, { nextStepsText, planDocument, planText, resultText }] = await Promise.all([
         import('../../apply-plan.js'),
         import('../../setup-wizard.js'),
         import('../plan-output.js'),
@@ -106,12 +149,17 @@ export function registerSetup(program: Command, setExit: SetExit): void {
       const prov = await leaf.createProvisioner();
       let unlock: (() => void) | undefined;
       try {
-        await prov.checkPrerequisites(invocation(opts, process.cwd()));
+        await prov.checkPrerequisites(invocation(opts, process.cwd()), { dryRun: opts.dryRun === true });
         const guided = mode === 'tty' && opts.yes !== true && opts.dryRun !== true && process.stdin.isTTY === true;
         let request: SetupRequest;
         if (guided) {
           const first = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
-          const answers = await askSetup({ user: first.realUser.name, workspaces: first.workspaces, network: first.network });
+          const answers = await askSetup(
+            { user: first.realUser.name, workspaces: first.workspaces, network: first.network },
+            answerChecks(prov),
+            process.stdout,
+            introText(prov.installation),
+          );
           request = await buildRequest(prov, answers.user, answers.workspaces, answers.network satisfies Network);
         } else {
           request = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
@@ -122,20 +170,24 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         const plan = await prov.planSetup(request);
         if (opts.dryRun === true) {
           if (mode === 'json') printJson({ ok: true, dryRun: true, realUser: request.realUser.name, workspaces: request.workspaces, ...planDocument(plan) });
-          else process.stdout.write(planText(plan, { showUnchanged: true }));
+          else process.stdout.write(planText(plan, { showUnchanged: true, commands: true, realUser: request.realUser.name }));
           return;
         }
+        const commands = opts.verbose === true || !guided;
         if (plan.steps.length === 0) {
           if (mode === 'json') printJson({ ok: true, changed: false, realUser: request.realUser.name, ...planDocument(plan) });
-          else process.stdout.write(planText(plan, { showUnchanged: false }));
+          else {
+            process.stdout.write(planText(plan, { showUnchanged: guided, commands, realUser: request.realUser.name }));
+            if (guided) process.stdout.write(nextStepsText(nextInfo(prov, request, false)));
+          }
           return;
         }
         if (opts.yes !== true) {
           if (mode === 'json' || !guided) {
-            if (mode !== 'json') process.stdout.write(planText(plan, { showUnchanged: false }));
+            if (mode !== 'json') process.stdout.write(planText(plan, { showUnchanged: false, commands, realUser: request.realUser.name }));
             throw new CorralError('usage', 'setup changes the machine; pass --yes to apply without the guided setup (it runs only on a terminal)');
           }
-          process.stdout.write(planText(plan, { showUnchanged: true }));
+          process.stdout.write(planText(plan, { showUnchanged: true, commands, realUser: request.realUser.name }));
           if (!(await confirm('Apply this plan?'))) throw new CorralError('cancelled', 'setup not applied; nothing was changed');
         }
         await prov.preflightApply?.();
@@ -144,6 +196,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         else {
           process.stdout.write(resultText(result));
           for (const w of plan.warnings) process.stdout.write(`warning: ${w}\n`);
+          process.stdout.write(nextStepsText(nextInfo(prov, request, plan.steps.some((s) => s.id.startsWith('member:')))));
         }
         setExit(0);
       } finally {

@@ -26,5 +26,8 @@ export interface PlannerContext {
 export async function planLinuxSetup(ctx: PlannerContext, req: SetupRequest): Promise<Plan> {
   const facts = await gatherLinuxSetupFacts(ctx, req);
   const plan = decide(ctx.inst, req, facts);
-  return buildPlan({ inst: ctx.inst, store: ctx.store, request: req, plan });
+  const built = await buildPlan({ inst: ctx.inst, store: ctx.store, request: req, plan });
+  const workspaceAccess = facts.workspaces.map((w) => ({ path: w.path, access: w.access, reason: w.accessReason ?? w.access }));
+  const unread = (facts.unread ?? []).map((u) => `planned without root, which cannot read ${u}; assumed missing, so a step may show that root finds already done (sudo corral setup --dry-run is exact)`);
+  return { ...built, warnings: [...built.warnings, ...unread], workspaceAccess };
 }

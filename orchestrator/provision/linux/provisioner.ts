@@ -24,12 +24,14 @@ export function createLinuxProvisioner(inst: Installation): Provisioner & { read
   return {
     installation: inst,
     journal,
-    async checkPrerequisites(invocation = []) {
-      checkRoot(invocation);
+    async checkPrerequisites(invocation = [], opts = {}) {
+      // A dry run only reads (planning is facts, then a pure plan): it may run without root,
+      // and says what it could not read (setup-facts.ts). Every change needs root.
+      if (opts.dryRun !== true) checkRoot(invocation);
       checkTools();
     },
-    async resolveRealUser(name) {
-      return resolveLinuxRealUser(name);
+    async resolveRealUser(name, hint) {
+      return resolveLinuxRealUser(name, process.env, hint?.workspace);
     },
     async planSetup(request: SetupRequest) {
       checkWorkspaceOwners(request);

@@ -1,8 +1,9 @@
 /**
  * The real user on Linux: an explicit name, else SUDO_USER (when sudo started us), else
- * the caller. Looked up in the passwd database with getent, so NSS users work too.
+ * (as root) the workspace directory's owner when that is not root, else the caller. Looked up in the passwd database with getent, so NSS users work too.
  */
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { CorralError } from '../../../core/errors.js';
 import type { RealUser } from '../../platform.js';
@@ -31,10 +32,41 @@ export function lookupUser(nameOrUid: string | number): PasswdEntry | null {
   }
 }
 
-export function realUserName(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (explicit !== undefined && explicit !== '') return explicit;
-  if (env.SUDO_USER !== undefined && env.SUDO_USER !== '' && process.getuid?.() === 0) return env.SUDO_USER;
-  return userInfo().username;
+/**
+ * Who setup is for, as a pure choice over what the caller knows (issue 13.7): an explicit
+ * name; else SUDO_USER when sudo started us as root; else, when the caller is root, the
+ * owner of the workspace directory if that is not root (`sudo -i` or a root shell in
+ * ~alice/src must not provision for root by accident); else the caller.
+ */
+export interface RealUserChoice {
+  explicit: string | undefined;
+  sudoUser: string | undefined;
+  callerUid: number | undefined;
+  callerName: string;
+  /** Name of the workspace directory's owner, when it has one in passwd (undefined otherwise). */
+  workspaceOwner?: { uid: number; name: string | undefined };
+}
+
+export function chooseRealUserName(c: RealUserChoice): string {
+  if (c.explicit !== undefined && c.explicit !== '') return c.explicit;
+  if (c.callerUid === 0 && c.sudoUser !== undefined && c.sudoUser !== '' && c.sudoUser !== 'root') return c.sudoUser;
+  const owner = c.workspaceOwner;
+  if (c.callerUid === 0 && owner !== undefined && owner.uid !== 0 && owner.name !== undefined) return owner.name;
+  return c.callerName;
+}
+
+export function realUserName(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, workspace?: string): string {
+  const callerUid = process.getuid?.();
+  let workspaceOwner: RealUserChoice['workspaceOwner'];
+  if ((explicit === undefined || explicit === '') && callerUid === 0 && workspace !== undefined) {
+    try {
+      const uid = statSync(workspace).uid;
+      workspaceOwner = { uid, name: uid === 0 ? 'root' : lookupUser(uid)?.name };
+    } catch {
+      // A workspace that does not exist is refused later, with its own message.
+    }
+  }
+  return chooseRealUserName({ explicit, sudoUser: env.SUDO_USER, callerUid, callerName: userInfo().username, ...(workspaceOwner !== undefined ? { workspaceOwner } : {}) });
 }
 
 /** The calling account (effective uid) from the passwd database, in-process (getpwuid_r, NSS included); null if it has none. */
@@ -47,8 +79,8 @@ function callerEntry(): RealUser | null {
   }
 }
 
-export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): RealUser {
-  const name = realUserName(explicit, env);
+export function resolveLinuxRealUser(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env, workspace?: string): RealUser {
+  const name = realUserName(explicit, env, workspace);
   // The caller itself (every `corral run` not started through sudo): no getent process needed.
   const caller = callerEntry();
   if (caller !== null && sameAccountName('posix', caller.name, name)) return caller;

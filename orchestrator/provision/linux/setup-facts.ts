@@ -7,7 +7,8 @@
  * steps that began but never finished. Nothing here decides anything; `setup-plan.ts` is a
  * pure function of these facts, unit-tested without root (test/unit/linux-setup-plan.test.ts).
  *
- * Runs in the setup process, as root (getent, getfacl, lstat, nft list, the idmap probe).
+ * Runs in the setup process, as root (getent, getfacl, lstat, nft list, the idmap probe); for
+ * `--dry-run` also without root, noting what it could not read (`unread`).
  */
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ import { readTable } from './nft.js';
 import type { PasswdEntry } from './real-user.js';
 import { digestFiles, installedDigest, installSources, ownershipProblems, type InstallFile } from './runner-install.js';
 import { readSudoers, type SudoersFacts } from './sudoers.js';
-import { chooseWorkspaceAccess } from './workspace-access.js';
+import { workspaceAccessDecision } from './workspace-access.js';
 import { ancestorsOf, protectedCandidates } from './setup-paths.js';
 
 /** lstat of a home directory, or null when it is missing. */
@@ -46,6 +47,8 @@ export interface WorkspaceFacts {
   path: string;
   /** The mechanism chosen for it: the idmap probe's answer, or the test override. */
   access: WorkspaceAccess;
+  /** Why, in words (the probe's reason), for the plan. */
+  accessReason?: string;
   /** getfacl of each ancestor, from `/` down. */
   ancestors: FileAcl[];
   /** ACL mode only: getfacl of the workspace root (null when it could not be read). */
@@ -78,6 +81,11 @@ export interface LinuxSetupFacts {
   runner: RunnerFacts;
   sudoers: SudoersFacts;
   workspaces: WorkspaceFacts[];
+  /**
+   * Without root (`setup --dry-run` as an ordinary user): what could not be read, each with
+   * why; the plan assumes it missing. Absent or empty as root, where a read error is fatal.
+   */
+  unread?: string[];
 }
 
 function dirFacts(p: string): DirFacts | null {
@@ -117,9 +125,27 @@ export interface FactsContext {
   journal: Journal;
 }
 
+/**
+ * Reads that need root (the state and journal files, the live nft table, the 0440 sudoers
+ * drop-in). As root a failure is fatal as before; without root — only `setup --dry-run`
+ * gets here, since checkPrerequisites refuses everything else — it is noted and the
+ * fallback (missing) is planned from, so the preview shows what a first setup would do.
+ */
+async function privileged<T>(unread: string[], what: string, read: () => T | Promise<T>, fallback: T): Promise<T> {
+  if (process.getuid?.() === 0) return read();
+  try {
+    return await read();
+  } catch (err) {
+    unread.push(`${what} (${(err as Error).message.split('\n')[0]})`);
+    return fallback;
+  }
+}
+
 export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest): Promise<LinuxSetupFacts> {
   const { inst, store, journal } = ctx;
-  const recorded = store.read();
+  const unread: string[] = [];
+  const unprivileged = process.getuid?.() !== 0;
+  const recorded = await privileged(unread, `the recorded state ${store.file}`, () => store.read(), null);
   const names = identityNames(inst, req.realUser.name);
   const otherOffline = Object.values(recorded?.users ?? {}).map((u) => u.identities.offline.name);
 
@@ -133,10 +159,14 @@ export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest
   const installed = installedDigest(inst.libDir);
   const workspaces: WorkspaceFacts[] = [];
   for (const ws of req.workspaces) {
-    const access = testAccessOverride(inst) ?? (await chooseWorkspaceAccess(ws, req.realUser));
+    const forced = testAccessOverride(inst);
+    const decision = forced !== null ? { access: forced, reason: `forced by CORRAL_TEST_WORKSPACE_ACCESS=${forced}` } : workspaceAccessDecision(ws, req.realUser);
+    const access = decision.access;
+    // The probe tries a real idmapped mount, which needs root: without it the answer says why it failed, not what root would get.
+    const accessReason = unprivileged && forced === null ? `${decision.reason} — probed without root; setup as root probes again and uses an idmapped mount where the kernel and filesystem allow it` : decision.reason;
     const ancestors = await readAcls(ancestorsOf(ws));
     if (access !== 'acl') {
-      workspaces.push({ path: ws, access, ancestors, acl: null, protected: [] });
+      workspaces.push({ path: ws, access, accessReason, ancestors, acl: null, protected: [] });
       continue;
     }
     const present = protectedCandidates(ws, req.policy.policy.protected)
@@ -144,12 +174,15 @@ export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest
       .filter((p): p is PathFacts => p !== null);
     const acls = await readAcls([ws, ...present.map((p) => p.path)]);
     const aclOf = (p: string) => acls.find((a) => unescapePath(a.path) === p) ?? null;
-    workspaces.push({ path: ws, access, ancestors, acl: aclOf(ws), protected: present.map((p) => ({ ...p, acl: aclOf(p.path) })) });
+    workspaces.push({ path: ws, access, accessReason, ancestors, acl: aclOf(ws), protected: present.map((p) => ({ ...p, acl: aclOf(p.path) })) });
   }
 
+  const pendingUndo = await privileged(unread, `the journal ${journal.file}`, () => journal.pending().flatMap((p) => p.undo), []);
+  const nftLive = await privileged(unread, `the nft table inet ${inst.firewallGroup}`, () => readTable(inst.firewallGroup), null);
+  const sudoers = await privileged(unread, `the sudo rule ${inst.sudoersFile}`, () => readSudoers(inst.sudoersFile), { content: null, mode: 0, uid: -1, gid: -1 });
   return {
     recorded,
-    pendingUndo: journal.pending().flatMap((p) => p.undo),
+    pendingUndo,
     names,
     nologinShell: nologinShell(),
     groups: { sandbox: await getGroup(inst.sandboxGroup), user: await getGroup(inst.userGroup) },
@@ -159,7 +192,7 @@ export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest
       online: dirFacts(path.join(inst.homeBase, names.online)),
     },
     offlineUids,
-    nftLive: await readTable(inst.firewallGroup),
+    nftLive,
     runner: {
       sources,
       sourceDigest: digestFiles(sources),
@@ -167,7 +200,8 @@ export async function gatherLinuxSetupFacts(ctx: FactsContext, req: SetupRequest
       ownershipProblems: installed === null ? [] : ownershipProblems(inst.libDir),
       libDirExists: existsSync(inst.libDir),
     },
-    sudoers: readSudoers(inst.sudoersFile),
+    sudoers,
     workspaces,
+    ...(unread.length > 0 ? { unread } : {}),
   };
 }

@@ -131,8 +131,43 @@ export async function buildStep(spec: SetupStepSpec, ctx: StepContext): Promise<
   }
 }
 
+/** Why a setup step is needed, in plain words, from what it changes (the readable plan, issue 13.7). */
+export function stepWhy(inst: Installation, id: string, realUser: string): string | undefined {
+  const [kind, arg] = [id.split(':')[0], id.slice(id.indexOf(':') + 1)];
+  switch (kind) {
+    case 'group':
+      return arg === inst.sandboxGroup
+        ? 'the sandbox identities belong to it, and nothing else does'
+        : `its members may start sessions: the sudo rule names this group, and ${realUser} joins it`;
+    case 'user':
+      return arg.includes('-off-')
+        ? `the account ${realUser}'s offline sessions run as: no login, no network (the firewall rejects it), no access to ${realUser}'s files outside the workspaces`
+        : `the account ${realUser}'s online sessions run as: no login, network allowed, no access to ${realUser}'s files outside the workspaces`;
+    case 'member':
+      return `so that ${realUser} may start sessions (takes effect at ${realUser}'s next login, or in a shell started with \`newgrp ${inst.userGroup}\`)`;
+    case 'firewall':
+      return 'rejects every connection of the offline identities (loopback only as the policy allows)';
+    case 'runner':
+      return 'the session runner, root-owned so that nothing a session can write is ever run as root';
+    case 'sudoers':
+      return `lets members of ${inst.userGroup} start that runner, and only it, as root`;
+    case 'traverse':
+      return 'the identities may pass through (not list or read) the directories above the workspace, e.g. a 0750 home';
+    case 'grant':
+      return 'the identities may read and write the workspace; .git and the protected names stay read-only';
+    case 'state':
+      return 'what was provisioned, which the runner checks before every session';
+    default:
+      return undefined;
+  }
+}
+
 export async function buildPlan(ctx: StepContext): Promise<Plan> {
   const steps: PlanStep[] = [];
-  for (const spec of ctx.plan.steps) steps.push(await buildStep(spec, ctx));
+  for (const spec of ctx.plan.steps) {
+    const step = await buildStep(spec, ctx);
+    const why = stepWhy(ctx.inst, spec.id, ctx.request.realUser.name);
+    steps.push(why === undefined ? step : { ...step, why });
+  }
   return { action: 'setup', steps, unchanged: ctx.plan.unchanged, warnings: ctx.plan.warnings };
 }
