@@ -126,6 +126,13 @@ export type FromRunner =
       outputTruncated: boolean;
       /** Why the runner's side killed it when no one asked: `out of memory` (the session's memory limit). */
       killed?: 'out of memory';
+      /**
+       * Offline session with a network namespace of its own: how many times, while the command
+       * ran, the kernel found no route for a packet or connection to a non-loopback address
+       * (IPv4 OutNoRoutes + IPv6 Ip6OutNoRoutes of the namespace; a name lookup to the session's
+       * unreachable name server counts too). Absent where it is not counted.
+       */
+      noRoute?: number;
     }
   | { type: 'error'; id?: string; code: string; message: string }
   /** A proxy decision, sent to the commands running when it was made (`ids`; exact when one runs). */

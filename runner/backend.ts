@@ -14,7 +14,7 @@ export interface CommandEvents {
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
   /** Exactly once, after both output streams have ended. */
-  exit(result: { code: number | null; signal: string | null; timedOut: boolean; killed?: 'out of memory' }): void;
+  exit(result: { code: number | null; signal: string | null; timedOut: boolean; killed?: 'out of memory'; noRoute?: number }): void;
   /** The command could not be started (no exit follows). */
   failed(code: string, message: string): void;
 }

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { SandboxedProcess } from '../session/types.js';
 import { onClosed, type StdioName } from './closed-pipe.js';
 import { blockedLines } from './blocked.js';
+import { commandNotices, type NoticeContext } from './notices.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** How long a command that survived SIGPIPE may keep running after its reader went away. */
@@ -30,6 +31,8 @@ function ended(stream: Readable): Promise<void> {
 export interface StreamOptions {
   /** Copy corral's stdin into the command's. */
   forwardStdin: boolean;
+  /** The session's limits and network, for the `corral:` lines said after the command (notices.ts). */
+  notices: NoticeContext;
 }
 
 /** Stream a started command through corral's stdio; resolves with its shell-style status. */
@@ -60,7 +63,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
   try {
     const exit = await child.exit;
     await outDone;
-    if (exit.killed !== null) process.stderr.write(`corral: killed: ${exit.killed} (limits.memoryBytes)\n`);
+    for (const line of commandNotices(exit, options.notices)) process.stderr.write(`corral: ${line}\n`);
     for (const line of blockedLines(exit.connections)) process.stderr.write(line);
     return exit.status;
   } finally {

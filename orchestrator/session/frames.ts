@@ -6,7 +6,7 @@
 import { CorralError } from '../../core/errors.js';
 import type { FromRunner } from '../../core/protocol.js';
 
-type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'string|null' | 'number|null' | 'string?' | 'string[]' | 'via'>;
+type Shape = Record<string, 'string' | 'number' | 'boolean' | 'object' | 'string|null' | 'number|null' | 'string?' | 'number?' | 'string[]' | 'via'>;
 
 const SHAPES: Record<FromRunner['type'], Shape> = {
   hello: { version: 'number', identity: 'string', platform: 'string', policyDigest: 'string', enforcement: 'object', home: 'string', tmpdir: 'string' },
@@ -21,6 +21,7 @@ const SHAPES: Record<FromRunner['type'], Shape> = {
     timedOut: 'boolean',
     outputTruncated: 'boolean',
     killed: 'string?',
+    noRoute: 'number?',
   },
   error: { id: 'string?', code: 'string', message: 'string' },
   connection: { ids: 'string[]', time: 'string', via: 'via', host: 'string', port: 'number', allowed: 'boolean', rule: 'string', address: 'string?', error: 'string?' },
@@ -34,6 +35,8 @@ function fits(value: unknown, kind: Shape[string]): boolean {
       return value === null || typeof value === 'number';
     case 'string?':
       return value === undefined || typeof value === 'string';
+    case 'number?':
+      return value === undefined || typeof value === 'number';
     case 'string[]':
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
     case 'via':

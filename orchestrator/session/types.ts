@@ -79,6 +79,12 @@ export interface CommandExit {
   killed: 'out of memory' | null;
   /** stdout + stderr went over the policy's `maxOutputBytes`: the rest was cut. */
   outputTruncated: boolean;
+  /**
+   * Offline session (Linux): while it ran, the command tried to reach an address outside the
+   * session and the kernel found no route (a connection, or a name lookup: the session's name
+   * server is unreachable by design). False where it is not counted (allowlist, Windows).
+   */
+  networkUnreachable: boolean;
   durationMs: number;
   /** Shell-style status: 124 on timeout, 128 + signal number when killed, else the exit code. */
   status: number;

@@ -45,6 +45,7 @@ import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { adoptSharedPlaceholders, applyProtection, closePlaceholderDirs, createPlaceholders, liveFacts, openPlaceholderDirs, planProtection, type PlaceholderDir, type ProtectionStep } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
+import { noRouteCount } from './no-route.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper, type ReaperHandle, type ReaperPlaceholder } from './reaper.js';
@@ -313,7 +314,9 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   };
   const memory = cg.memory;
   const countOom = memory === null ? undefined : () => oomKills(memory);
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom, proxy);
+  // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
+  const offlineNamespace = networkNamespace && proxy === null;
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom, proxy, offlineNamespace);
 }
 
 function linuxSession(
@@ -325,7 +328,9 @@ function linuxSession(
   gitExcludes: string | null,
   countOom: (() => number) | undefined,
   proxy: SessionProxy | null,
+  offlineNamespace: boolean,
 ): ConfinedSession {
+  const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
   // Groups whose rmdir was refused (EBUSY): background processes of the command remain, or the
@@ -361,13 +366,14 @@ function linuxSession(
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
       // The client's environment filtered again by the enforced env policy (hostile input).
-      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes });
+      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes, network });
       if (proxy !== null) Object.assign(env, proxyEnvironment(proxy.port));
       return startCommand(request, events, {
         cgroup,
         env,
         cwd,
         ...(countOom === undefined ? {} : { oomKills: countOom }),
+        ...(offlineNamespace ? { noRoutes: noRouteCount } : {}),
         onFinished(group) {
           // rmdir refuses (EBUSY) while background processes of the command remain.
           if (!cgroup.remove(group)) {

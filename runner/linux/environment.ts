@@ -6,10 +6,24 @@
  * repositories through GIT_CONFIG_COUNT/KEY/VALUE (git refuses a repository owned by
  * another uid — "dubious ownership" — and the identity is another uid), and core.excludesFile
  * naming the session's file placeholders, so that `git add -A` in the session does not commit
- * an empty reserved `.env`. Pure.
+ * an empty reserved `.env`. CORRAL_NETWORK says which network the session has (offline, online,
+ * allowlist), and an offline session tells the package managers that have a setting for it
+ * (OFFLINE_ENV: npm, pip, cargo) that they are offline, so they answer from their cache or
+ * fail at once with their own message instead of retrying a network that is not there. Pure.
  */
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** The session's network as commands see it in CORRAL_NETWORK. */
+export type SessionNetwork = 'offline' | 'online' | 'allowlist';
+
+/**
+ * Offline sessions: each package manager's own "offline" setting, as an environment variable.
+ * npm `offline` (npm_config_*: no network request, cache only; npm would otherwise retry
+ * EAI_AGAIN for about 70 s), pip `--no-index` (PIP_*: no package index, only --find-links),
+ * cargo `net.offline` (CARGO_NET_OFFLINE).
+ */
+export const OFFLINE_ENV: Readonly<Record<string, string>> = { npm_config_offline: 'true', PIP_NO_INDEX: '1', CARGO_NET_OFFLINE: 'true' };
 
 export interface EnvironmentContext {
   home: string;
@@ -19,6 +33,8 @@ export interface EnvironmentContext {
   safeDirectories: string[];
   /** core.excludesFile for the session's git: the file placeholders it must not add (placeholder-excludes.ts). */
   gitExcludes?: string | null;
+  /** The session's network (CORRAL_NETWORK); absent: not set. */
+  network?: SessionNetwork;
 }
 
 export function commandEnvironment(fromClient: Readonly<Record<string, string>>, ctx: EnvironmentContext): Record<string, string> {
@@ -41,5 +57,9 @@ export function commandEnvironment(fromClient: Readonly<Record<string, string>>,
     count += 1;
   }
   env.GIT_CONFIG_COUNT = String(count);
+  if (ctx.network !== undefined) {
+    env.CORRAL_NETWORK = ctx.network;
+    if (ctx.network === 'offline') Object.assign(env, OFFLINE_ENV);
+  }
   return env;
 }

@@ -25,6 +25,12 @@
  *   identity in other sessions of this user (same uid); Landlock's ptrace scoping keeps their
  *   memory, environ and fds out of reach, but their argv shows.
  * - /dev/mqueue, where the host mounts one: a fresh mqueue of the session's IPC namespace.
+ * - Offline sessions (and allowlist ones, whose proxy resolves names outside): the resolv.conf
+ *   the session reads names an address that is never routed (OFFLINE_RESOLV_CONF), so a name
+ *   lookup fails at once with no route (counted: no-route.ts) instead of asking the host's name
+ *   server, which the session cannot reach anyway. Where /etc/resolv.conf links into /run, the
+ *   file is written there on the fresh /run; else it is written on /run and bound, read-only,
+ *   over the host's file.
  *
  * Paths to keep are opened (O_PATH, with no link on their way) before anything is covered and bound back from
  * /proc/self/fd/<n> with everything mounted below them (the idmapped workspace, its
@@ -59,6 +65,33 @@ export const RUN_ENTRIES: readonly RunEntry[] = [
     why: RUN_ENTRY_REASONS.resolvConf,
   },
 ];
+
+/**
+ * An offline session's resolv.conf. 192.0.2.1 is TEST-NET-1 (RFC 5737), never routed: with no
+ * interface but `lo` a query fails at once (ENETUNREACH); in the host's namespace (offline with
+ * `loopback: [ports]`) the offline identity's firewall rule rejects it at once. One attempt.
+ */
+export const OFFLINE_RESOLV_CONF =
+  '# Corral: this session is offline (CORRAL_NETWORK=offline): no name server is reachable.\n' + 'nameserver 192.0.2.1\n' + 'options attempts:1 timeout:1\n';
+
+/** Where the offline resolv.conf goes on the fresh /run when /etc/resolv.conf is a file of its own. */
+const OFFLINE_RESOLV_UNDER_RUN = '/run/corral-session/resolv.conf';
+
+/** The file /etc/resolv.conf resolves to (a link target may be absent), or null. Resolved before anything is covered. */
+function resolvConfTarget(): string | null {
+  try {
+    const st = lstatSync('/etc/resolv.conf');
+    if (st.isFile()) return '/etc/resolv.conf';
+    if (!st.isSymbolicLink()) return null;
+  } catch {
+    return null;
+  }
+  try {
+    return realpathSync('/etc/resolv.conf');
+  } catch {
+    return null; // dangling on the host too: the session's resolver falls back to 127.0.0.1, unreachable or refused at once
+  }
+}
 
 function resolvConfUnderRun(): string | null {
   try {
@@ -142,6 +175,8 @@ export function buildSessionView(input: ViewInput): ViewResult {
   const runEntries = RUN_ENTRIES.filter((e) => e.network === 'any' || e.network === input.network)
     .map((e) => e.path())
     .filter((p): p is string => p !== null && regularFile(p));
+  const runCovered = covers.some((c) => c.path === '/run');
+  const offlineResolv = input.network === 'offline' && runCovered ? resolvConfTarget() : null;
   const held: { target: string; fd: number; read: boolean; dir: boolean }[] = [];
   try {
     for (const k of keep) {
@@ -166,6 +201,7 @@ export function buildSessionView(input: ViewInput): ViewResult {
       bindTree(`/proc/self/fd/${h.fd}`, h.target);
       if (h.read) remountReadOnly(h.target);
     }
+    if (offlineResolv !== null) writeOfflineResolvConf(offlineResolv);
   } finally {
     for (const h of held) closeSync(h.fd);
   }
@@ -173,6 +209,21 @@ export function buildSessionView(input: ViewInput): ViewResult {
   mountProc('hidepid=invisible');
   if (isMountPoint('/dev/mqueue')) mountMqueue('/dev/mqueue');
   return { covered: covers.map((c) => c.path), kept: keep.map((k) => k.path), writable: covers.filter((c) => c.writable).map((c) => c.path) };
+}
+
+/**
+ * On the fresh /run (still writable: it is remounted read-only after this): the offline
+ * resolv.conf at `target` when that is in /run, else beside it on /run and bound read-only over
+ * `target` (the host's /etc/resolv.conf, root's file: nothing of the session's has run yet).
+ */
+function writeOfflineResolvConf(target: string): void {
+  const underRun = posixPaths.within(target, '/run');
+  const file = underRun ? target : OFFLINE_RESOLV_UNDER_RUN;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+  writeFileSync(file, OFFLINE_RESOLV_CONF, { mode: 0o444 });
+  if (underRun || !regularFile(target)) return;
+  bindTree(file, target);
+  remountReadOnly(target);
 }
 
 function openKept(path: string): number {

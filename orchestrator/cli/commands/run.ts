@@ -22,6 +22,7 @@ import { CorralError } from '../../../core/errors.js';
 import type { Network, Session } from '../../session/types.js';
 import { jsonOutput, printJson } from '../output.js';
 import { collect } from '../flags.js';
+import { commandNotices } from '../notices.js';
 import type { SetExit } from './set-exit.js';
 
 export interface RunFlags {
@@ -74,6 +75,8 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     timedOut: r.timedOut,
     killed: r.killed,
     outputTruncated: r.outputTruncated,
+    networkUnreachable: r.networkUnreachable,
+    notices: commandNotices(r, session),
     durationMs: r.durationMs,
     connections: r.connections,
     warnings: session.warnings,
@@ -94,7 +97,7 @@ async function runStreaming(session: Session, argv: string[], cwd: string): Prom
   const forwardStdin = shouldForwardStdin();
   const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
   const { streamCommand } = await import('../run-stream.js');
-  return streamCommand(child, { forwardStdin });
+  return streamCommand(child, { forwardStdin, notices: session });
 }
 
 export async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
@@ -148,6 +151,13 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')
     .argument('[command...]', 'the command and its arguments')
+    .addHelpText(
+      'after',
+      '\nAfter the command, Corral says what it did on stderr, one `corral: ...` line each (with --json: `notices`):\n' +
+        'a timeout (limits.timeoutSec, exit 124), output cut at limits.maxOutputBytes, an out-of-memory kill,\n' +
+        'a connection the allowlist refused, and in an offline session a failed attempt to reach the network.\n' +
+        'Commands see CORRAL_NETWORK=offline|online|allowlist; offline, npm, pip and cargo are told they are offline.',
+    )
     .passThroughOptions()
     .action(async (command: string[], opts: RunFlags) => {
       setExit(await runCommand(command, opts));
