@@ -137,6 +137,21 @@ describe('guided setup on a terminal (root)', function () {
     assert.match(after, /Read-only for the agent in every workspace: .*\.git/);
   });
 
+  it('on a re-run with a new workspace, shows only what changes and what is already in place', async function () {
+    const ws2 = path.join(fx!.home, 'ws2');
+    mkdirSync(ws2);
+    sh('chown', [`${fx!.userName}:${fx!.userName}`, ws2]);
+    term = start(`--workspace ${ws2}`);
+    await answerQuestions(term);
+    const screen = term.text();
+    assert.match(screen, new RegExp(`Plan \\(setup for ${fx!.userName}: \\d+ changes?; \\d+ already in place\\)`));
+    assert.match(screen, /Grant the identities .* access to .*ws2/);
+    assert.doesNotMatch(screen, /Create group|Create offline identity/, 'what exists is not planned again');
+    assert.match(screen, /Unchanged \(already in place\):/);
+    term.type(`n${ENTER}`);
+    assert.notEqual(await term.exited, 0);
+  });
+
   it('on a re-run, says nothing changes', async function () {
     term = start();
     await term.waitFor('Real user the sandbox is for');
