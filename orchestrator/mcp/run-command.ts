@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { CorralError } from '../../core/errors.js';
 import type { ConnectionRecord } from '../../core/protocol.js';
 import { NETWORKS } from '../../core/vocabulary.js';
+import { commandNotices } from '../cli/notices.js';
 import { jsonOutput } from '../cli/output.js';
 import type { Session } from '../session/types.js';
 
@@ -52,6 +53,8 @@ export const runCommandOutput = z.strictObject({
   timedOut: z.boolean().describe('The timeout killed it and everything it started.'),
   killed: z.string().nullable().describe('"out of memory" when the session\'s memory limit killed it; null otherwise.'),
   outputTruncated: z.boolean().describe("The output went over the policy's maxOutputBytes; the rest was cut."),
+  networkUnreachable: z.boolean().describe('Offline session: the command tried to reach the network (a name lookup or a connection) and found no route.'),
+  notices: z.array(z.string()).describe('What Corral did to the command, in plain words (the lines `corral run` prints as `corral: …`): timeout, output cut, out of memory, offline network attempt.'),
   durationMs: z.number(),
   stdout: output,
   stderr: output,
@@ -127,6 +130,9 @@ export async function runInSession(session: Session, argv: string[], input: RunC
       timedOut: exit.timedOut,
       killed: exit.killed,
       outputTruncated: exit.outputTruncated,
+      networkUnreachable: exit.networkUnreachable,
+      // The call's own timeout, when it set one, is the one that fired.
+      notices: commandNotices(exit, { network: session.network, limits: { ...session.limits, ...(input.timeoutSec !== undefined ? { timeoutSec: input.timeoutSec } : {}) } }),
       durationMs: exit.durationMs,
       stdout: jsonOutput(Buffer.concat(out)),
       stderr: jsonOutput(Buffer.concat(err)),

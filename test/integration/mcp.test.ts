@@ -113,9 +113,16 @@ describe('corral mcp end to end: the SDK client over stdio, as a member (root)',
     assert.equal(existsSync(viaArgv), false, `${viaArgv} was written`);
   });
 
+  it('an offline name lookup fails at once and the result says the session is offline (networkUnreachable, notices)', async () => {
+    const r = ok(await call('run_command', { argv: ['getent', 'hosts', 'example.com'], timeoutSec: 20 }));
+    assert.deepEqual([r.timedOut, r.status, r.networkUnreachable], [false, 2, true], JSON.stringify(r));
+    assert.ok((r.notices as string[]).some((n) => n.startsWith('this session is offline')), JSON.stringify(r));
+  });
+
   it('a long command with a timeout is killed, reported timed out, and leaves nothing running', async () => {
     const r = ok(await call('run_command', { command: 'sleep 300 & sleep 300', timeoutSec: 2 }));
     assert.deepEqual([r.timedOut, r.status], [true, 124], JSON.stringify(r));
+    assert.deepEqual(r.notices, ['killed after 2 s (limits.timeoutSec), with all it started'], JSON.stringify(r));
     const identity = inst!.identity('offline').name;
     const sleepers = (): number[] => {
       try {
