@@ -22,7 +22,7 @@ import { auditFilePath } from '../audit/path.js';
 import { openAuditLog, type AuditLog } from '../audit/log.js';
 import { RunnerClient } from './client.js';
 import { sessionEnvironment } from './command-input.js';
-import { checkProvisioned, provisionedWorkspaceFor, userRecordFor, type HintContext } from './provisioned.js';
+import { checkProvisioned, defaultWorkspace, userRecordFor, type HintContext } from './provisioned.js';
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
 import { sessionShell } from './shell.js';
@@ -70,8 +70,9 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   const provisioned = leaf.provisioned(user);
   let workspace = canonicalDirectory(path.resolve(cwd, options.workspace ?? cwd), 'workspace');
   if (options.workspace === undefined && provisioned !== null) {
-    // No workspace named: the provisioned one the current directory is in.
-    workspace = provisionedWorkspaceFor(userRecordFor(provisioned, user.name, workspace, hintContext(user, workspace)), workspace) ?? workspace;
+    // No workspace named: the provisioned one the current directory is in (as policy show picks it).
+    userRecordFor(provisioned, user.name, workspace, hintContext(user, workspace));
+    workspace = defaultWorkspace(provisioned, workspace);
   }
   const record = provisioned === null ? null : checkProvisioned(provisioned, user.name, workspace, nativePaths, hintContext(user, workspace));
   const early = launcher.prelaunch?.(user);

@@ -117,6 +117,17 @@ export function provisionedWorkspaceFor(record: NonNullable<ProvisionedUser['use
   return containing.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
+/**
+ * The workspace a command started in `dir` uses when none is named: the provisioned workspace
+ * `dir` is in (the innermost), else `dir` itself. `corral run`, `corral sh`, `corral mcp` (through
+ * openSession) and `corral policy show` resolve it the same way, so they read the same layers
+ * from a subdirectory. Never throws: an unprovisioned user simply gets `dir`.
+ */
+export function defaultWorkspace(provisioned: ProvisionedUser | null, dir: string, rules: PathRules = nativePaths): string {
+  const record = provisioned !== null && provisioned.runnerInstalled ? provisioned.user : null;
+  return record === null ? dir : (provisionedWorkspaceFor(record, dir, rules) ?? dir);
+}
+
 /** not_provisioned unless `workspace` is exactly one the user was provisioned for (the runner requires that). */
 export function checkProvisioned(
   provisioned: ProvisionedUser,

@@ -3,12 +3,14 @@
  * installation: corral called again from inside a sandbox says it is already sandboxed; a
  * login that predates the group membership says to log in again (not "ask an administrator");
  * a file given as the workspace is "not a directory"; not-provisioned remedies never suggest
- * /tmp or the whole home.
+ * /tmp or the whole home; `policy show` and `run` resolve the same layers from a subdirectory,
+ * and `policy show` lists the provisioned workspaces.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { CLI, NODE, requireRoot, runProgram, show, TestInstallation, userFile } from './helpers/e2e.js';
+import { CLI, NODE, requireRoot, runProgram, show, TestInstallation, userDir, userFile } from './helpers/e2e.js';
+import { rmSync } from 'node:fs';
 
 describe('corral run: right remedies (root)', function () {
   this.timeout(600_000);
@@ -61,6 +63,32 @@ describe('corral run: right remedies (root)', function () {
       assert.equal(r.status, 3, show(r));
       assert.doesNotMatch(r.stderr, new RegExp(`--workspace ${ws}\``), show(r));
       assert.match(r.stderr, /--workspace DIR/);
+    }
+  });
+
+  it("policy show and run resolve the same layers from a subdirectory of the workspace, and policy show lists the provisioned workspaces", async () => {
+    const ws = inst!.workspace;
+    const sub = userDir(inst!.user, path.join(ws, 'pkg', 'src'));
+    userDir(inst!.user, path.join(ws, `.${inst!.instance}`));
+    userFile(inst!.user, path.join(ws, `.${inst!.instance}`, 'config.json'), JSON.stringify({ limits: { timeoutSec: 2 } }));
+    try {
+      const atRoot = await inst!.corralAs(inst!.user, ['policy', 'show', '--json'], { cwd: ws });
+      const below = await inst!.corralAs(inst!.user, ['policy', 'show', '--json'], { cwd: sub });
+      assert.equal(below.status, 0, show(below));
+      const a = JSON.parse(atRoot.stdout.toString()) as { digest: string; workspace: string; provisionedWorkspaces: string[]; policy: { limits: { timeoutSec: number } } };
+      const b = JSON.parse(below.stdout.toString()) as typeof a;
+      assert.equal(b.workspace, ws, 'from a subdirectory, the workspace run would use');
+      assert.equal(b.policy.limits.timeoutSec, 2, "the workspace's own layer is read from the subdirectory");
+      assert.equal(b.digest, a.digest);
+      assert.deepEqual(b.provisionedWorkspaces, [ws]);
+      const text = await inst!.corralAs(inst!.user, ['policy', 'show'], { cwd: sub });
+      assert.match(text.stdout.toString(), new RegExp(`provisioned workspaces: ${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      // run from the same subdirectory enforces that layer: a sleep past its 2 s is killed (124).
+      const run = await inst!.corralAs(inst!.user, ['run', '--', 'sleep', '30'], { cwd: sub });
+      assert.equal(run.status, 124, show(run));
+    } finally {
+      rmSync(path.join(ws, `.${inst!.instance}`), { recursive: true, force: true });
+      rmSync(path.join(ws, 'pkg'), { recursive: true, force: true });
     }
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parseWindowsState } from '../../os/win32/machine-state.js';
 import { windowsPaths, posixPaths } from '../../core/paths.js';
 import { windowsProvisionedFrom } from '../../orchestrator/provision/windows/provisioned.js';
-import { checkProvisioned, provisionedWorkspaceFor, userRecordFor } from '../../orchestrator/session/provisioned.js';
+import { checkProvisioned, defaultWorkspace, provisionedWorkspaceFor, userRecordFor } from '../../orchestrator/session/provisioned.js';
 import { sessionNetworkFromSetup } from '../../orchestrator/session/open.js';
 import { filterEnvironment } from '../../orchestrator/policy/env.js';
 
@@ -46,6 +46,14 @@ describe('corral run on Windows: what is provisioned (5a, 5h)', () => {
     assert.equal(provisionedWorkspaceFor(userRecordFor(p, 'alice', 'x'), 'c:\\users\\alice\\SRC\\app\\lib', windowsPaths), 'C:\\Users\\alice\\src\\App');
     assert.equal(provisionedWorkspaceFor(userRecordFor(p, 'alice', 'x'), 'C:\\Users\\alice\\src\\Apple', windowsPaths), null);
     assert.equal(code(() => checkProvisioned(p, 'alice', 'C:\\Users\\alice\\other', windowsPaths)), 'not_provisioned');
+  });
+
+  it('defaultWorkspace: the provisioned workspace a directory is in, else the directory; never throws for an unprovisioned user', () => {
+    const p = windowsProvisionedFrom(state, { name: 'alice', sid: ALICE, home: 'C:\\Users\\alice' });
+    assert.equal(defaultWorkspace(p, 'C:\\Users\\alice\\src\\App\\lib\\deep', windowsPaths), 'C:\\Users\\alice\\src\\App');
+    assert.equal(defaultWorkspace(p, 'C:\\Users\\alice\\elsewhere', windowsPaths), 'C:\\Users\\alice\\elsewhere');
+    assert.equal(defaultWorkspace(null, 'C:\\x', windowsPaths), 'C:\\x');
+    assert.equal(defaultWorkspace({ runnerInstalled: true, user: null }, 'C:\\x', windowsPaths), 'C:\\x');
   });
 
   it('keys users by SID: another account named alice (AzureAD\\alice) is not provisioned', () => {

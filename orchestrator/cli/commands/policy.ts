@@ -3,7 +3,7 @@
  * the resolved policy and where each value came from, a config file checked before it is installed
  * (fleet tools validate the machine config with it: ansible/roles/corral), and the JSON Schema.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { CorralError } from '../../../core/errors.js';
 import type { Command } from 'commander';
@@ -12,13 +12,22 @@ import { POLICY_KEYS } from '../../policy/keys.js';
 import { printJson } from '../output.js';
 import { collect, firstWorkspace, flagsLayer, type PolicyFlags } from '../flags.js';
 import type { SetExit } from './set-exit.js';
+import { defaultWorkspace } from '../../session/provisioned.js';
+
+function canonicalIfExists(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
 
 export function registerPolicy(program: Command, _setExit: SetExit): void {
   const policy = program.command('policy').description('Show the resolved policy, or check a config file.');
   policy
     .command('show')
     .description('Print the resolved policy and the layer each value came from.')
-    .option('--workspace <dir>', 'workspace whose .corral/config.json layer to include (default: current directory)')
+    .option('--workspace <dir>', 'workspace whose .corral/config.json layer to include (default: the provisioned workspace the current directory is in, as corral run picks it; else the current directory)')
     .option('--network <offline|online>', 'as the --network flag of run/setup')
     .option('--allow-host <host[:port]>', 'as the --allow-host flag of run (repeatable)', collect)
     .option('--deny-host <host[:port]>', 'as the --deny-host flag of run (repeatable)', collect)
@@ -27,27 +36,39 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
       const leaf = await currentPlatform();
       const user = await leaf.currentRealUser();
       const flags = flagsLayer(opts, process.cwd());
+      // The workspace `corral run` would use from here (the provisioned one the current directory
+      // is in, when none is named), so that both read the same layers from a subdirectory.
+      let provisioned: ReturnType<typeof leaf.provisioned> = null;
+      try {
+        provisioned = leaf.provisioned(user);
+      } catch {
+        // An unreadable state file: the policy is still shown (status and run report the state).
+      }
+      const named = Array.isArray(opts.workspace) ? opts.workspace[0] : opts.workspace;
+      const workspace = named === undefined ? defaultWorkspace(provisioned, canonicalIfExists(process.cwd())) : firstWorkspace(opts, process.cwd());
+      const workspaces = provisioned?.user?.workspaces ?? [];
       // Loaded in the action: the schema library costs every other command's start-up.
       const { loadPolicy } = await import('../../policy/load.js');
       const resolved = loadPolicy({
         installation: leaf.installation,
         home: user.home,
         cwd: process.cwd(),
-        workspace: firstWorkspace(opts, process.cwd()),
+        workspace,
         flags,
       });
       const { sessionReads, formatReads } = await import('../../policy/reads.js');
       const reads = sessionReads(resolved.policy, {
         platform: leaf.installation.platform,
         home: user.home,
-        workspace: firstWorkspace(opts, process.cwd()),
+        workspace,
         exists: (p) => existsSync(p),
       });
       if (opts.json === true) {
-        printJson({ ok: true, realUser: user.name, ...resolved, reads });
+        printJson({ ok: true, realUser: user.name, workspace, provisionedWorkspaces: workspaces, ...resolved, reads });
         return;
       }
-      const lines = [`Policy for ${user.name} (digest ${resolved.digest})`];
+      const lines = [`Policy for ${user.name} in ${workspace} (digest ${resolved.digest})`];
+      lines.push(`  provisioned workspaces: ${workspaces.length === 0 ? 'none (run `sudo corral setup --workspace DIR`)' : workspaces.join(', ')}`);
       for (const key of POLICY_KEYS) {
         const lock = resolved.locked.includes(key) ? ' [locked]' : '';
         const value = resolved.policy[key];
