@@ -9,6 +9,7 @@
  * the command ended by itself (no signal), never how long it took.
  */
 import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot, show, TestInstallation, userDir, userFile, type Result } from './helpers/e2e.js';
 
@@ -105,6 +106,23 @@ describe('corral run: says what Corral did (root, the member through the sudo ru
     const allow = await run(['sh', '-c', script], ['--allow-host', 'example.com']);
     assert.equal(allow.status, 0, show(allow));
     assert.equal(allow.stdout.toString(), 'allowlist   \n');
+  });
+
+  it('offline: npm is told it is offline and fails on its own with its cache message (no EAI_AGAIN retries)', async function () {
+    const npm = ['/usr/bin/npm', '/usr/local/bin/npm'].find((p) => existsSync(p));
+    if (npm === undefined) this.skip(); // no npm on this machine to try
+    userFile(inst!.user, path.join(inst!.workspace, 'package.json'), JSON.stringify({ name: 'ws', version: '1.0.0', private: true }));
+    try {
+      const r = await run([npm, 'install', '--no-audit', '--no-fund', 'left-pad@1.3.0'], [], 120_000);
+      assert.equal(r.signal, null, `ended by itself, not by the test's bound: ${show(r)}`);
+      assert.notEqual(r.status, 0, show(r));
+      assert.match(r.stderr, /ENOTCACHED|offline/i, show(r));
+      assert.doesNotMatch(r.stderr, /EAI_AGAIN/, show(r));
+    } finally {
+      rmSync(path.join(inst!.workspace, 'package.json'), { force: true });
+      rmSync(path.join(inst!.workspace, 'package-lock.json'), { force: true });
+      rmSync(path.join(inst!.workspace, 'node_modules'), { recursive: true, force: true });
+    }
   });
 
   it('offline: the session reads Corral\'s resolv.conf, not the host\'s name servers', async () => {
