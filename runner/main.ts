@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   let session: ConfinedSession;
   if (process.platform === 'win32') {
     // Windows has its own start (runner/windows/entry.ts), imported lazily so that Linux never loads it.
-    void import('./windows/entry.js').then((windows) => windows.windowsMain(), (err: unknown) => fail(err)).catch((err: unknown) => fail(err));
+    void import('./windows/entry.js').then((windows) => windows.windowsMain()).catch((err: unknown) => fail(err));
     return;
   }
   try {

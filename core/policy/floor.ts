@@ -19,6 +19,9 @@
  *   anything but the machine's allow/set (env.ts floorEnvironment, applied to every spawn).
  */
 import { createHash } from 'node:crypto';
+import { posix, win32 } from 'node:path';
+import type { PathRules } from '../paths.js';
+import type { SessionRequest } from '../protocol.js';
 import { CorralError } from '../errors.js';
 import { parseHostRule } from '../hosts.js';
 import { DEFAULT_LIMITS, networkIdentity, type Limits, type Loopback, type Mode, type Network, type NetworkAllowlist, type NetworkPolicy } from '../vocabulary.js';
@@ -213,3 +216,43 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 export { networkIdentity };
+
+/**
+ * The floor as a runner applies it to a shape-checked open request: the request's policy fields,
+ * with the workspace and the extra writable roots the runner checked itself (never the
+ * request's own strings), and the FloorContext of its path flavour. One function for both runners.
+ */
+export function applyFloorToRequest(
+  request: SessionRequest,
+  checked: { workspace: string; extraWritableRoots: string[] },
+  machine: MachineLayer | null,
+  env: { paths: PathRules; installation: string; home: string; canonical(path: string): string; defaultMemoryBytes: number },
+): EnforcedPolicy {
+  const resolve = env.paths.flavour === 'windows' ? win32.resolve : posix.resolve;
+  return applyFloor(
+    {
+      mode: request.mode,
+      network: request.network,
+      ...(request.allowlist === undefined ? {} : { allowlist: request.allowlist }),
+      loopback: request.loopback,
+      workspace: checked.workspace,
+      writableRoots: checked.extraWritableRoots,
+      ...(request.readRoots === undefined ? {} : { readRoots: request.readRoots }),
+      protected: request.protected,
+      denyRead: request.denyRead,
+      limits: request.limits,
+      ...(request.env === undefined ? {} : { env: request.env }),
+    },
+    machine,
+    {
+      platform: env.paths.flavour === 'windows' ? 'windows' : 'linux',
+      installation: env.installation,
+      home: env.home,
+      canonical: env.canonical,
+      within: env.paths.within,
+      join: (home, rest) => resolve(home, rest),
+      isAbsolute: env.paths.isAbsolute,
+      defaultMemoryBytes: env.defaultMemoryBytes,
+    },
+  );
+}

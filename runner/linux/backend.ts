@@ -45,7 +45,7 @@ import { buildSessionView, type KeepPath } from './session-view.js';
 import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { adoptSharedPlaceholders, applyProtection, closePlaceholderDirs, createPlaceholders, liveFacts, openPlaceholderDirs, planProtection, type PlaceholderDir, type ProtectionStep } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
-import { noRouteCount } from './no-route.js';
+import { NoRouteTally } from './no-route.js';
 import { prepareWorkspaceHome } from './workspace-home.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper, type ReaperHandle, type ReaperPlaceholder } from './reaper.js';
@@ -333,6 +333,8 @@ function linuxSession(
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
+  // Offline sessions with a namespace of their own: the kernel's no-route count, one read per command (no-route.ts).
+  const noRoutes = offlineNamespace ? new NoRouteTally() : null;
   // Groups whose rmdir was refused (EBUSY): background processes of the command remain, or the
   // kernel has not yet marked a just-emptied group unpopulated. Tried again a few times, with
   // growing delays, then left to close().
@@ -373,7 +375,7 @@ function linuxSession(
         env,
         cwd,
         ...(countOom === undefined ? {} : { oomKills: countOom }),
-        ...(offlineNamespace ? { noRoutes: noRouteCount } : {}),
+        ...(noRoutes === null ? {} : { noRoutes }),
         onFinished(group) {
           // rmdir refuses (EBUSY) while background processes of the command remain.
           if (!cgroup.remove(group)) {

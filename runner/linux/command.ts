@@ -25,8 +25,8 @@ export interface CommandContext {
   onFinished(group: string): void;
   /** The session's OOM-kill count so far (memory-limit.ts); absent without a memory limit. */
   oomKills?: () => number;
-  /** The session namespace's no-route count so far (no-route.ts); only in offline sessions with a namespace of their own. */
-  noRoutes?: () => number;
+  /** The session namespace's no-route count (no-route.ts NoRouteTally); only in offline sessions with a namespace of their own. */
+  noRoutes?: { seen(): number; read(): number };
 }
 
 /** 128 + SIGKILL: how a shell reports a child the kernel killed. */
@@ -39,8 +39,9 @@ function isSignalName(name: string): name is NodeJS.Signals {
 export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: CommandContext): RunningCommand {
   let child: ChildProcess;
   let group: string;
-  // Read before the fork: a quick command has made its attempts by the time spawn returns.
-  const noRouteBefore = ctx.noRoutes?.() ?? 0;
+  // The count as last read (the session's start or the previous command's end): taken before the
+  // fork, since a quick command has made its attempts by the time spawn returns; no read here.
+  const noRouteBefore = ctx.noRoutes?.seen() ?? 0;
   try {
     ({ group, result: child } = ctx.cgroup.forkInto(() =>
       spawn(request.argv[0]!, request.argv.slice(1), {
@@ -91,7 +92,7 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     clearTimeout(timer);
     clearTimeout(grace);
     // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
-    const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes() - noRouteBefore) };
+    const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
     events.exit({ ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}), ...noRoute });
     ctx.onFinished(group);
   };

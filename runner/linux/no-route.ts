@@ -44,3 +44,23 @@ function readOr(path: string): string {
 export function noRouteCount(): number {
   return snmpField(readOr('/proc/self/net/snmp'), 'Ip', 'OutNoRoutes') + snmp6Field(readOr('/proc/self/net/snmp6'), 'Ip6OutNoRoutes');
 }
+
+/**
+ * The count as a session tracks it: read once per command, at its end (a read is ~0.1 ms, and a
+ * spawn need not pay it). A command's baseline is the count last read — at the session's start
+ * or the previous command's end — which nothing but the session's own commands moves.
+ */
+export class NoRouteTally {
+  private last = noRouteCount();
+
+  /** The count as last read (no system call): a starting command's baseline. */
+  seen(): number {
+    return this.last;
+  }
+
+  /** Read the count now (a command's end). */
+  read(): number {
+    this.last = noRouteCount();
+    return this.last;
+  }
+}

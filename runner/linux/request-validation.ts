@@ -12,9 +12,9 @@
  * The shape is checked before (core/request-shape.ts, in runner/start.ts); resolveSession checks it against the machine.
  */
 import { closeSync, realpathSync } from 'node:fs';
-import { isAbsolute, posix } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { totalmem } from 'node:os';
-import { applyFloor, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
+import { applyFloorToRequest, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
 import { posixPaths } from '../../core/paths.js';
 import { defaultMemoryBytes } from '../../core/vocabulary.js';
 import { CorralError } from '../../core/errors.js';
@@ -162,32 +162,13 @@ function canonicalIfExists(path: string): string {
  * user's home from passwd. Only what this returns is enforced.
  */
 function enforcedPolicy(request: SessionRequest, workspace: string, writableRoots: string[], realUser: PasswdEntry, installation: Installation, machine: MachineLayer | null): EnforcedPolicy {
-  return applyFloor(
-    {
-      mode: request.mode,
-      network: request.network,
-      ...(request.allowlist === undefined ? {} : { allowlist: request.allowlist }),
-      loopback: request.loopback,
-      workspace,
-      writableRoots: writableRoots.filter((r) => r !== workspace),
-      ...(request.readRoots === undefined ? {} : { readRoots: request.readRoots }),
-      protected: request.protected,
-      denyRead: request.denyRead,
-      limits: request.limits,
-      ...(request.env === undefined ? {} : { env: request.env }),
-    },
-    machine,
-    {
-      platform: 'linux',
-      installation: installation.name,
-      home: realUser.home,
-      canonical: canonicalIfExists,
-      within: posixPaths.within,
-      join: (home, rest) => posix.resolve(home, rest),
-      isAbsolute: posix.isAbsolute,
-      defaultMemoryBytes: defaultMemoryBytes(totalmem()),
-    },
-  );
+  return applyFloorToRequest(request, { workspace, extraWritableRoots: writableRoots.filter((r) => r !== workspace) }, machine, {
+    paths: posixPaths,
+    installation: installation.name,
+    home: realUser.home,
+    canonical: canonicalIfExists,
+    defaultMemoryBytes: defaultMemoryBytes(totalmem()),
+  });
 }
 
 export function resolveSession(request: SessionRequest, installation: Installation, state: MachineState, uid: number, machine: MachineLayer | null = null): ResolvedSession {

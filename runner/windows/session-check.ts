@@ -39,7 +39,8 @@ function refuse(code: 'request_invalid' | 'not_permitted' | 'not_provisioned', m
 
 /** `request` was checked in shape for Windows paths by the shared validator (runner/start.ts readOpenRequest). */
 export function planWindowsSession(request: SessionRequest, state: WindowsMachineState, ownSid: string): WindowsSessionPlan {
-  // Fail closed: the Windows runner has no proxy bridge yet, so an allowlist session would be a plain offline one that silently drops the list.
+  // Fail closed, by design until the Windows runner has the filtering proxy (issue 15): without it an
+  // allowlist session would be a plain offline one that silently drops the list, so it is refused.
   if (request.allowlist !== undefined) refuse('request_invalid', 'an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
   const roots = request.writableRoots;
 

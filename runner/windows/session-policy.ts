@@ -8,8 +8,7 @@
  * `~` is the real user's profile folder, looked up from the SID the machine state records for
  * them (os/win32/profile-path.ts), never from the request. Pure given its inputs.
  */
-import { win32 } from 'node:path';
-import { applyFloor, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
+import { applyFloorToRequest, type EnforcedPolicy, type MachineLayer } from '../../core/policy/floor.js';
 import { windowsPaths } from '../../core/paths.js';
 import { defaultMemoryBytes } from '../../core/vocabulary.js';
 import type { SessionRequest } from '../../core/protocol.js';
@@ -25,32 +24,14 @@ export interface WindowsPolicyContext {
 }
 
 export function windowsEnforcedPolicy(request: SessionRequest, plan: WindowsSessionPlan, machine: MachineLayer | null, ctx: WindowsPolicyContext): EnforcedPolicy {
-  return applyFloor(
-    {
-      mode: request.mode,
-      network: request.network,
-      ...(request.allowlist === undefined ? {} : { allowlist: request.allowlist }),
-      loopback: request.loopback,
-      workspace: plan.workspace,
-      writableRoots: plan.writable.map((w) => w.path).filter((p) => !windowsPaths.samePath(p, plan.workspace)),
-      ...(request.readRoots === undefined ? {} : { readRoots: request.readRoots }),
-      protected: request.protected,
-      denyRead: request.denyRead,
-      limits: request.limits,
-      ...(request.env === undefined ? {} : { env: request.env }),
-    },
-    machine,
-    {
-      platform: 'windows',
-      installation: ctx.installation,
-      home: ctx.home,
-      canonical: ctx.canonical,
-      within: windowsPaths.within,
-      join: (home, rest) => win32.resolve(home, rest),
-      isAbsolute: windowsPaths.isAbsolute,
-      defaultMemoryBytes: defaultMemoryBytes(ctx.totalMemoryBytes),
-    },
-  );
+  const extraWritableRoots = plan.writable.map((w) => w.path).filter((p) => !windowsPaths.samePath(p, plan.workspace));
+  return applyFloorToRequest(request, { workspace: plan.workspace, extraWritableRoots }, machine, {
+    paths: windowsPaths,
+    installation: ctx.installation,
+    home: ctx.home,
+    canonical: ctx.canonical,
+    defaultMemoryBytes: defaultMemoryBytes(ctx.totalMemoryBytes),
+  });
 }
 
 /** The plan narrowed to what the floor enforces: only the writable roots it kept. */

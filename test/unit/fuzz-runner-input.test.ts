@@ -13,16 +13,15 @@
  *   CORRAL_FUZZ_SEED=<seed> CORRAL_FUZZ_PATH=<path> npx mocha dist/test/unit/fuzz-runner-input.test.js
  */
 import assert from 'node:assert/strict';
-import { posix } from 'node:path';
 import fc from 'fast-check';
 import { CorralError } from '../../core/errors.js';
 import { PassThrough } from 'node:stream';
 import { encodeFrame, FrameDecoder, FrameError, MAX_FRAME_BYTES } from '../../core/protocol.js';
 import type { FromRunner, SessionRequest } from '../../core/protocol.js';
 import type { ConfinedSession } from '../../runner/backend.js';
+import { floorCtx } from '../helpers/policy-fixtures.js';
 import { applyFloor, type FloorContext } from '../../core/policy/floor.js';
 import { validateLayer } from '../../core/policy/validate-layer.js';
-import { posixPaths } from '../../core/paths.js';
 import { parseSessionRequest } from '../../core/request-shape.js';
 import { serveSession, validateSpawn } from '../../runner/session.js';
 import { deep, frameBytes, fuzzParameters, hostileSessionFrame, hostileValue, mutate, shapeMutation, spawnFrame } from '../helpers/hostile-requests.js';
@@ -41,16 +40,7 @@ const base: SessionRequest = {
   limits: { timeoutSec: 600, maxOutputBytes: 1 << 20, pids: 256 },
   policyDigest: 'x',
 };
-const ctx: FloorContext = {
-  platform: 'linux',
-  installation: 'corral',
-  home: '/home/alice',
-  canonical: (p) => p,
-  within: posixPaths.within,
-  join: (h, r) => posix.resolve(h, r),
-  isAbsolute: posix.isAbsolute,
-  defaultMemoryBytes: 1 << 30,
-};
+const ctx: FloorContext = floorCtx;
 
 /** `err` as the runner would answer it: its one error frame must fit (start.ts sends it before exiting). */
 function fitsInFrame(err: CorralError): void {

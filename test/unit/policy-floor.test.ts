@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path, { posix } from 'node:path';
+import path from 'node:path';
 import { CorralError } from '../../core/errors.js';
+import { floorCtx } from '../helpers/policy-fixtures.js';
 import { applyFloor, type FloorContext, type FloorRequest, type MachineLayer } from '../../core/policy/floor.js';
 import { floorEnvironment } from '../../core/policy/env.js';
 import { readMachineFile } from '../../core/policy/machine-file.js';
@@ -17,16 +18,7 @@ import { posixPaths } from '../../core/paths.js';
 import { linuxMachineFileIo, linuxMachineFileTrust } from '../../os/linux/machine-file.js';
 import { resolvePolicy, type LayerSource } from '../../orchestrator/policy/resolve.js';
 
-const ctx: FloorContext = {
-  platform: 'linux',
-  installation: 'corral',
-  home: '/home/alice',
-  canonical: (p) => p,
-  within: posixPaths.within,
-  join: (home, rest) => posix.resolve(home, rest),
-  isAbsolute: posix.isAbsolute,
-  defaultMemoryBytes: 1 << 30,
-};
+const ctx: FloorContext = floorCtx;
 
 const bare = (over: Partial<FloorRequest> = {}): FloorRequest => ({
   mode: 'workspace-write',
