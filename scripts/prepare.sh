@@ -19,9 +19,10 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 # nftables, acl, sudo, iproute2: what provisioning drives; git, python3, procps, util-linux:
-# what the tests use (git repositories, network test hosts, pgrep, setpriv, flock); strace: the crash
+# what the tests use (git repositories, network test hosts, pgrep, setpriv, flock); python3-pip, openssl: pip
+# through the allowlist proxy against a test host's HTTPS index (run-allowlist); strace: the crash
 # suite's exact kill points (provision-crash); ansible-core and ansible-lint: the Ansible role's tests (test/ansible).
-packages=(nftables acl sudo iproute2 git python3 procps util-linux strace ansible-core ansible-lint)
+packages=(nftables acl sudo iproute2 git python3 python3-pip openssl procps util-linux strace ansible-core ansible-lint)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

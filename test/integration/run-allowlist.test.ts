@@ -4,7 +4,9 @@
  * git repository and a tiny npm registry; `allowed.test`, `denied.test` and `loop.test` (→
  * 127.0.0.1) resolve through entries this test adds to /etc/hosts (the proxy resolves with the
  * system resolver) and removes afterwards. Every refusal is paired with a control that reaches
- * the same server through the proxy.
+ * the same server through the proxy. The server also speaks HTTPS on 8443 with a certificate
+ * for allowed.test and denied.test made at test time (the session trusts it only through
+ * pip's --cert), so TLS through CONNECT is exercised by a real client.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -16,7 +18,7 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { hex, requireRoot, show, TestInstallation, userDir, userFile, type Result } from './helpers/e2e.js';
 import { PROBE } from './helpers/net-scripts.js';
-import { HOST_SERVER, RAW_CLIENT } from './helpers/allowlist-host.js';
+import { HOST_SERVER, RAW_CLIENT, WHEEL_INDEX, WHEEL_NAME, WHEEL_VALUE } from './helpers/allowlist-host.js';
 
 const PYTHON = '/usr/bin/python3';
 const PROXY = '127.0.0.1:3128';
@@ -44,6 +46,7 @@ describe('corral run end to end: allowlist network (root)', function () {
   let nsCreated = false;
   let hostsAdded = false;
   let root = '';
+  let tls = '';
 
   const allow = (...hosts: string[]) => hosts.flatMap((h) => ['--allow-host', h]);
   const run = (argv: string[], flags: string[]): Promise<Result> => inst!.run(argv, flags);
@@ -79,7 +82,11 @@ describe('corral run end to end: allowlist network (root)', function () {
         versions: { '1.0.0': { name: 'tiny-pkg', version: '1.0.0', dist: { tarball: 'http://allowed.test:8080/tiny-pkg/-/tiny-pkg-1.0.0.tgz', integrity, shasum } } },
       }),
     );
+    execFileSync(PYTHON, ['-c', WHEEL_INDEX, root]);
     execFileSync('chmod', ['-R', 'a+rX', root]);
+    // Outside the served directory: the key never reaches a client.
+    tls = mkdtempSync(path.join(tmpdir(), 'corral-allowlist-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=allowed.test', '-addext', 'subjectAltName=DNS:allowed.test,DNS:denied.test', '-keyout', path.join(tls, 'key.pem'), '-out', path.join(tls, 'cert.pem')], { stdio: 'pipe' });
 
     ip(['netns', 'add', ns]);
     nsCreated = true;
@@ -90,7 +97,7 @@ describe('corral run end to end: allowlist network (root)', function () {
     ip(['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
     ip(['netns', 'exec', ns, 'ip', 'addr', 'add', `${peerV4}/30`, 'dev', vethNs]);
     ip(['netns', 'exec', ns, 'ip', 'link', 'set', vethNs, 'up']);
-    server = spawn('ip', ['netns', 'exec', ns, PYTHON, '-c', HOST_SERVER, root, peerV4, path.join(root, 'packument.json')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn('ip', ['netns', 'exec', ns, PYTHON, '-c', HOST_SERVER, root, peerV4, path.join(root, 'packument.json'), tls], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.once('data', (d: Buffer) => (d.toString().startsWith('ready') ? resolve() : reject(new Error(`server said ${d.toString()}`))));
       server!.once('exit', (code) => reject(new Error(`test host server exited ${code}`)));
@@ -126,6 +133,7 @@ describe('corral run end to end: allowlist network (root)', function () {
       // gone with the namespace
     }
     if (root !== '') rmSync(root, { recursive: true, force: true });
+    if (tls !== '') rmSync(tls, { recursive: true, force: true });
     await inst?.teardown();
   });
 
@@ -233,6 +241,27 @@ describe('corral run end to end: allowlist network (root)', function () {
     const npm = await run(['npm', 'install', '--no-audit', '--no-fund', '--registry', 'http://allowed.test:8080/', 'tiny-pkg'], allow('allowed.test:8080'));
     assert.equal(npm.status, 0, show(npm));
     assert.equal(JSON.parse(readFileSync(path.join(inst!.workspace, 'node_modules', 'tiny-pkg', 'package.json'), 'utf8')).version, '1.0.0');
+  });
+
+  it("pip installs a wheel from a simple index over HTTPS through the proxy (CONNECT, TLS untouched); an unlisted index is refused with the proxy's reason", async () => {
+    // Debian's pip (python3-pip), as the session runs it: no PIP_NO_INDEX, PIP_PROXY set by the runner.
+    const cert = path.join(inst!.workspace, 'test-ca.pem');
+    userFile(inst!.user, cert, readFileSync(path.join(tls, 'cert.pem'), 'utf8'));
+    const pip = (index: string, target: string) => [PYTHON, '-m', 'pip', 'install', '--no-cache-dir', '--disable-pip-version-check', '--retries', '0', '--timeout', '20', '--cert', cert, '--target', target, '--index-url', index, WHEEL_NAME];
+    const env = await run(['sh', '-c', 'echo "[$PIP_PROXY] [${PIP_NO_INDEX-unset}]"'], allow('allowed.test:8443'));
+    assert.equal(env.stdout.toString().trim(), `[http://${PROXY}] [unset]`, show(env));
+    const ok = await run(pip('https://allowed.test:8443/simple/', 'pylib'), allow('allowed.test:8443'));
+    assert.equal(ok.status, 0, show(ok));
+    assert.match(ok.stdout.toString(), new RegExp(`Successfully installed ${WHEEL_NAME}-1.0.0`), show(ok));
+    // The installed module imports inside the session (cwd is the workspace).
+    const imported = await run([PYTHON, '-c', `import sys; sys.path.insert(0, 'pylib'); import ${WHEEL_NAME}; print(${WHEEL_NAME}.VALUE)`], allow('allowed.test:8443'));
+    assert.equal(imported.stdout.toString().trim(), WHEEL_VALUE, show(imported));
+    const refused = await run(pip('https://denied.test:8443/simple/', 'pylib-denied'), allow('allowed.test:8443'));
+    assert.notEqual(refused.status, 0, show(refused));
+    // pip itself only says it found nothing; the reason is the proxy's, on corral run's stderr.
+    assert.match(refused.stderr, /No matching distribution found for tinywheel/, show(refused));
+    assert.match(refused.stderr, /^corral: blocked connection to denied.test:8443 \(not in network.allow\)$/m, show(refused));
+    assert.doesNotMatch(refused.stdout.toString(), /Successfully installed/, show(refused));
   });
 
   it('Node fetch: honours the proxy where Node supports NODE_USE_ENV_PROXY, else fails closed', async () => {
