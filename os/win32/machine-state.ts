@@ -13,13 +13,13 @@
  *     { offline: { user, protected }, online: { user, protected } }   (protected: base64 DPAPI blob)
  */
 import { readFileSync } from 'node:fs';
-import { win32 } from 'node:path';
+import { posix, win32 } from 'node:path';
 import { requireTrustedOwners } from './file-owner.js';
 import { CorralError } from '../../core/errors.js';
 import type { Installation } from '../../core/installation.js';
 import { isSidString } from './sid.js';
 import type { IdentityKind } from '../../core/vocabulary.js';
-import { windowsPaths } from '../../core/paths.js';
+import { windowsPaths, type PathFlavour } from '../../core/paths.js';
 
 export interface WindowsIdentity {
   name: string;
@@ -73,8 +73,12 @@ function sid(file: string, path: string, value: unknown): string {
   return s;
 }
 
-function absolute(file: string, path: string, value: unknown): string {
+function absolute(file: string, path: string, value: unknown, flavour: PathFlavour): string {
   const s = text(file, path, value);
+  if (flavour === 'posix') {
+    if (!posix.isAbsolute(s)) fail(file, path, 'an absolute path (/…)', s);
+    return s;
+  }
   if (!win32.isAbsolute(s) || !/^[A-Za-z]:\\/.test(s)) fail(file, path, 'an absolute path (C:\\…)', s);
   return s;
 }
@@ -92,7 +96,12 @@ function parseJson(json: string, file: string): unknown {
   }
 }
 
-export function parseWindowsState(json: string, file: string): WindowsMachineState {
+/**
+ * `flavour`: the path rules of the recorded paths — always 'windows' on Windows; 'posix' only
+ * for a test installation on Linux (Installation.pathPlatform, the simulated Windows of
+ * test/windows-sim, whose workspaces are POSIX paths). Nothing in production passes it.
+ */
+export function parseWindowsState(json: string, file: string, flavour: PathFlavour = 'windows'): WindowsMachineState {
   const root = object(file, '$', parseJson(json, file));
   if (root.version !== 1) fail(file, '$.version', '1 (this Corral reads state version 1)', root.version);
   const users: Record<string, WindowsUserRecord> = {};
@@ -110,14 +119,14 @@ export function parseWindowsState(json: string, file: string): WindowsMachineSta
       identities: { offline: identity(file, `${p}.identities.offline`, ids.offline), online: identity(file, `${p}.identities.online`, ids.online) },
       workspaces: workspaces.map((w: unknown, i: number) => {
         const o = object(file, `${p}.workspaces[${i}]`, w);
-        return { path: absolute(file, `${p}.workspaces[${i}].path`, o.path), capabilitySid: sid(file, `${p}.workspaces[${i}].capabilitySid`, o.capabilitySid) };
+        return { path: absolute(file, `${p}.workspaces[${i}].path`, o.path, flavour), capabilitySid: sid(file, `${p}.workspaces[${i}].capabilitySid`, o.capabilitySid) };
       }),
     };
   }
   let runner: WindowsMachineState['runner'] = null;
   if (root.runner !== undefined && root.runner !== null) {
     const r = object(file, '$.runner', root.runner);
-    runner = { dir: absolute(file, '$.runner.dir', r.dir), node: absolute(file, '$.runner.node', r.node), entry: absolute(file, '$.runner.entry', r.entry) };
+    runner = { dir: absolute(file, '$.runner.dir', r.dir, flavour), node: absolute(file, '$.runner.node', r.node, flavour), entry: absolute(file, '$.runner.entry', r.entry, flavour) };
   }
   return { version: 1, users, runner };
 }
@@ -148,21 +157,31 @@ export function ownerOfIdentity(
   return undefined;
 }
 
+/** The installation's path API: Windows', or POSIX for a test installation on Linux (Installation.pathPlatform). */
+export function installationPaths(installation: Installation): typeof win32 {
+  return installation.pathPlatform === 'posix' ? posix : win32;
+}
+
+/** `<stateDir>\\state.json`. */
+export function windowsStateFile(installation: Installation): string {
+  return installationPaths(installation).join(installation.stateDir, 'state.json');
+}
+
 /** Reads and parses `<stateDir>\\state.json`; a missing or unreadable file is `not_provisioned`. */
 export function readWindowsState(installation: Installation): WindowsMachineState {
-  const file = win32.join(installation.stateDir, 'state.json');
+  const file = windowsStateFile(installation);
   let json: string;
   try {
     json = readFileSync(file, 'utf8');
   } catch (err) {
     throw new CorralError('not_provisioned', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return parseWindowsState(json, file);
+  return parseWindowsState(json, file, installation.pathPlatform === 'posix' ? 'posix' : 'windows');
 }
 
 /** The state of a machine, read only once its folder and file are owned by Administrators or SYSTEM. */
 export function readTrustedWindowsState(installation: Installation): WindowsMachineState {
-  const file = win32.join(installation.stateDir, 'state.json');
+  const file = windowsStateFile(installation);
   requireOwnedByAdministrators(installation.stateDir, file);
   return readWindowsState(installation);
 }

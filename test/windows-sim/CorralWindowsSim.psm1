@@ -294,6 +294,19 @@ function Enable-LocalUser {
     Save-SimState -State $state -Change "enable user $($user['name'])"
 }
 
+function Disable-LocalUser {
+    # Stands for Disable-LocalUser (NetUserSetInfo with UF_ACCOUNTDISABLE): the account stays,
+    # and a logon as it fails (ERROR_ACCOUNT_DISABLED). The module never calls it; tests make
+    # drift with it, as an administrator would.
+    [CmdletBinding(SupportsShouldProcess)]
+    param($SID, [string]$Name)
+    $state = Read-SimState
+    $user = Find-SimUser -State $state -Name $Name -Sid $SID
+    if (-not $user) { throw "User $Name$(Get-SimSidValue $SID) was not found." }
+    $user['enabled'] = $false
+    Save-SimState -State $state -Change "disable user $($user['name'])"
+}
+
 function Remove-LocalUser {
     # Stands for NetUserDel: the account goes, and with it its group memberships; its profile
     # folder and ProfileList key stay (Windows leaves them; Corral removes them separately).
@@ -794,7 +807,7 @@ function Enable-CorralWindowsSim {
 
 Export-ModuleMember -Function @(
     'Initialize-CorralWindowsSim', 'Add-SimRealUser', 'Add-SimLocalUser', 'Set-SimOwner', 'Set-SimFirewallProfile', 'Get-CorralWindowsSimState', 'Enable-CorralWindowsSim', 'New-SimSid',
-    'Get-LocalUser', 'Set-LocalUser', 'Enable-LocalUser', 'Remove-LocalUser',
+    'Get-LocalUser', 'Set-LocalUser', 'Enable-LocalUser', 'Disable-LocalUser', 'Remove-LocalUser',
     'Get-LocalGroup', 'New-LocalGroup', 'Remove-LocalGroup', 'Get-LocalGroupMember', 'Add-LocalGroupMember', 'Remove-LocalGroupMember',
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Remove-NetFirewallRule',
     'Get-NetFirewallSecurityFilter', 'Get-NetFirewallAddressFilter', 'Get-NetFirewallPortFilter', 'Get-NetFirewallProfile'

@@ -17,6 +17,18 @@
  * windows-package-digests.test.ts and needs koffi's win32 binary in the build); node.exe is a
  * placeholder file the runner install copies.
  *
+ * `corral run` runs for real up to the launcher: the CLI, openSession, the Windows leaf's
+ * provisioned check (provision/windows/provisioned.ts over the real state parser,
+ * os/win32/machine-state.ts), the policy resolution and the request, and the launcher's own
+ * decisions (bridge/windows/launcher.ts planRunnerLaunch: the user by SID, the identity for the
+ * network, only the installed runner, its environment). What stands in for Windows there is the
+ * launcher's seams (WindowsLauncherSeams), see simLauncherSeams below: the owner check of the
+ * state (GetFileSecurityW) reads the sim's ACL table, and `start` — in production DPAPI, three
+ * pipes and CreateProcessWithLogonW — decrypts the credential from the sim's DPAPI store, logs on
+ * as LogonUserW would (the account must exist and be enabled, else Win32 error 1326 / 1331), and
+ * in place of the runner records the first frame the runner would read on its stdin, then ends
+ * as a runner that exits before `hello` does.
+ *
  * What this proves: the orchestration and the PowerShell logic on PowerShell 7 — which module
  * calls setup, a second setup and teardown make, in which order, through the protocol, and what
  * they leave on a model of Windows. It proves neither Windows security (whether these ACEs and
@@ -24,11 +36,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CorralError } from '../../core/errors.js';
 import { windowsInstallation, type Installation } from '../../core/installation.js';
+import { FrameDecoder, type SessionRequest } from '../../core/protocol.js';
+import { windowsLauncher, type RunnerLaunch } from '../../orchestrator/bridge/windows/launcher.js';
+import type { RunnerProcess } from '../../orchestrator/platform.js';
+import { identityEntropy } from '../../os/win32/dpapi.js';
+import { checkTrustedOwner } from '../../os/win32/file-owner.js';
+import { parseWindowsCredentials, readWindowsState, windowsStateFile } from '../../os/win32/machine-state.js';
+import { describeWin32Failure } from '../../os/win32/win32-error.js';
 import { setPlatformLeafForTests } from '../../orchestrator/current-platform.js';
 import { runCli } from '../../orchestrator/cli/program.js';
 import { windowsLeaf } from '../../orchestrator/provision/windows/leaf.js';
@@ -127,6 +148,96 @@ function stagePackage(root: string): (packageRootDir: string) => { root: string;
   };
 }
 
+/** One start of the runner the launcher asked Windows for (see simLauncherSeams). */
+interface Launched {
+  launch: RunnerLaunch;
+  /** The identity's password, as CryptUnprotectData would give it back. */
+  password: string;
+  /** The first frame the runner would read on its stdin. */
+  frame: Promise<{ type: string; request: SessionRequest }>;
+}
+
+/** The sim's machine file, read directly (what the stand-ins below ask Windows). */
+function simFile(): { users: Record<string, { name: string; sid: string; enabled: boolean }>; acls: Record<string, { owner: string }>; dpapi: Record<string, { data: string; entropy: string }> } {
+  return JSON.parse(readFileSync(process.env.CORRAL_SIM_STATE!, 'utf8')) as ReturnType<typeof simFile>;
+}
+
+/** A path's owner in the sim (its ACL record; a path Corral never touched is the Administrators', as Get-SimAclRecord says). */
+function simOwner(p: string): string {
+  return simFile().acls[path.resolve(p).replace(/\/+$/, '')]?.owner ?? 'S-1-5-32-544';
+}
+
+/** A failed CreateProcessWithLogonW as os/win32/win32-error.ts win32Failure reports it (FormatMessageW's text given here). */
+function logonFailure(identity: string, code: number, message: string): CorralError {
+  return new CorralError('runner_failed', `starting the runner as ${identity}: ${describeWin32Failure('CreateProcessWithLogonW', code, message)}`, {
+    details: { api: 'CreateProcessWithLogonW', win32Error: code, win32Message: message },
+  });
+}
+
+/**
+ * The launcher's seams on the simulated Windows; each stand-in names what it stands for. The
+ * launcher's decisions (planRunnerLaunch) and the failure mapping (explainLaunchFailure) are the
+ * real ones.
+ */
+function simLauncherSeams(installation: Installation, launched: Launched[]) {
+  return {
+    // readTrustedWindowsState: GetFileSecurityW's owner of the folder and the file, checked by
+    // the real checkTrustedOwner, then the real reader and parser.
+    readState: () => {
+      checkTrustedOwner(installation.stateDir, simOwner(installation.stateDir));
+      checkTrustedOwner(windowsStateFile(installation), simOwner(windowsStateFile(installation)));
+      return readWindowsState(installation);
+    },
+    // SHGetKnownFolderPath(FOLDERID_Windows).
+    systemRoot: () => 'C:\\Windows',
+    start: (launch: RunnerLaunch): RunnerProcess => {
+      // identityPassword: the credential file's owner check, the real parser, then
+      // CryptUnprotectData (LocalMachine): the sim's blob names its entry in the store, which
+      // gives the bytes back only with the same entropy (else ERROR_INVALID_DATA, 13).
+      checkTrustedOwner(launch.credentialFile, simOwner(launch.credentialFile));
+      const stored = parseWindowsCredentials(readFileSync(launch.credentialFile, 'utf8'), launch.credentialFile)[launch.kind];
+      assert.equal(stored.user.toLowerCase(), launch.identity.name.toLowerCase(), 'the credential is the identity\'s');
+      const blob = /^SIMDPAPI:([0-9a-f]{32})$/.exec(Buffer.from(stored.protected, 'base64').toString('latin1'));
+      const sim = simFile();
+      const entry = blob === null ? undefined : sim.dpapi[blob[1]!];
+      if (entry === undefined || !Buffer.from(entry.entropy, 'base64').equals(identityEntropy(launch.identity.name))) {
+        throw new CorralError('runner_failed', describeWin32Failure('CryptUnprotectData', 13, 'The data is invalid.'), { details: { api: 'CryptUnprotectData', win32Error: 13 } });
+      }
+      const password = Buffer.from(entry.data, 'base64').toString('utf8');
+      // CreateProcessWithLogonW's logon of a local account (domain "."): it must exist and be
+      // enabled. (The sim keeps no passwords, so a changed one — also 1326 — is not modelled.)
+      const account = Object.values(sim.users).find((u) => u.name.toLowerCase() === launch.identity.name.toLowerCase());
+      if (account === undefined) throw logonFailure(launch.identity.name, 1326, 'The user name or password is incorrect.');
+      if (!account.enabled) throw logonFailure(launch.identity.name, 1331, 'This user can\'t sign in because this account is currently disabled.');
+      assert.equal(account.sid, launch.identity.sid, 'the account that logs on is the identity the state records');
+      // The runner process: not started. What it would read first is recorded; then it ends
+      // with exit code 1 and a line on stderr, as a runner that stops before `hello`.
+      const stdin = new PassThrough();
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let ended!: (code: number) => void;
+      const exited = new Promise<number | null>((resolve) => (ended = resolve));
+      const frame = new Promise<{ type: string; request: SessionRequest }>((resolve, reject) => {
+        const decoder = new FrameDecoder();
+        stdin.on('data', (chunk: Buffer) => {
+          try {
+            const [first] = decoder.push(chunk);
+            if (first === undefined) return;
+            resolve(first as { type: string; request: SessionRequest });
+            stderr.end('simulated Windows: the runner is not started here (CreateProcessWithLogonW stands here)\n');
+            stdout.end();
+            ended(1);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      });
+      launched.push({ launch, password, frame });
+      return { stdin, stdout, stderr, exited, kill: () => ended(137) };
+    },
+  };
+}
+
 const SAVED_ENV = ['CORRAL_SIM_STATE', 'CORRAL_SIM_IDENTITY', 'CORRAL_SIM_ELEVATED', 'ProgramData', 'ProgramFiles', 'CORRAL_INSTANCE', 'CORRAL_SIM_MODULE', 'TERM', 'CORRAL_SIM_UAC'] as const;
 
 describe('Windows end to end on the simulated Windows: corral setup, setup again, teardown (real CLI, node-powershell, pwsh, elevated-host.ps1)', function () {
@@ -139,6 +250,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
   let initial = '';
   /** Who runs corral (the provisioner's currentUser): alice, or an administrator who names her with --user. */
   let caller: 'alice' | 'admin' = 'alice';
+  /** Every runner start the launcher asked (simulated) Windows for. */
+  const launched: Launched[] = [];
 
   before(function () {
     if (PWSH === null) this.skip(); // pwsh is installed by scripts/prepare.sh; without it nothing of this can run
@@ -175,9 +288,26 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     });
     // The Windows installation, on this Linux file system (Installation.pathPlatform): workspaces
     // and homes are POSIX paths here, which Windows' path rules would take as drive-relative.
-    installation = { ...windowsInstallation(INSTANCE, { ProgramData: programData, ProgramFiles: programFiles }), pathPlatform: 'posix' };
+    // Its folders are joined as the module joins them ([IO.Path]::Combine, Get-CorralInstallation),
+    // which on this file system gives POSIX paths too.
+    const stateDir = path.join(programData, INSTANCE);
+    const libDir = path.join(programFiles, INSTANCE);
+    installation = {
+      ...windowsInstallation(INSTANCE, { ProgramData: programData, ProgramFiles: programFiles }),
+      stateDir,
+      libDir,
+      machineConfigFile: path.join(stateDir, 'config.json'),
+      runnerNode: path.join(libDir, 'node.exe'),
+      runnerEntry: path.join(libDir, 'app', 'dist', 'runner', 'main.js'),
+      pathPlatform: 'posix',
+    };
     setPlatformLeafForTests(async () => ({
       ...windowsLeaf(installation),
+      // currentWindowsUser asks whoami /user and the ProfileList key: the caller is given here.
+      currentRealUser: async () =>
+        caller === 'alice' ? { name: 'alice', sid: ALICE_SID, home } : { name: 'admin', sid: ADMIN_SID, home: path.join(root, 'Users', 'admin') },
+      // The real launcher, with Windows' part of it simulated (simLauncherSeams).
+      createLauncher: async () => windowsLauncher(installation, simLauncherSeams(installation, launched)),
       createProvisioner: () =>
         createWindowsProvisioner(installation, {
           stage: stagePackage(root),
@@ -367,13 +497,169 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     });
   }
 
-  it('teardown --yes: the machine is exactly as before setup, and Corral\'s folders are gone', async () => {
-    const r = await corral(['teardown', '--yes', '--json']);
-    assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
-    assert.equal(r.json?.changed, true, r.stdout);
-    assert.equal(machine(), initial);
-    const left = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
-    assert.deepEqual(left(process.env.ProgramData!), []);
-    assert.deepEqual(left(process.env.ProgramFiles!), []);
+  /** The state's record of alice, as the module wrote it. */
+  function aliceRecord(): { sid: string; identities: Record<'offline' | 'online', { name: string; sid: string }>; workspaces: { path: string; capabilitySid: string }[] } {
+    const state = JSON.parse(readFileSync(path.join(process.env.ProgramData!, INSTANCE, 'state.json'), 'utf8')) as {
+      users: Record<string, ReturnType<typeof aliceRecord>>;
+    };
+    const found = Object.values(state.users).find((u) => u.sid === ALICE_SID);
+    assert.ok(found, 'state.json records alice by SID');
+    return found;
+  }
+
+  /** `corral run --json ARGS`, started in `cwd` (the workspace by default). */
+  async function run(args: string[], cwd: string = workspace): Promise<Awaited<ReturnType<typeof corral>>> {
+    const here = process.cwd();
+    process.chdir(cwd);
+    try {
+      return await corral(['run', '--json', ...args]);
+    } finally {
+      process.chdir(here);
+    }
+  }
+
+  describe('corral run up to the launcher (the real provisioned check and launcher; CreateProcessWithLogonW simulated)', () => {
+    const layer = () => path.join(workspace, `.${INSTANCE}`);
+    before(() => {
+      // A workspace layer (tighten-only) that adds a protected name and a shorter timeout, so
+      // the request shows the resolved policy, not only the built-in one.
+      mkdirSync(layer(), { recursive: true });
+      writeFileSync(path.join(layer(), 'config.json'), JSON.stringify({ protected: ['deploy-keys'], limits: { timeoutSec: 7 } }));
+      mkdirSync(path.join(workspace, 'pkg'), { recursive: true });
+    });
+    after(() => {
+      rmSync(layer(), { recursive: true, force: true });
+      rmSync(path.join(workspace, 'pkg'), { recursive: true, force: true });
+    });
+
+    it('a provisioned workspace (from a subdirectory): the launcher logs on the offline identity to start the installed runner, which would read the resolved request', async () => {
+      const policy = await corral(['policy', 'show', '--json', '--workspace', workspace]);
+      assert.equal(policy.code, 0, policy.stdout);
+      const before = launched.length;
+      const savedOptions = process.env.NODE_OPTIONS;
+      process.env.NODE_OPTIONS = '--require=C:\\Users\\alice\\evil.js';
+      let r;
+      try {
+        r = await run(['--', 'cmd', '/c', 'echo', 'ok'], path.join(workspace, 'pkg'));
+      } finally {
+        if (savedOptions === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = savedOptions;
+      }
+      assert.equal(launched.length, before + 1, r.stdout);
+      const { launch, password, frame } = launched.at(-1)!;
+      // The runner was not started (simulated): corral says so, as for any runner that ends before hello.
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'runner_failed', r.stdout);
+      assert.match(String((r.json?.error as { message?: string }).message), /simulated Windows: the runner is not started/);
+
+      const record = aliceRecord();
+      const offline = Object.values(machineObject().users).find((u) => u.sid === record.identities.offline.sid);
+      assert.ok(offline, 'the offline identity is an account on the machine');
+      assert.deepEqual(launch.identity, { name: offline.name, sid: offline.sid });
+      assert.equal(launch.kind, 'offline');
+      assert.equal(launch.domain, '.');
+      assert.equal(launch.realUserSid, ALICE_SID);
+      assert.equal(launch.credentialFile, path.join(process.env.ProgramData!, INSTANCE, 'credentials', `${ALICE_SID}.json`));
+      assert.ok(password.length >= 16, 'the password DPAPI gave back');
+      // Only the installed runner, under Program Files, with its entry on the command line.
+      const libDir = path.join(process.env.ProgramFiles!, INSTANCE);
+      assert.equal(launch.application, path.join(libDir, 'node.exe'));
+      assert.equal(launch.cwd, libDir);
+      assert.ok(launch.commandLine.includes(path.join(libDir, 'app', 'dist', 'runner', 'main.js')), launch.commandLine);
+      assert.ok(existsSync(launch.application), 'Install-CorralRunner copied node.exe there');
+      // An explicit environment: Windows' essentials; nothing of the caller's (NODE_OPTIONS).
+      assert.deepEqual(Object.keys(launch.environment).sort(), ['ComSpec', 'PATH', 'PATHEXT', 'SystemDrive', 'SystemRoot', 'windir']);
+      assert.equal(launch.environment.SystemRoot, 'C:\\Windows');
+
+      // What the runner would read: the open request for the provisioned workspace (picked from
+      // the subdirectory), for alice, offline, with the resolved policy's protected names and
+      // digest (equal to what `policy show` resolves).
+      const { type, request } = await frame;
+      assert.equal(type, 'open');
+      assert.equal(request.realUser, 'alice');
+      assert.equal(request.workspace, workspace);
+      assert.ok(record.workspaces.some((w) => w.path === request.workspace), 'the workspace as the state spells it');
+      assert.equal(request.network, 'offline');
+      assert.equal(request.mode, 'workspace-write');
+      const shown = policy.json as { digest: string; policy: { protected: string[] } };
+      assert.equal(request.policyDigest, shown.digest);
+      assert.deepEqual(request.protected, shown.policy.protected);
+      for (const name of ['.git', '.vscode', '.mcp.json', 'deploy-keys']) assert.ok(request.protected.includes(name), `${name} protected: ${JSON.stringify(request.protected)}`);
+      assert.equal(request.limits.timeoutSec, 7);
+    });
+
+    it('--network online: the online identity logs on, and the request says online', async () => {
+      const before = launched.length;
+      const r = await run(['--workspace', workspace, '--network', 'online', '--', 'cmd', '/c', 'echo', 'ok']);
+      assert.equal(launched.length, before + 1, r.stdout);
+      const { launch, frame } = launched.at(-1)!;
+      assert.deepEqual(launch.identity, aliceRecord().identities.online);
+      assert.equal(launch.kind, 'online');
+      assert.equal((await frame).request.network, 'online');
+    });
+
+    it('a workspace that is not provisioned: not_provisioned (exit 3), no logon', async () => {
+      const other = path.join(home, 'other');
+      mkdirSync(other, { recursive: true });
+      try {
+        const before = launched.length;
+        const r = await run(['--workspace', other, '--', 'cmd', '/c', 'echo', 'ok'], other);
+        assert.equal(r.code, 3, r.stdout);
+        assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'not_provisioned', r.stdout);
+        assert.equal(launched.length, before, 'the launcher was not asked');
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    });
+
+    const identityDrifts = [
+      { name: 'deleted (Remove-LocalUser)', make: "Remove-LocalUser -Name $env:T_ID", win32: 1326 },
+      { name: 'disabled (Disable-LocalUser)', make: "Disable-LocalUser -Name $env:T_ID", win32: 1331 },
+    ];
+    for (const drift of identityDrifts) {
+      it(`the offline identity ${drift.name} since setup: drift_detected (exit 1) naming it, the logon refused (Win32 ${drift.win32}), no runner`, async () => {
+        const stateFile = process.env.CORRAL_SIM_STATE!;
+        const saved = readFileSync(stateFile);
+        const identity = aliceRecord().identities.offline.name;
+        try {
+          simPwsh(drift.make, { T_ID: identity });
+          const before = launched.length;
+          const r = await run(['--workspace', workspace, '--', 'cmd', '/c', 'echo', 'ok']);
+          assert.equal(r.code, 1, r.stdout);
+          const error = r.json?.error as { code?: string; message?: string } | undefined;
+          assert.equal(error?.code, 'drift_detected', r.stdout);
+          assert.ok(error?.message?.includes(identity), r.stdout);
+          assert.ok(error?.message?.includes(`Win32 error ${drift.win32}`), r.stdout);
+          assert.equal(launched.length, before, 'no runner started');
+          // status names the same item.
+          const status = await corral(['status', '--json']);
+          assert.equal(status.code, 1, status.stdout);
+          assert.ok(Object.keys(findings(status.json)).includes('identity:alice:offline'), status.stdout);
+        } finally {
+          writeFileSync(stateFile, saved);
+        }
+      });
+    }
+  });
+
+  // Nested suites run after the outer suite's own tests, in order: run, then teardown.
+  describe('teardown', () => {
+    it('teardown --yes: the machine is exactly as before setup, and Corral\'s folders are gone', async () => {
+      const r = await corral(['teardown', '--yes', '--json']);
+      assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
+      assert.equal(r.json?.changed, true, r.stdout);
+      assert.equal(machine(), initial);
+      const left = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+      assert.deepEqual(left(process.env.ProgramData!), []);
+      assert.deepEqual(left(process.env.ProgramFiles!), []);
+    });
+
+    it('corral run after teardown: not_provisioned (exit 3), no logon', async () => {
+      const before = launched.length;
+      const r = await run(['--workspace', workspace, '--', 'cmd', '/c', 'echo', 'ok']);
+      assert.equal(r.code, 3, r.stdout);
+      assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'not_provisioned', r.stdout);
+      assert.equal(launched.length, before, 'the launcher was not asked');
+    });
   });
 });

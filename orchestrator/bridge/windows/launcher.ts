@@ -13,8 +13,11 @@
  *     no window), its stdio on anonymous pipes — one logon per session, never per command —
  *     with an explicit environment block (`runnerEnvironment`): not the identity's profile
  *     environment, which HKCU\Environment feeds (NODE_OPTIONS there would run code in the
- *     unrestricted runner), nor the caller's.
- * The session client then speaks the framed protocol over those pipes.
+ *     unrestricted runner), nor the caller's. A logon refused because the identity is gone,
+ *     disabled or has another password is drift (`drift_detected`), as `corral status` says.
+ * The session client then speaks the framed protocol over those pipes. Steps 1 and the choice
+ * of identity, program and environment are `planRunnerLaunch` (pure); 2 and 3 are
+ * `startRunnerWithLogon` (Win32).
  */
 import { readFileSync } from 'node:fs';
 import { win32 } from 'node:path';
@@ -25,7 +28,7 @@ import type { SessionRequest } from '../../../core/protocol.js';
 import { msvcrtCommandLine } from '../../../os/win32/command-line.js';
 import { identityEntropy, unprotect } from '../../../os/win32/dpapi.js';
 import { closeAll } from '../../../os/win32/handle.js';
-import { parseWindowsCredentials, readTrustedWindowsState, requireOwnedByAdministrators, type WindowsMachineState } from '../../../os/win32/machine-state.js';
+import { installationPaths, parseWindowsCredentials, readTrustedWindowsState, requireOwnedByAdministrators, type WindowsMachineState } from '../../../os/win32/machine-state.js';
 import { createChildPipe, type ChildPipe } from '../../../os/win32/pipe.js';
 import { pipeReadable, pipeWritable } from '../../../os/win32/pipe-stream.js';
 import { CREATE_NO_WINDOW, CREATE_UNICODE_ENVIRONMENT, createProcessWithLogon, exitCodeIfEnded, terminateProcess } from '../../../os/win32/process.js';
@@ -70,8 +73,7 @@ export function installedRunner(installation: Installation, state: WindowsMachin
 }
 
 /** The identity's password, decrypted (DPAPI) from the real user's credential file. */
-export function identityPassword(installation: Installation, realUserSid: string, identity: string, kind: IdentityKind): string {
-  const file = win32.join(installation.stateDir, 'credentials', `${realUserSid}.json`);
+export function identityPassword(file: string, identity: string, kind: IdentityKind): string {
   requireOwnedByAdministrators(win32.dirname(file), file);
   let json: string;
   try {
@@ -92,75 +94,165 @@ export function identityPassword(installation: Installation, realUserSid: string
   }
 }
 
-export function windowsLauncher(installation: Installation, readState: () => WindowsMachineState = () => readTrustedWindowsState(installation)): RunnerLauncher {
+/**
+ * Everything the launcher knows before Windows is asked to start the runner (pure, tested):
+ * which identity logs on (the request's network, of the real user found by SID), which program
+ * with which command line, folder and environment, and where the identity's password is kept.
+ */
+export interface RunnerLaunch {
+  /** The real user's SID (the credential file is named after it). */
+  realUserSid: string;
+  kind: IdentityKind;
+  /** The identity CreateProcessWithLogonW logs on (a local account: domain `.`). */
+  identity: { name: string; sid: string };
+  domain: '.';
+  credentialFile: string;
+  application: string;
+  commandLine: string;
+  cwd: string;
+  environment: Record<string, string>;
+}
+
+export function planRunnerLaunch(
+  installation: Installation,
+  state: WindowsMachineState,
+  request: SessionRequest,
+  realUser: RealUser,
+  systemRoot: string,
+): RunnerLaunch {
+  const found = windowsUserRecord(state, realUser);
+  if (found === undefined) throw new CorralError('not_provisioned', `${realUser.name} (${realUser.sid}) has no sandbox identities on this machine: run \`corral setup\` first`);
+  const [, record] = found;
+  const runner = installedRunner(installation, state);
+  const identity = record.identities[request.network];
+  return {
+    realUserSid: record.sid,
+    kind: request.network,
+    identity: { name: identity.name, sid: identity.sid },
+    domain: '.',
+    credentialFile: installationPaths(installation).join(installation.stateDir, 'credentials', `${record.sid}.json`),
+    application: runner.node,
+    commandLine: msvcrtCommandLine([runner.node, runner.entry]),
+    cwd: runner.dir,
+    environment: runnerEnvironment(systemRoot),
+  };
+}
+
+/**
+ * Win32 errors of CreateProcessWithLogonW that mean the identity as provisioned is no longer
+ * there: the account was deleted or its password changed (1326 ERROR_LOGON_FAILURE), it was
+ * disabled (1331), locked out (1909) or its password expired (1330). That is drift, which
+ * `corral status` names and `corral setup` repairs — not a runner failure.
+ */
+const IDENTITY_DRIFT_ERRORS: ReadonlySet<number> = new Set([1326, 1330, 1331, 1909]);
+
+/** A failure of the runner's start as the error the user should see (pure, tested). */
+export function explainLaunchFailure(err: unknown, launch: RunnerLaunch): unknown {
+  const details = err instanceof CorralError ? err.details : undefined;
+  if (details?.api === 'CreateProcessWithLogonW' && typeof details.win32Error === 'number' && IDENTITY_DRIFT_ERRORS.has(details.win32Error)) {
+    return new CorralError(
+      'drift_detected',
+      `the ${launch.kind} sandbox identity ${launch.identity.name} cannot log on (${(err as Error).message}): it was removed, disabled or its password changed since setup; \`corral status\` names what drifted`,
+      { cause: err, details: { identity: launch.identity.name, win32Error: details.win32Error } },
+    );
+  }
+  return err;
+}
+
+/**
+ * The Win32 half of a launch: decrypt the identity's password (DPAPI) from the credential file
+ * (owned by Administrators or SYSTEM), create the runner's three pipes, and start it with
+ * CreateProcessWithLogonW (LOGON_WITH_PROFILE, no window, the explicit environment block). One
+ * logon per session, never per command.
+ */
+export function startRunnerWithLogon(launch: RunnerLaunch): RunnerProcess {
+  const password = identityPassword(launch.credentialFile, launch.identity.name, launch.kind);
+  let stdin: ChildPipe | undefined;
+  let stdout: ChildPipe | undefined;
+  let stderr: ChildPipe | undefined;
+  let started: ReturnType<typeof createProcessWithLogon>;
+  try {
+    stdin = createChildPipe('to-child', 'runner stdin');
+    stdout = createChildPipe('from-child', 'runner stdout');
+    stderr = createChildPipe('from-child', 'runner stderr');
+    started = createProcessWithLogon({
+      user: launch.identity.name,
+      domain: launch.domain,
+      password,
+      application: launch.application,
+      commandLine: launch.commandLine,
+      cwd: launch.cwd,
+      environment: encodeEnvironmentBlock(launch.environment),
+      stdio: { stdin: stdin.child, stdout: stdout.child, stderr: stderr.child },
+      flags: CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW,
+    });
+  } catch (err) {
+    closeAll(stdin?.parent, stdout?.parent, stderr?.parent);
+    throw err;
+  } finally {
+    closeAll(stdin?.child, stdout?.child, stderr?.child);
+  }
+  started.thread.close();
+  const runnerProcess = started.process;
+  const exited = new Promise<number | null>((resolve) => {
+    const check = () => {
+      try {
+        const code = exitCodeIfEnded(runnerProcess);
+        if (code === undefined) {
+          setTimeout(check, EXIT_POLL_MS);
+          return;
+        }
+        runnerProcess.close();
+        resolve(code);
+      } catch {
+        runnerProcess.close();
+        resolve(null);
+      }
+    };
+    check();
+  });
+  return {
+    stdin: pipeWritable(stdin.parent),
+    stdout: pipeReadable(stdout.parent),
+    stderr: pipeReadable(stderr.parent),
+    exited,
+    kill() {
+      if (runnerProcess.closed) return;
+      try {
+        terminateProcess(runnerProcess, 1);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/**
+ * What the launcher asks Windows for. Production uses the defaults; only
+ * test/windows-sim/orchestrator-sim.test.ts replaces them, to drive `corral run` on the
+ * simulated Windows up to the point where Windows would start the runner.
+ */
+export interface WindowsLauncherSeams {
+  /** The machine state: its folder and file owned by Administrators or SYSTEM (GetFileSecurityW), then parsed. */
+  readState(): WindowsMachineState;
+  /** The Windows folder (SHGetKnownFolderPath FOLDERID_Windows), for the runner's environment. */
+  systemRoot(): string;
+  /** startRunnerWithLogon: DPAPI, pipes, CreateProcessWithLogonW. */
+  start(launch: RunnerLaunch): RunnerProcess;
+}
+
+export function windowsLauncher(installation: Installation, seams: Partial<WindowsLauncherSeams> = {}): RunnerLauncher {
+  const readState = seams.readState ?? (() => readTrustedWindowsState(installation));
+  const systemRoot = seams.systemRoot ?? (() => knownFolder('Windows'));
+  const start = seams.start ?? startRunnerWithLogon;
   return {
     async launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
-      const state = readState();
-      const found = windowsUserRecord(state, realUser);
-      if (found === undefined) throw new CorralError('not_provisioned', `${realUser.name} (${realUser.sid}) has no sandbox identities on this machine: run \`corral setup\` first`);
-      const [, record] = found;
-      const runner = installedRunner(installation, state);
-      const identity = record.identities[request.network];
-      const password = identityPassword(installation, record.sid, identity.name, request.network);
-
-      let stdin: ChildPipe | undefined;
-      let stdout: ChildPipe | undefined;
-      let stderr: ChildPipe | undefined;
-      let started: ReturnType<typeof createProcessWithLogon>;
+      const launch = planRunnerLaunch(installation, readState(), request, realUser, systemRoot());
       try {
-        stdin = createChildPipe('to-child', 'runner stdin');
-        stdout = createChildPipe('from-child', 'runner stdout');
-        stderr = createChildPipe('from-child', 'runner stderr');
-        started = createProcessWithLogon({
-          user: identity.name,
-          domain: '.',
-          password,
-          application: runner.node,
-          commandLine: msvcrtCommandLine([runner.node, runner.entry]),
-          cwd: runner.dir,
-          environment: encodeEnvironmentBlock(runnerEnvironment(knownFolder('Windows'))),
-          stdio: { stdin: stdin.child, stdout: stdout.child, stderr: stderr.child },
-          flags: CREATE_UNICODE_ENVIRONMENT | CREATE_NO_WINDOW,
-        });
+        return start(launch);
       } catch (err) {
-        closeAll(stdin?.parent, stdout?.parent, stderr?.parent);
-        throw err;
-      } finally {
-        closeAll(stdin?.child, stdout?.child, stderr?.child);
+        throw explainLaunchFailure(err, launch);
       }
-      started.thread.close();
-      const runnerProcess = started.process;
-      const exited = new Promise<number | null>((resolve) => {
-        const check = () => {
-          try {
-            const code = exitCodeIfEnded(runnerProcess);
-            if (code === undefined) {
-              setTimeout(check, EXIT_POLL_MS);
-              return;
-            }
-            runnerProcess.close();
-            resolve(code);
-          } catch {
-            runnerProcess.close();
-            resolve(null);
-          }
-        };
-        check();
-      });
-      return {
-        stdin: pipeWritable(stdin.parent),
-        stdout: pipeReadable(stdout.parent),
-        stderr: pipeReadable(stderr.parent),
-        exited,
-        kill() {
-          if (runnerProcess.closed) return;
-          try {
-            terminateProcess(runnerProcess, 1);
-          } catch {
-            // already gone
-          }
-        },
-      };
     },
   };
 }
