@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { CLI, NODE, requireRoot, runProgram, show, TestInstallation, userDir, userFile } from './helpers/e2e.js';
-import { rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 
 describe('corral run: right remedies (root)', function () {
   this.timeout(600_000);
@@ -25,17 +25,23 @@ describe('corral run: right remedies (root)', function () {
     await inst?.teardown();
   });
 
-  it('says a nested corral run is already sandboxed (exit 4), from inside a real session', async function () {
-    const reachable = await inst!.run(['test', '-r', CLI]);
-    // The session hides the real user's home and puts a private tmpfs on /tmp: a checkout under
-    // either is not there to run.
-    if (reachable.status !== 0) this.skip();
-    const r = await inst!.run(['sh', '-c', 'CORRAL_INSTANCE="$1" "$2" "$3" run -- true; echo "exit=$?"', 'sh', inst!.instance, NODE, CLI]);
-    assert.equal(r.status, 0, show(r));
-    assert.match(r.stdout.toString(), /exit=4/);
-    assert.match(r.stderr, /started inside a Corral sandbox/);
-    assert.match(r.stderr, /\[already_sandboxed\]/);
-    assert.doesNotMatch(r.stderr, /setup --user|administrator/);
+  it('says a nested corral run is already sandboxed (exit 4), from inside a real session', async () => {
+    // The session hides the real user's home and puts a private tmpfs on /tmp, so a checkout under
+    // either is not there to run: the test runs a copy of the built CLI (dist without its tests,
+    // package.json, the packages it imports) placed in the workspace, which every session sees.
+    const copy = path.join(inst!.workspace, 'nested-cli');
+    try {
+      copyCli(copy);
+      const cli = path.join(copy, 'dist', 'orchestrator', 'cli', 'main.js');
+      const r = await inst!.run(['sh', '-c', 'CORRAL_INSTANCE="$1" "$2" "$3" run -- true; echo "exit=$?"', 'sh', inst!.instance, NODE, cli]);
+      assert.equal(r.status, 0, show(r));
+      assert.match(r.stdout.toString(), /exit=4/, show(r));
+      assert.match(r.stderr, /started inside a Corral sandbox/);
+      assert.match(r.stderr, /\[already_sandboxed\]/);
+      assert.doesNotMatch(r.stderr, /setup --user|administrator/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('says to log in again when the login predates the group membership', async () => {
@@ -92,3 +98,17 @@ describe('corral run: right remedies (root)', function () {
     }
   });
 });
+
+/** The built CLI, copied to `dir` so that a session can run it wherever the checkout lies. */
+function copyCli(dir: string): void {
+  const dist = path.resolve(CLI, '..', '..', '..');
+  const root = path.dirname(dist);
+  for (const part of ['core', 'orchestrator', 'os', 'runner']) cpSync(path.join(dist, part), path.join(dir, 'dist', part), { recursive: true });
+  cpSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+  mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  // What the CLI's `run` imports: commander, zod, and koffi (os/linux/libc.ts) with its native
+  // package. Copied through the node_modules link, whose target may be under /tmp too.
+  for (const pkg of ['commander', 'zod', 'koffi', '@koromix']) {
+    cpSync(path.join(root, 'node_modules', pkg), path.join(dir, 'node_modules', pkg), { recursive: true, dereference: true });
+  }
+}
