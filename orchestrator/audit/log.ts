@@ -30,8 +30,8 @@ export interface FileOwner {
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
 
-/** Run `fn` with the effective identity of `owner` when we are root and they are not. */
-function asOwner<T>(owner: FileOwner, fn: () => T): T {
+/** Run `fn` with the effective identity of `owner` when we are root and they are not (also tool-logs.ts). */
+export function asOwner<T>(owner: FileOwner, fn: () => T): T {
   const euid = process.geteuid?.();
   if (euid !== 0 || owner.uid === undefined || owner.gid === undefined || owner.uid === 0) return fn();
   const groups = process.getgroups!();

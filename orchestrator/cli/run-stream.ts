@@ -33,6 +33,8 @@ export interface StreamOptions {
   forwardStdin: boolean;
   /** The session's limits and network, for the `corral:` lines said after the command (notices.ts). */
   notices: NoticeContext;
+  /** Also called with each chunk of the command's stderr (it is copied to corral's either way). */
+  onStderr?: (chunk: Buffer) => void;
 }
 
 /** Stream a started command through corral's stdio; resolves with its shell-style status. */
@@ -56,6 +58,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
   const outDone = Promise.all([ended(child.stdout), ended(child.stderr)]);
   child.stdout.pipe(process.stdout, { end: false });
   child.stderr.pipe(process.stderr, { end: false });
+  if (options.onStderr !== undefined) child.stderr.on('data', options.onStderr);
   if (options.forwardStdin && child.stdin !== null) {
     child.stdin.on('error', () => undefined);
     process.stdin.pipe(child.stdin);

@@ -65,6 +65,8 @@ export function shouldForwardStdin(stdin: { isTTY?: boolean } = process.stdin): 
 
 async function runJson(session: Session, argv: string[], cwd: string): Promise<number> {
   const r = await session.exec(argv, { cwd, ...(shouldForwardStdin() ? { input: await readAll(process.stdin) } : {}) });
+  const { toolLogsAfter, toolLogLines, STDERR_TAIL_BYTES } = await import('../tool-logs.js');
+  const toolLogs = await toolLogsAfter(session, r.status, r.stderr.subarray(Math.max(0, r.stderr.length - STDERR_TAIL_BYTES)).toString('utf8'));
   printJson({
     ok: true,
     session: session.id,
@@ -76,7 +78,8 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     killed: r.killed,
     outputTruncated: r.outputTruncated,
     networkUnreachable: r.networkUnreachable,
-    notices: commandNotices(r, session),
+    notices: [...commandNotices(r, session), ...toolLogLines(toolLogs)],
+    toolLogs,
     durationMs: r.durationMs,
     connections: r.connections,
     warnings: session.warnings,
@@ -96,8 +99,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 async function runStreaming(session: Session, argv: string[], cwd: string): Promise<number> {
   const forwardStdin = shouldForwardStdin();
   const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
-  const { streamCommand } = await import('../run-stream.js');
-  return streamCommand(child, { forwardStdin, notices: session });
+  const [{ streamCommand }, { OutputTail, toolLogsAfter, toolLogLines }] = await Promise.all([import('../run-stream.js'), import('../tool-logs.js')]);
+  const tail = new OutputTail();
+  const status = await streamCommand(child, { forwardStdin, notices: session, onStderr: (chunk) => tail.push(chunk) });
+  for (const line of toolLogLines(await toolLogsAfter(session, status, tail.text()))) process.stderr.write(`corral: ${line}\n`);
+  return status;
 }
 
 export async function runCommand(argv: string[], flags: RunFlags): Promise<number> {
