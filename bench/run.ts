@@ -7,7 +7,8 @@
  * with throwaway workspaces under /tmp, and tears it all down at the end, even on failure.
  *
  * Options: --runs N (per-command iterations, default 200), --quick (runs 30, skips the
- * 100k-file workspace), --json (print the JSON document instead of the table).
+ * 100k-file workspace), --json (print the JSON document instead of the table), --only allowlist
+ * (one setup, then only the allowlist network section: bench/allowlist.ts).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -16,19 +17,22 @@ import { benchCommands, bubblewrap, nodeStartup, plainSpawn, ROW, sandboxRuntime
 import { renderRows, renderTargets } from './report.js';
 import { ensureBwrap, ensureSrt } from './tools.js';
 import { benchConcurrency, type ConcurrencySummary } from './concurrency.js';
-import { benchProvisioning, corralCli, corralWarm, removeBenchInstallation, withSession } from './corral.js';
+import { benchProvisioning, corral, corralCli, corralWarm, removeBenchInstallation, withSession } from './corral.js';
 import { computeTargets } from './targets.js';
 import { benchWorkspaceGrowth } from './workspace-growth.js';
 import { benchSessionStart } from './session-start.js';
+import { allowlistTargets, benchAllowlist } from './allowlist.js';
 
 interface Options {
   runs: number;
   quick: boolean;
   json: boolean;
+  /** Run only this section (after one plain setup). */
+  only: 'allowlist' | null;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { runs: 200, quick: false, json: false };
+  const opts: Options = { runs: 200, quick: false, json: false, only: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') {
@@ -36,7 +40,11 @@ function parseArgs(argv: readonly string[]): Options {
       opts.runs = 30;
     } else if (a === '--json') opts.json = true;
     else if (a === '--runs') opts.runs = Number(argv[++i]);
-    else throw new Error(`unknown option ${a}; accepted: --runs N, --quick, --json`);
+    else if (a === '--only') {
+      const section = argv[++i];
+      if (section !== 'allowlist') throw new Error(`--only takes: allowlist (got ${section ?? 'nothing'})`);
+      opts.only = section;
+    } else throw new Error(`unknown option ${a}; accepted: --runs N, --quick, --json, --only allowlist`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--runs takes a positive whole number');
   return opts;
@@ -56,52 +64,70 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let concurrency: ConcurrencySummary | undefined;
   try {
-    log('provisioning (fresh setup, no-op re-runs, teardown)…');
-    rows.push(...(await benchProvisioning(base, opts.quick ? 3 : 5, opts.quick ? 10 : 30)));
-
-    log('peers: bubblewrap, sandbox-runtime…');
-    const bwrap = bubblewrap(ensureBwrap(), ws);
-    const srt = sandboxRuntime(ensureSrt(), ws);
-
-    await withSession(ws, async (session) => {
-      const cli = corralCli(ws);
-      for (const cmd of benchCommands(ws)) {
-        const section = `Per command: ${cmd.label} (median/p95 over ${opts.runs} after warm-up)`;
-        log(section);
-        const runners: [string, Runner | string][] = [
-          [ROW.plain, plainSpawn(ws)],
-          [ROW.warm, corralWarm(session, ws)],
-          [ROW.cold, cli],
-          [ROW.bwrap, bwrap],
-          [ROW.srt, srt],
-          [ROW.node, nodeStartup()],
-        ];
-        for (const [name, runner] of runners) rows.push(await timeRow(section, name, runner, cmd, opts.runs));
-      }
-    });
-
-    const perSession = opts.quick ? 25 : 100;
-    log(`concurrency: 8 sessions × ${perSession} commands…`);
-    const conc = await benchConcurrency(ws, 8, perSession);
-    rows.push(...conc.rows);
-    concurrency = conc.summary;
-
-    log('workspace size: grant time and session start…');
-    // The bench's real user is root, and root is never idmapped: these rows are the ACL path.
-    const growth = await benchWorkspaceGrowth(base, opts.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
-    rows.push(...growth);
-    log('session start: idmap vs ACL grant, for a non-root real user…');
-    rows.push(...(await benchSessionStart()));
+    if (opts.only === 'allowlist') {
+      log('setup…');
+      await corral(['setup', '--yes', '--workspace', ws]);
+      log('allowlist network: 100 MiB downloads and connections, direct vs proxy…');
+      rows.push(...(await benchAllowlist(ws, log)));
+    } else {
+      concurrency = await benchAll(opts, base, ws, rows, log);
+    }
   } finally {
     await removeBenchInstallation().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
     rmSync(base, { recursive: true, force: true });
   }
+  return finish(opts, rows, concurrency);
+}
 
-  const targets = computeTargets(rows, concurrency);
+/** The full run, every section in order; returns the concurrency summary. */
+async function benchAll(opts: Options, base: string, ws: string, rows: Row[], log: (s: string) => void): Promise<ConcurrencySummary> {
+  log('provisioning (fresh setup, no-op re-runs, teardown)…');
+  rows.push(...(await benchProvisioning(base, opts.quick ? 3 : 5, opts.quick ? 10 : 30)));
+
+  log('peers: bubblewrap, sandbox-runtime…');
+  const bwrap = bubblewrap(ensureBwrap(), ws);
+  const srt = sandboxRuntime(ensureSrt(), ws);
+
+  await withSession(ws, async (session) => {
+    const cli = corralCli(ws);
+    for (const cmd of benchCommands(ws)) {
+      const section = `Per command: ${cmd.label} (median/p95 over ${opts.runs} after warm-up)`;
+      log(section);
+      const runners: [string, Runner | string][] = [
+        [ROW.plain, plainSpawn(ws)],
+        [ROW.warm, corralWarm(session, ws)],
+        [ROW.cold, cli],
+        [ROW.bwrap, bwrap],
+        [ROW.srt, srt],
+        [ROW.node, nodeStartup()],
+      ];
+      for (const [name, runner] of runners) rows.push(await timeRow(section, name, runner, cmd, opts.runs));
+    }
+  });
+
+  log('allowlist network: 100 MiB downloads and connections, direct vs proxy…');
+  rows.push(...(await benchAllowlist(ws, log)));
+
+  const perSession = opts.quick ? 25 : 100;
+  log(`concurrency: 8 sessions × ${perSession} commands…`);
+  const conc = await benchConcurrency(ws, 8, perSession);
+  rows.push(...conc.rows);
+
+  log('workspace size: grant time and session start…');
+  // The bench's real user is root, and root is never idmapped: these rows are the ACL path.
+  const growth = await benchWorkspaceGrowth(base, opts.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
+  rows.push(...growth);
+  log('session start: idmap vs ACL grant, for a non-root real user…');
+  rows.push(...(await benchSessionStart()));
+  return conc.summary;
+}
+
+function finish(opts: Options, rows: Row[], concurrency: ConcurrencySummary | undefined): number {
+  const targets = opts.only === 'allowlist' ? allowlistTargets(rows) : computeTargets(rows, concurrency);
 
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
   const doc = { date: new Date().toISOString(), machine, options: opts, rows, targets, concurrency };
-  const out = path.resolve(import.meta.dirname, '..', '..', 'bench', 'results', 'latest.json');
+  const out = path.resolve(import.meta.dirname, '..', '..', 'bench', 'results', opts.only === null ? 'latest.json' : `latest-${opts.only}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
   if (opts.json) {

@@ -1,4 +1,5 @@
 /** The targets, computed from one run's rows (every ratio within the same run). */
+import { allowlistTargets } from './allowlist.js';
 import type { ConcurrencySummary } from './concurrency.js';
 import { NOOP_SETUP_ROW } from './corral.js';
 import { ROW, type Row } from './per-command.js';
@@ -35,5 +36,6 @@ export function computeTargets(rows: readonly Row[], concurrency: ConcurrencySum
   // A failed command is a failed target, whatever the throughput.
   if (c !== undefined && c.failures > 0) conc.pass = false;
   targets.push(conc);
+  targets.push(...allowlistTargets(rows));
   return targets;
 }
