@@ -17,13 +17,11 @@
  * following a link, checked to belong to the identity), so that an entry planted there by an
  * older session (a link to somewhere else) is refused, not followed.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lchownSync, lstatSync, mkdirSync, openSync } from 'node:fs';
+import { workspaceHomeName } from '../../core/workspace-id.js';
 
-/** The directory name of a workspace's home: stable for the canonical path, nothing of the path itself. */
-export function workspaceHomeName(workspace: string): string {
-  return `ws-${createHash('sha256').update(workspace).digest('hex').slice(0, 16)}`;
-}
+/** The directory name of a workspace's home (core/workspace-id.ts, shared with the Windows runner). */
+export { workspaceHomeName };
 
 export type WorkspaceHome = { ok: true; path: string } | { ok: false; why: string };
 
