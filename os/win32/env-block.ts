@@ -5,9 +5,10 @@
  * the caller's environment with orchestrator/policy/env.ts (`filterEnvironment`: allowlist,
  * secret-looking names dropped unless allowed by exact name, `set` wins) and sends the result
  * in the spawn request (on Windows the allowlist matches names case-insensitively, so the
- * caller's `Path` passes as PATH would). The runner then adds what it owns — the identity's
- * profile as HOME/USERPROFILE, its APPDATA and LOCALAPPDATA, the session temp directory as
- * TEMP/TMP/TMPDIR — and the handful of variables Windows programs cannot start without
+ * caller's `Path` passes as PATH would). The runner then adds what it owns — the workspace's
+ * own profile for the identity (runner/windows/workspace-profile.ts) as HOME/USERPROFILE and
+ * HOMEDRIVE+HOMEPATH, its APPDATA and LOCALAPPDATA, the session temp directory (in that
+ * profile) as TEMP/TMP/TMPDIR — and the handful of variables Windows programs cannot start without
  * (SystemRoot, windir, ComSpec, PATHEXT…), taken from the runner's own machine facts (known
  * folders of its account, backend.ts), never from the request.
  *
@@ -23,9 +24,9 @@ export class EnvironmentError extends Error {
 
 /** Machine facts the runner supplies for every command. */
 export interface WindowsSessionEnv {
-  /** The identity's profile directory (USERPROFILE, HOME). */
+  /** The workspace's profile directory for the identity (USERPROFILE, HOME; HOMEDRIVE + HOMEPATH when it is on a drive). */
   home: string;
-  /** The identity's roaming and local application data folders (APPDATA, LOCALAPPDATA). */
+  /** The workspace profile's roaming and local application data folders (APPDATA, LOCALAPPDATA). */
   appData?: string;
   localAppData?: string;
   /** The session's private temp directory (TEMP, TMP, TMPDIR). */
@@ -83,6 +84,8 @@ export function commandEnvironment(requested: Readonly<Record<string, string>>, 
     ComSpec: defaults.ComSpec!,
     USERPROFILE: session.home,
     HOME: session.home,
+    // cmd's and older tools' spelling of the home (git falls back to it without HOME).
+    ...(/^[A-Za-z]:\\/.test(session.home) ? { HOMEDRIVE: session.home.slice(0, 2), HOMEPATH: session.home.slice(2) } : {}),
     ...(session.appData === undefined ? {} : { APPDATA: session.appData }),
     ...(session.localAppData === undefined ? {} : { LOCALAPPDATA: session.localAppData }),
     TEMP: session.tmpdir,

@@ -8,9 +8,11 @@
  *  3. build the session's restricted token once (token.ts; its SIDs from token-sids.ts: the
  *     capability SIDs, the session's logon SID, Everyone — never the identity SID) and read it
  *     back: fail closed if Windows did not make it restricted with exactly the SIDs asked for;
- *  4. create the session temp dir (under the identity's LOCALAPPDATA, from the known folder,
- *     not the environment) with a DACL naming the identity and the logon SID, and the
- *     session's private desktop (desktop.ts) unless the policy opts out;
+ *  4. find (or make) the workspace's own profile folders for this identity and check them
+ *     (workspace-profile.ts: USERPROFILE, HOME, APPDATA, LOCALAPPDATA of every command; under
+ *     the identity's profile from the known folder, not the environment), create the session
+ *     temp dir in that profile's Temp with a DACL naming the identity and the logon SID, and
+ *     the session's private desktop (desktop.ts) unless the policy opts out;
  *  5. reserve, hold and check the protected entries of every writable root (session-dirs.ts);
  * then each command runs with that token, on that desktop, in a kill-on-close job of its own
  * with UI limits (command.ts, job.ts).
@@ -42,7 +44,8 @@ import { windowsPaths } from '../../core/paths.js';
 import { commandTokenSids } from './token-sids.js';
 import { createPrivateDesktop, type PrivateDesktop } from './desktop.js';
 import { knownFolder } from '../../os/win32/known-folders.js';
-import { createDirectoryWith, protectSession, sessionTmpAces, type SessionProtection } from './session-dirs.js';
+import { createDirectoryWith, entryKind, grantedAccess, protectSession, sessionTmpAces, type SessionProtection } from './session-dirs.js';
+import { createPlainDirectory, prepareWorkspaceProfile, type WorkspaceProfilePaths } from './workspace-profile.js';
 
 const CLOSE_WAIT_MS = 2000;
 
@@ -111,19 +114,19 @@ export interface ConfineOptions {
   policyDigest?: string;
 }
 
-/** The identity's folders, from Windows (known folders of this process's account), never from the environment. */
+/**
+ * The identity's profile and the Windows folder, from Windows (known folders of this process's
+ * account), never from the environment. Commands get the workspace's own profile folders
+ * under `profile` (workspace-profile.ts), not the identity's AppData.
+ */
 export interface IdentityFolders {
   profile: string;
-  appData: string;
-  localAppData: string;
   systemRoot: string;
 }
 
 export function identityFolders(): IdentityFolders {
   return {
     profile: knownFolder('Profile'),
-    appData: knownFolder('RoamingAppData'),
-    localAppData: knownFolder('LocalAppData'),
     systemRoot: knownFolder('Windows'),
   };
 }
@@ -146,7 +149,18 @@ export function confinePlanned(plan: WindowsSessionPlan, options: ConfineOptions
       );
     }
     const folders = identityFolders();
-    const sessionTmp = win32.join(folders.localAppData, 'Temp', `corral-${randomBytes(6).toString('hex')}`);
+    const profile = prepareWorkspaceProfile(
+      {
+        identityProfile: folders.profile,
+        workspace: plan.workspace,
+        identitySid: plan.identity.sid,
+        capabilitySid: plan.workspaceCapabilitySid,
+        commandToken: token,
+        writable: capabilitySids.includes(plan.workspaceCapabilitySid),
+      },
+      { entryKind, createDirectoryWith, createDirectory: createPlainDirectory, grantedAccess },
+    );
+    const sessionTmp = win32.join(profile.temp, `corral-${randomBytes(6).toString('hex')}`);
     createDirectoryWith(sessionTmp, sessionTmpAces(plan.identity.sid, logonSid));
     undo.push(() => rmSync(sessionTmp, { recursive: true, force: true, maxRetries: 3 }));
     let desktop: PrivateDesktop | null = null;
@@ -173,7 +187,7 @@ export function confinePlanned(plan: WindowsSessionPlan, options: ConfineOptions
       containment: 'job-object',
       warnings,
     };
-    return windowsSession({ plan, enforcement, token, sessionTmp, limits: options.limits, folders, desktop, protection, env: options.env, policyDigest: options.policyDigest });
+    return windowsSession({ plan, enforcement, token, sessionTmp, limits: options.limits, folders, profile, desktop, protection, env: options.env, policyDigest: options.policyDigest });
   } catch (err) {
     for (const step of undo.reverse()) step();
     throw err;
@@ -187,6 +201,8 @@ interface SessionParts {
   sessionTmp: string;
   limits: SessionRequest['limits'];
   folders: IdentityFolders;
+  /** The workspace's own profile folders for this identity (workspace-profile.ts). */
+  profile: WorkspaceProfilePaths;
   desktop: PrivateDesktop | null;
   protection: SessionProtection;
   env: EnforcedPolicy['env'] | undefined;
@@ -194,9 +210,9 @@ interface SessionParts {
 }
 
 function windowsSession(parts: SessionParts): ConfinedSession {
-  const { plan, enforcement, token, sessionTmp, limits, folders, desktop, protection, env: envPolicy, policyDigest } = parts;
+  const { plan, enforcement, token, sessionTmp, limits, folders, profile, desktop, protection, env: envPolicy, policyDigest } = parts;
   const pids = limits.pids;
-  const home = folders.profile;
+  const home = profile.root;
   const systemRoot = folders.systemRoot;
   const cmdExe = win32.join(systemRoot, 'System32', 'cmd.exe');
   const cwdRoots = [plan.workspace, ...plan.writable.map((w) => w.path), sessionTmp];
@@ -231,8 +247,8 @@ function windowsSession(parts: SessionParts): ConfinedSession {
       const requested = envPolicy === undefined ? request.env : floorEnvironment(request.env, envPolicy, { ignoreCase: true });
       const env = commandEnvironment(requested, {
         home,
-        appData: folders.appData,
-        localAppData: folders.localAppData,
+        appData: profile.roaming,
+        localAppData: profile.local,
         tmpdir: sessionTmp,
         systemRoot,
         identity: plan.identity.name,

@@ -23,6 +23,11 @@ export interface WindowsSessionPlan {
   realUserSid: string;
   identity: { name: string; sid: string; kind: IdentityKind };
   workspace: string;
+  /**
+   * The workspace grant's capability SID, whatever the mode: the DACL of the workspace's own
+   * profile folders names it (workspace-profile.ts). In `writable` too only when the session may write.
+   */
+  workspaceCapabilitySid: string;
   /** Roots commands may write (workspace first), each with its capability SID. */
   writable: Array<{ path: string; capabilitySid: string }>;
   warnings: string[];
@@ -76,5 +81,5 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   for (const requested of request.mode === 'workspace-write' ? (request.capabilitySids ?? []) : []) {
     if (!allowed.has(requested)) refuse('not_permitted', `capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
   }
-  return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, writable, warnings };
+  return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, workspaceCapabilitySid: workspaceGrant.capabilitySid, writable, warnings };
 }

@@ -84,8 +84,10 @@ describe('windows session check', () => {
     assert.doesNotThrow(() => plan(request({ capabilitySids: [CAP] }), OFF));
   });
 
-  it('uses no capability SID in read-only mode', () => {
-    assert.deepEqual(plan(request({ mode: 'read-only', capabilitySids: [CAP] }), OFF).writable, []);
+  it('uses no capability SID in read-only mode, but still names the workspace grant\'s (the DACL of its profile folders)', () => {
+    const p = plan(request({ mode: 'read-only', capabilitySids: [CAP] }), OFF);
+    assert.deepEqual(p.writable, []);
+    assert.equal(p.workspaceCapabilitySid, CAP);
   });
 
   it('refuses a request for another real user than the owner of this identity', () => {

@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     realUserSid: identitySid,
     identity: { name: 'wine', sid: identitySid, kind: 'offline' as const },
     workspace,
+    workspaceCapabilitySid: capabilitySid,
     writable: [{ path: workspace, capabilitySid }],
     warnings: [],
   };
@@ -192,6 +193,32 @@ async function main(): Promise<void> {
     createDirectoryWith(dir, sessionTmpAces(identitySid, logonSid));
     writeFileSync(win32.join(dir, 'probe.txt'), 'ok');
     return { kind: entryKind(dir), file: readFileSync(win32.join(dir, 'probe.txt'), 'utf8') };
+  });
+  await check('workspace_profile', async () => {
+    // The runner's own creation path (workspace-profile.ts) with the real Win32 calls: the
+    // folders and their DACLs are made. Wine's AccessCheck grants everything, so the runner's
+    // check that corral-ws is not writable by commands fails it closed here (recorded); a second
+    // run with that one answer replaced (a Wine-only shortcut, as the token readback above)
+    // keeps what the first made. Windows CI checks the real outcome.
+    const { prepareWorkspaceProfile, createPlainDirectory, workspaceProfilePaths } = await import('../../runner/windows/workspace-profile.js');
+    const profileRoot = win32.join(scratch, 'identity-profile');
+    mkdirSync(profileRoot, { recursive: true });
+    const ops = { entryKind, createDirectoryWith, createDirectory: createPlainDirectory, grantedAccess };
+    const req = { identityProfile: profileRoot, workspace, identitySid, capabilitySid, commandToken: token, writable: false };
+    let refused: string | undefined;
+    try {
+      prepareWorkspaceProfile(req, ops);
+    } catch (err) {
+      refused = `${(err as { code?: string }).code}: ${(err as Error).message}`;
+    }
+    const paths = workspaceProfilePaths(profileRoot, workspace);
+    const again = prepareWorkspaceProfile(req, { ...ops, grantedAccess: () => 0 });
+    return {
+      refused,
+      same: JSON.stringify(paths) === JSON.stringify(again),
+      kinds: [paths.container, paths.root, paths.roaming, paths.local, paths.temp].map((p) => entryKind(p)),
+      name: win32.basename(paths.root),
+    };
   });
   const env = commandEnvironment({ PATH: `${systemRoot}\\system32;${systemRoot}` }, { home: scratch, tmpdir: scratch, systemRoot });
   const jobs: Array<{ close(): void }> = [];

@@ -245,6 +245,16 @@ describe('windows runner under Wine (FFI smoke)', function () {
     assert.deepEqual(value('session_tmp_with_dacl'), { kind: 'dir', file: 'ok' });
   });
 
+  it("makes a workspace's own profile folders (corral-ws\\<ws-id>, AppData\\Roaming, AppData\\Local, Temp) with their DACLs, and keeps them on a second session", () => {
+    const v = value('workspace_profile');
+    // Wine's AccessCheck grants everything (below): the runner's "corral-ws is not writable by
+    // commands" check therefore fails closed under Wine, after the folders were made.
+    assert.match(v.refused, /^not_provisioned: .*corral-ws is writable/);
+    assert.equal(v.same, true);
+    assert.deepEqual(v.kinds, ['dir', 'dir', 'dir', 'dir', 'dir']);
+    assert.match(v.name, /^ws-[0-9a-f]{16}$/);
+  });
+
   it('reserves missing protected names (case variants once), holds them against removal, and removes them at release', () => {
     assert.deepEqual(value('placeholder_reserved_and_held'), { removedWhileHeld: false, removedAfter: true });
     const v = value('protect_session');
