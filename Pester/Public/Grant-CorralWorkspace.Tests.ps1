@@ -111,5 +111,31 @@ Describe 'Grant-CorralWorkspace (module)' {
             { Grant-CorralWorkspace -User alice -Path (Join-Path $TestDrive 'nope') -Force } | Should -Throw -ErrorId 'CorralWorkspaceInvalid*'
             { Grant-CorralWorkspace -User alice -Path 'C:\' -Force } | Should -Throw -ErrorId 'CorralWorkspaceInvalid*'
         }
+        Context 'the identities'' own profile folders for the workspace' {
+            BeforeEach {
+                # The offline identity (S-...-2001) has a profile; the online one (S-...-2002) none yet.
+                $script:offlineProfile = Join-Path $TestDrive "Users-$([guid]::NewGuid().ToString('n').Substring(0, 6))/ctes-off-alice"
+                $null = New-Item -ItemType Directory -Path $script:offlineProfile -Force
+                Mock -ModuleName Corral Get-CorralProfilePath { if ($Sid -eq 'S-1-5-21-1-2-3-2001') { $script:offlineProfile } else { $null } }
+                Mock -ModuleName Corral Set-CorralFileAcl { }
+            }
+            It 'makes them for each identity with a profile, named after the recorded path, writable through the workspace''s capability SID' {
+                $result = Grant-CorralWorkspace -User alice -Path $script:ws -Force
+                $name = InModuleScope Corral -Parameters @{ P = $result.Path } { param($P) Get-CorralWorkspaceProfileName -Path $P }
+                $expected = Join-Path (Join-Path $script:offlineProfile 'corral-ws') $name
+                $result.Profiles | Should -Be @($expected)
+                foreach ($sub in 'AppData/Roaming', 'AppData/Local', 'Temp') { Join-Path $expected $sub | Should -Exist }
+                Should -Invoke Set-CorralFileAcl -ModuleName Corral -Times 1 -Exactly -ParameterFilter {
+                    $Path -eq $expected -and @($Aces | Where-Object { $_['sid'] -eq $result.CapabilitySid }).Count -eq 1 -and @($Aces | Where-Object { $_['sid'] -eq 'S-1-5-21-1-2-3-2001' }).Count -eq 1
+                }
+                $result.Changes -join "`n" | Should -Match 'profile folders'
+                $result.Changed | Should -BeTrue
+            }
+            It 'makes none with -WhatIf' {
+                $null = Grant-CorralWorkspace -User alice -Path $script:ws -Force -WhatIf
+                Join-Path $script:offlineProfile 'corral-ws' | Should -Not -Exist
+                Should -Invoke Set-CorralFileAcl -ModuleName Corral -Times 0 -Exactly
+            }
+        }
     }
 }

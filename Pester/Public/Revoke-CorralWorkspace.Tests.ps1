@@ -27,5 +27,35 @@ Describe 'Revoke-CorralWorkspace (module)' {
             $state = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json
             @($state.users.alice.workspaces).path | Should -Be @($other)
         }
+        It 'removes both identities'' profile folders of that workspace (named after the recorded spelling), and no other workspace''s' {
+            $app = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/App'))
+            $other = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/other'))
+            $record = New-CorralTestStateRecord
+            $record.users.alice.workspaces = @(@{ path = $app; capabilitySid = 'S-1-5-21-4-5-6-7' }, @{ path = $other; capabilitySid = 'S-1-5-21-4-5-6-8' })
+            Write-CorralTestState -State $record
+            $profiles = @{ 'S-1-5-21-1-2-3-2001' = (Join-Path $TestDrive 'Users/ctes-off-alice'); 'S-1-5-21-1-2-3-2002' = (Join-Path $TestDrive 'Users/ctes-on-alice') }
+            Mock -ModuleName Corral Get-CorralProfilePath { $profiles[$Sid] }
+            $folder = { param($p, $w) Join-Path (Join-Path $p 'corral-ws') (InModuleScope Corral -Parameters @{ W = $w } { param($W) Get-CorralWorkspaceProfileName -Path $W }) }
+            foreach ($p in $profiles.Values) {
+                foreach ($w in $app, $other) { $null = New-Item -ItemType Directory -Path (Join-Path (& $folder $p $w) 'AppData/Roaming') -Force }
+            }
+            # Asked with another case spelling than the one recorded: Windows paths compare without case.
+            $result = Revoke-CorralWorkspace -User alice -Path ($app.Substring(0, $app.Length - 3) + 'app') -Force
+            $result.ProfilesRemoved | Should -Be 2
+            foreach ($p in $profiles.Values) {
+                & $folder $p $app | Should -Not -Exist
+                & $folder $p $other | Should -Exist
+            }
+        }
+        It 'removes profile folders a revoke left behind even when the workspace is no longer recorded' {
+            $gone = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/gone'))
+            Write-CorralTestState -State (New-CorralTestStateRecord)
+            $offline = Join-Path $TestDrive 'Users2/ctes-off-alice'
+            Mock -ModuleName Corral Get-CorralProfilePath { if ($Sid -eq 'S-1-5-21-1-2-3-2001') { $offline } }
+            $left = Join-Path (Join-Path $offline 'corral-ws') (InModuleScope Corral -Parameters @{ W = $gone } { param($W) Get-CorralWorkspaceProfileName -Path $W })
+            $null = New-Item -ItemType Directory -Path $left -Force
+            (Revoke-CorralWorkspace -User alice -Path $gone -Force).ProfilesRemoved | Should -Be 1
+            $left | Should -Not -Exist
+        }
     }
 }

@@ -283,6 +283,57 @@ Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 
         }
     }
 
+    Context 'each identity''s own profile folders per workspace (issue 11 item 6)' {
+        It 'install makes profile\corral-ws\ws-id for each identity and workspace; Revoke-CorralWorkspace removes one workspace''s only; -Uninstall leaves nothing' -Skip:$script:noSim {
+            $machine = New-SimMachine
+            $second = Join-Path (Split-Path -Parent $machine.Workspace) 'src2'
+            $null = New-Item -ItemType Directory -Path $second
+            Set-SimOwner -Path $second -Sid $script:aliceSid
+            $machineBefore = Get-SimMachineText
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'alice'; Workspace = @($machine.Workspace, $second) }
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+
+            $sim = Get-CorralWindowsSimState
+            $recorded = Get-Content -Raw -LiteralPath (Join-Path $env:ProgramData "$($script:instance)/state.json") | ConvertFrom-Json -AsHashtable
+            $record = $recorded['users']['alice']
+            $sha = [System.Security.Cryptography.SHA256]::Create()
+            # core/workspace-id.ts's name, computed here independently of the module.
+            $name = { param($p) 'ws-' + (-join @($sha.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($p))[0..7] | ForEach-Object { $_.ToString('x2') })) }
+            $folders = @{}
+            foreach ($kind in 'offline', 'online') {
+                $identity = $record['identities'][$kind]
+                $identityProfile = $sim['profiles'][$identity['sid']]
+                $identityProfile | Should -Not -BeNullOrEmpty -Because "the $kind identity has a profile"
+                foreach ($w in $record['workspaces']) {
+                    $root = Join-Path (Join-Path $identityProfile 'corral-ws') (& $name $w['path'])
+                    $folders["$kind|$($w['path'])"] = $root
+                    foreach ($sub in 'AppData/Roaming', 'AppData/Local', 'Temp') { Join-Path $root $sub | Should -Exist }
+                    $acl = $sim['acls'][[System.IO.Path]::GetFullPath($root)]
+                    $acl['protected'] | Should -BeTrue
+                    # The identity (normal check) and this workspace's capability SID (restricted check); not the other workspace's.
+                    @($acl['aces'] | ForEach-Object { $_['sid'] }) | Should -Be @($identity['sid'], $w['capabilitySid'], 'S-1-5-18', 'S-1-5-32-544')
+                }
+            }
+            $sha.Dispose()
+            $folders.Count | Should -Be 4
+
+            # Revoke one workspace (the module in this process, on the same simulated machine, elevated).
+            $module = Import-Module -Name (Join-Path $script:repo 'ps-module/Corral/Corral.psd1') -Force -PassThru
+            Enable-CorralWindowsSim -Module $module
+            $revoked = Revoke-CorralWorkspace -User alice -Path $second -Force
+            $revoked.ProfilesRemoved | Should -Be 2
+            foreach ($key in $folders.Keys) {
+                if ($key.EndsWith("|$second")) { $folders[$key] | Should -Not -Exist } else { $folders[$key] | Should -Exist }
+            }
+            Remove-Module Corral
+
+            $removed = Invoke-SimInstall -Machine $machine -Arguments @{ Uninstall = $true; LogPath = (Join-Path $machine.Root 'uninstall.log') }
+            $removed.ExitCode | Should -Be 0 -Because $removed.Text
+            foreach ($folder in $folders.Values) { $folder | Should -Not -Exist }
+            Get-SimMachineText | Should -Be $machineBefore
+        }
+    }
+
     Context 'exit code 1: a step failed or the state is corrupt' {
         It 'a state file that is not JSON: exit 1 (CorralStateCorrupt), nothing provisioned, no detection key' -Skip:$script:noSim {
             $machine = New-SimMachine

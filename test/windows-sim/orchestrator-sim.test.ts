@@ -56,6 +56,7 @@ import { windowsLeaf } from '../../orchestrator/provision/windows/leaf.js';
 import { createWindowsProvisioner } from '../../orchestrator/provision/windows/create.js';
 import { startNodePowerShellHost } from '../../orchestrator/provision/windows/node-powershell-host.js';
 import { packageRoot } from '../../orchestrator/provision/windows/paths.js';
+import { workspaceHomeName } from '../../core/workspace-id.js';
 
 const REPO = packageRoot(fileURLToPath(import.meta.url));
 const SIM_MODULE = path.join(REPO, 'test', 'windows-sim', 'CorralWindowsSim.psm1');
@@ -248,6 +249,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
   let installation: Installation;
   const saved: Record<string, string | undefined> = {};
   let initial = '';
+  /** The identities' profile folders for the workspace, found after setup (teardown must leave none). */
+  const profileFolders: string[] = [];
   /** Who runs corral (the provisioner's currentUser): alice, or an administrator who names her with --user. */
   let caller: 'alice' | 'admin' = 'alice';
   /** Every runner start the launcher asked (simulated) Windows for. */
@@ -411,6 +414,31 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     const stateJson = readFileSync(path.join(process.env.ProgramData!, INSTANCE, 'state.json'), 'utf8');
     assert.ok(stateJson.includes(capability), 'state.json names the capability SID');
     assert.ok(dpapiCount() >= 2, 'both credentials went through (simulated) DPAPI');
+    // Each identity's own profile folders for the workspace (Grant-CorralWorkspace →
+    // New-CorralWorkspaceProfile; issue 11 item 6): <profile>\corral-ws\<ws-id> named after the
+    // recorded path as core/workspace-id.ts names it, with AppData\Roaming, AppData\Local and
+    // Temp; a protected DACL naming the identity and the workspace's capability SID (Modify),
+    // never the other identity; corral-ws itself names no capability SID.
+    const recordedPath = (JSON.parse(stateJson) as { users: Record<string, { workspaces: Array<{ path: string }> }> }).users;
+    const wsPath = Object.values(recordedPath)[0]!.workspaces[0]!.path;
+    for (const identity of [offline, online]) {
+      const profile = m.profiles[identity.sid];
+      assert.ok(profile, `no profile for ${identity.name}: ${JSON.stringify(m.profiles)}`);
+      const root = path.join(profile, 'corral-ws', workspaceHomeName(wsPath));
+      profileFolders.push(root);
+      for (const sub of [['AppData', 'Roaming'], ['AppData', 'Local'], ['Temp']]) assert.ok(existsSync(path.join(root, ...sub)), `${root}/${sub.join('/')}`);
+      const acl = m.acls[root];
+      assert.ok(acl?.protected, `no protected ACL on ${root}: ${JSON.stringify(acl)}`);
+      assert.deepEqual(acl.aces.map((a) => `${a.sid}=${a.rights}/${a.inheritance}`), [
+        `${identity.sid}=${0x1f01ff}/3`,
+        `${capability}=${0x1301bf}/3`,
+        `S-1-5-18=${0x1f01ff}/3`,
+        `S-1-5-32-544=${0x1f01ff}/3`,
+      ]);
+      const container = m.acls[path.join(profile, 'corral-ws')];
+      assert.ok(container?.protected, JSON.stringify(container));
+      assert.deepEqual(container.aces.map((a) => a.sid), [identity.sid, 'S-1-5-18', 'S-1-5-32-544']);
+    }
   });
 
   it('setup again, by an administrator for --user alice: nothing to do (no step, no elevation, machine unchanged)', async () => {
@@ -649,6 +677,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
       assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
       assert.equal(r.json?.changed, true, r.stdout);
       assert.equal(machine(), initial);
+      assert.equal(profileFolders.length, 2);
+      for (const folder of profileFolders) assert.equal(existsSync(folder), false, `${folder} is left`);
       const left = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
       assert.deepEqual(left(process.env.ProgramData!), []);
       assert.deepEqual(left(process.env.ProgramFiles!), []);

@@ -14,20 +14,24 @@ function Grant-CorralWorkspace {
       DELETE on each item but never FILE_DELETE_CHILD — delete-child on a parent would let a
       child be deleted despite a deny-delete ACE on it.
       Why these two SIDs and no other: a command runs with a write-restricted token whose
-      restricting SIDs are the session's capability SID(s) and the identity SID; a write
+      restricting SIDs are the session's capability SID(s), its logon SID and Everyone
+      (runner/windows/token-sids.ts), never the identity SID; a write
       needs the normal check (user and groups) and the restricted check (restricting SIDs
       only) to pass. The user's group passes the normal check for this user's identities
       only — never the machine-wide sandbox group, which would admit another developer's
       identity; the capability SID passes the restricted check only in a session opened for
-      this workspace. The identity SID is never named here: it is a restricting SID of every
-      session (so the identity's profile, temp folder and pipes stay writable), and an ACE
-      naming it would let a session opened for another workspace of the same user pass the
-      restricted check here;
+      this workspace. The identity SID is never named here: the user's group passes the
+      normal check already, for exactly this user's two identities;
     - for each protected path that exists (default .git — folder, or gitdir file and the folder
       it names —, .corral, .vscode, .idea, .mcp.json): deny write, delete, delete-child, change
       permissions and take ownership, inherited by everything below; protected paths that do
       not exist yet are reported in Unprotected (an ACE needs an object);
-    - for each -DenyRead path inside the workspace: deny everything.
+    - for each -DenyRead path inside the workspace: deny everything;
+    - for each of the user's identities that has a profile, its own profile folders for this
+      workspace (New-CorralWorkspaceProfile: <profile>\corral-ws\<ws-id>, AppData\Roaming,
+      AppData\Local, Temp, writable through this workspace's capability SID only), which the
+      runner gives commands as USERPROFILE, APPDATA, LOCALAPPDATA and TEMP, so that nothing a
+      session of another workspace leaves in its profile runs here.
     Deny ACEs name the same two SIDs. Explicit ACEs already giving the same rights are
     skipped; each ACE added is journaled (scope workspace:<path>) so Revoke-CorralWorkspace
     removes exactly those. ACEs an earlier grant of this workspace journaled for any other SID
@@ -56,7 +60,7 @@ function Grant-CorralWorkspace {
     Grant-CorralWorkspace -User alice -Path C:\src\app -Protected .git, .corral, secrets\prod.json -Confirm:$false
 
     .OUTPUTS
-    PSCustomObject with Path, CapabilitySid, AcesAdded, Unprotected, Changed.
+    PSCustomObject with Path, CapabilitySid, AcesAdded, Unprotected, Profiles (the identities' workspace profile folders), Changed.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType([pscustomobject])]
@@ -140,6 +144,17 @@ function Grant-CorralWorkspace {
         foreach ($sid in $sids) { & $add $secret $sid ([System.Security.AccessControl.FileSystemRights]::FullControl) 'Deny' $flags 'None' }
     }
     if ($added.Count -gt 0) { $changes.Add("added $($added.Count) ACEs under $root") }
+    $profiles = [System.Collections.Generic.List[string]]::new()
+    foreach ($kind in 'offline', 'online') {
+        $identity = $state['users'][$User]['identities'][$kind]
+        if (-not $identity) { continue }
+        $identityProfile = Get-CorralProfilePath -Sid $identity['sid']
+        # No profile yet: the runner makes the folders at the identity's first session.
+        if (-not $identityProfile) { continue }
+        $made = New-CorralWorkspaceProfile -ProfilePath $identityProfile -Workspace $record['path'] -IdentitySid $identity['sid'] -CapabilitySid $record['capabilitySid'] -WhatIf:$WhatIfPreference -Confirm:$false
+        $profiles.Add($made.Path)
+        if ($made.Created) { $changes.Add("created the $kind identity's profile folders for $root ($($made.Path))") }
+    }
     # Upgrade: ACEs this scope journaled for other SIDs (older grants) go, now that the new ones are in place.
     $stale = @(Read-CorralJournal -Scope $scope | Where-Object { $_['kind'] -eq 'ace' -and $sids -notcontains $_['undo']['sid'] })
     if ($stale.Count -gt 0 -and $PSCmdlet.ShouldProcess($root, "Remove $($stale.Count) ACEs of an earlier grant naming other SIDs")) {
@@ -152,6 +167,7 @@ function Grant-CorralWorkspace {
         CapabilitySid = $record['capabilitySid']
         AcesAdded     = $added.ToArray()
         Unprotected   = $unprotected.ToArray()
+        Profiles      = $profiles.ToArray()
         Changed       = ($changes.Count -gt 0)
         Changes       = $changes.ToArray()
     }

@@ -6,8 +6,10 @@ function Revoke-CorralWorkspace {
     .DESCRIPTION
     Undoes, newest first, the journaled ACEs of the workspace's scope (taking away only the
     rights each one added, so access that was there before the grant stays), then removes the
-    workspace and its capability SID from state.json. Works on a workspace folder that no
-    longer exists (its ACEs went with it).
+    workspace and its capability SID from state.json, and each identity's own profile
+    folders for the workspace (Remove-CorralWorkspaceProfile: <profile>\corral-ws\<ws-id>,
+    deleted without following any junction a session left there). Works on a workspace folder
+    that no longer exists (its ACEs went with it).
 
     .PARAMETER User
     The real user the workspace was granted for.
@@ -22,7 +24,7 @@ function Revoke-CorralWorkspace {
     Revoke-CorralWorkspace -User alice -Path C:\src\app -Force
 
     .OUTPUTS
-    PSCustomObject with Path, AcesRemoved and Changed.
+    PSCustomObject with Path, AcesRemoved, ProfilesRemoved and Changed.
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
     [OutputType([pscustomobject])]
@@ -42,21 +44,38 @@ function Revoke-CorralWorkspace {
     $state = Read-CorralStateFile
     $workspaces = @()
     $known = $false
+    # The workspace's profile folders are named after the path as recorded (its spelling).
+    $recordedPath = $root
+    $identityProfiles = @()
     if ($state['users'].Contains($User)) {
         $workspaces = @($state['users'][$User]['workspaces'] | Where-Object { $_ })
-        $known = @($workspaces | Where-Object { $_['path'] -eq $root }).Count -gt 0
+        $recorded = @($workspaces | Where-Object { $_['path'] -eq $root })
+        $known = $recorded.Count -gt 0
+        if ($known) { $recordedPath = [string]$recorded[0]['path'] }
+        $identities = $state['users'][$User]['identities']
+        foreach ($kind in 'offline', 'online') {
+            if ($identities -and $identities[$kind]) {
+                $identityProfile = Get-CorralProfilePath -Sid $identities[$kind]['sid']
+                if ($identityProfile) { $identityProfiles += $identityProfile }
+            }
+        }
     }
-    if ($entries.Count -eq 0 -and -not $known) {
-        return [pscustomobject]@{ Path = $root; AcesRemoved = 0; Changed = $false }
+    $leftProfiles = @($identityProfiles | Where-Object { Test-Path -LiteralPath (Join-Path (Join-Path $_ 'corral-ws') (Get-CorralWorkspaceProfileName -Path $recordedPath)) })
+    if ($entries.Count -eq 0 -and -not $known -and $leftProfiles.Count -eq 0) {
+        return [pscustomobject]@{ Path = $root; AcesRemoved = 0; ProfilesRemoved = 0; Changed = $false }
     }
     if (-not $PSCmdlet.ShouldProcess($root, "Revoke the sandbox grants of $User")) {
-        return [pscustomobject]@{ Path = $root; AcesRemoved = 0; Changed = $false }
+        return [pscustomobject]@{ Path = $root; AcesRemoved = 0; ProfilesRemoved = 0; Changed = $false }
     }
     [array]::Reverse($entries)
     foreach ($entry in $entries) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
+    $profilesRemoved = 0
+    foreach ($identityProfile in $identityProfiles) {
+        if (Remove-CorralWorkspaceProfile -ProfilePath $identityProfile -Workspace $recordedPath -Confirm:$false) { $profilesRemoved++ }
+    }
     if ($known) {
         $state['users'][$User]['workspaces'] = @($workspaces | Where-Object { $_['path'] -ne $root })
         Write-CorralStateFile -State $state -Confirm:$false
     }
-    [pscustomobject]@{ Path = $root; AcesRemoved = $entries.Count; Changed = $true }
+    [pscustomobject]@{ Path = $root; AcesRemoved = $entries.Count; ProfilesRemoved = $profilesRemoved; Changed = $true }
 }
