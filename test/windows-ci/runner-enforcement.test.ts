@@ -8,7 +8,10 @@
  * current user, one with a `.git` that exists at grant time. Sessions are opened with the
  * library's `openSession` (the provisioned check, the launcher's CreateProcessWithLogonW, the
  * runner's restricted token, desktop, jobs and placeholders), and every assertion is on a real
- * outcome: a write that lands or not, a registry value, a connection, a process still alive.
+ * outcome: a write that lands or not, a registry value, a connection, a process still alive, a
+ * file one workspace's session planted in its %APPDATA% and another workspace's session does not
+ * see (per-workspace profiles, runner/windows/workspace-profile.ts), a named pipe of the real
+ * user's that a session cannot open.
  * `corral teardown --yes` runs in after(); the workflow compares the machine before and after.
  */
 import assert from 'node:assert/strict';
@@ -17,9 +20,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, win32 } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecResult, Session } from '../../orchestrator/session/types.js';
+import { workspaceProfilePaths } from '../../runner/windows/workspace-profile.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = join(repo, 'dist', 'orchestrator', 'cli', 'main.js');
@@ -51,7 +55,10 @@ describe('windows runner enforcement (Windows CI, elevated; provisioned by corra
   let provisioned = false;
   let session: Session | undefined;
   let openSession: (typeof import('../../orchestrator/session/open.js'))['openSession'];
-  let state: { users: Record<string, { sid: string; identities: { offline: { name: string; sid: string } }; workspaces: Array<{ path: string }> }>; runner: { node: string } };
+  let state: {
+    users: Record<string, { sid: string; identities: { offline: { name: string; sid: string } }; workspaces: Array<{ path: string; capabilitySid: string }> }>;
+    runner: { node: string };
+  };
   const savedInstance = process.env.CORRAL_INSTANCE;
 
   before(async function () {
@@ -91,6 +98,18 @@ describe('windows runner enforcement (Windows CI, elevated; provisioned by corra
   });
 
   const me = () => Object.values(state.users)[0]!;
+  /** The identity's own profile folder, from ProfileList (what the runner finds as its known folder Profile). */
+  const identityProfile = (sid: string) =>
+    ps("[Environment]::ExpandEnvironmentVariables((Get-ItemProperty -LiteralPath ('HKLM:\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList\\' + $env:S)).ProfileImagePath)", { S: sid });
+  /** The workspace path as state.json records it (the name of its profile folder is of that spelling). */
+  const recorded = (dir: string) => {
+    const found = me().workspaces.find((w) => win32.basename(w.path).toLowerCase() === win32.basename(dir).toLowerCase());
+    assert.ok(found, `${dir} is not recorded: ${JSON.stringify(me().workspaces)}`);
+    return found.path;
+  };
+  /** <identity profile>\corral-ws\<ws-id> (runner/windows/workspace-profile.ts). */
+  const workspaceProfile = (dir: string) => workspaceProfilePaths(identityProfile(me().identities.offline.sid), recorded(dir));
+  const same = (a: string | undefined, b: string) => assert.equal(a?.toLowerCase(), b.toLowerCase(), `${a} is not ${b}`);
   /** The session runner: the installed node.exe running the installed entry (commands run other scripts). */
   const runnerProcessId = () =>
     ps("(Get-CimInstance Win32_Process | Where-Object { $_.ExecutablePath -eq $env:N -and $_.CommandLine -like '*dist\\runner\\main.js*' } | Select-Object -First 1).ProcessId", {
@@ -173,9 +192,105 @@ describe('windows runner enforcement (Windows CI, elevated; provisioned by corra
     assert.notEqual(q.exitCode, 0, 'NODE_OPTIONS was set');
   });
 
-  it("can't write the identity's profile", async () => {
-    const r = await session!.exec(['cmd', '/c', 'echo x> "%USERPROFILE%\\corral-probe.txt"']);
+  it("can't write the identity's own profile, nor create a workspace's folder in its corral-ws", async () => {
+    const profile = identityProfile(me().identities.offline.sid);
+    const probe = join(profile, `${instance}-probe.txt`);
+    const r = await session!.exec(['cmd', '/c', `echo x> "${probe}"`]);
     assert.notEqual(r.exitCode, 0, text(r));
+    assert.equal(existsSync(probe), false);
+    const squat = join(profile, 'corral-ws', 'ws-0000000000000000');
+    const m = await session!.exec(['cmd', '/c', 'mkdir', squat]);
+    assert.notEqual(m.exitCode, 0, text(m));
+    assert.equal(existsSync(squat), false, 'a session made a folder in corral-ws');
+  });
+
+  it("gives commands the workspace's own USERPROFILE, HOME, APPDATA, LOCALAPPDATA and TEMP (<identity profile>\\corral-ws\\<ws-id>), which they can write", async () => {
+    const expected = workspaceProfile(workspace);
+    const r = await session!.exec([
+      state.runner.node,
+      '-e',
+      'const e=process.env;process.stdout.write(JSON.stringify({u:e.USERPROFILE,h:e.HOME,a:e.APPDATA,l:e.LOCALAPPDATA,t:e.TEMP,tmp:e.TMP,os:require("os").homedir()}))',
+    ]);
+    assert.equal(r.exitCode, 0, text(r));
+    const env = JSON.parse(r.stdout.toString('utf8')) as Record<string, string>;
+    same(env.u, expected.root);
+    same(env.h, expected.root);
+    same(env.os, expected.root);
+    same(env.a, expected.roaming);
+    same(env.l, expected.local);
+    same(env.tmp, env.t!);
+    assert.ok(env.t!.toLowerCase().startsWith(`${expected.temp.toLowerCase()}\\corral-`), `TEMP ${env.t} is not a session folder in ${expected.temp}`);
+    const w = await session!.exec(['cmd', '/c', 'echo a> "%APPDATA%\\p.txt" && echo l> "%LOCALAPPDATA%\\p.txt" && echo u> "%USERPROFILE%\\p.txt" && echo t> "%TEMP%\\p.txt"']);
+    assert.equal(w.exitCode, 0, text(w));
+    assert.equal(readFileSync(join(expected.roaming, 'p.txt'), 'utf8').trim(), 'a');
+  });
+
+  it("a file written to %APPDATA% in workspace A's session is absent in workspace B's session, and B can't write A's", async () => {
+    const planted = await session!.exec(['cmd', '/c', 'echo import os> "%APPDATA%\\corral-planted.pth"']);
+    assert.equal(planted.exitCode, 0, text(planted));
+    const aRoaming = workspaceProfile(workspace).roaming;
+    assert.equal(readFileSync(join(aRoaming, 'corral-planted.pth'), 'utf8').trim(), 'import os');
+    const other = await openSession({ workspace: otherWorkspace, network: 'offline', audit: false });
+    try {
+      const where = await other.exec(['cmd', '/c', 'echo %APPDATA%']);
+      same(where.stdout.toString('utf8').trim(), workspaceProfile(otherWorkspace).roaming);
+      const seen = await other.exec(['cmd', '/c', 'if exist "%APPDATA%\\corral-planted.pth" (echo present) else (echo absent)']);
+      assert.equal(seen.stdout.toString('utf8').trim(), 'absent', text(seen));
+      // The plant itself, from B into A's profile by its path: denied (B's token lacks A's capability SID).
+      const plant = await other.exec(['cmd', '/c', `echo evil> "${join(aRoaming, 'from-b.pth')}"`]);
+      assert.notEqual(plant.exitCode, 0, text(plant));
+      assert.equal(existsSync(join(aRoaming, 'from-b.pth')), false, "B wrote into A's APPDATA");
+      const over = await other.exec(['cmd', '/c', `echo evil> "${join(aRoaming, 'corral-planted.pth')}"`]);
+      assert.notEqual(over.exitCode, 0, text(over));
+      assert.equal(readFileSync(join(aRoaming, 'corral-planted.pth'), 'utf8').trim(), 'import os', "B changed A's file");
+    } finally {
+      await other.close();
+    }
+    // Control: A still finds its own file.
+    const again = await session!.exec(['cmd', '/c', 'type "%APPDATA%\\corral-planted.pth"']);
+    assert.equal(again.stdout.toString('utf8').trim(), 'import os', text(again));
+  });
+
+  it('cannot open a named pipe the real user created with a DACL for the user only (the host can: control)', async () => {
+    const name = `corral-ci-${instance}-${randomBytes(4).toString('hex')}`;
+    // The real user's pipe server (this elevated test is the real user): a protected DACL with one
+    // ACE, the user's SID; it answers the first client with "secret".
+    const server = spawn(
+      'powershell.exe',
+      [
+        '-NoProfile',
+        '-NonInteractive',
+        '-Command',
+        [
+          '$sid = [Security.Principal.WindowsIdentity]::GetCurrent().User',
+          '$sec = New-Object System.IO.Pipes.PipeSecurity',
+          '$sec.SetAccessRuleProtection($true, $false)',
+          '$sec.AddAccessRule((New-Object System.IO.Pipes.PipeAccessRule($sid, [System.IO.Pipes.PipeAccessRights]::FullControl, [System.Security.AccessControl.AccessControlType]::Allow)))',
+          '$server = New-Object System.IO.Pipes.NamedPipeServerStream($env:PIPE, [System.IO.Pipes.PipeDirection]::InOut, 1, [System.IO.Pipes.PipeTransmissionMode]::Byte, [System.IO.Pipes.PipeOptions]::None, 4096, 4096, $sec)',
+          "[Console]::Out.WriteLine('ready'); [Console]::Out.Flush()",
+          '$server.WaitForConnection()',
+          '$writer = New-Object System.IO.StreamWriter($server); $writer.Write(\'secret\'); $writer.Flush(); $server.WaitForPipeDrain(); $server.Dispose()',
+        ].join('; '),
+      ],
+      { env: { ...process.env, PIPE: name }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((ready, fail) => {
+        server.stdout.on('data', (d: Buffer) => d.toString('utf8').includes('ready') && ready());
+        server.on('exit', (code) => fail(new Error(`the pipe server ended (${code}) before it was ready`)));
+      });
+      const client = (path: string) =>
+        `const s=require('net').connect(${JSON.stringify(path)});let got='';s.on('data',d=>got+=d);s.on('end',()=>{console.log('connected:'+got);process.exit(0)});s.on('error',e=>{console.log(e.code);process.exit(0)});setTimeout(()=>{console.log('TIMEOUT');process.exit(0)},10000)`;
+      const pipePath = `\\\\.\\pipe\\${name}`;
+      const fromSession = await session!.exec([state.runner.node, '-e', client(pipePath)]);
+      const said = fromSession.stdout.toString('utf8').trim();
+      assert.doesNotMatch(said, /connected|secret/, text(fromSession));
+      assert.match(said, /^(EACCES|EPERM)$/, `expected access denied, got ${said}`);
+      const fromHost = execFileSync(process.execPath, ['-e', client(pipePath)], { encoding: 'utf8', timeout: 30_000 }).trim();
+      assert.equal(fromHost, 'connected:secret', 'the host could not use the pipe: the test proves nothing');
+    } finally {
+      server.kill();
+    }
   });
 
   it("can't terminate (or otherwise write) the runner process", async () => {
