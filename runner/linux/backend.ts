@@ -316,7 +316,8 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const countOom = memory === null ? undefined : () => oomKills(memory);
   // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
   const offlineNamespace = networkNamespace && proxy === null;
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, gitExcludes, countOom, proxy, offlineNamespace);
+  const git = { excludes: gitExcludes, repositories: nested.repositories };
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace);
 }
 
 function linuxSession(
@@ -325,14 +326,17 @@ function linuxSession(
   enforcement: Enforcement,
   cgroup: SessionCgroup,
   tmpdir: string,
-  gitExcludes: string | null,
+  git: { excludes: string | null; repositories: string[] },
   countOom: (() => number) | undefined,
   proxy: SessionProxy | null,
   offlineNamespace: boolean,
 ): ConfinedSession {
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
-  const safeDirectories = [...new Set([s.workspace, ...s.writableRoots])];
+  // git trusts the writable roots and every repository found in them at session start (nested-git.ts
+  // says why the repositories too: ACL grants, git's exact match). Trust here only lets the session's
+  // own, confined git read those repositories' config; the real user's git is not affected.
+  const safeDirectories = [...new Set([s.workspace, ...s.writableRoots, ...git.repositories])];
   // Offline sessions with a namespace of their own: the kernel's no-route count, one read per command (no-route.ts).
   const noRoutes = offlineNamespace ? new NoRouteTally() : null;
   // Groups whose rmdir was refused (EBUSY): background processes of the command remain, or the
@@ -368,7 +372,7 @@ function linuxSession(
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
       // The client's environment filtered again by the enforced env policy (hostile input).
-      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes, network });
+      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes: git.excludes, network });
       if (proxy !== null) Object.assign(env, proxyEnvironment(proxy.port));
       return startCommand(request, events, {
         cgroup,

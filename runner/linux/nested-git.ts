@@ -39,7 +39,7 @@ import { posixPaths } from '../../core/paths.js';
 import { indexGitlinks, MAX_INDEX_BYTES } from './git-index.js';
 import { gitdirTarget, type ProtectionFacts, type ProtectionStep, type WalkFacts } from './protected-paths.js';
 
-export const WALK_LIMITS = { entries: 50_000, depth: 16, pins: 512 } as const;
+export const WALK_LIMITS = { entries: 50_000, depth: 16, pins: 512, repositories: 512 } as const;
 const SKIP_DIRS = new Set(['.git', 'node_modules']);
 
 /** Submodule paths of a `.gitmodules` text (`path = …` lines), relative to its directory. */
@@ -63,6 +63,15 @@ export interface NestedInput {
 export interface NestedPlan {
   /** Pins first (shallow to deep), then reservations, then binds. */
   steps: ProtectionStep[];
+  /**
+   * The work trees the walk found (every directory holding a `.git` directory or `gitdir:` file,
+   * the roots' own included), for git's safe.directory in the session (environment.ts): where the
+   * workspace is reached through ACL grants (no idmap: the real user is root, or the filesystem
+   * cannot be idmapped) the session's uid does not own the real user's repositories, and git 2.39
+   * matches safe.directory exactly (a trailing `/*` needs git 2.46), so trusting the workspace
+   * alone leaves a repository in a subdirectory "dubious". At most WALK_LIMITS.repositories.
+   */
+  repositories: string[];
   warnings: string[];
 }
 
@@ -212,8 +221,14 @@ export function planNestedGit(input: NestedInput, facts: WalkFacts): NestedPlan 
     warnings.push(`${pinList.length} directories lead to deep protected paths; only the first ${WALK_LIMITS.pins} are pinned against renaming`);
     pinList = pinList.slice(0, WALK_LIMITS.pins);
   }
+  let repositories = [...new Set(found.repositories)];
+  if (repositories.length > WALK_LIMITS.repositories) {
+    warnings.push(`${repositories.length} git repositories found; git trusts only the first ${WALK_LIMITS.repositories} in the session (safe.directory)`);
+    repositories = repositories.slice(0, WALK_LIMITS.repositories);
+  }
   return {
     steps: [...pinList.map((path): ProtectionStep => ({ op: 'pin', path })), ...reserves, ...binds.map((path): ProtectionStep => ({ op: 'bind', path }))],
+    repositories,
     warnings,
   };
 }

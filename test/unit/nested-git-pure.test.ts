@@ -120,6 +120,8 @@ describe('nested git plan', function () {
       { op: 'bind', path: `${W}/wt/x/.git` },
       { op: 'bind', path: `${W}/gd` },
     ]);
+    // Every work tree found, the root's own first: git's safe.directory in the session.
+    assert.deepEqual(plan.repositories, [W, `${W}/vendor/lib`, `${W}/ext/sub`, `${W}/wt/x`]);
     assert.deepEqual(plan.warnings, []);
   });
 
