@@ -20,9 +20,10 @@ fi
 
 # nftables, acl, sudo, iproute2: what provisioning drives; git, python3, procps, util-linux:
 # what the tests use (git repositories, network test hosts, pgrep, setpriv, flock); python3-pip, openssl: pip
-# through the allowlist proxy against a test host's HTTPS index (run-allowlist); strace: the crash
+# through the allowlist proxy against a test host's HTTPS index (run-allowlist); python3-venv: a venv made
+# inside a session (test/integration/real-toolchains, the bench's real projects); strace: the crash
 # suite's exact kill points (provision-crash); ansible-core and ansible-lint: the Ansible role's tests (test/ansible).
-packages=(nftables acl sudo iproute2 git python3 python3-pip openssl procps util-linux strace ansible-core ansible-lint)
+packages=(nftables acl sudo iproute2 git python3 python3-pip python3-venv openssl procps util-linux strace ansible-core ansible-lint)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -5,8 +5,8 @@
  * same result as the same command run plainly as the real user.
  *
  * The project is minimist, whose published tarball carries its tests. It is fetched from the npm
- * registry at test time into a cache outside the repository (CACHE below; nothing third-party is
- * committed), and its dev dependencies are installed there once, outside any sandbox (scripts off).
+ * registry at test time into a cache outside the repository (helpers/real-projects.ts; nothing
+ * third-party is committed), and its dev dependencies are installed there once, outside any sandbox (scripts off).
  * Each run copies it into the provisioned workspace, owned by the test user. Without the registry
  * (CI without network, nothing cached yet) the suite skips and prints why.
  *
@@ -15,57 +15,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { requireRoot, runProgram, show, TestInstallation, type Result } from './helpers/e2e.js';
+import { requireRoot, runProgram, show, TestInstallation } from './helpers/e2e.js';
+import { median, MINIMIST, MINIMIST_TEST_ARGV as TEST_ARGV, PLAIN_PATH, prepareMinimist, tapSummary } from './helpers/real-projects.js';
 
-const PACKAGE = 'minimist';
-const VERSION = '1.2.8';
-const CACHE = '/var/cache/corral-test';
-const PREPARED = path.join(CACHE, `${PACKAGE}-${VERSION}`);
-/** The project's own test script without its lint pre-step and `aud` post-step (an online audit). */
-const TEST_ARGV = ['npm', 'run', 'tests-only'];
+const PACKAGE = MINIMIST.name;
+const VERSION = MINIMIST.version;
 const RUNS = 3;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/** Fetch and install into the cache once; returns a reason to skip, or undefined when ready. */
-function prepare(): string | undefined {
-  if (existsSync(path.join(PREPARED, 'node_modules', '.bin', 'tape'))) return undefined;
-  const work = path.join(CACHE, `.prep-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  try {
-    try {
-      execFileSync('npm', ['pack', `${PACKAGE}@${VERSION}`, '--silent', '--pack-destination', work], { cwd: work, stdio: 'pipe', timeout: 120_000 });
-    } catch (err) {
-      return `the npm registry cannot be reached to fetch ${PACKAGE}@${VERSION}: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().slice(0, 300)}`;
-    }
-    execFileSync('tar', ['-xzf', `${PACKAGE}-${VERSION}.tgz`], { cwd: work, stdio: 'pipe' });
-    const pkg = path.join(work, 'package');
-    try {
-      execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: pkg, stdio: 'pipe', timeout: 600_000 });
-    } catch (err) {
-      return `npm install of ${PACKAGE}'s dev dependencies failed (registry unreachable?): ${String((err as { stderr?: Buffer }).stderr ?? err).trim().slice(0, 300)}`;
-    }
-    rmSync(PREPARED, { recursive: true, force: true });
-    renameSync(pkg, PREPARED);
-    return undefined;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/** tape's summary: `# tests N`, `# pass N`, and no `# fail`. */
-function tapSummary(r: Result): { tests: number; pass: number; fail: number } {
-  const out = r.stdout.toString('utf8');
-  const num = (label: string): number => Number(new RegExp(`^# ${label}\\s+(\\d+)\\s*$`, 'm').exec(out)?.[1] ?? NaN);
-  const fail = num('fail');
-  return { tests: num('tests'), pass: num('pass'), fail: Number.isNaN(fail) ? 0 : fail };
-}
 
 describe(`a real JavaScript project's own test suite (${PACKAGE}@${VERSION}, tape) inside an offline session (root)`, function () {
   this.timeout(900_000);
@@ -74,15 +31,15 @@ describe(`a real JavaScript project's own test suite (${PACKAGE}@${VERSION}, tap
 
   before(async function () {
     requireRoot(this);
-    const reason = prepare();
-    if (reason !== undefined) {
-      console.log(`      (skipped: ${reason})`);
+    const prepared = prepareMinimist();
+    if (!prepared.ok) {
+      console.log(`      (skipped: ${prepared.reason})`);
       this.skip();
     }
     inst = new TestInstallation();
     await inst.setup();
     project = path.join(inst.workspace, PACKAGE);
-    cpSync(PREPARED, project, { recursive: true, verbatimSymlinks: true });
+    cpSync(prepared.dir, project, { recursive: true, verbatimSymlinks: true });
     execFileSync('chown', ['-R', '--no-dereference', `${inst.user.uid}:${inst.user.gid}`, project]);
   });
   after(async () => {
@@ -91,7 +48,7 @@ describe(`a real JavaScript project's own test suite (${PACKAGE}@${VERSION}, tap
 
   it('passes plainly and through `corral run` (offline, as the member), with the same test count; medians of 3', async () => {
     const user = inst!.user;
-    const plainEnv = { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
+    const plainEnv = { HOME: user.home, USER: user.name, LOGNAME: user.name, PATH: PLAIN_PATH };
     const plain: number[] = [];
     const inside: number[] = [];
     let plainCount: ReturnType<typeof tapSummary> | undefined;
@@ -101,7 +58,7 @@ describe(`a real JavaScript project's own test suite (${PACKAGE}@${VERSION}, tap
       const p = await runProgram(TEST_ARGV[0]!, TEST_ARGV.slice(1), { asUser: user, cwd: project, env: plainEnv, killAfterMs: 300_000 });
       plain.push(Number(process.hrtime.bigint() - t) / 1e6);
       assert.equal(p.status, 0, `plain run: ${show(p)}`);
-      plainCount = tapSummary(p);
+      plainCount = tapSummary(p.stdout.toString('utf8'));
 
       t = process.hrtime.bigint();
       const c = await inst!.corralAs(user, ['run', '--workspace', inst!.workspace, '--cwd', project, '--', ...TEST_ARGV], {
@@ -111,7 +68,7 @@ describe(`a real JavaScript project's own test suite (${PACKAGE}@${VERSION}, tap
       });
       inside.push(Number(process.hrtime.bigint() - t) / 1e6);
       assert.equal(c.status, 0, `inside corral run: ${show(c)}`);
-      insideCount = tapSummary(c);
+      insideCount = tapSummary(c.stdout.toString('utf8'));
     }
     assert.ok(plainCount!.tests > 100, `plain run: expected minimist's >100 assertions, summary ${JSON.stringify(plainCount)}`);
     assert.equal(plainCount!.fail, 0);
