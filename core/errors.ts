@@ -18,6 +18,10 @@ export const ERROR_CODES = {
     remedy: 'A workspace must be a directory owned by the real user it is provisioned for; `sudo corral setup --remove-workspace DIR` stops using one (its grants and identity homes go, the rest stays).',
   },
   workspace_in_use: { exit: 1, remedy: 'End the sessions that use the workspace, then run the same command again; nothing was changed.' },
+  port_in_use: {
+    exit: 2,
+    remedy: 'Something on this machine already listens on that host loopback port: stop it, or publish another port (--publish, `publish` in your user config); `ss -ltnp` shows who holds it.',
+  },
   cwd_outside_workspace: { exit: 2, remedy: 'Pass a --cwd inside the workspace.' },
   not_provisioned: { exit: 3, remedy: 'Run `sudo corral setup` first (or `corral setup` as root).' },
   not_elevated: { exit: 4, remedy: 'Run the command again with elevation (sudo on Linux, an elevated terminal on Windows).' },

@@ -39,6 +39,12 @@ export interface SessionRequest {
    * proxy, which admits these host rules (core/hosts.ts; deny wins). Absent: no proxy.
    */
   allowlist?: NetworkAllowlist;
+  /**
+   * Ports of the session published on the host (Linux): the runner listens on the host's
+   * 127.0.0.1:PORT and [::1]:PORT and forwards each connection to the port inside the session's
+   * own network namespace. Absent or empty: none.
+   */
+  publish?: number[];
   limits: { timeoutSec: number; maxOutputBytes: number; pids: number; memoryBytes?: number };
   /**
    * The client's resolved env policy, so that allowances of an unlocked user config still pass
@@ -112,6 +118,8 @@ export type FromRunner =
       /** The identity's home and the session temp directory (HOME and TMPDIR of commands). */
       home: string;
       tmpdir: string;
+      /** The host addresses the runner listens on for published ports (`127.0.0.1:3000`, `[::1]:3000`); absent: none. */
+      published?: string[];
     }
   | { type: 'started'; id: string; pid: number }
   | { type: 'stdout'; id: string; data: string }

@@ -15,6 +15,7 @@ import { CorralError } from './errors.js';
 import { excerpt, PROTOCOL_VERSION, type SessionRequest } from './protocol.js';
 import { parseHostRule } from './hosts.js';
 import { posixPaths, type PathRules } from './paths.js';
+import { PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from './vocabulary.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;
@@ -133,6 +134,11 @@ function requestChecker(paths: PathRules): Check<SessionRequest> {
       denyRead: list(absolutePath, MAX_PATHS),
       loopback,
       allowlist,
+      publish: (v, path) => {
+        const ports = list(integer(PUBLISH_MIN_PORT, 65535), PUBLISH_MAX_PORTS)(v, path);
+        if (new Set(ports).size !== ports.length) fail(path, 'expected each port once');
+        return ports;
+      },
       limits: strictObject<SessionRequest['limits']>({
         timeoutSec: integer(1, 7 * 24 * 3600),
         maxOutputBytes: integer(1, 2 ** 40),
@@ -147,7 +153,7 @@ function requestChecker(paths: PathRules): Check<SessionRequest> {
       capabilitySids: list(string(0, 256), MAX_PATHS),
       windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
     },
-    ['capabilitySids', 'allowlist', 'windowsPrivateDesktop', 'readRoots', 'env'],
+    ['capabilitySids', 'allowlist', 'publish', 'windowsPrivateDesktop', 'readRoots', 'env'],
   );
 }
 
@@ -175,6 +181,9 @@ export function parseSessionRequest(raw: unknown, paths: PathRules = posixPaths)
   }
   if (request.allowlist !== undefined && request.network !== 'offline') {
     throw new CorralError('request_invalid', 'request.allowlist: an allowlist session runs as the offline identity (network must be offline)');
+  }
+  if (request.publish !== undefined && request.publish.length > 0 && request.network !== 'offline') {
+    throw new CorralError('request_invalid', 'request.publish: an online session shares the host\'s network namespace; only offline and allowlist sessions publish ports');
   }
   return request;
 }

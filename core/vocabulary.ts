@@ -48,6 +48,16 @@ export function networkIdentity(network: NetworkPolicy): Network {
 export const LOOPBACK_KEYWORDS = ['private', 'deny'] as const;
 export type Loopback = (typeof LOOPBACK_KEYWORDS)[number] | number[];
 
+/**
+ * Ports a session publishes (`publish`, `--publish`): Corral listens on the host's 127.0.0.1:PORT
+ * (and [::1]:PORT) and forwards each connection there to 127.0.0.1:PORT inside the session's own
+ * network namespace. The other way round from `loopback: [ports]`, which lets the session reach
+ * the host's ports. Unprivileged ports only: publishing must never give a member of the corral
+ * group a host port below 1024 that it could not bind itself.
+ */
+export const PUBLISH_MIN_PORT = 1024;
+export const PUBLISH_MAX_PORTS = 16;
+
 /** Per-session resource limits. */
 export interface Limits {
   /** Wall-clock limit per command, seconds. */

@@ -40,6 +40,8 @@ export interface ConfinedSession {
    */
   policyDigest?: string;
   limits?: { timeoutSec: number; maxOutputBytes: number };
+  /** Published ports: the host addresses listened on (`127.0.0.1:3000`, `[::1]:3000`), sent in `hello`. */
+  published?: string[];
   spawn(request: SpawnRequest, events: CommandEvents): RunningCommand;
   /** Allowlist sessions: the filtering proxy's decisions, each connection attempt as it is decided. */
   onConnection?(listener: (decision: ProxyDecision) => void): void;

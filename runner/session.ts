@@ -224,6 +224,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
     enforcement: session.enforcement,
     home: session.home,
     tmpdir: session.tmpdir,
+    ...(session.published === undefined || session.published.length === 0 ? {} : { published: session.published }),
   });
   return done;
 }

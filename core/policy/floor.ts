@@ -37,6 +37,8 @@ export interface FloorRequest {
   network: Network;
   allowlist?: NetworkAllowlist;
   loopback: Loopback;
+  /** Session ports published on the host's loopback (absent: none). */
+  publish?: number[];
   /** The workspace (canonical). */
   workspace: string;
   /** Extra writable roots (canonical, without the workspace). */
@@ -76,6 +78,8 @@ export interface EnforcedPolicy {
   network: Network;
   allowlist: NetworkAllowlist | null;
   loopback: Loopback;
+  /** Session ports published on the host's loopback, sorted (empty: none). */
+  publish: number[];
   workspace: string;
   /** The workspace first (empty in read-only mode). */
   writableRoots: string[];
@@ -154,6 +158,11 @@ export function applyFloor(request: FloorRequest, machine: MachineLayer | null, 
   if (locked.has('network') && !sameNetwork(machineNetwork, request)) refuseLocked('network', describeNetwork(request), machineNetwork);
   // An allowlist machine network runs as the offline identity: `online` is never within it.
   if (locked.has('loopback') && JSON.stringify(request.loopback) !== JSON.stringify(machineLoopback)) refuseLocked('loopback', request.loopback, machineLoopback);
+  const publish = [...new Set(request.publish ?? [])].sort((a, b) => a - b);
+  if (locked.has('publish')) {
+    const machinePublish = [...new Set(d.publish ?? [])].sort((a, b) => a - b);
+    if (JSON.stringify(publish) !== JSON.stringify(machinePublish)) refuseLocked('publish', publish, machinePublish);
+  }
   if (locked.has('readRoots') && !sameSet(request.readRoots ?? [], machineReadRoots)) refuseLocked('readRoots', request.readRoots ?? [], machineReadRoots);
   if (locked.has('writableRoots') && !sameSet(request.writableRoots, machineWritable)) refuseLocked('writableRoots', request.writableRoots, machineWritable);
   if (locked.has('limits')) {
@@ -196,6 +205,7 @@ export function applyFloor(request: FloorRequest, machine: MachineLayer | null, 
     network: request.network,
     allowlist: request.allowlist ?? null,
     loopback: request.loopback,
+    publish,
     workspace: request.workspace,
     writableRoots,
     readRoots: [...(request.readRoots ?? [])],
@@ -235,6 +245,7 @@ export function applyFloorToRequest(
       network: request.network,
       ...(request.allowlist === undefined ? {} : { allowlist: request.allowlist }),
       loopback: request.loopback,
+      ...(request.publish === undefined ? {} : { publish: request.publish }),
       workspace: checked.workspace,
       writableRoots: checked.extraWritableRoots,
       ...(request.readRoots === undefined ? {} : { readRoots: request.readRoots }),

@@ -5,5 +5,5 @@
  */
 export { MODES, NETWORKS, SHELLS } from '../vocabulary.js';
 
-export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'env', 'limits', 'shell'] as const;
+export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'publish', 'env', 'limits', 'shell'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

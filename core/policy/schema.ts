@@ -4,7 +4,7 @@
  * Schema generated from it, for editors.
  */
 import { z } from 'zod';
-import { MIN_MEMORY_BYTES } from '../vocabulary.js';
+import { MIN_MEMORY_BYTES, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from '../vocabulary.js';
 import { MODES, NETWORKS, POLICY_KEYS, SHELLS } from './keys.js';
 import type { Limits, Loopback, Mode, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 import { parseHostRule } from '../hosts.js';
@@ -101,7 +101,14 @@ export const LayerSchema = z
       .union([z.enum(['private', 'deny']), z.array(z.number().int().min(1).max(65535))])
       .optional()
       .describe(
-        'Offline only. private: the session\'s own loopback (Linux); deny: no loopback; a list: host loopback ports allowed.',
+        'Offline only. private: the session\'s own loopback (Linux); deny: no loopback; a list: ports of the host\'s loopback the session may reach (the session then shares the host\'s network namespace; the other way round from publish).',
+      ),
+    publish: z
+      .array(z.number().int().min(PUBLISH_MIN_PORT).max(65535))
+      .max(PUBLISH_MAX_PORTS)
+      .optional()
+      .describe(
+        `Dev servers: ports of the session published on the host. For each, Corral listens on the host's 127.0.0.1:PORT and [::1]:PORT and forwards every connection to 127.0.0.1:PORT inside the session's own network namespace (offline or allowlist sessions), so you can open what the agent started. The other way round from a loopback list. Ports ${PUBLISH_MIN_PORT}-65535; a later layer replaces the list. Only the machine and user configs and --publish may set it, never a workspace config.`,
       ),
     env: EnvSchema.optional(),
     limits: LimitsSchema.optional(),
@@ -129,6 +136,8 @@ export interface Policy {
   denyRead: string[];
   network: NetworkPolicy;
   loopback: Loopback;
+  /** Session ports published on the host's loopback (empty: none). */
+  publish: number[];
   env: { allow: string[]; set: Record<string, string> };
   limits: Limits;
   shell: ShellChoice;

@@ -22,6 +22,8 @@ export interface AuditRecord {
   argv: string[];
   cwd: string;
   policyDigest: string;
+  /** Host addresses the session's ports were published on while it ran (`127.0.0.1:3000`); absent when none. */
+  published?: string[];
   /** The command's exit code; null when killed by a signal or when it did not start. */
   exitCode: number | null;
   signal: string | null;

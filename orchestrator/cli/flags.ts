@@ -13,6 +13,16 @@ export interface PolicyFlags {
   allowHost?: string[];
   /** --deny-host (repeatable): added to `network.deny`. */
   denyHost?: string[];
+  /** --publish PORT (repeatable): the `publish` key. */
+  publish?: string[];
+}
+
+/** --publish values as ports; a value that is not a whole number is a usage error (the schema checks the range). */
+export function parsePublish(values: string[]): number[] {
+  return values.map((v) => {
+    if (!/^[0-9]{1,5}$/.test(v)) throw new CorralError('usage', `--publish takes a port number (1024-65535); found ${JSON.stringify(v)}`);
+    return Number(v);
+  });
 }
 
 /** Build the flags layer; unknown values are left for schema validation to report. */
@@ -23,6 +33,7 @@ export function flagsLayer(flags: PolicyFlags, cwd: string): Layer {
     if (flags.network !== undefined) throw new CorralError('usage', '--network and --allow-host/--deny-host are exclusive: --allow-host means the allowlist network');
     layer.network = { ...(flags.allowHost !== undefined ? { allow: flags.allowHost } : {}), ...(flags.denyHost !== undefined ? { deny: flags.denyHost } : {}) };
   }
+  if (flags.publish !== undefined) layer.publish = parsePublish(flags.publish);
   if (flags.workspace !== undefined) {
     const list = Array.isArray(flags.workspace) ? flags.workspace : [flags.workspace];
     if (list.some((w) => w === '')) throw new CorralError('usage', '--workspace needs a directory');

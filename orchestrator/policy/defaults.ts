@@ -30,6 +30,7 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     denyRead: [...DEFAULT_DENY_READ],
     network: 'offline',
     loopback: platform === 'linux' ? 'private' : 'deny',
+    publish: [],
     env: { allow: [...DEFAULT_ENV_ALLOW], set: {} },
     limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()) },
     shell: 'sh',

@@ -2,7 +2,7 @@
  * Layered policy resolution: defaults < machine < user < workspace < command-line flags.
  *
  * Merge rules:
- * - scalars and `workspaces`/`writableRoots`/`loopback`: a later layer replaces;
+ * - scalars and `workspaces`/`writableRoots`/`loopback`/`publish`: a later layer replaces;
  * - `protected`, `denyRead`, `env.allow`: additive — no layer can remove what a lower
  *   layer protects, hides or allows;
  * - `env.set`, `limits`: merged key by key.
@@ -14,7 +14,8 @@
  * Threat model for the workspace layer: `<ws>/.corral/config.json` comes with the
  * repository, i.e. from whoever wrote the repository, not from the developer. It may
  * only tighten: it cannot choose full-access, go online, add writable roots or
- * workspaces, pass more environment variables, open loopback ports or raise limits, and it
+ * workspaces, pass more environment variables, open loopback ports, publish ports on the
+ * host (not even an empty list: `publish` is the user's choice alone) or raise limits, and it
  * may only narrow a network allowlist (network.ts).
  */
 import { createHash } from 'node:crypto';
@@ -112,6 +113,13 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
   if (d.readRoots !== undefined) refuse('readRoots', "it cannot choose what of the user's home sessions read");
   if (d.env?.allow !== undefined) refuse('env.allow', 'it cannot pass more variables through');
   if (Array.isArray(d.loopback)) refuse('loopback', 'it cannot open host loopback ports');
+  if (d.publish !== undefined) {
+    throw new CorralError(
+      'config_invalid',
+      `${layer.label}: $.publish: a workspace config may not publish ports: it comes with the repository, and publishing opens a listener on your host's loopback that reaches into the session. Set publish in your user config (~/.config/…/config.json) or pass --publish PORT instead.`,
+      { details: { file: layer.label, path: '$.publish', key: 'publish' } },
+    );
+  }
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
   for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
     const v = d.limits?.[key];
@@ -162,6 +170,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
       pendingHostSources = merged.hostSources;
     }
     if (d.loopback !== undefined) next.loopback = d.loopback;
+    if (d.publish !== undefined) next.publish = [...new Set(d.publish)];
     if (d.shell !== undefined) next.shell = d.shell;
     if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
     if (d.writableRoots !== undefined) {
@@ -218,7 +227,29 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
       { details: { key: 'network' } },
     );
   }
+  if (policy.publish.length > 0) publishNeedsOwnNamespace(policy, sources);
   return { policy, sources, locked: [...lockedBy.keys()], digest: policyDigest(policy), hostSources };
+}
+
+/**
+ * A published port forwards into the session's own network namespace: there is one only for an
+ * offline session with its private loopback, or an allowlist session. An online session or one
+ * with host loopback ports shares the host's namespace (its servers already listen on the host,
+ * where Corral's listener would collide with them); `loopback: deny` has no loopback to serve on.
+ */
+function publishNeedsOwnNamespace(policy: Policy, sources: Record<PolicyKey, string[]>): void {
+  const fail = (why: string): never => {
+    throw new CorralError('config_invalid', `publish (from ${sources.publish.join(' + ')}): ${why}`, { details: { key: 'publish', path: '$.publish' } });
+  };
+  if (policy.network === 'online') {
+    fail(`an online session (network from ${sources.network.join(' + ')}) shares the host's network, where its servers are reachable already; publish is for offline and allowlist sessions`);
+  }
+  if (Array.isArray(policy.loopback)) {
+    fail(`loopback ports of the host (from ${sources.loopback.join(' + ')}) make the session share the host's network namespace, so there is nothing to publish into; remove one of the two`);
+  }
+  if (policy.loopback === 'deny' && typeof policy.network === 'string') {
+    fail(`loopback: deny (from ${sources.loopback.join(' + ')}) leaves the session no loopback to serve on; use loopback: private`);
+  }
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

@@ -43,6 +43,7 @@ function flagsFrom(options: SessionOptions): Layer {
     if (options.network !== undefined) throw new CorralError('usage', 'network and allowHosts/denyHosts are exclusive: allowHosts means the allowlist network');
     flags.network = { ...(options.allowHosts !== undefined ? { allow: options.allowHosts } : {}), ...(options.denyHosts !== undefined ? { deny: options.denyHosts } : {}) };
   }
+  if (options.publish !== undefined) flags.publish = [...options.publish];
   if (options.timeoutSec !== undefined) flags.limits = { timeoutSec: options.timeoutSec };
   if (options.denyRead !== undefined && options.denyRead.length > 0) flags.denyRead = [...options.denyRead];
   return flags;

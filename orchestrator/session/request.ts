@@ -62,6 +62,7 @@ export function buildSessionRequest(realUser: string, workspace: string, resolve
     protected: [...policy.protected],
     denyRead: [...policy.denyRead],
     loopback: policy.loopback,
+    ...(policy.publish.length === 0 ? {} : { publish: [...policy.publish] }),
     limits: { ...policy.limits },
     env: { allow: [...policy.env.allow], set: { ...policy.env.set } },
     policyDigest: resolved.digest,

@@ -36,6 +36,7 @@ export class SessionImpl implements Session {
   readonly identity: string;
   readonly enforcement: Enforcement;
   readonly warnings: readonly string[];
+  readonly published: readonly string[];
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
@@ -47,6 +48,7 @@ export class SessionImpl implements Session {
     this.identity = hello.identity;
     this.enforcement = hello.enforcement;
     this.warnings = Object.freeze([...(hello.enforcement.warnings ?? [])]);
+    this.published = Object.freeze(Array.isArray(hello.published) ? hello.published.filter((a): a is string => typeof a === 'string') : []);
   }
 
   get workspace(): string {
@@ -120,6 +122,7 @@ export class SessionImpl implements Session {
       argv,
       cwd,
       policyDigest: this.ctx.policyDigest,
+      ...(this.published.length > 0 ? { published: [...this.published] } : {}),
     } as const;
   }
 

@@ -24,6 +24,13 @@ export interface SessionOptions {
   allowHosts?: string[];
   /** Hosts refused even when allowed (added to the configured `network.deny`). */
   denyHosts?: string[];
+  /**
+   * Dev servers (Linux, offline and allowlist sessions): session ports published on the host's
+   * loopback — Corral listens on 127.0.0.1:PORT and [::1]:PORT and forwards each connection to
+   * 127.0.0.1:PORT inside the session. A flag-level `publish`: it replaces the configured list.
+   * Ports 1024-65535; a port already in use on the host is `port_in_use`.
+   */
+  publish?: readonly number[];
   /** Default per-command timeout in seconds (a flag-level policy value: `limits.timeoutSec`). */
   timeoutSec?: number;
   /**
@@ -132,6 +139,8 @@ export interface Session {
   readonly shell: string | null;
   /** What the runner could enforce, as it reported it. */
   readonly enforcement: Enforcement;
+  /** The host addresses Corral listens on for published ports (`127.0.0.1:3000`, `[::1]:3000`); empty when none. */
+  readonly published: readonly string[];
   /** The enforcement warnings (also passed to `onWarning`). */
   readonly warnings: readonly string[];
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;

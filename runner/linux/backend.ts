@@ -9,7 +9,9 @@
  *     sessions' live placeholders, open the placeholders' parent directories once, start the
  *     root reaper with every target (it cleans up whatever of the steps below happened,
  *     however the runner ends) and register this session's reservations
- *  4. session temp dir, cgroups (this process moves in: everything it forks is contained)
+ *  4. session temp dir, cgroups (this process moves in: everything it forks is contained);
+ *     then, still in the host's network namespace, the published ports' host listeners and
+ *     their forwarder (publish.ts), and the allowlist's filtering proxy (proxy.ts)
  *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
  *     namespace with only `lo` up
  *  6. protected-name placeholders, workspace access (idmapped mount of the writable roots),
@@ -56,6 +58,7 @@ import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './
 import { posixPaths } from '../../core/paths.js';
 import type { ProxyDecision } from '../../core/proxy/server.js';
 import { proxyEnvironment, startProxy, type SessionProxy } from './proxy.js';
+import { publishPorts, type PublishedPorts } from './publish.js';
 
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
@@ -209,6 +212,11 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids, s.limits.memoryBytes);
   warnings.push(...cg.warnings);
 
+  // Published ports: the host listeners are bound here, in the host's network namespace and as
+  // root (a port in use ends the session before it starts: port_in_use), and handed to the
+  // forwarder, which drops to the real user; this process keeps no host socket (publish.ts).
+  const published = s.publish === null ? null : publishPorts(s.publish.ports, s.publish.forwarder, s.publish.peers);
+
   // Allowlist network: the proxy starts here, while this process is still in the host's mount
   // and network namespaces (proxy.ts); it drops to the online identity before it serves.
   const proxy = s.allowlist === null ? null : startProxy(s.allowlist.rules, s.allowlist.proxyIdentity);
@@ -224,12 +232,14 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       networkNamespace = true;
       bringLoopbackUp();
       proxy.listenInSession((text) => process.stderr.write(`corral runner: ${text}\n`));
+      published?.serveSession((text) => process.stderr.write(`corral runner: ${text}\n`));
     } else if (Array.isArray(s.loopback)) {
       warnings.push(`loopback ports ${s.loopback.join(',')} of the host are allowed: the session shares the host's network namespace and relies on the firewall's uid rule alone`);
     } else {
       unshareNetworkNamespace();
       networkNamespace = true;
       if (s.loopback === 'private') bringLoopbackUp();
+      published?.serveSession((text) => process.stderr.write(`corral runner: ${text}\n`));
     }
   }
 
@@ -317,7 +327,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
   const offlineNamespace = networkNamespace && proxy === null;
   const git = { excludes: gitExcludes, repositories: nested.repositories };
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace);
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published);
 }
 
 function linuxSession(
@@ -330,6 +340,7 @@ function linuxSession(
   countOom: (() => number) | undefined,
   proxy: SessionProxy | null,
   offlineNamespace: boolean,
+  published: PublishedPorts | null,
 ): ConfinedSession {
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
@@ -357,6 +368,7 @@ function linuxSession(
     home,
     tmpdir,
     ...(proxy === null ? {} : { onConnection: (listener: (d: ProxyDecision) => void) => proxy.onDecision(listener) }),
+    ...(published === null ? {} : { published: published.addresses }),
     policyDigest: s.policyDigest,
     limits: { timeoutSec: s.limits.timeoutSec, maxOutputBytes: s.limits.maxOutputBytes },
     spawn(request: SpawnRequest, events) {
@@ -400,6 +412,7 @@ function linuxSession(
       for (const group of groups) cgroup.remove(group);
       lingering.clear();
       proxy?.close();
+      published?.close();
     },
   };
 }

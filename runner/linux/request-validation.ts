@@ -56,6 +56,13 @@ export interface ResolvedSession {
    * the user's online sessions lack) and is neither root nor the session's offline identity.
    */
   allowlist: { rules: NetworkAllowlist; proxyIdentity: Identity } | null;
+  /**
+   * Published ports (publish.ts): the ports, the account the forwarder runs as — the real user
+   * (who could bind these unprivileged ports on the host anyway), or the online identity when
+   * the real user is root (a forwarder never stays root) — and the uids it serves: the real user
+   * and root. Null when nothing is published.
+   */
+  publish: { ports: number[]; forwarder: { uid: number; gid: number }; peers: number[] } | null;
   /** Canonical. */
   workspace: string;
   workspaceAccess: WorkspaceAccess;
@@ -200,6 +207,19 @@ export function resolveSession(request: SessionRequest, installation: Installati
     if (online.uid === entry.uid) throw new CorralError('state_corrupt', 'the online and offline identities share a uid');
     allowlist = { rules: request.allowlist, proxyIdentity: { name: online.name, uid: online.uid, gid: online.gid, home: online.home } };
   }
+  let publish: ResolvedSession['publish'] = null;
+  if (request.publish !== undefined && request.publish.length > 0) {
+    // Only a session with a network namespace of its own and `lo` up has a port to forward to.
+    if (request.network !== 'offline' || (request.allowlist === undefined && request.loopback !== 'private')) {
+      throw new CorralError('request_invalid', 'request.publish: only an offline session with loopback "private", or an allowlist session, has a network namespace of its own to publish ports from');
+    }
+    let forwarder = { uid: realUser.uid, gid: realUser.gid };
+    if (realUser.uid === 0 || realUser.gid === 0) {
+      const online = checkedIdentity('online');
+      forwarder = { uid: online.uid, gid: online.gid };
+    }
+    publish = { ports: [...request.publish], forwarder, peers: [...new Set([realUser.uid, 0])] };
+  }
   if (state.sandboxGroup === null) throw new CorralError('not_provisioned', `installation ${installation.name} has no sandbox group; run \`corral setup\``);
 
   const pinned = new Map<string, PinnedDirectory>();
@@ -235,6 +255,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
       network: policy.network,
       loopback: policy.loopback,
       allowlist,
+      publish: publish === null ? null : { ...publish, ports: policy.publish },
       workspace,
       workspaceAccess: grant.access,
       writableRoots: policy.writableRoots,

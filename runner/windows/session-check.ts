@@ -47,6 +47,8 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   // Fail closed, by design until the Windows runner has the filtering proxy (issue 15): without it an
   // allowlist session would be a plain offline one that silently drops the list, so it is refused.
   if (request.allowlist !== undefined) refuse('request_invalid', 'an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
+  // Published ports need a network namespace of the session's own (Linux): refused, never dropped silently.
+  if (request.publish !== undefined && request.publish.length > 0) refuse('request_invalid', 'publish (dev server ports) is not implemented by the Windows runner; the session would start without them');
   const roots = request.writableRoots;
 
   const owner = ownerOfIdentity(state, ownSid) ?? refuse('not_provisioned', `this runner's account (${ownSid}) is no Corral identity in the machine state`);

@@ -31,6 +31,7 @@ export function registerPolicy(program: Command, _setExit: SetExit): void {
     .option('--network <offline|online>', 'as the --network flag of run/setup')
     .option('--allow-host <host[:port]>', 'as the --allow-host flag of run (repeatable)', collect)
     .option('--deny-host <host[:port]>', 'as the --deny-host flag of run (repeatable)', collect)
+    .option('--publish <port>', 'as the --publish flag of run (repeatable)', collect)
     .option('--json', 'one JSON document')
     .action(async (opts: PolicyFlags & { json?: boolean }) => {
       const leaf = await currentPlatform();

@@ -1,5 +1,5 @@
 /**
- * `corral run [--workspace DIR] [--network offline|online] [--allow-host H[:P]]... [--deny-host H[:P]]... [--cwd DIR] [--timeout SEC] [--json] -- CMD [ARG...]`
+ * `corral run [--workspace DIR] [--network offline|online] [--allow-host H[:P]]... [--deny-host H[:P]]... [--publish PORT]... [--cwd DIR] [--timeout SEC] [--json] -- CMD [ARG...]`
  *
  * Runs one command in a session, through the library API. The exit code is the command's
  * (124 on timeout, 128+signal when killed); stdout and stderr are copied byte for byte as they
@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
 import type { Network, Session } from '../../session/types.js';
 import { jsonOutput, printJson } from '../output.js';
-import { collect } from '../flags.js';
+import { collect, parsePublish } from '../flags.js';
 import { commandNotices } from '../notices.js';
 import type { SetExit } from './set-exit.js';
 
@@ -30,6 +30,7 @@ export interface RunFlags {
   network?: string;
   allowHost?: string[];
   denyHost?: string[];
+  publish?: string[];
   cwd?: string;
   timeout?: string;
   json?: boolean;
@@ -80,6 +81,7 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     networkUnreachable: r.networkUnreachable,
     notices: [...commandNotices(r, session), ...toolLogLines(toolLogs)],
     toolLogs,
+    published: session.published,
     durationMs: r.durationMs,
     connections: r.connections,
     warnings: session.warnings,
@@ -121,6 +123,7 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
 export async function runInSession(commandFor: (session: Session) => string[], flags: RunFlags): Promise<number> {
   const timeoutSec = parseTimeout(flags.timeout);
   const network = parseNetwork(flags.network);
+  const publish = flags.publish === undefined ? undefined : parsePublish(flags.publish);
   // Loaded here, not at the top, so that every other command starts without the session modules.
   const [{ openSession }, { startingCwd }] = await Promise.all([import('../../session/open.js'), import('../../session/command-input.js')]);
   const session = await openSession({
@@ -129,11 +132,14 @@ export async function runInSession(commandFor: (session: Session) => string[], f
     ...(flags.allowHost !== undefined ? { allowHosts: flags.allowHost } : {}),
     ...(flags.denyHost !== undefined ? { denyHosts: flags.denyHost } : {}),
     ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+    ...(publish !== undefined ? { publish } : {}),
     onWarning: (w) => {
       if (flags.json !== true) process.stderr.write(`corral: warning: ${w}\n`);
     },
   });
   try {
+    // Said before the command, so the developer knows where to open the dev server.
+    if (flags.json !== true && session.published.length > 0) process.stderr.write(`corral: published on the host: ${session.published.join(', ')} (to the same port inside the session)\n`);
     const argv = commandFor(session);
     const cwd = commandCwd(session, flags.cwd, startingCwd);
     return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
@@ -153,6 +159,11 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--network <offline|online>', 'network policy for this command')
     .option('--allow-host <host[:port]>', 'reach this host through the filtering proxy (repeatable; implies the allowlist network)', collect)
     .option('--deny-host <host[:port]>', 'refuse this host even when allowed (repeatable)', collect)
+    .option(
+      '--publish <port>',
+      "dev servers: forward the host's 127.0.0.1:PORT and [::1]:PORT to PORT inside the session's own network (repeatable; offline and allowlist sessions; the other way round from loopback: [ports])",
+      collect,
+    )
     .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')
@@ -162,7 +173,13 @@ export function registerRun(program: Command, setExit: SetExit): void {
       '\nAfter the command, Corral says what it did on stderr, one `corral: ...` line each (with --json: `notices`):\n' +
         'a timeout (limits.timeoutSec, exit 124), output cut at limits.maxOutputBytes, an out-of-memory kill,\n' +
         'a connection the allowlist refused, and in an offline session a failed attempt to reach the network.\n' +
-        'Commands see CORRAL_NETWORK=offline|online|allowlist; offline, npm, pip and cargo are told they are offline.',
+        'Commands see CORRAL_NETWORK=offline|online|allowlist; offline, npm, pip and cargo are told they are offline.\n\n' +
+        'Ports, two directions:\n' +
+        '  --publish 3000 (or "publish": [3000] in your user config): you reach the session. A server the command starts\n' +
+        '      on 127.0.0.1:3000 inside the session is opened on the host at http://127.0.0.1:3000 (and [::1]:3000);\n' +
+        '      only you and root can connect to it. The session still has no network.\n' +
+        '  "loopback": [5432] in a config file: the session reaches the host. Commands may connect to the host\'s\n' +
+        '      127.0.0.1:5432 (a database you run); the session then shares the host\'s network namespace.',
     )
     .passThroughOptions()
     .action(async (command: string[], opts: RunFlags) => {
