@@ -77,7 +77,7 @@ function take(id: unknown): net.Socket | null {
   if (entry === undefined) return null;
   pending.delete(id);
   clearTimeout(entry.timer);
-  return entry.socket;
+  return entry.socket.destroyed ? null : entry.socket;
 }
 
 function serve(start: PublishStart): void {
@@ -91,8 +91,10 @@ function serve(start: PublishStart): void {
         socket.resetAndDestroy();
         return;
       }
-      socket.on('error', () => socket.destroy());
       const id = nextId++;
+      socket.on('error', () => socket.destroy());
+      // The client gave up while the session side was being connected: forget it.
+      socket.once('close', () => take(id));
       const timer = setTimeout(() => take(id)?.resetAndDestroy(), PENDING_MS);
       timer.unref();
       pending.set(id, { socket, timer });

@@ -93,11 +93,14 @@ export function publishPorts(ports: readonly number[], owner: { uid: number; gid
   child.unref();
   child.channel?.unref();
   const allowed = new Set(ports);
+  let closing = false;
 
   return {
     addresses: bound.map((b) => shownAddress(b.address, b.port)),
     serveSession(warn) {
-      child.on('exit', () => warn(`the forwarder of published ports is gone (${gone ?? 'exited'}); ${bound.map((b) => shownAddress(b.address, b.port)).join(', ')} are closed`));
+      child.on('exit', () => {
+        if (!closing) warn(`the forwarder of published ports is gone (${gone ?? 'exited'}); ${bound.map((b) => shownAddress(b.address, b.port)).join(', ')} are closed`);
+      });
       child.on('message', (m: { type?: unknown; id?: unknown; port?: unknown }) => {
         if (m.type !== 'open' || typeof m.id !== 'number' || typeof m.port !== 'number' || !allowed.has(m.port)) return;
         const id = m.id;
@@ -114,6 +117,7 @@ export function publishPorts(ports: readonly number[], owner: { uid: number; gid
       });
     },
     close() {
+      closing = true;
       if (child.connected) child.disconnect();
     },
   };

@@ -211,7 +211,7 @@ export function resolveSession(request: SessionRequest, installation: Installati
   if (request.publish !== undefined && request.publish.length > 0) {
     // Only a session with a network namespace of its own and `lo` up has a port to forward to.
     if (request.network !== 'offline' || (request.allowlist === undefined && request.loopback !== 'private')) {
-      throw new CorralError('request_invalid', 'request.publish: only an offline session with loopback "private", or an allowlist session, has a network namespace of its own to publish ports from');
+      throw new CorralError('request_invalid', 'request.publish: only an offline session with loopback "private", or an allowlist session, has a network namespace of its own to publish ports in');
     }
     let forwarder = { uid: realUser.uid, gid: realUser.gid };
     if (realUser.uid === 0 || realUser.gid === 0) {
