@@ -8,7 +8,8 @@
  *
  * Options: --runs N (per-command iterations, default 200), --quick (runs 30, skips the
  * 100k-file workspace), --json (print the JSON document instead of the table), --only allowlist
- * (one setup, then only the allowlist network section: bench/allowlist.ts).
+ * (one setup, then only the allowlist network section: bench/allowlist.ts), --only real-projects
+ * (only the real projects, plain against inside: bench/real-projects.ts, its own installation).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release } from 'node:os';
@@ -22,13 +23,14 @@ import { computeTargets } from './targets.js';
 import { benchWorkspaceGrowth } from './workspace-growth.js';
 import { benchSessionStart } from './session-start.js';
 import { allowlistTargets, benchAllowlist } from './allowlist.js';
+import { benchRealProjects } from './real-projects.js';
 
 interface Options {
   runs: number;
   quick: boolean;
   json: boolean;
   /** Run only this section (after one plain setup). */
-  only: 'allowlist' | null;
+  only: 'allowlist' | 'real-projects' | null;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -42,9 +44,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--runs') opts.runs = Number(argv[++i]);
     else if (a === '--only') {
       const section = argv[++i];
-      if (section !== 'allowlist') throw new Error(`--only takes: allowlist (got ${section ?? 'nothing'})`);
+      if (section !== 'allowlist' && section !== 'real-projects') throw new Error(`--only takes: allowlist, real-projects (got ${section ?? 'nothing'})`);
       opts.only = section;
-    } else throw new Error(`unknown option ${a}; accepted: --runs N, --quick, --json, --only allowlist`);
+    } else throw new Error(`unknown option ${a}; accepted: --runs N, --quick, --json, --only allowlist|real-projects`);
   }
   if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--runs takes a positive whole number');
   return opts;
@@ -69,15 +71,21 @@ async function main(): Promise<number> {
       await corral(['setup', '--yes', '--workspace', ws]);
       log('allowlist network: 100 MiB downloads and connections, direct vs proxy…');
       rows.push(...(await benchAllowlist(ws, log)));
+    } else if (opts.only === 'real-projects') {
+      log(REAL_PROJECTS_LOG);
+      rows.push(...(await benchRealProjects()));
     } else {
       concurrency = await benchAll(opts, base, ws, rows, log);
     }
   } finally {
-    await removeBenchInstallation().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
+    // --only real-projects provisions nothing of cbench (its section has an installation of its own).
+    if (opts.only !== 'real-projects') await removeBenchInstallation().catch((err: unknown) => log(`cleanup: ${(err as Error).message}`));
     rmSync(base, { recursive: true, force: true });
   }
   return finish(opts, rows, concurrency);
 }
+
+const REAL_PROJECTS_LOG = 'real projects: minimist and gyp-next test suites, git status/diff/log, python3 -m venv, plain vs inside…';
 
 /** The full run, every section in order; returns the concurrency summary. */
 async function benchAll(opts: Options, base: string, ws: string, rows: Row[], log: (s: string) => void): Promise<ConcurrencySummary> {
@@ -119,11 +127,13 @@ async function benchAll(opts: Options, base: string, ws: string, rows: Row[], lo
   rows.push(...growth);
   log('session start: idmap vs ACL grant, for a non-root real user…');
   rows.push(...(await benchSessionStart()));
+  log(REAL_PROJECTS_LOG);
+  rows.push(...(await benchRealProjects()));
   return conc.summary;
 }
 
 function finish(opts: Options, rows: Row[], concurrency: ConcurrencySummary | undefined): number {
-  const targets = opts.only === 'allowlist' ? allowlistTargets(rows) : computeTargets(rows, concurrency);
+  const targets = opts.only === 'allowlist' ? allowlistTargets(rows) : opts.only === 'real-projects' ? [] : computeTargets(rows, concurrency);
 
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
   const doc = { date: new Date().toISOString(), machine, options: opts, rows, targets, concurrency };
