@@ -24,6 +24,7 @@ import { benchWorkspaceGrowth } from './workspace-growth.js';
 import { benchSessionStart } from './session-start.js';
 import { allowlistTargets, benchAllowlist } from './allowlist.js';
 import { benchRealProjects } from './real-projects.js';
+import { benchViolations } from './violations.js';
 
 interface Options {
   runs: number;
@@ -125,6 +126,8 @@ async function benchAll(opts: Options, base: string, ws: string, rows: Row[], lo
   // The bench's real user is root, and root is never idmapped: these rows are the ACL path.
   const growth = await benchWorkspaceGrowth(base, opts.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]);
   rows.push(...growth);
+  log('violation reports: the Landlock audit source off vs on…');
+  rows.push(...(await benchViolations(ws, opts.runs)));
   log('session start: idmap vs ACL grant, for a non-root real user…');
   rows.push(...(await benchSessionStart()));
   log(REAL_PROJECTS_LOG);

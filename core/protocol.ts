@@ -94,6 +94,25 @@ export interface ConnectionRecord {
   error?: string;
 }
 
+/**
+ * An access the kernel refused to a sandboxed command, as the root side of the session read it
+ * from the kernel (never from the command's own output): Landlock's audit records on Linux.
+ * `target` and `operation` come from the kernel's record; `target` is a name the command chose
+ * (a path), so it is data to show escaped, never to act on.
+ */
+export interface ViolationRecord {
+  /** What was attempted, in one word. */
+  kind: 'write' | 'read' | 'exec' | 'ioctl' | 'connect' | 'bind' | 'signal' | 'ptrace' | 'other';
+  /** The path, address or process it was aimed at ('' when the kernel names none). */
+  target: string;
+  /** The kernel's name for the refused rights, e.g. `fs.write_file` or `fs.make_reg,fs.write_file`. */
+  operation: string;
+  time: string;
+  /** Why, in words: `outside the writable roots`, `signal to a process outside the session`, … */
+  rule: string;
+  source: 'landlock';
+}
+
 /** What the runner could and could not enforce; the orchestrator warns on degradations. */
 export interface Enforcement {
   /** Landlock ABI in force (0 = none: degraded), or the Windows mechanism name. */
@@ -105,6 +124,11 @@ export interface Enforcement {
   containment: string;
   /** Human-readable warnings the CLI prints (never silent degradation). */
   warnings: string[];
+  /**
+   * Where violation reports come from, each `on` or why not (e.g. `off: the kernel's audit is
+   * disabled (auditctl -e 1)`). Absent from runners that have no sources (Windows, older ones).
+   */
+  violationSources?: { landlock: string };
 }
 
 export type FromRunner =
@@ -141,6 +165,10 @@ export type FromRunner =
        * unreachable name server counts too). Absent where it is not counted.
        */
       noRoute?: number;
+      /** Accesses the kernel refused while the command ran (ViolationRecord); absent when none or no source. */
+      violations?: ViolationRecord[];
+      /** Violation records the runner could not read in time (its socket buffer overflowed). */
+      violationsDropped?: number;
     }
   | { type: 'error'; id?: string; code: string; message: string }
   /** A proxy decision, sent to the commands running when it was made (`ids`; exact when one runs). */

@@ -7,14 +7,14 @@
  * CreateProcessAsUserW, job objects).
  */
 import type { ProxyDecision } from '../core/proxy/server.js';
-import type { Enforcement, SessionRequest, SpawnRequest } from '../core/protocol.js';
+import type { Enforcement, SessionRequest, SpawnRequest, ViolationRecord } from '../core/protocol.js';
 
 export interface CommandEvents {
   started(pid: number): void;
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
   /** Exactly once, after both output streams have ended. */
-  exit(result: { code: number | null; signal: string | null; timedOut: boolean; killed?: 'out of memory'; noRoute?: number }): void;
+  exit(result: { code: number | null; signal: string | null; timedOut: boolean; killed?: 'out of memory'; noRoute?: number; violations?: ViolationRecord[]; violationsDropped?: number }): void;
   /** The command could not be started (no exit follows). */
   failed(code: string, message: string): void;
 }

@@ -2,7 +2,7 @@
  * One audit record per command (DESIGN.md §Audit), one JSON line each in the real user's
  * audit log. Field names are stable: `corral audit --json` and other tools read them.
  */
-import type { ConnectionRecord } from '../../core/protocol.js';
+import type { ConnectionRecord, ViolationRecord } from '../../core/protocol.js';
 import type { Network } from '../../core/vocabulary.js';
 
 export const AUDIT_VERSION = 1;
@@ -34,6 +34,9 @@ export interface AuditRecord {
   outputTruncated: boolean;
   /** Allowlist network: the filtering proxy's decisions for this command (absent when none). */
   connections?: ConnectionRecord[];
+  /** Accesses the kernel refused (Linux: Landlock's audit records), read by the session's root side. */
+  violations?: ViolationRecord[];
+  violationsDropped?: number;
   /** When the command could not run: the error code (e.g. `runner_failed`). */
   error?: string;
 }

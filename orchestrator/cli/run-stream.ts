@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import type { SandboxedProcess } from '../session/types.js';
 import { onClosed, type StdioName } from './closed-pipe.js';
 import { blockedLines } from './blocked.js';
+import { violationLines } from './violations.js';
 import { commandNotices, type NoticeContext } from './notices.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -35,6 +36,8 @@ export interface StreamOptions {
   notices: NoticeContext;
   /** Also called with each chunk of the command's stderr (it is copied to corral's either way). */
   onStderr?: (chunk: Buffer) => void;
+  /** Say nothing of refused accesses (--quiet-violations). */
+  quietViolations?: boolean;
 }
 
 /** Stream a started command through corral's stdio; resolves with its shell-style status. */
@@ -68,6 +71,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
     await outDone;
     for (const line of commandNotices(exit, options.notices)) process.stderr.write(`corral: ${line}\n`);
     for (const line of blockedLines(exit.connections)) process.stderr.write(line);
+    if (options.quietViolations !== true) for (const line of violationLines(exit.violations, exit.violationsDropped)) process.stderr.write(line);
     return exit.status;
   } finally {
     clearTimeout(graceTimer);

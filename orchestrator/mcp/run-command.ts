@@ -61,6 +61,9 @@ export const runCommandOutput = z.strictObject({
   blocked: z
     .array(z.strictObject({ host: z.string(), port: z.number(), rule: z.string(), via: z.string(), attempts: z.number() }))
     .describe('Connections the filtering proxy refused while it ran (allowlist network), one entry per host, port and rule.'),
+  violations: z
+    .array(z.strictObject({ kind: z.string(), target: z.string(), operation: z.string(), time: z.string(), rule: z.string(), source: z.string() }))
+    .describe("Accesses the kernel refused while it ran (Linux: Landlock's audit records, when the kernel's audit is enabled), e.g. a write outside the workspace."),
 });
 
 export type RunCommandOutput = z.infer<typeof runCommandOutput>;
@@ -137,6 +140,7 @@ export async function runInSession(session: Session, argv: string[], input: RunC
       stdout: jsonOutput(Buffer.concat(out)),
       stderr: jsonOutput(Buffer.concat(err)),
       blocked: blockedConnections(exit.connections),
+      violations: exit.violations.map((v) => ({ ...v })),
     };
   } finally {
     signal.removeEventListener('abort', cancel);

@@ -75,7 +75,7 @@ export class RunningCommand implements SandboxedProcess {
     const signal = frame.signal === null ? null : isSignalName(frame.signal) ? frame.signal : 'SIGKILL';
     const base = { exitCode: frame.code, signal, timedOut: frame.timedOut };
     const killed = frame.killed === 'out of memory' ? frame.killed : null;
-    this.resolveExit({ ...base, killed, outputTruncated: frame.outputTruncated, networkUnreachable: (frame.noRoute ?? 0) > 0, durationMs: frame.durationMs, status: exitStatus(base), connections: this.connections });
+    this.resolveExit({ ...base, killed, outputTruncated: frame.outputTruncated, networkUnreachable: (frame.noRoute ?? 0) > 0, durationMs: frame.durationMs, status: exitStatus(base), connections: this.connections, violations: frame.violations ?? [], violationsDropped: frame.violationsDropped ?? 0 });
   }
 
   private onFailed(error: CorralError): void {

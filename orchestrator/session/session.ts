@@ -37,6 +37,8 @@ export class SessionImpl implements Session {
   readonly enforcement: Enforcement;
   readonly warnings: readonly string[];
   readonly published: readonly string[];
+  /** Where violation reports come from, each `on` or why not (hello's enforcement; empty from runners without sources). */
+  readonly violationSources: Readonly<Record<string, string>>;
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
@@ -49,6 +51,7 @@ export class SessionImpl implements Session {
     this.enforcement = hello.enforcement;
     this.warnings = Object.freeze([...(hello.enforcement.warnings ?? [])]);
     this.published = Object.freeze(Array.isArray(hello.published) ? hello.published.filter((a): a is string => typeof a === 'string') : []);
+    this.violationSources = Object.freeze({ ...(hello.enforcement.violationSources ?? {}) });
   }
 
   get workspace(): string {
@@ -136,6 +139,8 @@ export class SessionImpl implements Session {
       timedOut: exit.timedOut,
       outputTruncated: exit.outputTruncated,
       ...(exit.connections.length > 0 ? { connections: exit.connections } : {}),
+      ...(exit.violations.length > 0 ? { violations: exit.violations } : {}),
+      ...(exit.violationsDropped > 0 ? { violationsDropped: exit.violationsDropped } : {}),
     });
   }
 

@@ -3,7 +3,7 @@
  * Platform types never appear here: a session is the same on Linux and Windows.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { ConnectionRecord, Enforcement, Network } from '../../core/protocol.js';
+import type { ConnectionRecord, Enforcement, Network, ViolationRecord } from '../../core/protocol.js';
 import type { Limits } from '../../core/vocabulary.js';
 
 export type { ConnectionRecord, Enforcement, Limits, Network };
@@ -97,6 +97,13 @@ export interface CommandExit {
   status: number;
   /** Allowlist network: every connection attempt the filtering proxy decided while it ran (empty otherwise). */
   connections: ConnectionRecord[];
+  /**
+   * Accesses the kernel refused while it ran, read by the session's root side (Linux: Landlock's
+   * audit records; empty where there is no source — see Session.violationSources).
+   */
+  violations: ViolationRecord[];
+  /** Refused accesses that were not recorded (the runner could not keep up). */
+  violationsDropped: number;
 }
 
 export interface ExecResult extends CommandExit {
@@ -143,6 +150,8 @@ export interface Session {
   readonly published: readonly string[];
   /** The enforcement warnings (also passed to `onWarning`). */
   readonly warnings: readonly string[];
+  /** Where the violation reports of `CommandExit.violations` come from, each `on` or why not (Linux: `landlock`). */
+  readonly violationSources: Readonly<Record<string, string>>;
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   spawn(argv: readonly string[], options?: SpawnOptions): SandboxedProcess;
   /** Kill what still runs and stop the runner. Idempotent. */

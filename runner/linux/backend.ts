@@ -38,7 +38,9 @@ import { commandEnvironment } from './environment.js';
 import { floorEnvironment } from '../../core/policy/env.js';
 import type { MachineLayer } from '../../core/policy/floor.js';
 import { markInheritedDescriptorsCloseOnExec } from './fds.js';
-import { restrictWrites, type WritableRule } from './landlock.js';
+import { landlockAbi, restrictWrites, type WritableRule } from './landlock.js';
+import { kernelAuditEnabled, LandlockAuditSocket } from './landlock-audit.js';
+import { SessionViolations } from './violations.js';
 import { makeMountsSlave } from './mount.js';
 import { bringLoopbackUp, unshareIpcNamespace, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
 import { joinFreshSessionKeyring } from './keyring.js';
@@ -221,6 +223,10 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   // and network namespaces (proxy.ts); it drops to the online identity before it serves.
   const proxy = s.allowlist === null ? null : startProxy(s.allowlist.rules, s.allowlist.proxyIdentity);
 
+  // The violation source: opened while this process is root and in the host's network namespace
+  // (landlock-audit.ts), read in the serving phase.
+  const violationSource = openViolationSource();
+
   unshareMountNamespace();
   makeMountsSlave();
   unshareIpcNamespace();
@@ -302,7 +308,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     { path: cg.sessionDir, kind: 'cgroup' },
     ...DEVICES.map((path) => ({ path, kind: 'device' as const })),
   ];
-  const landlock = restrictWrites(rules, isDirectory);
+  const landlock = restrictWrites(rules, isDirectory, { logCommandDenials: violationSource.socket !== null });
   closePinnedDirectories(s);
   if (landlock.abi === 0) {
     warnings.push('Landlock is not available on this kernel: writes are limited only by file permissions (DAC), not to the workspace');
@@ -321,13 +327,33 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     networkNamespace,
     containment: cg.description,
     warnings,
+    violationSources: { landlock: violationSource.status },
   };
+  const violations = violationSource.socket === null ? null : new SessionViolations(violationSource.socket, process.pid);
   const memory = cg.memory;
   const countOom = memory === null ? undefined : () => oomKills(memory);
   // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
   const offlineNamespace = networkNamespace && proxy === null;
   const git = { excludes: gitExcludes, repositories: nested.repositories };
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published);
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published, violations);
+}
+
+/**
+ * Landlock's audit records as the session's violation source, or why there is none: Landlock
+ * ABI 7 writes them, and only while the kernel's audit is enabled (Corral leaves that setting
+ * to the administrator: auditctl -e 1, or auditd).
+ */
+function openViolationSource(): { socket: LandlockAuditSocket | null; status: string } {
+  const abi = landlockAbi();
+  if (abi < 7) return { socket: null, status: abi === 0 ? 'off: no Landlock' : `off: Landlock ABI ${abi} writes no audit records (ABI 7 does)` };
+  const enabled = kernelAuditEnabled();
+  if (enabled === false) return { socket: null, status: "off: the kernel's audit is disabled (auditctl -e 1, or run auditd)" };
+  if (enabled !== true) return { socket: null, status: `off: ${enabled}` };
+  try {
+    return { socket: LandlockAuditSocket.open(), status: 'on' };
+  } catch (err) {
+    return { socket: null, status: `off: ${(err as Error).message}` };
+  }
 }
 
 function linuxSession(
@@ -341,6 +367,7 @@ function linuxSession(
   proxy: SessionProxy | null,
   offlineNamespace: boolean,
   published: PublishedPorts | null,
+  violations: SessionViolations | null,
 ): ConfinedSession {
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
@@ -392,6 +419,7 @@ function linuxSession(
         cwd,
         ...(countOom === undefined ? {} : { oomKills: countOom }),
         ...(noRoutes === null ? {} : { noRoutes }),
+        ...(violations === null ? {} : { violations }),
         onFinished(group) {
           // rmdir refuses (EBUSY) while background processes of the command remain.
           if (!cgroup.remove(group)) {
@@ -413,6 +441,7 @@ function linuxSession(
       lingering.clear();
       proxy?.close();
       published?.close();
+      violations?.close();
     },
   };
 }

@@ -12,8 +12,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { CommandEvents, RunningCommand } from '../backend.js';
-import type { SpawnRequest } from '../../core/protocol.js';
+import type { SpawnRequest, ViolationRecord } from '../../core/protocol.js';
 import type { SessionCgroup } from './cgroup.js';
+import type { SessionViolations } from './violations.js';
 
 const OUTPUT_GRACE_MS = 200;
 
@@ -27,6 +28,8 @@ export interface CommandContext {
   oomKills?: () => number;
   /** The session namespace's no-route count (no-route.ts NoRouteTally); only in offline sessions with a namespace of their own. */
   noRoutes?: { seen(): number; read(): number };
+  /** The session's violation source (violations.ts); absent where there is none. */
+  violations?: Pick<SessionViolations, 'begin' | 'end'>;
 }
 
 /** 128 + SIGKILL: how a shell reports a child the kernel killed. */
@@ -42,6 +45,14 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
   // The count as last read (the session's start or the previous command's end): taken before the
   // fork, since a quick command has made its attempts by the time spawn returns; no read here.
   const noRouteBefore = ctx.noRoutes?.seen() ?? 0;
+  const violationSink = ctx.violations?.begin();
+  /** The command's violations, once they are all in (at once when it has none). */
+  const withViolations = (done: (v: { violations?: ViolationRecord[]; violationsDropped?: number }) => void) => {
+    if (violationSink === undefined) return done({});
+    ctx.violations!.end(violationSink, ({ records, dropped }) =>
+      done({ ...(records.length > 0 ? { violations: records } : {}), ...(dropped > 0 ? { violationsDropped: dropped } : {}) }),
+    );
+  };
   try {
     ({ group, result: child } = ctx.cgroup.forkInto(() =>
       spawn(request.argv[0]!, request.argv.slice(1), {
@@ -52,6 +63,7 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
       }),
     ));
   } catch (err) {
+    withViolations(() => undefined);
     events.failed('runner_failed', `could not start ${request.argv[0]}: ${(err as Error).message}`);
     return inert();
   }
@@ -93,8 +105,11 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     clearTimeout(grace);
     // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
     const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
-    events.exit({ ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}), ...noRoute });
-    ctx.onFinished(group);
+    const result = { ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}), ...noRoute };
+    withViolations((violations) => {
+      events.exit({ ...result, ...violations });
+      ctx.onFinished(group);
+    });
   };
   const streamClosed = () => {
     openStreams -= 1;
@@ -110,6 +125,7 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     if (child.pid !== undefined || reported) return;
     reported = true;
     clearTimeout(timer);
+    withViolations(() => undefined);
     const code = err.code === 'ENOENT' ? 'command_not_found' : err.code === 'EACCES' ? 'command_not_executable' : 'runner_failed';
     const where = err.code === 'ENOENT' ? `${request.argv[0]} (or the directory ${ctx.cwd})` : request.argv[0];
     events.failed(code, `cannot run ${where}: ${err.code ?? err.message}`);

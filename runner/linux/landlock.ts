@@ -47,6 +47,14 @@ export const FS = {
   IOCTL_DEV: 1n << 15n,
 } as const;
 
+/**
+ * landlock_restrict_self flags (ABI 7): log nothing the restricting process itself (the
+ * runner, which never execs) is refused, and log what the programs it starts are refused
+ * after their exec — by default the kernel logs the opposite (landlock-audit.ts reads them).
+ */
+export const RESTRICT_SELF_LOG_SAME_EXEC_OFF = 1 << 0;
+export const RESTRICT_SELF_LOG_NEW_EXEC_ON = 1 << 1;
+
 const SCOPE_ABSTRACT_UNIX_SOCKET = 1n << 0n;
 const SCOPE_SIGNAL = 1n << 1n;
 
@@ -113,7 +121,7 @@ export interface LandlockResult {
  * CAP_SYS_ADMIN). Returns abi 0 without restricting anything when Landlock is unavailable;
  * the caller must report that as a degradation.
  */
-export function restrictWrites(rules: WritableRule[], isDirectory: (path: string) => boolean | null): LandlockResult {
+export function restrictWrites(rules: WritableRule[], isDirectory: (path: string) => boolean | null, options: { logCommandDenials?: boolean } = {}): LandlockResult {
   const abi = landlockAbi();
   if (abi === 0) return { abi, skipped: [] };
   const handled = handledWriteRights(abi);
@@ -145,7 +153,8 @@ export function restrictWrites(rules: WritableRule[], isDirectory: (path: string
         if (rule.fd === undefined) close(fd);
       }
     }
-    check(syscall(SYS_landlock_restrict_self, 'int', rulesetFd, 'uint32_t', 0), 'landlock_restrict_self');
+    const flags = options.logCommandDenials === true && abi >= 7 ? RESTRICT_SELF_LOG_SAME_EXEC_OFF | RESTRICT_SELF_LOG_NEW_EXEC_ON : 0;
+    check(syscall(SYS_landlock_restrict_self, 'int', rulesetFd, 'uint32_t', flags), 'landlock_restrict_self');
   } finally {
     close(rulesetFd);
   }

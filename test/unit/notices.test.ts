@@ -4,7 +4,7 @@ import { snmp6Field, snmpField } from '../../runner/linux/no-route.js';
 import { commandEnvironment } from '../../runner/linux/environment.js';
 import type { CommandExit } from '../../orchestrator/session/types.js';
 
-const base: CommandExit = { exitCode: 0, signal: null, timedOut: false, killed: null, outputTruncated: false, networkUnreachable: false, durationMs: 1, status: 0, connections: [] };
+const base: CommandExit = { exitCode: 0, signal: null, timedOut: false, killed: null, outputTruncated: false, networkUnreachable: false, durationMs: 1, status: 0, connections: [], violations: [], violationsDropped: 0 };
 const ctx = { limits: { timeoutSec: 600, maxOutputBytes: 1000, pids: 10 }, network: 'offline' as const };
 
 describe('corral: notices (what Corral did)', () => {

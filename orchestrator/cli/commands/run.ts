@@ -34,6 +34,7 @@ export interface RunFlags {
   cwd?: string;
   timeout?: string;
   json?: boolean;
+  quietViolations?: boolean;
 }
 
 export function parseTimeout(value: string | undefined): number | undefined {
@@ -84,6 +85,9 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     published: session.published,
     durationMs: r.durationMs,
     connections: r.connections,
+    violations: r.violations,
+    ...(r.violationsDropped > 0 ? { violationsDropped: r.violationsDropped } : {}),
+    violationSources: session.violationSources,
     warnings: session.warnings,
     stdout: jsonOutput(r.stdout),
     stderr: jsonOutput(r.stderr),
@@ -98,12 +102,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** Stream a command through corral's own stdio; resolves with its shell-style status. */
-async function runStreaming(session: Session, argv: string[], cwd: string): Promise<number> {
+async function runStreaming(session: Session, argv: string[], cwd: string, quiet: boolean): Promise<number> {
   const forwardStdin = shouldForwardStdin();
   const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
   const [{ streamCommand }, { OutputTail, toolLogsAfter, toolLogLines }] = await Promise.all([import('../run-stream.js'), import('../tool-logs.js')]);
   const tail = new OutputTail();
-  const status = await streamCommand(child, { forwardStdin, notices: session, onStderr: (chunk) => tail.push(chunk) });
+  const status = await streamCommand(child, { forwardStdin, notices: session, quietViolations: quiet, onStderr: (chunk) => tail.push(chunk) });
   for (const line of toolLogLines(await toolLogsAfter(session, status, tail.text()))) process.stderr.write(`corral: ${line}\n`);
   return status;
 }
@@ -142,7 +146,7 @@ export async function runInSession(commandFor: (session: Session) => string[], f
     if (flags.json !== true && session.published.length > 0) process.stderr.write(`corral: published on the host: ${session.published.join(', ')} (to the same port inside the session)\n`);
     const argv = commandFor(session);
     const cwd = commandCwd(session, flags.cwd, startingCwd);
-    return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd);
+    return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd, flags.quietViolations === true);
   } finally {
     await session.close();
   }
@@ -167,12 +171,15 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')
+    .option('--quiet-violations', 'do not print the `corral: blocked: ...` lines for accesses the kernel refused')
     .argument('[command...]', 'the command and its arguments')
     .addHelpText(
       'after',
       '\nAfter the command, Corral says what it did on stderr, one `corral: ...` line each (with --json: `notices`):\n' +
         'a timeout (limits.timeoutSec, exit 124), output cut at limits.maxOutputBytes, an out-of-memory kill,\n' +
         'a connection the allowlist refused, and in an offline session a failed attempt to reach the network.\n' +
+        'Accesses the kernel refused get one `corral: blocked: KIND TARGET (RULE)` line each (with --json: `violations`),\n' +
+        "on Linux from Landlock's audit records when the kernel's audit is enabled (`violationSources` says).\n" +
         'Commands see CORRAL_NETWORK=offline|online|allowlist; offline, npm, pip and cargo are told they are offline.\n\n' +
         'Ports, two directions:\n' +
         '  --publish 3000 (or "publish": [3000] in your user config): you reach the session. A server the command starts\n' +
