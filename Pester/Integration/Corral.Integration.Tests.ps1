@@ -81,6 +81,27 @@ Describe 'Corral provisioning on a real machine' -Tag 'Integration' {
         $again.Changed | Should -BeFalse
     }
 
+    It 'opens exactly the proxy port with -ProxyPort as blocks over the other ports, and closes it again (needs an elevated Windows session)' -Skip:$script:skip {
+        $offline = Get-CorralIdentityName -User $script:user -Network offline
+        $opened = New-CorralFirewallRule -User $script:user -ProxyPort 41733 -Force
+        $opened.Changed | Should -BeTrue
+        $tcp = Get-NetFirewallRule -Name "ctestint-$offline-loopback-tcp" -ErrorAction Stop
+        "$($tcp.Action)" | Should -Be 'Block'
+        $tcpPorts = $tcp | Get-NetFirewallPortFilter
+        "$($tcpPorts.Protocol)" | Should -Be 'TCP'
+        @($tcpPorts.RemotePort) -join ',' | Should -Be '1-41732,41734-65535'
+        $udpPorts = Get-NetFirewallRule -Name "ctestint-$offline-loopback-udp" -ErrorAction Stop | Get-NetFirewallPortFilter
+        "$($udpPorts.Protocol)" | Should -Be 'UDP'
+        @($udpPorts.RemotePort) -join ',' | Should -Be 'Any'
+        Get-NetFirewallRule -Name "ctestint-$offline-loopback" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (New-CorralFirewallRule -User $script:user -ProxyPort 41733 -Force).Changed | Should -BeFalse
+        $closed = New-CorralFirewallRule -User $script:user -Force
+        $closed.Changed | Should -BeTrue
+        Get-NetFirewallRule -Name "ctestint-$offline-loopback" -ErrorAction Stop | Should -Not -BeNullOrEmpty
+        Get-NetFirewallRule -Name "ctestint-$offline-loopback-tcp" -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        (Test-CorralFirewallEffective).Effective | Should -BeTrue
+    }
+
     It 'uninstalls without leaving users, rules, ACEs or files (needs an elevated Windows session)' -Skip:$script:skip {
         $before = Get-CorralState
         $capability = @($before.Recorded['users'][$script:user]['workspaces'])[0]['capabilitySid']

@@ -26,5 +26,14 @@ Describe 'Test-CorralFirewallRuleMatch' {
             $rule = Get-NetFirewallRule -Name $script:spec.Name
             InModuleScope Corral -Parameters @{ R = $rule; S = $script:spec } { param($R, $S) Test-CorralFirewallRuleMatch -Rule $R -Spec $S } | Should -BeFalse
         }
+        It 'is false for a rule with a port filter when the spec has none (a UDP rule that must block every port again)' {
+            $udp = InModuleScope Corral { (Get-CorralFirewallRuleSpec -IdentityName 'ctes-off-alice' -IdentitySid 'S-1-5-21-1-2-3-2001' -Group 'ctestunit' -ProxyPort 3128) | Where-Object Protocol -EQ 'UDP' }
+            $udp.RemotePort.Count | Should -Be 0
+            $p = @{} + $udp; $p['RemotePort'] = @('1-5431', '5433-65535')
+            $narrowed = New-NetFirewallRule @p
+            InModuleScope Corral -Parameters @{ R = $narrowed; S = $udp } { param($R, $S) Test-CorralFirewallRuleMatch -Rule $R -Spec $S } | Should -BeFalse
+            Set-NetFirewallRule -Name $udp.Name -RemotePort 'Any'
+            InModuleScope Corral -Parameters @{ R = $narrowed; S = $udp } { param($R, $S) Test-CorralFirewallRuleMatch -Rule $R -Spec $S } | Should -BeTrue
+        }
     }
 }

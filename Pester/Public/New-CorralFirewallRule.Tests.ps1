@@ -38,6 +38,24 @@ Describe 'New-CorralFirewallRule (module)' {
                 $Name -eq 'ctestunit-ctes-off-alice-loopback-tcp' -and $Protocol -eq 'TCP' -and ($RemotePort -join ',') -eq '1-79,81-5431,5433-65535'
             }
         }
+        It '-ProxyPort: TCP to loopback blocked on every port but the proxy''s, UDP to loopback blocked whole' {
+            Mock -ModuleName Corral Get-NetFirewallRule { $null }
+            New-CorralFirewallRule -User alice -ProxyPort 3128 -Force | Out-Null
+            Should -Invoke New-NetFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter {
+                $Name -eq 'ctestunit-ctes-off-alice-loopback-tcp' -and $Protocol -eq 'TCP' -and $Action -eq 'Block' -and ($RemotePort -join ',') -eq '1-3127,3129-65535' -and
+                $LocalUser -eq 'D:(A;;CC;;;S-1-5-21-1-2-3-2001)'
+            }
+            Should -Invoke New-NetFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter {
+                $Name -eq 'ctestunit-ctes-off-alice-loopback-udp' -and $Protocol -eq 'UDP' -and $Action -eq 'Block' -and -not $PSBoundParameters.ContainsKey('RemotePort')
+            }
+            Should -Invoke New-NetFirewallRule -ModuleName Corral -Times 0 -Exactly -ParameterFilter { $Name -eq 'ctestunit-ctes-off-alice-loopback' }
+        }
+        It '-ProxyPort re-applied over a UDP rule that had ports clears its port filter (RemotePort Any)' {
+            Mock -ModuleName Corral Get-NetFirewallRule { [pscustomobject]@{ Name = $Name } }
+            Mock -ModuleName Corral Test-CorralFirewallRuleMatch { $Spec.Protocol -ne 'UDP' }
+            New-CorralFirewallRule -User alice -ProxyPort 3128 -Force | Out-Null
+            Should -Invoke Set-NetFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Name -eq 'ctestunit-ctes-off-alice-loopback-udp' -and $RemotePort -eq 'Any' }
+        }
         It 'changes nothing when the rules exist as specified' {
             Mock -ModuleName Corral Get-NetFirewallRule { [pscustomobject]@{ Name = $Name } }
             Mock -ModuleName Corral Test-CorralFirewallRuleMatch { $true }

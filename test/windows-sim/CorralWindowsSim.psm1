@@ -448,7 +448,8 @@ function Set-SimRuleFields {
         if ($Bound.ContainsKey($field)) { $Rule[$field] = [string]$Bound[$field] }
     }
     if ($Bound.ContainsKey('RemoteAddress')) { $Rule['RemoteAddress'] = @($Bound['RemoteAddress'] | ForEach-Object { [string]$_ }) }
-    if ($Bound.ContainsKey('RemotePort')) { $Rule['RemotePort'] = @($Bound['RemotePort'] | ForEach-Object { [string]$_ }) }
+    # RemotePort Any clears the port filter (as on Windows, where it then reads back as Any).
+    if ($Bound.ContainsKey('RemotePort')) { $Rule['RemotePort'] = @($Bound['RemotePort'] | ForEach-Object { [string]$_ } | Where-Object { $_ -ne 'Any' }) }
     # Stands for the firewall's validation: a LocalUser SDDL must be a D: DACL of SIDs, and
     # ports need TCP or UDP.
     if ($Rule['LocalUser'] -and $Rule['LocalUser'] -notmatch '^D:(\(A;;CC;;;S-1-[0-9-]+\))+$') { throw "LocalUser '$($Rule['LocalUser'])' is not a valid SDDL." }
@@ -523,6 +524,57 @@ function Get-NetFirewallProfile {
         $p = $state['firewall']['profiles'][$name]
         [pscustomobject]@{ Name = $name; Enabled = $p['Enabled']; DefaultOutboundAction = $p['DefaultOutboundAction']; AllowLocalFirewallRules = $p['AllowLocalFirewallRules'] }
     }
+}
+
+function Test-SimAddressInRange {
+    param([System.Net.IPAddress]$Address, [string]$Entry)
+    if ($Entry -eq 'Any') { return $true }
+    $ends = @($Entry -split '-' | ForEach-Object { [System.Net.IPAddress]::Parse($_.Trim()) })
+    if ($ends.Count -eq 1) { $ends = @($ends[0], $ends[0]) }
+    if ($ends[0].AddressFamily -ne $Address.AddressFamily) { return $false }
+    # Big-endian address bytes as an unsigned number (a trailing 0 keeps BigInteger positive).
+    $number = { param($ip) $b = $ip.GetAddressBytes(); [array]::Reverse($b); [System.Numerics.BigInteger]::new([byte[]]($b + [byte]0)) }
+    $value = & $number $Address
+    return ($value -ge (& $number $ends[0])) -and ($value -le (& $number $ends[1]))
+}
+
+function Test-SimPortInRange {
+    param([int]$Port, [string]$Entry)
+    $ends = @($Entry -split '-' | ForEach-Object { [int]$_ })
+    if ($ends.Count -eq 1) { $ends = @($ends[0], $ends[0]) }
+    return $Port -ge $ends[0] -and $Port -le $ends[1]
+}
+
+function Test-SimFirewallOutbound {
+    <#
+    .SYNOPSIS
+    Whether the simulated firewall lets a process running as a SID send to an address and port.
+    .DESCRIPTION
+    A model of Windows Firewall's outbound decision for the rules Corral writes: an enabled
+    outbound block rule that matches (its LocalUser SDDL grants the SID, or it has none; its
+    protocol is Any or the one asked; the address is in one of its RemoteAddress ranges; the port
+    is in one of its RemotePort ranges, or it has no port filter) blocks, whatever allow rules
+    say — on Windows a block rule beats an allow rule. Nothing matching: allowed (the profiles'
+    default outbound action, Allow). Returns Allowed and the blocking rule's Name.
+    #>
+    param(
+        [Parameter(Mandatory)][string]$Sid,
+        [Parameter(Mandatory)][ValidateSet('TCP', 'UDP', 'ICMPv4')][string]$Protocol,
+        [Parameter(Mandatory)][string]$RemoteAddress,
+        [int]$RemotePort = 0
+    )
+    $state = Read-SimState
+    $address = [System.Net.IPAddress]::Parse($RemoteAddress)
+    foreach ($rule in @($state['firewall']['rules'].Values)) {
+        if ($rule['Direction'] -ne 'Outbound' -or $rule['Enabled'] -ne 'True' -or $rule['Action'] -ne 'Block') { continue }
+        if ($rule['LocalUser'] -and $rule['LocalUser'] -notmatch [regex]::Escape("(A;;CC;;;$Sid)")) { continue }
+        if ($rule['Protocol'] -ne 'Any' -and $rule['Protocol'] -ne $Protocol) { continue }
+        if (-not @(@($rule['RemoteAddress']) | Where-Object { Test-SimAddressInRange -Address $address -Entry $_ }).Count) { continue }
+        $ports = @(@($rule['RemotePort']) | Where-Object { $_ })
+        if ($ports.Count -gt 0 -and -not @($ports | Where-Object { Test-SimPortInRange -Port $RemotePort -Entry $_ }).Count) { continue }
+        return [pscustomobject]@{ Allowed = $false; Rule = $rule['Name'] }
+    }
+    return [pscustomobject]@{ Allowed = $true; Rule = $null }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -806,7 +858,7 @@ function Enable-CorralWindowsSim {
 }
 
 Export-ModuleMember -Function @(
-    'Initialize-CorralWindowsSim', 'Add-SimRealUser', 'Add-SimLocalUser', 'Set-SimOwner', 'Set-SimFirewallProfile', 'Get-CorralWindowsSimState', 'Enable-CorralWindowsSim', 'New-SimSid',
+    'Initialize-CorralWindowsSim', 'Add-SimRealUser', 'Add-SimLocalUser', 'Set-SimOwner', 'Set-SimFirewallProfile', 'Get-CorralWindowsSimState', 'Enable-CorralWindowsSim', 'New-SimSid', 'Test-SimFirewallOutbound',
     'Get-LocalUser', 'Set-LocalUser', 'Enable-LocalUser', 'Disable-LocalUser', 'Remove-LocalUser',
     'Get-LocalGroup', 'New-LocalGroup', 'Remove-LocalGroup', 'Get-LocalGroupMember', 'Add-LocalGroupMember', 'Remove-LocalGroupMember',
     'Get-NetFirewallRule', 'New-NetFirewallRule', 'Set-NetFirewallRule', 'Remove-NetFirewallRule',

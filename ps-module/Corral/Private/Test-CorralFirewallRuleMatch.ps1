@@ -31,6 +31,9 @@ function Test-CorralFirewallRuleMatch {
     if (((& $normalise $address.RemoteAddress) -join ',') -ne ((& $normalise $Spec.RemoteAddress) -join ',')) { return $false }
     $port = $Rule | Get-NetFirewallPortFilter
     if ("$($port.Protocol)" -ne $Spec.Protocol) { return $false }
-    if ($Spec.RemotePort.Count -gt 0 -and (@($port.RemotePort) -join ',') -ne ($Spec.RemotePort -join ',')) { return $false }
+    # No port filter reads back as 'Any'. A spec without ports must find none either: a UDP rule
+    # narrowed earlier (ports open) that should now block every port is a difference.
+    $actualPorts = @($port.RemotePort | Where-Object { $_ -and "$_" -ne 'Any' })
+    if (($actualPorts -join ',') -ne (@($Spec.RemotePort) -join ',')) { return $false }
     return $true
 }

@@ -19,6 +19,15 @@ function New-CorralFirewallRule {
     .PARAMETER LoopbackPort
     Loopback ports the offline identity may reach; none (the default) blocks loopback entirely.
 
+    .PARAMETER ProxyPort
+    The loopback TCP port of the allowlist network's filtering proxy, or 0 (the default) for
+    none. The identity may then reach that one TCP port on loopback (and the -LoopbackPort
+    ones), nothing else: TCP to loopback is blocked on every other port, UDP to loopback on
+    every port not in -LoopbackPort, and the network beyond loopback stays blocked. Expressed
+    as block rules over the complementary port ranges, because a Windows Firewall block rule
+    beats any allow rule. Changing it is fail-closed: the new rules are in place before the
+    ones they replace are removed, and a narrowed rule is changed in one call.
+
     .PARAMETER Force
     Skip the confirmation prompt.
 
@@ -27,6 +36,9 @@ function New-CorralFirewallRule {
 
     .EXAMPLE
     New-CorralFirewallRule -User alice -LoopbackPort 5432, 6379 -Confirm:$false
+
+    .EXAMPLE
+    New-CorralFirewallRule -User alice -ProxyPort 3128 -Force
 
     .OUTPUTS
     PSCustomObject with Identity, Rules, Changed and Changes.
@@ -39,6 +51,8 @@ function New-CorralFirewallRule {
         [string]$User,
         [ValidateRange(1, 65535)]
         [int[]]$LoopbackPort = @(),
+        [ValidateRange(0, 65535)]
+        [int]$ProxyPort = 0,
         [switch]$Force
     )
     if ($Force -and -not $PSBoundParameters.ContainsKey('Confirm')) { $ConfirmPreference = 'None' }
@@ -48,7 +62,7 @@ function New-CorralFirewallRule {
     $record = Get-CorralRecordedIdentity -State $state -User $User -Network offline -Remedy 'run New-CorralIdentity first.'
     $name = $record['name']
     $scope = "firewall:$name"
-    $specs = Get-CorralFirewallRuleSpec -IdentityName $name -IdentitySid $record['sid'] -Group $installation.FirewallGroup -LoopbackPorts $LoopbackPort
+    $specs = Get-CorralFirewallRuleSpec -IdentityName $name -IdentitySid $record['sid'] -Group $installation.FirewallGroup -LoopbackPorts $LoopbackPort -ProxyPort $ProxyPort
     $changes = [System.Collections.Generic.List[string]]::new()
     foreach ($spec in $specs) {
         $parameters = @{
@@ -75,6 +89,8 @@ function New-CorralFirewallRule {
             # Group is read-only on an existing rule; a rule of ours always has it already.
             $parameters.Remove('Group')
             $parameters.Remove('DisplayName')
+            # A port filter is only cleared by naming it: 'Any' (a rule that now blocks every port).
+            if ($spec.RemotePort.Count -eq 0 -and $spec.Protocol -in @('TCP', 'UDP')) { $parameters['RemotePort'] = 'Any' }
             Set-NetFirewallRule -Name $spec.Name @parameters -ErrorAction Stop
             $changes.Add("re-applied firewall rule $($spec.Name)")
         }
