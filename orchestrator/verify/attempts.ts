@@ -329,11 +329,28 @@ const setuid: Attempt = {
   },
 };
 
+/**
+ * The kernel's own report of a refusal (Linux: Landlock's audit record) must name it in the
+ * command's violations. The attempt creates a file in /usr, which every session sees and which
+ * Landlock refuses before file modes are checked, so the kernel writes a record for it. The
+ * other attempts are refused by mechanisms the kernel does not report — the view (a path that
+ * is not there: the write-outside target lives in a hidden /tmp), read-only binds (EROFS),
+ * masks, the network namespace, file modes, no_new_privs, the environment filter.
+ */
 const violationReport: Attempt = {
   id: 'violation-report',
-  attempt: 'each blocked attempt is named in the session\'s violation report',
+  attempt: "create a file in /usr: the refusal is named in the command's violation report",
   expected: 'reported',
-  run: async () => skipped(violationReport, 'this build does not read violation reports from the OS yet'),
+  run: async (ctx) => {
+    const source = ctx.session.violationSources.landlock;
+    if (source === undefined) return skipped(violationReport, 'this runner reads no violation reports from the OS');
+    if (source !== 'on') return skipped(violationReport, `no source: ${source}`);
+    const target = `/usr/corral-verify-${token()}`;
+    const r = await ctx.session.exec(['/bin/sh', '-c', 'printf corral-verify > "$1"', 'sh', target]);
+    if (existsSync(target)) return result(violationReport, false, `the file was written (${target})`);
+    const named = r.violations.find((v) => v.kind === 'write' && (v.target === '/usr' || v.target === target));
+    return result(violationReport, named !== undefined, named === undefined ? `refused (${describeExit(r)}) but not reported` : `reported: ${named.operation} ${named.target} (${named.rule})`);
+  },
 };
 
 export const ATTEMPTS: readonly Attempt[] = [

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot, runProgram, show, TestInstallation, userDir, userFile } from './helpers/e2e.js';
+import { FLOOD_BACKLOG, kernelAuditState, setKernelAudit } from '../helpers/kernel-audit.js';
 
 interface Report {
   ok: boolean;
@@ -50,7 +51,29 @@ describe('corral verify (root sets up; the user runs it unprivileged)', function
     for (const id of ['write-outside', 'write-git', 'write-missing-protected', 'read-deny', 'connect-tcp', 'connect-udp', 'dns', 'signal', 'daemon', 'secret-env', 'setuid']) {
       assert.equal(byId.get(id)?.outcome, 'held', `${id}: ${JSON.stringify(byId.get(id))}`);
     }
-    assert.equal(byId.get('violation-report')?.outcome, 'skipped');
+    // With the kernel's audit off (this machine's default) there is no source, and verify says so.
+    const reported = byId.get('violation-report');
+    if (kernelAuditState().enabled === 0) {
+      assert.equal(reported?.outcome, 'skipped', JSON.stringify(reported));
+      assert.match(reported.result, /^no source: off: the kernel's audit is disabled/);
+    } else {
+      assert.equal(reported?.outcome, 'held', JSON.stringify(reported));
+    }
+  });
+
+  it("with the kernel's audit on, a refused creation in /usr is named in the command's violation report", async function () {
+    const before = kernelAuditState();
+    if (before.enabled === 2) this.skip(); // locked by the administrator: cannot switch it here
+    setKernelAudit(1, FLOOD_BACKLOG);
+    try {
+      const { r, report } = await verify();
+      assert.equal(r.status, 0, show(r));
+      const v = report.attempts.find((a) => a.id === 'violation-report');
+      assert.equal(v?.outcome, 'held', JSON.stringify(v));
+      assert.equal(v.result, 'reported: fs.make_reg /usr (outside the writable roots)', 'names the directory the file was to be made in');
+    } finally {
+      setKernelAudit(before.enabled === 0 ? 0 : 1, before.backlogLimit);
+    }
   });
 
   it('leaves nothing behind in the workspace or in /tmp', async () => {
