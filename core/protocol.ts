@@ -7,7 +7,7 @@
  * Shared by every platform and by the orchestrator; no OS calls here.
  */
 
-import type { Loopback, Mode, Network, NetworkAllowlist } from './vocabulary.js';
+import type { GitAccess, Loopback, Mode, Network, NetworkAllowlist } from './vocabulary.js';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
@@ -51,6 +51,17 @@ export interface SessionRequest {
    * the runner's own filter of every spawn (core/policy/env.ts floorEnvironment). Optional.
    */
   env?: { allow: string[]; set: Record<string, string> };
+  /**
+   * Policy `git`: `commit` lets the session write the top-level `.git` of its writable roots
+   * except what makes git run code (runner/linux/git-commit.ts). Absent: `read`.
+   */
+  git?: GitAccess;
+  /**
+   * The real user's git identity (`user.name`, `user.email` of their global git config, read by
+   * the client): set as GIT_AUTHOR_* and GIT_COMMITTER_* in every command's environment. Data
+   * only — one line each, nothing else from that file. Absent: none.
+   */
+  gitIdentity?: { name?: string; email?: string };
   /** The client's digest of what it resolved; the runner answers with its own in `hello`. */
   policyDigest: string;
   /** Windows: capability SIDs of the workspace grants, as S-1-… strings. */

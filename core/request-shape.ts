@@ -15,7 +15,7 @@ import { CorralError } from './errors.js';
 import { excerpt, PROTOCOL_VERSION, type SessionRequest } from './protocol.js';
 import { parseHostRule } from './hosts.js';
 import { posixPaths, type PathRules } from './paths.js';
-import { PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from './vocabulary.js';
+import { GIT_ACCESS, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from './vocabulary.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;
@@ -111,6 +111,9 @@ const envSet: Check<Record<string, string>> = (v, path) => {
   }
   return out;
 };
+/** One line of the real user's git config: printable, no line break or NUL (it becomes an environment value). */
+const gitIdentityField = string(1, 256, { test: (s) => !/[\0\n\r]/.test(s), says: 'one line without NUL' });
+const gitIdentity = strictObject<NonNullable<SessionRequest['gitIdentity']>>({ name: gitIdentityField, email: gitIdentityField }, ['name', 'email']);
 const allowlist = strictObject<NonNullable<SessionRequest['allowlist']>>({ allow: list(hostRule, MAX_PATHS), deny: list(hostRule, MAX_PATHS) });
 
 function requestChecker(paths: PathRules): Check<SessionRequest> {
@@ -149,11 +152,13 @@ function requestChecker(paths: PathRules): Check<SessionRequest> {
         allow: list(string(1, 256, { test: (n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n), says: 'a variable name, optionally ending in *' }), MAX_PATHS),
         set: envSet,
       }),
+      git: oneOf(GIT_ACCESS),
+      gitIdentity,
       policyDigest: string(0, 256),
       capabilitySids: list(string(0, 256), MAX_PATHS),
       windowsPrivateDesktop: (v, path) => (typeof v === 'boolean' ? v : fail(path, 'expected true or false')),
     },
-    ['capabilitySids', 'allowlist', 'publish', 'windowsPrivateDesktop', 'readRoots', 'env'],
+    ['capabilitySids', 'allowlist', 'publish', 'windowsPrivateDesktop', 'readRoots', 'env', 'git', 'gitIdentity'],
   );
 }
 

@@ -20,6 +20,15 @@ export type Network = (typeof NETWORKS)[number];
 export const SHELLS = ['sh', 'login'] as const;
 export type ShellChoice = (typeof SHELLS)[number];
 
+/**
+ * What a session may do to the git directories in its writable roots: `read` (the default:
+ * every `.git` read-only) or `commit` (the top-level `.git` of a writable root takes commits,
+ * branches and stashes, while what makes git run code stays read-only:
+ * runner/linux/git-commit.ts lists it). Opt-in; a workspace config may only choose `read`.
+ */
+export const GIT_ACCESS = ['read', 'commit'] as const;
+export type GitAccess = (typeof GIT_ACCESS)[number];
+
 /** The two identities of a real user are named after the networks they run. */
 export type IdentityKind = Network;
 

@@ -13,6 +13,7 @@
  *   the request names);
  * - change a key the machine layer locked (config_locked);
  * - raise a limit the machine layer set (enforced = min(request, machine));
+ * - choose `git: "commit"` when the machine layer locks `git` (to `read`, or by default);
  * - write the real user's home, an ancestor of it, or a tree holding a denyRead path
  *   (writable-roots.ts, the same rule the client applies);
  * - pass a secret-looking variable not allowed by exact name, or, with `env` locked,
@@ -24,7 +25,7 @@ import type { PathRules } from '../paths.js';
 import type { SessionRequest } from '../protocol.js';
 import { CorralError } from '../errors.js';
 import { parseHostRule } from '../hosts.js';
-import { DEFAULT_LIMITS, networkIdentity, type Limits, type Loopback, type Mode, type Network, type NetworkAllowlist, type NetworkPolicy } from '../vocabulary.js';
+import { DEFAULT_LIMITS, networkIdentity, type GitAccess, type Limits, type Loopback, type Mode, type Network, type NetworkAllowlist, type NetworkPolicy } from '../vocabulary.js';
 import { defaultProtectedNames } from '../protected-names.js';
 import { DEFAULT_DENY_READ, DEFAULT_ENV_ALLOW, DEFAULT_READ_ROOTS } from './defaults.js';
 import type { PolicyKey } from './keys.js';
@@ -49,6 +50,8 @@ export interface FloorRequest {
   limits: Limits;
   /** The client's resolved env policy (optional: without it only the defaults and the machine's allow). */
   env?: { allow: string[]; set: Record<string, string> };
+  /** Policy `git` (absent: read). */
+  git?: GitAccess;
 }
 
 export interface MachineLayer {
@@ -88,6 +91,7 @@ export interface EnforcedPolicy {
   denyRead: string[];
   limits: Limits;
   env: { allow: string[]; set: Record<string, string>; locked: boolean };
+  git: GitAccess;
   /** Short digest of all of the above: the `hello` digest and the audit record's. */
   digest: string;
 }
@@ -163,6 +167,8 @@ export function applyFloor(request: FloorRequest, machine: MachineLayer | null, 
     const machinePublish = [...new Set(d.publish ?? [])].sort((a, b) => a - b);
     if (JSON.stringify(publish) !== JSON.stringify(machinePublish)) refuseLocked('publish', publish, machinePublish);
   }
+  const machineGit: GitAccess = d.git ?? 'read';
+  if (locked.has('git') && (request.git ?? 'read') !== machineGit) refuseLocked('git', request.git ?? 'read', machineGit);
   if (locked.has('readRoots') && !sameSet(request.readRoots ?? [], machineReadRoots)) refuseLocked('readRoots', request.readRoots ?? [], machineReadRoots);
   if (locked.has('writableRoots') && !sameSet(request.writableRoots, machineWritable)) refuseLocked('writableRoots', request.writableRoots, machineWritable);
   if (locked.has('limits')) {
@@ -213,6 +219,7 @@ export function applyFloor(request: FloorRequest, machine: MachineLayer | null, 
     denyRead,
     limits,
     env,
+    git: request.git ?? 'read',
   };
   return { ...enforced, digest: enforcedDigest(enforced) };
 }
@@ -253,6 +260,7 @@ export function applyFloorToRequest(
       denyRead: request.denyRead,
       limits: request.limits,
       ...(request.env === undefined ? {} : { env: request.env }),
+      ...(request.git === undefined ? {} : { git: request.git }),
     },
     machine,
     {

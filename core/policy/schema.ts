@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { MIN_MEMORY_BYTES, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from '../vocabulary.js';
-import { MODES, NETWORKS, POLICY_KEYS, SHELLS } from './keys.js';
-import type { Limits, Loopback, Mode, NetworkPolicy, ShellChoice } from '../vocabulary.js';
+import { GIT_ACCESS, MODES, NETWORKS, POLICY_KEYS, SHELLS } from './keys.js';
+import type { GitAccess, Limits, Loopback, Mode, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 import { parseHostRule } from '../hosts.js';
 
 export { MODES, NETWORKS, POLICY_KEYS, type PolicyKey } from './keys.js';
@@ -116,6 +116,12 @@ export const LayerSchema = z
       .enum(SHELLS)
       .optional()
       .describe('The shell `corral sh` runs inside the session: sh is /bin/sh; login is your login shell (from the passwd database). Every command is confined the same either way.'),
+    git: z
+      .enum(GIT_ACCESS)
+      .optional()
+      .describe(
+        'read (default): every .git in the writable roots is read-only. commit: the top-level .git of the workspace (and of each writable root) takes commits, branches and stashes (objects, refs, index, logs); its config, hooks, info/, modules/, worktrees/, remotes and what else makes git run code stay read-only (Linux). A workspace config may only set read.',
+      ),
     locked: z
       .array(z.enum(POLICY_KEYS))
       .optional()
@@ -124,7 +130,7 @@ export const LayerSchema = z
   .describe('A Corral config file.');
 
 export type Layer = z.infer<typeof LayerSchema>;
-export type { Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy, ShellChoice } from '../vocabulary.js';
+export type { GitAccess, Loopback, Mode, Network, NetworkAllowlist, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 
 /** The resolved policy: every key present, paths absolute. */
 export interface Policy {
@@ -141,6 +147,7 @@ export interface Policy {
   env: { allow: string[]; set: Record<string, string> };
   limits: Limits;
   shell: ShellChoice;
+  git: GitAccess;
 }
 
 export function layerJsonSchema(): unknown {

@@ -135,7 +135,7 @@ export async function runInSession(session: Session, argv: string[], input: RunC
       outputTruncated: exit.outputTruncated,
       networkUnreachable: exit.networkUnreachable,
       // The call's own timeout, when it set one, is the one that fired.
-      notices: commandNotices(exit, { network: session.network, limits: { ...session.limits, ...(input.timeoutSec !== undefined ? { timeoutSec: input.timeoutSec } : {}) } }),
+      notices: commandNotices(exit, { network: session.network, git: session.git, argv, limits: { ...session.limits, ...(input.timeoutSec !== undefined ? { timeoutSec: input.timeoutSec } : {}) } }),
       durationMs: exit.durationMs,
       stdout: jsonOutput(Buffer.concat(out)),
       stderr: jsonOutput(Buffer.concat(err)),

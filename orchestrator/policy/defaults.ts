@@ -34,5 +34,6 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     env: { allow: [...DEFAULT_ENV_ALLOW], set: {} },
     limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()) },
     shell: 'sh',
+    git: 'read',
   };
 }

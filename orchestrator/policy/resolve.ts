@@ -15,8 +15,9 @@
  * repository, i.e. from whoever wrote the repository, not from the developer. It may
  * only tighten: it cannot choose full-access, go online, add writable roots or
  * workspaces, pass more environment variables, open loopback ports, publish ports on the
- * host (not even an empty list: `publish` is the user's choice alone) or raise limits, and it
- * may only narrow a network allowlist (network.ts).
+ * host (not even an empty list: `publish` is the user's choice alone), raise limits or let
+ * sessions write git history (`git: "commit"`), and it may only narrow a network allowlist
+ * (network.ts).
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -120,6 +121,7 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
       { details: { file: layer.label, path: '$.publish', key: 'publish' } },
     );
   }
+  if (d.git === 'commit') refuse('git', 'it cannot let sessions write the repository\'s git directory (only "read")');
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
   for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
     const v = d.limits?.[key];
@@ -172,6 +174,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
     if (d.loopback !== undefined) next.loopback = d.loopback;
     if (d.publish !== undefined) next.publish = [...new Set(d.publish)];
     if (d.shell !== undefined) next.shell = d.shell;
+    if (d.git !== undefined) next.git = d.git;
     if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
     if (d.writableRoots !== undefined) {
       next.writableRoots = expandAll(d.writableRoots, 'writableRoots', layer.label, layer.kind, false);

@@ -26,6 +26,7 @@ import { checkProvisioned, defaultWorkspace, userRecordFor, type HintContext } f
 import { buildSessionRequest, canonicalDirectory } from './request.js';
 import { SessionImpl } from './session.js';
 import { sessionShell } from './shell.js';
+import { readGitIdentity } from './git-identity.js';
 import type { Session, SessionOptions } from './types.js';
 
 /**
@@ -77,6 +78,8 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
   }
   const record = provisioned === null ? null : checkProvisioned(provisioned, user.name, workspace, nativePaths, hintContext(user, workspace));
   const early = launcher.prelaunch?.(user);
+  // The real user's user.name/user.email (git-identity.ts), read while the runner boots.
+  const gitIdentity = readGitIdentity(user);
   // Handled here so that a failed early start never surfaces as an unhandled rejection while the
   // policy loads; awaiting `early` below still throws it.
   early?.catch(() => undefined);
@@ -96,7 +99,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
     }
     // Checked before the runner is handed a request: a login shell that runs nothing is a config error.
     const shell = sessionShell(leaf.installation.platform, resolved.policy.shell, user.shell, resolved.sources.shell);
-    const request = buildSessionRequest(user.name, workspace, resolved, leaf.installation.platform === 'linux' ? user.home : undefined);
+    const request = buildSessionRequest(user.name, workspace, resolved, leaf.installation.platform === 'linux' ? user.home : undefined, await gitIdentity);
     if (options.audit !== false) {
       audit = openAuditLog(options.audit ?? auditFilePath(leaf.installation, user), user);
     }
@@ -115,6 +118,7 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       realUser: user.name,
       workspace,
       network: networkIdentity(policy.network),
+      git: policy.git,
       policyDigest: hello.policyDigest,
       envPolicy: policy.env,
       baseEnv: sessionEnvironment(options.env ?? process.env, policy.env, { ignoreCase: leaf.environmentNamesIgnoreCase }),

@@ -37,7 +37,13 @@ export function canonicalDirectory(dir: string, what: string): string {
  * real user's home or an ancestor of it, or a tree holding a denyRead path (the one rule of
  * core/policy/writable-roots.ts). `home` is the real user's home (Linux; without it the check is the runner's alone).
  */
-export function buildSessionRequest(realUser: string, workspace: string, resolved: ResolvedPolicy, home?: string): SessionRequest {
+export function buildSessionRequest(
+  realUser: string,
+  workspace: string,
+  resolved: ResolvedPolicy,
+  home?: string,
+  gitIdentity?: SessionRequest['gitIdentity'],
+): SessionRequest {
   const { policy } = resolved;
   const writableRoots = policy.writableRoots.map((root) => canonicalDirectory(root, 'writable root'));
   if (policy.mode === 'workspace-write' && home !== undefined) {
@@ -65,6 +71,8 @@ export function buildSessionRequest(realUser: string, workspace: string, resolve
     ...(policy.publish.length === 0 ? {} : { publish: [...policy.publish] }),
     limits: { ...policy.limits },
     env: { allow: [...policy.env.allow], set: { ...policy.env.set } },
+    ...(policy.git === 'read' ? {} : { git: policy.git }),
+    ...(gitIdentity === undefined || Object.keys(gitIdentity).length === 0 ? {} : { gitIdentity }),
     policyDigest: resolved.digest,
   };
 }

@@ -10,7 +10,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { AuditRecord } from '../audit/record.js';
 import { AUDIT_VERSION } from '../audit/record.js';
 import type { Enforcement, Network } from '../../core/protocol.js';
-import type { Limits } from '../../core/vocabulary.js';
+import type { GitAccess, Limits } from '../../core/vocabulary.js';
 import type { Hello, RunnerClient } from './client.js';
 import { RunningCommand } from './command.js';
 import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';
@@ -20,6 +20,8 @@ export interface SessionContext {
   realUser: string;
   workspace: string;
   network: Network;
+  /** Policy `git` (absent: read). */
+  git?: GitAccess;
   policyDigest: string;
   envPolicy: EnvPolicy;
   /** The filtered environment every command starts from. */
@@ -60,6 +62,10 @@ export class SessionImpl implements Session {
 
   get network(): Network {
     return this.ctx.network;
+  }
+
+  get git(): GitAccess {
+    return this.ctx.git ?? 'read';
   }
 
   get policyDigest(): string {

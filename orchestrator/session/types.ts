@@ -4,7 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConnectionRecord, Enforcement, Network, ViolationRecord } from '../../core/protocol.js';
-import type { Limits } from '../../core/vocabulary.js';
+import type { GitAccess, Limits } from '../../core/vocabulary.js';
 
 export type { ConnectionRecord, Enforcement, Limits, Network };
 
@@ -133,6 +133,8 @@ export interface Session {
   /** Canonical workspace path. */
   readonly workspace: string;
   readonly network: Network;
+  /** Policy `git`: `read` (every .git read-only) or `commit` (commits, branches and stashes allowed). */
+  readonly git: GitAccess;
   readonly policyDigest: string;
   /**
    * The resolved policy's limits, as requested from the runner (per-command timeout, output kept,

@@ -91,9 +91,11 @@ const writeOutside: Attempt = {
 
 const writeGit: Attempt = {
   id: 'write-git',
-  attempt: 'write inside .git (hooks, config run code as you)',
+  attempt: 'write a hook inside .git (hooks and config run code as you)',
   expected: 'refused',
-  run: (ctx) => writeAttempt(writeGit, ctx, path.join(ctx.workspace, '.git', `corral-verify-${token()}`)),
+  // .git/hooks: read-only under both git settings (under `git: "commit"` the rest of .git takes
+  // commits; runner/linux/git-commit.ts), and reserved when it is missing.
+  run: (ctx) => writeAttempt(writeGit, ctx, path.join(ctx.workspace, '.git', 'hooks', `corral-verify-${token()}`)),
 };
 
 const writeMissingProtected: Attempt = {

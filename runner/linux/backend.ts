@@ -168,6 +168,8 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
       placeholderKind: (name) => placeholderKind(name, installation.name),
       protectedPaths: s.protectedPaths,
       denyRead: s.denyRead,
+      git: s.git,
+      warnings,
     },
     liveFacts,
   );
@@ -411,7 +413,7 @@ function linuxSession(
         return { writeStdin() {}, closeStdin() {}, kill() {}, pauseOutput() {}, resumeOutput() {} };
       }
       // The client's environment filtered again by the enforced env policy (hostile input).
-      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes: git.excludes, network });
+      const env = commandEnvironment(floorEnvironment(request.env, s.env), { home, tmpdir: SESSION_TMP, identity: s.identity.name, safeDirectories, gitExcludes: git.excludes, network, gitIdentity: s.gitIdentity });
       if (proxy !== null) Object.assign(env, proxyEnvironment(proxy.port));
       return startCommand(request, events, {
         cgroup,

@@ -9,7 +9,10 @@
  * an empty reserved `.env`. CORRAL_NETWORK says which network the session has (offline, online,
  * allowlist), and an offline session tells the package managers that have a setting for it
  * (OFFLINE_ENV: npm, pip, cargo) that they are offline, so they answer from their cache or
- * fail at once with their own message instead of retrying a network that is not there. Pure.
+ * fail at once with their own message instead of retrying a network that is not there. The
+ * real user's git identity (the request's gitIdentity: user.name and user.email of their
+ * global config, read by the client) becomes GIT_AUTHOR_NAME/EMAIL and GIT_COMMITTER_NAME/EMAIL,
+ * unless the environment already sets them (an env.set of the user's). Pure.
  */
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -35,6 +38,8 @@ export interface EnvironmentContext {
   gitExcludes?: string | null;
   /** The session's network (CORRAL_NETWORK); absent: not set. */
   network?: SessionNetwork;
+  /** The real user's git identity (one line each, shape-checked: core/request-shape.ts). */
+  gitIdentity?: { name?: string; email?: string };
 }
 
 export function commandEnvironment(fromClient: Readonly<Record<string, string>>, ctx: EnvironmentContext): Record<string, string> {
@@ -57,6 +62,15 @@ export function commandEnvironment(fromClient: Readonly<Record<string, string>>,
     count += 1;
   }
   env.GIT_CONFIG_COUNT = String(count);
+  const { name, email } = ctx.gitIdentity ?? {};
+  for (const [variable, value] of [
+    ['GIT_AUTHOR_NAME', name],
+    ['GIT_COMMITTER_NAME', name],
+    ['GIT_AUTHOR_EMAIL', email],
+    ['GIT_COMMITTER_EMAIL', email],
+  ] as const) {
+    if (value !== undefined && env[variable] === undefined) env[variable] = value;
+  }
   if (ctx.network !== undefined) {
     env.CORRAL_NETWORK = ctx.network;
     if (ctx.network === 'offline') Object.assign(env, OFFLINE_ENV);

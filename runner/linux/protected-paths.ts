@@ -28,22 +28,25 @@
  *
  * planProtection is pure (over lstat facts); applyProtection performs it.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import type { PlaceholderKind } from '../../core/protected-names.js';
+import type { GitAccess } from '../../core/vocabulary.js';
+import { DOT_FILE_CONTENT, planGitCommit, type ReserveKind } from './git-commit.js';
 import { bindReadOnlyAt, maskDirectoryAt, maskFileAt, pinInPlace } from './mount.js';
 import { changedWhileSettingUp, isLinkOnPath, openAndStat, openEntryNoFollow, reopenSame, type OpenOptions } from './open-no-symlinks.js';
 import { LibcError } from '../../os/linux/libc.js';
 import { posixPaths } from '../../core/paths.js';
 
 export type Kind = 'dir' | 'file' | 'symlink' | 'other' | 'missing';
+export type { ReserveKind };
 
 export type ProtectionStep =
   | { op: 'bind'; path: string }
   /** Bound on itself, writable as before: a mount point cannot be renamed or removed (nested-git.ts). */
   | { op: 'pin'; path: string }
-  | { op: 'reserve'; root: string; name: string; kind: PlaceholderKind }
+  | { op: 'reserve'; root: string; name: string; kind: ReserveKind }
   | { op: 'mask-dir'; path: string }
   | { op: 'mask-file'; path: string };
 
@@ -54,6 +57,10 @@ export interface ProtectionInput {
   placeholderKind: (name: string) => PlaceholderKind;
   protectedPaths: string[];
   denyRead: string[];
+  /** Policy `git`: under `commit` a root's `.git` directory is planned by git-commit.ts instead of bound whole. */
+  git?: GitAccess;
+  /** Where the plan says what it could not do as asked (a `.git` kept read-only under `commit`). */
+  warnings?: string[];
 }
 
 export interface ProtectionFacts {
@@ -103,7 +110,24 @@ export function planProtection(input: ProtectionInput, facts: ProtectionFacts): 
         case 'symlink':
           refuseLink(path);
           break;
-        case 'dir':
+        case 'dir': {
+          if (name === '.git' && input.git === 'commit') {
+            const plan = planGitCommit(path, facts);
+            if (plan.ok) {
+              for (const step of plan.steps) {
+                if (step.op === 'bind') bind(step.path);
+                else {
+                  steps.push(step);
+                  bound.add(`${step.root}/${step.name}`);
+                }
+              }
+              break;
+            }
+            input.warnings?.push(`git: "commit" is not in force for ${path}, which stays read-only: ${plan.why}`);
+          }
+          bind(path);
+          break;
+        }
         case 'other':
           bind(path);
           break;
@@ -232,11 +256,18 @@ export function closePlaceholderDirs(dirs: Map<string, PlaceholderDir>): void {
  * concurrent session's placeholder, or an entry the real user just made; binding it read-only
  * is right for any real directory or file of theirs, but never for a link.
  */
-function ensurePlaceholder(dir: PlaceholderDir, root: string, name: string, kind: PlaceholderKind): void {
+function ensurePlaceholder(dir: PlaceholderDir, root: string, name: string, kind: ReserveKind): void {
   const target = `/proc/self/fd/${dir.fd}/${name}`;
   try {
     if (kind === 'dir') mkdirSync(target, { mode: 0o555 });
-    else closeSync(openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444));
+    else {
+      const fd = openSync(target, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o444);
+      try {
+        if (kind === 'dot-file') writeSync(fd, DOT_FILE_CONTENT);
+      } finally {
+        closeSync(fd);
+      }
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
@@ -249,7 +280,7 @@ function ensurePlaceholder(dir: PlaceholderDir, root: string, name: string, kind
  * here and must be the same inode as the checked one; a placeholder that vanished meanwhile
  * (the real user may delete it) is made again, a bounded number of times.
  */
-function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: PlaceholderKind): void {
+function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: ReserveKind): void {
   const fd = reopenSame(root, dir, { directory: true });
   try {
     for (let attempt = 1; ; attempt++) {
@@ -280,7 +311,7 @@ function bindPlaceholder(dir: PlaceholderDir, root: string, name: string, kind: 
  * this session counts as one of its holders and the other session's reaper leaves it. Call it
  * under the registry lock, and register the reservations before releasing it.
  */
-export function adoptSharedPlaceholders(steps: ProtectionStep[], sharedPlaceholder: (path: string) => PlaceholderKind | null): ProtectionStep[] {
+export function adoptSharedPlaceholders(steps: ProtectionStep[], sharedPlaceholder: (path: string) => ReserveKind | null): ProtectionStep[] {
   return steps.map((step) => {
     if (step.op !== 'bind') return step;
     const kind = sharedPlaceholder(step.path);

@@ -33,6 +33,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { CorralError } from '../../core/errors.js';
 import { createPipe } from './fds.js';
 import { reservationKey, reservationsDir } from './reservations.js';
+import type { ReserveKind } from './git-commit.js';
 
 // A plain template: each shell `${…}` is escaped as `\${…}`, and the script has no backslash.
 const SCRIPT = `
@@ -84,7 +85,8 @@ others() {
   for f in "$reg/$1".*; do [ -e "$f" ] && return 0; done
   return 1
 }
-# Placeholders of kind d (directories, removed only while empty) or f (empty files) that no
+# Placeholders of kind d (directories, removed only while empty), f (empty files) or c (files
+# holding "." alone: git-commit.ts dot-file) that no
 # other session reserves and that are still ours (root-owned, not links), one call per kind,
 # each through the inherited descriptor of its parent directory.
 remove_placeholders() {
@@ -104,6 +106,12 @@ remove_placeholders() {
     case $kind in
       d) [ -d "$path" ] || continue ;;
       f) [ -f "$path" ] && [ ! -s "$path" ] || continue ;;
+      c)
+        [ -f "$path" ] || continue
+        l1= l2= r1=1 r2=1
+        { IFS= read -r l1; r1=$?; IFS= read -r l2; r2=$?; } < "$path" 2>/dev/null
+        [ "$r1" = 0 ] && [ "$l1" = . ] && [ "$r2" != 0 ] && [ -z "$l2" ] || continue
+        ;;
     esac
     # The inode the runner reported for it, or - when it died before reporting.
     case $ids in *" $i="*) e=\${ids#*" $i="} e=\${e%% *} ;; *) e=- ;; esac
@@ -126,7 +134,7 @@ remove_placeholders() {
   [ $# -gt 0 ] || return 0
   case $want in
     d) rmdir -- "$@" 2>/dev/null ;;
-    f) rm -f -- "$@" ;;
+    f|c) rm -f -- "$@" ;;
   esac
   return 0
 }
@@ -137,6 +145,7 @@ if [ $# -gt 0 ] && [ "$reg" != - ] && [ -d "$reg" ]; then
   rm -f -- "$reg"/*."$sid"
   remove_placeholders d "$@"
   remove_placeholders f "$@"
+  remove_placeholders c "$@"
   # Closing the last descriptor of the lock file releases the lock (no flock -u process).
   exec 9>&-
 fi
@@ -168,7 +177,7 @@ export interface ReaperPlaceholder {
   /** An open descriptor of its parent directory (protected-paths.ts openPlaceholderDirs). */
   dirFd: number;
   name: string;
-  kind: 'dir' | 'file';
+  kind: ReserveKind;
 }
 
 export interface ReaperTargets {
@@ -184,6 +193,8 @@ export interface ReaperTargets {
   /** Placeholders this session reserves. */
   placeholders: ReaperPlaceholder[];
 }
+
+const REAPER_KIND: Record<ReserveKind, string> = { dir: 'd', file: 'f', 'dot-file': 'c' };
 
 /** First descriptor number of the parent directories in the reaper (after stdin, stdout, stderr). */
 const FIRST_DIR_FD = 3;
@@ -209,7 +220,7 @@ export function reaperInput(targets: ReaperTargets, dirFds: number[]): string {
   for (const p of targets.placeholders) {
     if (p.name === '' || p.name.includes('/') || p.name === '.' || p.name === '..') throw new CorralError('request_invalid', `placeholder name ${JSON.stringify(p.name)} is not a single path component`);
     const fd = FIRST_DIR_FD + dirFds.indexOf(p.dirFd);
-    text += line('place', `${fd} ${reservationKey(p.path)} ${p.kind === 'dir' ? 'd' : 'f'}`) + line('', p.name).slice(1);
+    text += line('place', `${fd} ${reservationKey(p.path)} ${REAPER_KIND[p.kind]}`) + line('', p.name).slice(1);
   }
   return `${text}end\n`;
 }

@@ -79,6 +79,10 @@ export interface ResolvedSession {
   limits: SessionRequest['limits'];
   /** The env policy every spawn's environment is filtered with again (core/policy/env.ts floorEnvironment). */
   env: EnforcedPolicy['env'];
+  /** Policy `git` as enforced (core/policy/floor.ts). */
+  git: EnforcedPolicy['git'];
+  /** The real user's git identity as the request gave it (shape-checked: one line each). */
+  gitIdentity: { name?: string; email?: string };
   /** Digest of what this runner enforces (core/policy/floor.ts): sent in `hello`. */
   policyDigest: string;
 }
@@ -266,6 +270,8 @@ export function resolveSession(request: SessionRequest, installation: Installati
       denyRead: policy.denyRead,
       limits: policy.limits,
       env: policy.env,
+      git: policy.git,
+      gitIdentity: { ...(request.gitIdentity ?? {}) },
       policyDigest: policy.digest,
     };
   } catch (err) {

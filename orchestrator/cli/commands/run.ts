@@ -80,7 +80,7 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     killed: r.killed,
     outputTruncated: r.outputTruncated,
     networkUnreachable: r.networkUnreachable,
-    notices: [...commandNotices(r, session), ...toolLogLines(toolLogs)],
+    notices: [...commandNotices(r, { limits: session.limits, network: session.network, git: session.git, argv }), ...toolLogLines(toolLogs)],
     toolLogs,
     published: session.published,
     durationMs: r.durationMs,
@@ -107,7 +107,7 @@ async function runStreaming(session: Session, argv: string[], cwd: string, quiet
   const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
   const [{ streamCommand }, { OutputTail, toolLogsAfter, toolLogLines }] = await Promise.all([import('../run-stream.js'), import('../tool-logs.js')]);
   const tail = new OutputTail();
-  const status = await streamCommand(child, { forwardStdin, notices: session, quietViolations: quiet, onStderr: (chunk) => tail.push(chunk) });
+  const status = await streamCommand(child, { forwardStdin, notices: { limits: session.limits, network: session.network, git: session.git, argv }, quietViolations: quiet, onStderr: (chunk) => tail.push(chunk) });
   for (const line of toolLogLines(await toolLogsAfter(session, status, tail.text()))) process.stderr.write(`corral: ${line}\n`);
   return status;
 }
