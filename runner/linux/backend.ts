@@ -32,6 +32,7 @@ import { placeholderKind } from '../../core/protected-names.js';
 import type { ConfinedSession, RunnerBackend } from '../backend.js';
 import type { Enforcement, SessionRequest, SpawnRequest } from '../../core/protocol.js';
 import { createSessionCgroups, detectCgroups, SessionCgroup } from './cgroup.js';
+import { exists, newGitlinkGitDirs, quarantine, recordGitlinks, type GitlinkBaseline } from './new-gitlinks.js';
 import { startCommand } from './command.js';
 import { dropTo, setNoNewPrivs } from './creds.js';
 import { commandEnvironment } from './environment.js';
@@ -178,6 +179,13 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   warnings.push(...nested.warnings);
   const pins = nested.steps.filter((step) => step.op === 'pin');
   const planned = [...pins, ...firstLevel, ...nested.steps.filter((step) => step.op !== 'pin')];
+  // git: "commit": the gitlinks of each repository whose .git takes commits, and every nested
+  // .git that exists (bound) or is reserved now, for the check at close (new-gitlinks.ts).
+  const commitRepos = s.git === 'commit' ? s.writableRoots.filter((root) => liveFacts.kind(`${root}/.git`) === 'dir' && !firstLevel.some((step) => step.op === 'bind' && step.path === `${root}/.git`)) : [];
+  const gitlinkBaseline = recordGitlinks(commitRepos, liveFacts);
+  const gitDirsAtStart = new Set(
+    [...firstLevel, ...nested.steps].flatMap((step) => (step.op === 'bind' ? [step.path] : step.op === 'reserve' ? [`${step.root}/${step.name}`] : [])).filter((p) => p.endsWith('/.git')),
+  );
   const cgroupV2 = `${layout.v2}/${installation.name}/${sessionId}`;
   const cgroupPids = layout.pids?.kind === 'v1' ? `${layout.pids.mount}/${installation.name}/${sessionId}` : null;
   const tmpdir = sessionTmpPath(installation.name, sessionId);
@@ -337,7 +345,8 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
   const offlineNamespace = networkNamespace && proxy === null;
   const git = { excludes: gitExcludes, repositories: nested.repositories };
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published, violations);
+  const gitlinkCheck = gitlinkBaseline.length === 0 ? null : { baseline: gitlinkBaseline, atStart: gitDirsAtStart, sessionId };
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published, violations, gitlinkCheck);
 }
 
 /**
@@ -370,6 +379,7 @@ function linuxSession(
   offlineNamespace: boolean,
   published: PublishedPorts | null,
   violations: SessionViolations | null,
+  gitlinkCheck: { baseline: GitlinkBaseline[]; atStart: Set<string>; sessionId: string } | null,
 ): ConfinedSession {
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
@@ -444,6 +454,11 @@ function linuxSession(
       proxy?.close();
       published?.close();
       violations?.close();
+      // Every command is dead now: a gitlink the session added for a .git it made is moved aside (new-gitlinks.ts).
+      if (gitlinkCheck !== null) {
+        const found = newGitlinkGitDirs(gitlinkCheck.baseline, liveFacts, exists, (p) => gitlinkCheck.atStart.has(p));
+        for (const line of quarantine(found, gitlinkCheck.sessionId)) process.stderr.write(`corral runner: ${line}\n`);
+      }
     },
   };
 }

@@ -75,7 +75,7 @@ export const GIT_CODE_PATHS: readonly GitCodePath[] = [
   {
     path: 'worktrees',
     kind: 'dir',
-    why: 'linked worktrees\' git directories: their config.worktree, commondir and gitdir files say where git reads config and work trees from',
+    why: 'linked worktrees\' git directories: their config.worktree, commondir and gitdir files choose the config and work tree git uses',
   },
   {
     path: 'commondir',

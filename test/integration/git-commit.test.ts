@@ -10,13 +10,16 @@
  *   with git config), hooks (existing and missing hooks directory), info/attributes, the
  *   submodule's modules/x/config and hooks, commondir, config.worktree, alternates, renaming
  *   .git or objects; a plain file in .git is the control that .git is writable;
+ * - a gitlink the session adds to the index for a nested repository it made (its config setting
+ *   core.fsmonitor) has that repository's .git moved aside when the session closes;
  * - afterwards the real user's plain `git status` and `git commit` run nothing the session
- *   planted (a marker the hooks and fsmonitor would create); the control plants the same hook
- *   from the host in another repository and shows it does create the marker;
+ *   planted (a marker the hooks and fsmonitor would create); the controls plant the same hook
+ *   from the host in another repository, and put the moved-aside .git back, and show that each
+ *   does create the marker;
  * - a workspace config cannot widen `git` to `commit`.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot, runProgram, show, TestInstallation, userDir, userFile, type Result, type TestUser } from './helpers/e2e.js';
 
@@ -27,6 +30,7 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
   let ws = '';
   let marker = '';
   let userConfig = '';
+  let quarantined = '';
   const NAME = 'Real Person';
   const EMAIL = 'real.person@example.org';
   const git = (args: string[], cwd = ws) => runProgram('git', ['-c', 'protocol.file.allow=always', ...args], { asUser: user, cwd });
@@ -110,6 +114,8 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
 
   it('under git: "commit", add, commit, branch and stash work, with the real user\'s identity', async function () {
     userFile(user, userConfig, '{ "git": "commit" }\n');
+    const missingBefore = ['commondir', 'branches', 'remotes', 'worktrees', 'config.worktree', 'objects/info/alternates'].filter((n) => !existsSync(path.join(ws, '.git', n)));
+    assert.ok(missingBefore.includes('commondir') && missingBefore.includes('worktrees'), `missing before: ${missingBefore.join(', ')}`);
     const shown = await inst!.corralAs(user, ['policy', 'show', '--workspace', ws]);
     assert.match(shown.stdout.toString(), /^ {2}git: "commit"$/m, show(shown));
     const r = await run([
@@ -139,7 +145,7 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
     assert.match((await ok(['diff'])).stdout.toString(), /\+stash-me/);
     await ok(['checkout', '-q', 'README']);
     // The placeholders of missing entries are gone once the session is.
-    for (const name of ['commondir', 'branches', 'remotes', 'worktrees', 'config.worktree', 'objects/info/alternates']) {
+    for (const name of missingBefore) {
       assert.ok(!existsSync(path.join(ws, '.git', name)), `.git/${name} placeholder removed`);
     }
   });
@@ -185,6 +191,28 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
     assert.ok(!existsSync(path.join(ws, '.git/hooks')), 'the placeholder is removed after the session');
   });
 
+  it('under git: "commit", a submodule entry the session adds for a nested repository it made is moved aside at close', async function () {
+    const r = await run([
+      'sh',
+      '-c',
+      [
+        'set -e',
+        `printf '#!/bin/sh\\necho ran > ${marker}\\n' > fsm && chmod +x fsm`,
+        'git init -q planted',
+        'git -C planted commit -q --allow-empty -m planted',
+        'git -C planted config core.fsmonitor "$PWD/fsm"',
+        'git update-index --add --cacheinfo "160000,$(git -C planted rev-parse HEAD),planted"',
+        'git ls-files -s planted',
+      ].join('\n'),
+    ]);
+    assert.equal(r.status, 0, show(r));
+    assert.match(r.stdout.toString(), /^160000 /m, 'the gitlink is in the index');
+    assert.ok(!existsSync(path.join(ws, 'planted/.git')), 'the planted .git is no longer where git looks');
+    const aside = readdirSync(path.join(ws, 'planted')).filter((n) => n.startsWith('.git-corral-quarantine-'));
+    assert.equal(aside.length, 1, `moved aside: ${JSON.stringify(readdirSync(path.join(ws, 'planted')))}`);
+    quarantined = path.join(ws, 'planted', aside[0]!);
+  });
+
   it('afterwards the real user\'s plain git status and git commit run nothing the session planted (control: the same hook planted on the host runs)', async function () {
     rmSync(marker, { force: true });
     await ok(['status']);
@@ -198,5 +226,15 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
     writeFileSync(hookFile, `#!/bin/sh\necho ran > ${marker}\n`, { mode: 0o755 });
     await ok(['commit', '-q', '--allow-empty', '-m', 'control'], control);
     assert.ok(existsSync(marker), 'control: the same hook, planted from the host, runs');
+
+    // Control of the gitlink attack: the planted .git put back from the host, the same plain
+    // git status runs the session's fsmonitor.
+    rmSync(marker, { force: true });
+    assert.notEqual(quarantined, '', 'the quarantine test ran');
+    renameSync(quarantined, path.join(ws, 'planted/.git'));
+    await git(['status']);
+    assert.ok(existsSync(marker), 'control: with the planted .git in place, git status runs its fsmonitor');
+    rmSync(path.join(ws, 'planted'), { recursive: true, force: true });
+    await ok(['update-index', '--force-remove', 'planted']);
   });
 });
