@@ -15,6 +15,7 @@ import type { SandboxedProcess } from '../session/types.js';
 import { onClosed, type StdioName } from './closed-pipe.js';
 import { blockedLines } from './blocked.js';
 import { violationLines } from './violations.js';
+import { explainLines, type ExplainContext } from './explain.js';
 import { commandNotices, type NoticeContext } from './notices.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -38,6 +39,8 @@ export interface StreamOptions {
   onStderr?: (chunk: Buffer) => void;
   /** Say nothing of refused accesses (--quiet-violations). */
   quietViolations?: boolean;
+  /** Print the smallest policy change for each refusal (--explain; explain.ts). */
+  explain?: ExplainContext;
 }
 
 /** Stream a started command through corral's stdio; resolves with its shell-style status. */
@@ -72,6 +75,7 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
     for (const line of commandNotices(exit, options.notices)) process.stderr.write(`corral: ${line}\n`);
     for (const line of blockedLines(exit.connections)) process.stderr.write(line);
     if (options.quietViolations !== true) for (const line of violationLines(exit.violations, exit.violationsDropped)) process.stderr.write(line);
+    if (options.explain !== undefined) for (const line of explainLines(exit.violations, exit.connections, options.explain)) process.stderr.write(line);
     return exit.status;
   } finally {
     clearTimeout(graceTimer);

@@ -11,9 +11,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { hex, requireRoot, show, TestInstallation, type Result } from './helpers/e2e.js';
+import { hex, requireRoot, show, TestInstallation, userDir, userFile, type Result } from './helpers/e2e.js';
 import { FLOOD_BACKLOG, kernelAuditState, setKernelAudit, type KernelAudit } from '../helpers/kernel-audit.js';
 import { landlockAbi } from '../../runner/linux/landlock.js';
 import { LandlockAuditSocket } from '../../runner/linux/landlock-audit.js';
@@ -153,6 +153,35 @@ describe('corral run: violations from the kernel (root, the member through the s
       .find((rec) => rec.argv?.some((a) => a.includes(marker)));
     assert.ok(record, 'the command has an audit record');
     assert.ok(record.violations?.some((v) => v.kind === 'write' && v.target === '/etc'), JSON.stringify(record));
+  });
+
+  it('--explain names the smallest change — and applying it makes the same write work; a directory not the user\'s gets "no setting allows it"', async () => {
+    const u = inst!.user;
+    const theirs = `/srv/corral-explain-${hex(4)}`;
+    mkdirSync(theirs, { mode: 0o755 });
+    chownSync(theirs, u.uid, u.gid);
+    try {
+      const r = await run(['sh', '-c', `echo x > ${theirs}/f; echo x > /usr/corral-explain`], ['--explain']);
+      const explain = r.stderr.split('\n').filter((l) => l.startsWith('corral: explain:'));
+      const config = path.join(u.home, '.config', inst!.instance, 'config.json');
+      assert.deepEqual(explain, [
+        `corral: explain: create a file in ${theirs} — add "${theirs}" to "writableRoots" in ${config} (not applied)`,
+        'corral: explain: create a file in /usr — no setting allows it: /usr is not yours (a writable root must be a directory you own) (not applied)',
+      ], show(r));
+      assert.ok(!existsSync(config), 'nothing was applied');
+      const json = doc(await run(['sh', '-c', `echo x > ${theirs}/f`], ['--json', '--explain'])) as RunDoc & { explain: string[] };
+      assert.deepEqual(json.explain, [`create a file in ${theirs} — add "${theirs}" to "writableRoots" in ${config} (not applied)`]);
+      // The suggestion, applied as the user would: the same write now lands.
+      userDir(u, path.join(u.home, '.config'));
+      userDir(u, path.dirname(config));
+      userFile(u, config, JSON.stringify({ writableRoots: [theirs] }));
+      const again = await run(['sh', '-c', `echo x > ${theirs}/f`], ['--json']);
+      assert.equal(doc(again).status, 0, show(again));
+      assert.equal(readFileSync(path.join(theirs, 'f'), 'utf8'), 'x\n');
+      rmSync(config);
+    } finally {
+      rmSync(theirs, { recursive: true, force: true });
+    }
   });
 
   it("with the kernel's audit off: violationSources says why, violations is empty, and the write is refused as before", async () => {

@@ -9,7 +9,8 @@ import {
 import { landlockRecordFilter } from '../../runner/linux/landlock-audit.js';
 import type { Instruction } from '../../runner/linux/seccomp-program.js';
 import { escapeForTerminal, violationLines } from '../../orchestrator/cli/violations.js';
-import type { ViolationRecord } from '../../core/protocol.js';
+import type { ConnectionRecord, ViolationRecord } from '../../core/protocol.js';
+import { explainLines } from '../../orchestrator/cli/explain.js';
 
 // Records as kernel 6.18 wrote them here (test/integration/run-violations.test.ts reads real ones).
 const ACCESS = 'audit(1796319834.226:31): domain=1c8daa4f5 blockers=fs.write_file path="/etc/hosts" dev="vda" ino=11856116';
@@ -106,5 +107,43 @@ describe('violations: the corral: lines', () => {
     assert.equal(lines.length, 22);
     assert.equal(lines[20], 'corral: blocked: 10 more distinct accesses (corral run --json lists them all)\n');
     assert.equal(lines[21], 'corral: 3 more refused accesses were not recorded (too many at once)\n');
+  });
+});
+
+describe('violations: --explain (the smallest policy change, never applied)', () => {
+  const ctx = {
+    uid: 1000,
+    home: '/home/alice',
+    userConfig: '/home/alice/.config/corral/config.json',
+    ownerOf: (dir: string) => ({ '/srv/alice-data': 1000, '/usr': 0, '/home/alice': 1000, '/home/alice/.config': 1000 })[dir] ?? null,
+  };
+  const v = (over: Partial<ViolationRecord>): ViolationRecord => ({ kind: 'write', target: '/srv/alice-data', operation: 'fs.make_reg', time: '', rule: 'outside the writable roots', source: 'landlock', ...over });
+
+  it('a directory of the user: add it to writableRoots in their config; a file in one: its directory', () => {
+    assert.deepEqual(explainLines([v({}), v({ target: '/srv/alice-data/notes.txt', operation: 'fs.write_file' })], [], ctx), [
+      'corral: explain: create a file in /srv/alice-data — add "/srv/alice-data" to "writableRoots" in /home/alice/.config/corral/config.json (not applied)\n',
+      'corral: explain: write /srv/alice-data/notes.txt — add "/srv/alice-data" to "writableRoots" in /home/alice/.config/corral/config.json (not applied)\n',
+    ]);
+  });
+
+  it('says when no setting allows it: not the user\'s, the home itself or a dot directory of it, invisible, a signal', () => {
+    const lines = explainLines(
+      [v({ target: '/usr' }), v({ target: '/home/alice' }), v({ target: '/home/alice/.config' }), v({ target: '/nope' }), v({ kind: 'signal', target: 'pid 7', operation: 'scope.signal' })],
+      [],
+      ctx,
+    );
+    assert.match(lines[0]!, /\/usr — no setting allows it: \/usr is not yours/);
+    assert.match(lines[1]!, /no setting allows it: \/home\/alice is the real user's home/);
+    assert.match(lines[2]!, /no setting allows it: \/home\/alice\/\.config is in \.config of the real user's home/);
+    assert.match(lines[3]!, /\/nope is not visible to you/);
+    assert.match(lines[4]!, /signal pid 7 — no setting allows it: a session never reaches processes outside itself/);
+  });
+
+  it('a refused connection: network.allow or --allow-host; a denied one: the deny entry; allowed ones: nothing', () => {
+    const c = (over: Partial<ConnectionRecord>): ConnectionRecord => ({ time: '', via: 'connect', host: 'registry.example', port: 443, allowed: false, rule: 'not in network.allow', ...over });
+    assert.deepEqual(explainLines([], [c({}), c({}), c({ allowed: true, host: 'ok.example' }), c({ host: 'evil.example', rule: 'network.deny: evil.example' })], ctx), [
+      'corral: explain: connect to registry.example:443 — add "registry.example:443" to "network.allow" in /home/alice/.config/corral/config.json, or pass --allow-host registry.example:443 (not applied)\n',
+      'corral: explain: connect to evil.example:443 — remove the matching entry from "network.deny" (network.deny: evil.example), in the layer that set it (not applied)\n',
+    ]);
   });
 });

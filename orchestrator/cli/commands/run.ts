@@ -15,7 +15,8 @@
  * (`corral run -- yes | head`), the command is killed with SIGPIPE, as it would be without corral,
  * and corral exits 141 (run-stream.ts, closed-pipe.ts).
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
@@ -23,6 +24,9 @@ import type { Network, Session } from '../../session/types.js';
 import { jsonOutput, printJson } from '../output.js';
 import { collect, parsePublish } from '../flags.js';
 import { commandNotices } from '../notices.js';
+import { explainLines, type ExplainContext } from '../explain.js';
+import { installationFor } from '../../../core/installation.js';
+import { userConfigFile } from '../../policy/files.js';
 import type { SetExit } from './set-exit.js';
 
 export interface RunFlags {
@@ -35,6 +39,7 @@ export interface RunFlags {
   timeout?: string;
   json?: boolean;
   quietViolations?: boolean;
+  explain?: boolean;
 }
 
 export function parseTimeout(value: string | undefined): number | undefined {
@@ -65,7 +70,24 @@ export function shouldForwardStdin(stdin: { isTTY?: boolean } = process.stdin): 
   return stdin.isTTY !== true;
 }
 
-async function runJson(session: Session, argv: string[], cwd: string): Promise<number> {
+/** What `--explain` needs to know of the real user (explain.ts); this process runs as them. */
+function explainContext(): ExplainContext {
+  const home = homedir();
+  return {
+    uid: process.getuid?.() ?? -1,
+    home,
+    userConfig: userConfigFile(installationFor('linux'), home),
+    ownerOf: (dir) => {
+      try {
+        return statSync(dir).uid;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+async function runJson(session: Session, argv: string[], cwd: string, explain: ExplainContext | null): Promise<number> {
   const r = await session.exec(argv, { cwd, ...(shouldForwardStdin() ? { input: await readAll(process.stdin) } : {}) });
   const { toolLogsAfter, toolLogLines, STDERR_TAIL_BYTES } = await import('../tool-logs.js');
   const toolLogs = await toolLogsAfter(session, r.status, r.stderr.subarray(Math.max(0, r.stderr.length - STDERR_TAIL_BYTES)).toString('utf8'));
@@ -88,6 +110,7 @@ async function runJson(session: Session, argv: string[], cwd: string): Promise<n
     violations: r.violations,
     ...(r.violationsDropped > 0 ? { violationsDropped: r.violationsDropped } : {}),
     violationSources: session.violationSources,
+    ...(explain === null ? {} : { explain: explainLines(r.violations, r.connections, explain).map((l) => l.replace(/^corral: explain: /, '').trimEnd()) }),
     warnings: session.warnings,
     stdout: jsonOutput(r.stdout),
     stderr: jsonOutput(r.stderr),
@@ -102,12 +125,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** Stream a command through corral's own stdio; resolves with its shell-style status. */
-async function runStreaming(session: Session, argv: string[], cwd: string, quiet: boolean): Promise<number> {
+async function runStreaming(session: Session, argv: string[], cwd: string, quiet: boolean, explain: ExplainContext | null): Promise<number> {
   const forwardStdin = shouldForwardStdin();
   const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
   const [{ streamCommand }, { OutputTail, toolLogsAfter, toolLogLines }] = await Promise.all([import('../run-stream.js'), import('../tool-logs.js')]);
   const tail = new OutputTail();
-  const status = await streamCommand(child, { forwardStdin, notices: { limits: session.limits, network: session.network, git: session.git, argv }, quietViolations: quiet, onStderr: (chunk) => tail.push(chunk) });
+  const status = await streamCommand(child, { forwardStdin, notices: { limits: session.limits, network: session.network, git: session.git, argv }, quietViolations: quiet, ...(explain === null ? {} : { explain }), onStderr: (chunk) => tail.push(chunk) });
   for (const line of toolLogLines(await toolLogsAfter(session, status, tail.text()))) process.stderr.write(`corral: ${line}\n`);
   return status;
 }
@@ -146,7 +169,8 @@ export async function runInSession(commandFor: (session: Session) => string[], f
     if (flags.json !== true && session.published.length > 0) process.stderr.write(`corral: published on the host: ${session.published.join(', ')} (to the same port inside the session)\n`);
     const argv = commandFor(session);
     const cwd = commandCwd(session, flags.cwd, startingCwd);
-    return flags.json === true ? await runJson(session, argv, cwd) : await runStreaming(session, argv, cwd, flags.quietViolations === true);
+    const explain = flags.explain === true ? explainContext() : null;
+    return flags.json === true ? await runJson(session, argv, cwd, explain) : await runStreaming(session, argv, cwd, flags.quietViolations === true, explain);
   } finally {
     await session.close();
   }
@@ -171,6 +195,7 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')
+    .option('--explain', 'after the command, print for each refused access the smallest policy change that would allow it (never applied)')
     .option('--quiet-violations', 'do not print the `corral: blocked: ...` lines for accesses the kernel refused')
     .argument('[command...]', 'the command and its arguments')
     .addHelpText(
