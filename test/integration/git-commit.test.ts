@@ -112,7 +112,7 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
     }
   });
 
-  it('under git: "commit", add, commit, branch and stash work, with the real user\'s identity', async function () {
+  it('under git: "commit", add, commit, branch, tag, switch, cherry-pick, merge, reset, amend and stash work, with the real user\'s identity', async function () {
     userFile(user, userConfig, '{ "git": "commit" }\n');
     const missingBefore = ['commondir', 'branches', 'remotes', 'worktrees', 'config.worktree', 'objects/info/alternates'].filter((n) => !existsSync(path.join(ws, '.git', n)));
     assert.ok(missingBefore.includes('commondir') && missingBefore.includes('worktrees'), `missing before: ${missingBefore.join(', ')}`);
@@ -127,6 +127,11 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
         'git add README',
         'git commit -q -m "agent commit"',
         'git branch agent-branch',
+        'git tag v-agent',
+        'git switch -q -c side && echo s > side.txt && git add side.txt && git commit -q -m side && git switch -q -',
+        'git cherry-pick side >/dev/null && git reset -q --hard HEAD~1',
+        'git merge -q --ff-only side && git reset -q --hard HEAD~1',
+        'git commit -q --amend -m "agent commit"',
         'echo stash-me >> README',
         'git stash -q',
         'git stash list',
@@ -139,7 +144,8 @@ describe('git: "commit" (root, real user through the sudo rule, real git)', func
 
     const log = await ok(['log', '-1', '--format=%s|%an|%ae|%cn|%ce']);
     assert.equal(log.stdout.toString().trim(), `agent commit|${NAME}|${EMAIL}|${NAME}|${EMAIL}`);
-    assert.match((await ok(['branch', '--list', 'agent-branch'])).stdout.toString(), /agent-branch/);
+    assert.match((await ok(['branch', '--list', 'agent-branch', 'side'])).stdout.toString(), /agent-branch[\s\S]*side/);
+    assert.equal((await ok(['tag', '--list', 'v-agent'])).stdout.toString().trim(), 'v-agent');
     assert.match((await ok(['stash', 'list'])).stdout.toString(), /^stash@\{0\}/);
     await ok(['stash', 'pop', '-q']);
     assert.match((await ok(['diff'])).stdout.toString(), /\+stash-me/);
