@@ -45,7 +45,7 @@ export interface SessionRequest {
    * own network namespace. Absent or empty: none.
    */
   publish?: number[];
-  limits: { timeoutSec: number; maxOutputBytes: number; pids: number; memoryBytes?: number };
+  limits: { timeoutSec: number; maxOutputBytes: number; pids: number; memoryBytes?: number; homeBytes?: number };
   /**
    * The client's resolved env policy, so that allowances of an unlocked user config still pass
    * the runner's own filter of every spawn (core/policy/env.ts floorEnvironment). Optional.

@@ -15,7 +15,7 @@ import { CorralError } from './errors.js';
 import { excerpt, PROTOCOL_VERSION, type SessionRequest } from './protocol.js';
 import { parseHostRule } from './hosts.js';
 import { posixPaths, type PathRules } from './paths.js';
-import { GIT_ACCESS, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from './vocabulary.js';
+import { GIT_ACCESS, MIN_HOME_BYTES, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from './vocabulary.js';
 
 const MAX_PATHS = 256;
 const MAX_PATH_LENGTH = 4096;
@@ -147,7 +147,8 @@ function requestChecker(paths: PathRules): Check<SessionRequest> {
         maxOutputBytes: integer(1, 2 ** 40),
         pids: integer(8, 1_000_000),
         memoryBytes: integer(16 * 1024 * 1024, 2 ** 52),
-      }, ['memoryBytes']),
+        homeBytes: integer(MIN_HOME_BYTES, 2 ** 50),
+      }, ['memoryBytes', 'homeBytes']),
       env: strictObject<NonNullable<SessionRequest['env']>>({
         allow: list(string(1, 256, { test: (n) => /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(n), says: 'a variable name, optionally ending in *' }), MAX_PATHS),
         set: envSet,

@@ -80,6 +80,13 @@ export interface Limits {
    * bytes; no swap beyond it. Optional in the protocol (older clients, Windows).
    */
   memoryBytes?: number;
+  /**
+   * Disk the session may write into the identity's home for this workspace (HOME), bytes: the
+   * size of the ext4 image mounted there (runner/linux/home-image.ts). Shared by every session
+   * of that identity and workspace, and kept between them. Optional in the protocol (older
+   * clients, Windows, where it is not enforced); absent: the home is an unbounded directory.
+   */
+  homeBytes?: number;
 }
 
 /** The documented default memory limit: half of the machine's RAM (DEFAULT_MEMORY_SHARE). */
@@ -89,5 +96,10 @@ export const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 export function defaultMemoryBytes(totalMemBytes: number): number {
   return Math.max(MIN_MEMORY_BYTES, Math.floor((totalMemBytes * DEFAULT_MEMORY_SHARE) / 4096) * 4096);
 }
+
+/** The documented default home limit: 8 GiB (a sparse image: only what is written uses disk). */
+export const DEFAULT_HOME_BYTES = 8 * 1024 * 1024 * 1024;
+/** The smallest home: ext4's journal and metadata take a few MiB of it. */
+export const MIN_HOME_BYTES = 32 * 1024 * 1024;
 
 export const DEFAULT_LIMITS: Readonly<Limits> = { timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096 };

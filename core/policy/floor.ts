@@ -25,7 +25,7 @@ import type { PathRules } from '../paths.js';
 import type { SessionRequest } from '../protocol.js';
 import { CorralError } from '../errors.js';
 import { parseHostRule } from '../hosts.js';
-import { DEFAULT_LIMITS, networkIdentity, type GitAccess, type Limits, type Loopback, type Mode, type Network, type NetworkAllowlist, type NetworkPolicy } from '../vocabulary.js';
+import { DEFAULT_HOME_BYTES, DEFAULT_LIMITS, networkIdentity, type GitAccess, type Limits, type Loopback, type Mode, type Network, type NetworkAllowlist, type NetworkPolicy } from '../vocabulary.js';
 import { defaultProtectedNames } from '../protected-names.js';
 import { DEFAULT_DENY_READ, DEFAULT_ENV_ALLOW, DEFAULT_READ_ROOTS } from './defaults.js';
 import type { PolicyKey } from './keys.js';
@@ -133,7 +133,7 @@ function describeNetwork(request: FloorRequest): string {
   return request.allowlist === undefined ? request.network : JSON.stringify(request.allowlist);
 }
 
-const LIMIT_KEYS = ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const;
+const LIMIT_KEYS = ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes', 'homeBytes'] as const;
 
 /** What the runner enforces; config_locked / config_invalid / not_permitted when the request may not have it. */
 export function applyFloor(request: FloorRequest, machine: MachineLayer | null, ctx: FloorContext): EnforcedPolicy {
@@ -151,7 +151,7 @@ export function applyFloor(request: FloorRequest, machine: MachineLayer | null, 
     d.network === undefined ? 'offline' : typeof d.network === 'string' ? d.network : { allow: d.network.allow ?? [], deny: d.network.deny ?? [] };
   const machineLoopback: Loopback = d.loopback ?? (ctx.platform === 'linux' ? 'private' : 'deny');
   const machineMode: Mode = d.mode ?? 'workspace-write';
-  const machineLimits: Limits = { ...DEFAULT_LIMITS, memoryBytes: ctx.defaultMemoryBytes, ...stripUndefined(d.limits ?? {}) };
+  const machineLimits: Limits = { ...DEFAULT_LIMITS, memoryBytes: ctx.defaultMemoryBytes, homeBytes: DEFAULT_HOME_BYTES, ...stripUndefined(d.limits ?? {}) };
   const machineReadRoots = (d.readRoots ?? [...DEFAULT_READ_ROOTS]).map((e, i) => expand(e, ctx, false, `readRoots[${i}]`, label));
   const machineWritable = (d.writableRoots ?? []).map((e, i) => ctx.canonical(expand(e, ctx, false, `writableRoots[${i}]`, label)));
   const machineProtected = (d.protected ?? []).map((e, i) => expand(e, ctx, true, `protected[${i}]`, label));

@@ -4,7 +4,7 @@
  * Schema generated from it, for editors.
  */
 import { z } from 'zod';
-import { MIN_MEMORY_BYTES, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from '../vocabulary.js';
+import { MIN_HOME_BYTES, MIN_MEMORY_BYTES, PUBLISH_MAX_PORTS, PUBLISH_MIN_PORT } from '../vocabulary.js';
 import { GIT_ACCESS, MODES, NETWORKS, POLICY_KEYS, SHELLS } from './keys.js';
 import type { GitAccess, Limits, Loopback, Mode, NetworkPolicy, ShellChoice } from '../vocabulary.js';
 import { parseHostRule } from '../hosts.js';
@@ -38,6 +38,13 @@ export const LimitsSchema = z
       .min(MIN_MEMORY_BYTES)
       .optional()
       .describe('Memory of a whole session (its commands, their page cache, its /tmp, /var/tmp and /dev/shm), bytes, no swap beyond it; an allocation past it is killed inside the session ("killed: out of memory"). Default: half of the RAM.'),
+    homeBytes: z
+      .number()
+      .int()
+      .min(MIN_HOME_BYTES)
+      .max(2 ** 50)
+      .optional()
+      .describe('Disk a session may write into HOME (the sandbox identity\'s home for this workspace, kept between its sessions), bytes; a write past it fails with ENOSPC. Linux: an ext4 image of this size mounted on HOME; it grows when the value grows, and never shrinks (`corral setup --remove-workspace` resets it). Not enforced on Windows. Default: 8 GiB.'),
   })
   .describe('Resource limits.');
 

@@ -28,6 +28,7 @@ export const sessionInfoOutput = z.strictObject({
       maxOutputBytes: z.number().describe('Output kept per stream per command.'),
       pids: z.number().describe('Processes in the session.'),
       memoryBytes: z.number().optional().describe('Memory of the whole session.'),
+      homeBytes: z.number().optional().describe('Disk the session may write into HOME (Linux).'),
     })
     .describe("The resolved policy's limits as requested; the runner may lower them to the machine's ceilings."),
   enforcement: z
@@ -44,7 +45,7 @@ export const sessionInfoOutput = z.strictObject({
 export type SessionInfo = z.infer<typeof sessionInfoOutput>;
 
 export function sessionInfo(session: Session, defaultCwd: string): SessionInfo {
-  const { timeoutSec, maxOutputBytes, pids, memoryBytes } = session.limits;
+  const { timeoutSec, maxOutputBytes, pids, memoryBytes, homeBytes } = session.limits;
   const e = session.enforcement;
   return {
     sessionId: session.id,
@@ -54,7 +55,7 @@ export function sessionInfo(session: Session, defaultCwd: string): SessionInfo {
     network: session.network,
     policyDigest: session.policyDigest,
     shell: session.shell,
-    limits: { timeoutSec, maxOutputBytes, pids, ...(memoryBytes !== undefined ? { memoryBytes } : {}) },
+    limits: { timeoutSec, maxOutputBytes, pids, ...(memoryBytes !== undefined ? { memoryBytes } : {}), ...(homeBytes !== undefined ? { homeBytes } : {}) },
     enforcement: {
       ...(e.landlockAbi !== undefined ? { landlockAbi: e.landlockAbi } : {}),
       workspaceAccess: e.workspaceAccess,

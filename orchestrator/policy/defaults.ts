@@ -3,7 +3,7 @@ import { defaultProtectedNames } from '../../core/protected-names.js';
 import type { PlatformName } from '../../core/installation.js';
 import type { Policy } from './schema.js';
 import { totalmem } from 'node:os';
-import { DEFAULT_LIMITS, defaultMemoryBytes } from '../../core/vocabulary.js';
+import { DEFAULT_HOME_BYTES, DEFAULT_LIMITS, defaultMemoryBytes } from '../../core/vocabulary.js';
 
 /**
  * Kept read-only inside every writable root (names are matched in each root): the shared
@@ -32,7 +32,7 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     loopback: platform === 'linux' ? 'private' : 'deny',
     publish: [],
     env: { allow: [...DEFAULT_ENV_ALLOW], set: {} },
-    limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()) },
+    limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()), homeBytes: DEFAULT_HOME_BYTES },
     shell: 'sh',
     git: 'read',
   };

@@ -123,7 +123,7 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
   }
   if (d.git === 'commit') refuse('git', 'it cannot let sessions write the repository\'s git directory (only "read")');
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
-  for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
+  for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes', 'homeBytes'] as const) {
     const v = d.limits?.[key];
     const now = current.limits[key];
     if (v !== undefined && (now === undefined || v > now)) refuse(`limits.${key}`, `it cannot raise ${now ?? 'no limit'} to ${v}`);
@@ -146,7 +146,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
   const lockedBy = new Map<PolicyKey, string>();
   // Limits the machine layer sets are ceilings: a later layer may lower them, never raise them
   // (the runner clamps to the same ceilings: core/policy/floor.ts).
-  const ceilings = new Map<'timeoutSec' | 'maxOutputBytes' | 'pids' | 'memoryBytes', { value: number; file: string }>();
+  const ceilings = new Map<'timeoutSec' | 'maxOutputBytes' | 'pids' | 'memoryBytes' | 'homeBytes', { value: number; file: string }>();
   let hostSources: HostSource[] = [];
   let pendingHostSources: HostSource[] | null = null;
   const expandAll = (list: string[], key: string, label: string, kind: LayerKind, allowNames: boolean) =>
@@ -193,7 +193,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
       };
     }
     if (d.limits !== undefined) {
-      for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const) {
+      for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes', 'homeBytes'] as const) {
         const v = d.limits[key];
         const ceiling = ceilings.get(key);
         if (v !== undefined && ceiling !== undefined && v > ceiling.value) {

@@ -9,9 +9,10 @@
  *     sessions' live placeholders, open the placeholders' parent directories once, start the
  *     root reaper with every target (it cleans up whatever of the steps below happened,
  *     however the runner ends) and register this session's reservations
- *  4. session temp dir, cgroups (this process moves in: everything it forks is contained);
- *     then, still in the host's network namespace, the published ports' host listeners and
- *     their forwarder (publish.ts), and the allowlist's filtering proxy (proxy.ts)
+ *  4. session temp dir, cgroups (this process moves in: everything it forks is contained); the
+ *     workspace's HOME with its bounded filesystem mounted on it in the host's mount namespace
+ *     (home-image.ts); then, still in the host's network namespace, the published ports' host
+ *     listeners and their forwarder (publish.ts), and the allowlist's filtering proxy (proxy.ts)
  *  5. unshare the mount namespace (mounts made slave), and for offline sessions the network
  *     namespace with only `lo` up
  *  6. protected-name placeholders, workspace access (idmapped mount of the writable roots),
@@ -51,7 +52,8 @@ import { writePlaceholderExcludes } from './placeholder-excludes.js';
 import { adoptSharedPlaceholders, applyProtection, closePlaceholderDirs, createPlaceholders, liveFacts, openPlaceholderDirs, planProtection, type PlaceholderDir, type ProtectionStep } from './protected-paths.js';
 import { oomKills } from './memory-limit.js';
 import { NoRouteTally } from './no-route.js';
-import { prepareWorkspaceHome } from './workspace-home.js';
+import { prepareWorkspaceHome, workspaceHomeName } from './workspace-home.js';
+import { ensureHomeImage } from './home-image.js';
 import { planNestedGit } from './nested-git.js';
 import { startReaper, type ReaperHandle, type ReaperPlaceholder } from './reaper.js';
 import { closePinnedDirectories, resolveSession, type ResolvedSession } from './request-validation.js';
@@ -224,6 +226,23 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const cg = createSessionCgroups(layout, installation.name, sessionId, identityCreds, s.limits.pids, s.limits.memoryBytes);
   warnings.push(...cg.warnings);
 
+  // HOME: the identity's home for this workspace (workspace-home.ts), made before the view
+  // binds it back into the hidden identity home; with limits.homeBytes, its bounded filesystem
+  // (home-image.ts) is mounted on it here, in the host's mount namespace, before the unshare.
+  const identityHome = usableIdentityHome(s.identity, installation);
+  let home: string | null = null;
+  if (identityHome === null) {
+    warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: HOME stays read-only (tool caches such as ~/.npm will fail)`);
+  } else {
+    const prepared = prepareWorkspaceHome(identityHome, s.workspace, identityCreds);
+    if (prepared.ok) home = prepared.path;
+    else warnings.push(`no home for this workspace: ${prepared.why}; HOME stays read-only (tool caches such as ~/.npm will fail)`);
+  }
+  if (home !== null && s.limits.homeBytes !== undefined) {
+    const image = ensureHomeImage(installation, { name: s.identity.name, ...identityCreds }, home, workspaceHomeName(s.workspace), s.limits.homeBytes);
+    warnings.push(...image.warnings);
+  }
+
   // Published ports: the host listeners are bound here, in the host's network namespace and as
   // root (a port in use ends the session before it starts: port_in_use), and handed to the
   // forwarder, which drops to the real user; this process keeps no host socket (publish.ts).
@@ -281,18 +300,6 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     closePlaceholderDirs(placeholderDirs);
   }
   warnings.push(...access.warnings);
-
-  // HOME: the identity's home for this workspace (workspace-home.ts), made before the view
-  // binds it back into the hidden identity home.
-  const identityHome = usableIdentityHome(s.identity, installation);
-  let home: string | null = null;
-  if (identityHome === null) {
-    warnings.push(`the identity's home ${s.identity.home} is not a directory of its own under ${installation.homeBase}: HOME stays read-only (tool caches such as ~/.npm will fail)`);
-  } else {
-    const prepared = prepareWorkspaceHome(identityHome, s.workspace, identityCreds);
-    if (prepared.ok) home = prepared.path;
-    else warnings.push(`no home for this workspace: ${prepared.why}; HOME stays read-only (tool caches such as ~/.npm will fail)`);
-  }
 
   // The constructed view (session-view.ts): private /tmp, /var/tmp, /dev/shm, /run, the real
   // user's home and the identity's home hidden, a hidepid procfs, the session's mqueue. After

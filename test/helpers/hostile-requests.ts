@@ -46,7 +46,7 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Key = keyof SessionRequest;
 const FIELDS: Key[] = ['version', 'realUser', 'network', 'mode', 'workspace', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'loopback', 'limits', 'policyDigest', 'env', 'allowlist'];
-const LIMIT_FIELDS = ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes'] as const;
+const LIMIT_FIELDS = ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes', 'homeBytes'] as const;
 
 export type Mutation =
   | { kind: 'set'; field: Key; value: unknown }

@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { releaseIdentityHomeImages } from '../../runner/linux/home-image.js';
 import { identityNames } from '../../orchestrator/identities.js';
 import { linuxInstallation, type Installation } from '../../core/installation.js';
 import { STATE_VERSION, type MachineState } from '../../core/state.js';
@@ -76,6 +77,8 @@ export function createRunnerFixture(): RunnerFixture {
   let online: Account | undefined;
 
   const cleanup = () => {
+    // Bounded workspace homes are mounted in the host's namespace: unmounted before any rm.
+    for (const user of [names.offline, names.online]) releaseIdentityHomeImages(installation, user, `${installation.homeBase}/${user}`);
     removeCgroupTree(`/sys/fs/cgroup/unified/${name}`);
     removeCgroupTree(`/sys/fs/cgroup/pids/${name}`);
     removeCgroupTree(`/sys/fs/cgroup/memory/${name}`);

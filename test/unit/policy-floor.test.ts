@@ -15,6 +15,7 @@ import { floorEnvironment } from '../../core/policy/env.js';
 import { readMachineFile } from '../../core/policy/machine-file.js';
 import { writableRootProblem } from '../../core/policy/writable-roots.js';
 import { posixPaths } from '../../core/paths.js';
+import { DEFAULT_HOME_BYTES } from '../../core/vocabulary.js';
 import { linuxMachineFileIo, linuxMachineFileTrust } from '../../os/linux/machine-file.js';
 import { resolvePolicy, type LayerSource } from '../../orchestrator/policy/resolve.js';
 
@@ -83,6 +84,18 @@ describe('policy floor (core/policy/floor.ts)', () => {
     assert.equal(lower.limits.timeoutSec, 2);
     assert.equal(lower.limits.pids, 16);
     assert.equal(applyFloor(bare({ limits: { timeoutSec: 9999, maxOutputBytes: 10, pids: 100000 } }), null, ctx).limits.timeoutSec, 9999);
+  });
+
+  it('limits.homeBytes: min of the request and the machine ceiling; the machine value when the request has none; locked, only the same value', () => {
+    const base = { timeoutSec: 600, maxOutputBytes: 10, pids: 64 };
+    assert.equal(applyFloor(bare({ limits: { ...base, homeBytes: 2 ** 32 } }), machine({ limits: { homeBytes: 1 << 30 } }), ctx).limits.homeBytes, 1 << 30);
+    assert.equal(applyFloor(bare({ limits: { ...base, homeBytes: 1 << 26 } }), machine({ limits: { homeBytes: 1 << 30 } }), ctx).limits.homeBytes, 1 << 26);
+    assert.equal(applyFloor(bare({ limits: base }), machine({ limits: { homeBytes: 1 << 30 } }), ctx).limits.homeBytes, 1 << 30);
+    assert.equal(applyFloor(bare({ limits: base }), null, ctx).limits.homeBytes, undefined);
+    // Locked with no machine value: the documented default is the only value allowed.
+    const locked = machine({ locked: ['limits'] });
+    assert.equal(codeOf(() => applyFloor(bare({ limits: { ...base, timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096, memoryBytes: ctx.defaultMemoryBytes, homeBytes: 1 << 30 } }), locked, ctx)), 'config_locked');
+    assert.equal(applyFloor(bare({ limits: { timeoutSec: 600, maxOutputBytes: 64 * 1024 * 1024, pids: 4096, memoryBytes: ctx.defaultMemoryBytes } }), locked, ctx).limits.homeBytes, DEFAULT_HOME_BYTES);
   });
 
   it('refuses the home, an ancestor of it, its dot entries and a root inside a denyRead path as writable roots (not_permitted)', () => {

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { sessionRuntimeDirs } from '../../../runner/linux/runtime-dirs.js';
+import { homeImagesDir } from '../../../runner/linux/home-image.js';
 import type { Installation } from '../../../core/installation.js';
 import { Journal } from '../../journal.js';
 import type { Plan, Provisioner, SetupRequest } from '../../platform.js';
@@ -49,7 +50,7 @@ export function createLinuxProvisioner(inst: Installation): Provisioner & { read
         title: `Remove ${store.file} and ${journal.file}`,
         preview: [
           `rm -f -- ${store.file} ${journal.file}`,
-          `rmdir ${inst.homeBase} ${inst.stateDir} (when empty)`,
+          `rmdir ${inst.homeBase} ${homeImagesDir(inst)} ${inst.stateDir} (when empty)`,
           `rmdir ${sessionRuntimeDirs(inst.name).dirs.join(' ')} (session run-time directories, when no session uses them)`,
         ],
         undo: [],
@@ -57,7 +58,7 @@ export function createLinuxProvisioner(inst: Installation): Provisioner & { read
         apply: async () => {
           store.remove();
           journal.remove();
-          for (const dir of [inst.homeBase, inst.stateDir]) removeIfEmpty(dir);
+          for (const dir of [inst.homeBase, homeImagesDir(inst), inst.stateDir]) removeIfEmpty(dir);
           removeRuntimeDirs(inst.name);
         },
       });

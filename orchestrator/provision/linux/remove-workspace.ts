@@ -24,7 +24,8 @@ import type { StateStore } from '../../state-store.js';
 import { forgetAccounts, getUser } from './accounts.js';
 import { formatCommand } from './exec.js';
 import { isKnown, planRemoveWorkspace, type RemoveStepSpec } from './remove-workspace-plan.js';
-import { linuxUndoer } from './undo.js';
+import { linuxUndoer, refuseMountsBelow } from './undo.js';
+import { homeImagePath, releaseHomeImage } from '../../../runner/linux/home-image.js';
 
 export interface RemoveWorkspaceRequest {
   realUser: RealUser;
@@ -224,7 +225,10 @@ function buildStep(spec: RemoveStepSpec, c: BuildContext): PlanStep {
       return {
         id: spec.id,
         title: spec.title,
-        preview: spec.paths.map((p) => formatCommand('rm', ['-rf', '--', p])),
+        preview: spec.paths.flatMap((p) => [
+          `umount ${p} (its bounded home filesystem) and delete ${homeImagePath(c.inst, path.basename(path.dirname(p)), workspaceHomeName(c.ws))}`,
+          formatCommand('rm', ['-rf', '--', p]),
+        ]),
         undo: [],
         // Not journaled (like teardown's last step): a deletion has nothing to undo, and a run
         // killed during or before it finds the homes still on disk when run again. So the last
@@ -239,6 +243,9 @@ function buildStep(spec: RemoveStepSpec, c: BuildContext): PlanStep {
             if (!c.identityHomes.some((h) => p === path.join(h, workspaceHomeName(c.ws)))) {
               throw new CorralError('internal', `refusing to delete ${p}: not a workspace home of ${c.user}`);
             }
+            // Its bounded filesystem first (home-image.ts), so that rm never crosses into a mount.
+            releaseHomeImage(c.inst, path.basename(path.dirname(p)), p, workspaceHomeName(c.ws));
+            refuseMountsBelow(p);
             rmSync(p, { recursive: true, force: true });
           }
         },

@@ -17,6 +17,18 @@ import { parseLinuxUndo } from './undo-records.js';
 import { deleteTable } from './nft.js';
 import { formatCommand } from './exec.js';
 import { posixPaths } from '../../../core/paths.js';
+import { homeImagesDir, mountsAtOrBelow, releaseIdentityHomeImages } from '../../../runner/linux/home-image.js';
+
+/** A recursive deletion must not cross into a filesystem mounted below `path` (it would empty it). */
+export function refuseMountsBelow(path: string): void {
+  const mounts = mountsAtOrBelow(path);
+  if (mounts.length > 0) {
+    throw new CorralError('workspace_in_use', `${mounts.join(', ')} ${mounts.length === 1 ? 'is' : 'are'} still mounted: ${path} is not deleted`, {
+      details: { path, mounts },
+      remedy: `Unmount ${mounts.length === 1 ? 'it' : 'them'} (\`sudo umount PATH\`), then run the same command again.`,
+    });
+  }
+}
 
 /** Compile-time exhaustiveness: a new undo kind without a case here fails the build. */
 function unreachable(u: never): never {
@@ -65,7 +77,11 @@ export function linuxUndoer(inst: Installation): Undoer {
       case 'delete-group':
         return [display(groupdelCommand(u.name))];
       case 'delete-user':
-        return [display(userdelCommand(u.name)), formatCommand('rm', ['-rf', '--', u.home])];
+        return [
+          `umount the workspace home images mounted in ${u.home} and delete them (${homeImagesDir(inst)}/${u.name}/*.img)`,
+          display(userdelCommand(u.name)),
+          formatCommand('rm', ['-rf', '--', u.home]),
+        ];
       case 'remove-member':
         return [display(removeMemberCommand(u.user, u.group))];
       case 'delete-table':
@@ -93,7 +109,11 @@ export function linuxUndoer(inst: Installation): Undoer {
         return;
       case 'delete-user':
         checkHome(u.home);
+        // The bounded workspace homes are filesystems mounted in the home: unmounted (and their
+        // images deleted) first, so the deletion below never crosses into a mount (home-image.ts).
+        releaseIdentityHomeImages(inst, u.name, u.home);
         if ((await getUser(u.name)) !== null) await runCommand(userdelCommand(u.name));
+        refuseMountsBelow(u.home);
         rmSync(u.home, { recursive: true, force: true });
         return;
       case 'remove-member': {

@@ -14,6 +14,9 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SessionRequest } from '../../../core/protocol.js';
+import { linuxInstallation } from '../../../core/installation.js';
+import { identityNames } from '../../../orchestrator/identities.js';
+import { releaseIdentityHomeImages } from '../../../runner/linux/home-image.js';
 
 /** dist/test/integration/helpers → the built CLI. */
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../orchestrator/cli/main.js');
@@ -217,6 +220,10 @@ export class TestInstallation {
         if (r.status !== 0) console.error(`corral teardown (instance ${this.instance}) exited ${r.status}: ${r.stderr}`);
       }
     } finally {
+      // Whatever teardown managed: bounded workspace homes are mounts in the host's namespace.
+      const inst = linuxInstallation(this.instance);
+      const names = identityNames(inst, this.user.name);
+      for (const n of [names.offline, names.online]) releaseIdentityHomeImages(inst, n, `${inst.homeBase}/${n}`);
       removeUser(this.user);
     }
   }

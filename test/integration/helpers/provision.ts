@@ -16,6 +16,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { releaseIdentityHomeImages } from '../../../runner/linux/home-image.js';
 import { identityNames } from '../../../orchestrator/identities.js';
 import { linuxInstallation } from '../../../core/installation.js';
 import { Journal } from '../../../orchestrator/journal.js';
@@ -101,7 +102,9 @@ export class ProvisionFixture {
       const r = await this.corral(['teardown', '--yes', '--json']);
       if (r.status !== 0) console.error(`      teardown in cleanup: ${describeResult(r)}`);
     } finally {
-      // Fallback, whatever teardown managed: every name this installation could have used.
+      // Fallback, whatever teardown managed: every name this installation could have used
+      // (bounded workspace homes are mounts: unmounted before any rm).
+      for (const n of [this.names.offline, this.names.online]) releaseIdentityHomeImages(this.inst, n, `${this.inst.homeBase}/${n}`);
       for (const n of [this.names.offline, this.names.online]) tryRun('userdel', [n]);
       for (const g of [this.inst.sandboxGroup, this.inst.userGroup]) tryRun('groupdel', [g]);
       tryRun('nft', ['delete', 'table', 'inet', this.inst.firewallGroup]);
