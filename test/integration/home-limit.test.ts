@@ -5,7 +5,7 @@
  * Real writes: dd, fallocate and a Node write past the limit in $HOME end in ENOSPC, while the
  * image on the host's disk holds at most the limit; what was written within it is there in the
  * next session of the same workspace and absent from the other workspace's HOME; /tmp is bounded
- * by its tmpfs size; teardown leaves no image, no loop device and no mount. The cold-start cost
+ * by its tmpfs size; --remove-workspace takes that workspace's image; teardown leaves no image, no loop device and no mount. The cold-start cost
  * (the session that makes the image, a later one, one after an unmount as after a reboot) is
  * printed, never asserted.
  */
@@ -137,9 +137,20 @@ describe('limits.homeBytes: a bounded HOME per workspace (root, the member throu
     console.log(`      cold start (ms, wall clock of corral run, one each): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
   });
 
+  it('setup --remove-workspace unmounts and deletes that workspace\'s image only', async () => {
+    const r = await inst!.corral(['setup', '--yes', '--user', inst!.user.name, '--remove-workspace', other], { killAfterMs: BOUND_MS });
+    assert.equal(r.status, 0, show(r));
+    assert.equal(existsSync(image(other)), false, 'the removed workspace\'s image is left');
+    assert.deepEqual(mountsNaming(offlineHome(other)), []);
+    for (let i = 0; i < 50 && loopsBacking(image(other)).length > 0; i++) await new Promise((res) => setTimeout(res, 100));
+    assert.deepEqual(loopsBacking(image(other)), []);
+    assert.ok(existsSync(image(inst!.workspace)), 'the other workspace\'s image went too');
+    assert.equal(mountsNaming(offlineHome(inst!.workspace)).length, 1);
+  });
+
   it('teardown leaves no image, no loop device and no mount', async () => {
     const images = homeImagesDir(installation());
-    assert.ok(loopsBacking(images).length >= 2, 'both workspaces\' images are attached before teardown');
+    assert.ok(loopsBacking(images).length >= 1, 'the image is attached before teardown');
     torn = true;
     await inst!.teardown();
     assert.equal(existsSync(images), false, `${images} is left`);
