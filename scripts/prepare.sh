@@ -22,8 +22,9 @@ fi
 # what the tests use (git repositories, network test hosts, pgrep, setpriv, flock); python3-pip, openssl: pip
 # through the allowlist proxy against a test host's HTTPS index (run-allowlist); python3-venv: a venv made
 # inside a session (test/integration/real-toolchains, the bench's real projects); strace: the crash
-# suite's exact kill points (provision-crash); ansible-core and ansible-lint: the Ansible role's tests (test/ansible).
-packages=(nftables acl sudo iproute2 git python3 python3-pip python3-venv openssl procps util-linux strace ansible-core ansible-lint)
+# suite's exact kill points (provision-crash); ansible-core and ansible-lint: the Ansible role's tests (test/ansible);
+# e2fsprogs: mkfs.ext4 and resize2fs for the bounded workspace homes (limits.homeBytes, runner/linux/home-image.ts).
+packages=(nftables acl sudo iproute2 e2fsprogs git python3 python3-pip python3-venv openssl procps util-linux strace ansible-core ansible-lint)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

@@ -34,6 +34,7 @@ describe('setup without a prerequisite (root, private mount namespace)', functio
     ['setfacl', 'acl'],
     ['visudo', 'sudo'],
     ['useradd', 'passwd'],
+    ['mkfs.ext4', 'e2fsprogs'],
   ] as const) {
     it(`names the package ${pkg} when ${tool} is missing, exits 5 and changes nothing`, function () {
       const bin = which(tool);

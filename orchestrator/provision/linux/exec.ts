@@ -23,6 +23,9 @@ export const TOOL_PACKAGES = {
   gpasswd: 'passwd',
   getent: 'libc-bin',
   install: 'coreutils',
+  // The runner makes and grows each workspace's bounded HOME with them (runner/linux/home-image.ts).
+  'mkfs.ext4': 'e2fsprogs',
+  resize2fs: 'e2fsprogs',
 } as const;
 
 export type Tool = keyof typeof TOOL_PACKAGES;
