@@ -295,4 +295,13 @@ describe('corral run --publish: dev servers (root, the member through the sudo r
     assert.deepEqual(last.argv, ['true'], show(audit));
     assert.deepEqual(last.published, doc.published, 'the audit record lists the published addresses');
   });
+
+  it('corral run --help says which way round --publish and loopback: [ports] go', async () => {
+    const r = await runProgram(NODE, [CLI, 'run', '--help']);
+    assert.equal(r.status, 0, show(r));
+    const help = r.stdout.toString();
+    assert.match(help, /--publish <port>/);
+    assert.match(help, /--publish 3000 \(or "publish": \[3000\] in your user config\): you reach the session/);
+    assert.match(help, /"loopback": \[5432\] in a config file: the session reaches the host/);
+  });
 });
