@@ -47,10 +47,12 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
   const noRouteBefore = ctx.noRoutes?.seen() ?? 0;
   const violationSink = ctx.violations?.begin();
   /** The command's violations, once they are all in (at once when it has none). */
-  const withViolations = (done: (v: { violations?: ViolationRecord[]; violationsDropped?: number }) => void) => {
+  const withViolations = (done: (v: { violations?: ViolationRecord[]; violationsDropped?: number }) => void, failed = false) => {
     if (violationSink === undefined) return done({});
-    ctx.violations!.end(violationSink, ({ records, dropped }) =>
-      done({ ...(records.length > 0 ? { violations: records } : {}), ...(dropped > 0 ? { violationsDropped: dropped } : {}) }),
+    ctx.violations!.end(
+      violationSink,
+      ({ records, dropped }) => done({ ...(records.length > 0 ? { violations: records } : {}), ...(dropped > 0 ? { violationsDropped: dropped } : {}) }),
+      failed,
     );
   };
   try {
@@ -106,10 +108,13 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
     const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
     const result = { ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}), ...noRoute };
-    withViolations((violations) => {
-      events.exit({ ...result, ...violations });
-      ctx.onFinished(group);
-    });
+    withViolations(
+      (violations) => {
+        events.exit({ ...result, ...violations });
+        ctx.onFinished(group);
+      },
+      exited.code !== 0,
+    );
   };
   const streamClosed = () => {
     openStreams -= 1;

@@ -9,8 +9,9 @@
  * flood of denials); a command with no violations pays one receive that finds nothing. The
  * kernel delivers a record a fraction of a millisecond after the refused call (measured here:
  * median 0.3 ms, 2 ms at most under load), so a denial has, in practice, arrived by the
- * command's exit; a command that has violations waits for the stragglers (end()). A record
- * still in flight after that is lost to its command, never given to another.
+ * command's exit; a command that has violations waits for the stragglers, and one that failed
+ * with none yet gets one more read 3 ms later (end()). A record still in flight after that is
+ * lost to its command, and never given to a later one (records carry the kernel's time).
  */
 import type { ViolationRecord } from '../../core/protocol.js';
 import type { LandlockAuditSocket } from './landlock-audit.js';
@@ -20,12 +21,15 @@ const READ_INTERVAL_MS = 100;
 const SETTLE_POLL_MS = 5;
 const SETTLE_QUIET_MS = 25;
 const SETTLE_MAX_MS = 2000;
+const FAILED_GRACE_MS = 3;
 /** Kept per command; beyond this only counted (`violationsDropped`). */
 export const MAX_VIOLATIONS_PER_COMMAND = 1000;
 
 export interface CommandViolations {
   records: ViolationRecord[];
   dropped: number;
+  /** When the command started (ms): a record the kernel stamped earlier belongs to an earlier command. */
+  since: number;
 }
 
 export class SessionViolations {
@@ -43,7 +47,7 @@ export class SessionViolations {
 
   /** A command starts: what arrives from now on is (also) its. */
   begin(): CommandViolations {
-    const sink: CommandViolations = { records: [], dropped: 0 };
+    const sink: CommandViolations = { records: [], dropped: 0, since: Date.now() };
     this.active.add(sink);
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.read(), READ_INTERVAL_MS);
@@ -58,10 +62,20 @@ export class SessionViolations {
    * records on their way — under a flood the kernel's queue lags behind the command — so its
    * answer waits until no record has come for SETTLE_QUIET_MS (at most SETTLE_MAX_MS).
    */
-  end(sink: CommandViolations, done: (v: CommandViolations) => void): void {
+  end(sink: CommandViolations, done: (v: CommandViolations) => void, failed = false): void {
     this.read();
     if (sink.records.length === 0 && sink.dropped === 0) {
-      this.finish(sink, done);
+      if (!failed) {
+        this.finish(sink, done);
+        return;
+      }
+      // A command that failed with nothing reported yet: its refusal, if it had one, may still be
+      // on its way (the kernel's median is 0.3 ms, 2 ms at most as measured here). One more
+      // read after FAILED_GRACE_MS; a command that succeeded never waits.
+      setTimeout(() => {
+        this.read();
+        this.finish(sink, done);
+      }, FAILED_GRACE_MS);
       return;
     }
     const started = Date.now();
@@ -107,6 +121,8 @@ export class SessionViolations {
       // The kernel dropped records for the socket: how many is unknown, at least one per overflow.
       if (overflowed) sink.dropped += 1;
       for (const v of found) {
+        // The kernel's time has millisecond resolution: a record from before the command started is an earlier command's.
+        if (Date.parse(v.time) < sink.since - 1) continue;
         if (sink.records.length < MAX_VIOLATIONS_PER_COMMAND) sink.records.push(v);
         else sink.dropped += 1;
       }

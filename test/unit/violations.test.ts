@@ -7,6 +7,7 @@ import {
   SessionDomainFilter,
 } from '../../runner/linux/landlock-audit-records.js';
 import { landlockRecordFilter } from '../../runner/linux/landlock-audit.js';
+import { SessionViolations, type CommandViolations } from '../../runner/linux/violations.js';
 import type { Instruction } from '../../runner/linux/seccomp-program.js';
 import { escapeForTerminal, violationLines } from '../../orchestrator/cli/violations.js';
 import type { ConnectionRecord, ViolationRecord } from '../../core/protocol.js';
@@ -145,5 +146,43 @@ describe('violations: --explain (the smallest policy change, never applied)', ()
       'corral: explain: connect to registry.example:443 — add "registry.example:443" to "network.allow" in /home/alice/.config/corral/config.json, or pass --allow-host registry.example:443 (not applied)\n',
       'corral: explain: connect to evil.example:443 — remove the matching entry from "network.deny" (network.deny: evil.example), in the layer that set it (not applied)\n',
     ]);
+  });
+});
+
+describe('violations: per-command attribution (SessionViolations)', () => {
+  const fakeSocket = () => {
+    const queue: { type: number; text: string }[] = [];
+    return { queue, socket: { overflows: 0, drain: () => queue.splice(0), close: () => undefined } };
+  };
+  const stamp = (ms: number) => `audit(${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}:9)`;
+
+  it('gives a record to the commands running when it arrives, never to a command that started after the kernel stamped it', async () => {
+    const { queue, socket } = fakeSocket();
+    const sv = new SessionViolations(socket as never, 77);
+    const first = sv.begin();
+    const t0 = Date.now();
+    queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(t0)}: domain=ab blockers=fs.write_file path="/etc/a"` });
+    queue.push({ type: AUDIT_LANDLOCK_DOMAIN, text: `${stamp(t0)}: domain=ab status=allocated mode=enforcing pid=77` });
+    const a = await new Promise<CommandViolations>((resolve) => sv.end(first, resolve));
+    assert.deepEqual(a.records.map((r) => r.target), ['/etc/a']);
+    // A straggler of the first command, stamped before the second began: not the second's.
+    await new Promise((r) => setTimeout(r, 5));
+    const second = sv.begin();
+    queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(t0)}: domain=ab blockers=fs.write_file path="/etc/late"` });
+    queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(Date.now() + 1)}: domain=ab blockers=fs.write_file path="/etc/b"` });
+    const b = await new Promise<CommandViolations>((resolve) => sv.end(second, resolve, true));
+    assert.deepEqual(b.records.map((r) => r.target), ['/etc/b']);
+    sv.close();
+  });
+
+  it('a command that failed with nothing yet gets one more read a moment later; its late record counts', async () => {
+    const { queue, socket } = fakeSocket();
+    const sv = new SessionViolations(socket as never, 77);
+    queue.push({ type: AUDIT_LANDLOCK_DOMAIN, text: `${stamp(Date.now())}: domain=cd status=allocated mode=enforcing pid=77` });
+    const sink = sv.begin();
+    const ended = new Promise<CommandViolations>((resolve) => sv.end(sink, resolve, true));
+    queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(Date.now() + 1)}: domain=cd blockers=fs.make_reg path="/usr"` });
+    assert.deepEqual((await ended).records.map((r) => r.target), ['/usr']);
+    sv.close();
   });
 });
