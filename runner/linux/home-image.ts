@@ -24,7 +24,9 @@
  *   There is no silent unbounded fallback; a request without homeBytes (a hand-made one: the
  *   client always sends it) gets the unbounded directory home, as the request may ask for any
  *   size anyway unless the machine layer sets a ceiling (core/policy/floor.ts).
- * - Grown with resize2fs (online) when homeBytes grows. Never shrunk: a smaller homeBytes
+ * - Grown with resize2fs when homeBytes grows: online when it is mounted (this needs
+ *   CAP_SYS_RESOURCE; without it a warning, and the home keeps its size), offline (e2fsck -f,
+ *   resize2fs on the image) when it is mounted next while no one has it. Never shrunk: a smaller homeBytes
  *   leaves the larger filesystem with a warning (shrinking needs it unmounted everywhere, which
  *   live sessions of the workspace prevent); `corral setup --remove-workspace` resets it.
  * - Sparse images may overcommit the host disk: when the host's filesystem itself is full,
@@ -97,11 +99,13 @@ function tool(name: string): string {
   throw new CorralError('tool_missing', `${name} is not installed (package e2fsprogs): limits.homeBytes needs it to make the home's filesystem`, { details: { tool: name } });
 }
 
-function runTool(name: string, args: string[]): void {
+/** Run an e2fsprogs tool; `ok` lists the exit codes that are success (e2fsck: 1 = errors corrected). */
+function runTool(name: string, args: string[], ok: readonly number[] = [0]): void {
   try {
     execFileSync(tool(name), args, { env: TOOL_ENV, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
   } catch (err) {
     if (err instanceof CorralError) throw err;
+    if (ok.includes((err as { status?: number }).status ?? -1)) return;
     const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim();
     throw new CorralError('runner_failed', `${name} ${args.join(' ')} failed: ${stderr || String(err)}`, { cause: err });
   }
@@ -153,6 +157,11 @@ export function ensureHomeImage(
         ftruncateSync(fd, bytes);
         runTool('mkfs.ext4', ['-q', '-F', '-t', 'ext4', '-b', String(BLOCK), '-m', '0', '-L', 'corral-home', '-E', `lazy_journal_init=1,root_owner=${identity.uid}:${identity.gid}`, image]);
         created = true;
+      } else if (fstatSync(fd).size < bytes) {
+        // Offline growth while no one has it mounted (needs no capability beyond root's files).
+        ftruncateSync(fd, bytes);
+        runTool('e2fsck', ['-f', '-p', image], [0, 1]);
+        runTool('resize2fs', [image]);
       }
       mountImage(fd, image, mountPoint, identity, warnings, created);
       mounted = true;
@@ -162,11 +171,20 @@ export function ensureHomeImage(
     checkRoot(mountPoint, identity, created);
     let size = fstatSync(fd).size;
     if (size < bytes) {
-      // Online growth: the file, then the device, then the filesystem (resize2fs on the mounted device).
+      // Online growth: the file, then the device, then the filesystem (resize2fs on the mounted
+      // device, which needs CAP_SYS_RESOURCE). Refused (a runner without it, as in some
+      // containers): the file and device go back to the filesystem's size, the session runs
+      // with the smaller home, and the next first mount (after a reboot) grows it offline.
       ftruncateSync(fd, bytes);
       refreshLoopCapacity(top.source);
-      runTool('resize2fs', [top.source]);
-      size = bytes;
+      try {
+        runTool('resize2fs', [top.source]);
+        size = bytes;
+      } catch (err) {
+        ftruncateSync(fd, size);
+        refreshLoopCapacity(top.source);
+        warnings.push(`HOME stays at ${size} bytes, less than limits.homeBytes ${requested}: growing it while mounted failed (${(err as Error).message.split('\n').slice(-1)[0]}); it grows at its next first mount`);
+      }
     } else if (size > bytes + BLOCK) {
       warnings.push(`HOME holds up to ${size} bytes, more than limits.homeBytes ${requested}: a home's filesystem grows but never shrinks (\`corral setup --remove-workspace\` resets it)`);
     }

@@ -124,12 +124,17 @@ describe('limits.homeBytes: a bounded HOME per workspace (root, the member throu
     assert.equal(error, 'No space left on device');
   });
 
-  it('after an unmount (as after a reboot) the next session mounts the same image again, data kept', async () => {
+  it('after an unmount (as after a reboot) the next session mounts the same image again, data kept, grown to a raised homeBytes', async () => {
+    const grown = HOME_BYTES + 32 * MIB;
+    userFile(inst!.user, path.join(inst!.user.home, '.config', inst!.instance, 'config.json'), JSON.stringify({ limits: { homeBytes: grown, memoryBytes: MEMORY_BYTES } }));
     execFileSync('umount', [offlineHome(inst!.workspace)]);
     assert.equal(mountsNaming(offlineHome(inst!.workspace)).length, 0);
-    const r = await timed('first session after an unmount (mounts again)', inst!.workspace, 'cat "$HOME/.cache/tool/x"');
+    const r = await timed('first session after an unmount (mounts again, grows offline)', inst!.workspace, 'cat "$HOME/.cache/tool/x"; df -B1 --output=size "$HOME" | tail -1');
     assert.equal(r.status, 0, show(r));
-    assert.equal(r.stdout.toString(), 'kept\n');
+    const [kept, size] = r.stdout.toString().trim().split('\n');
+    assert.equal(kept, 'kept');
+    assert.ok(Number(size) > HOME_BYTES && Number(size) <= grown, `the home's filesystem is ${size} bytes after growing to ${grown}`);
+    assert.equal(statSync(image(inst!.workspace)).size, grown);
     assert.equal(mountsNaming(offlineHome(inst!.workspace)).length, 1, 'one mount, not two');
     assert.equal(loopsBacking(image(inst!.workspace)).length, 1, 'one loop device for the image');
     const later = await timed('later session', inst!.workspace, 'true');

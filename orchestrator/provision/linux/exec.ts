@@ -26,6 +26,7 @@ export const TOOL_PACKAGES = {
   // The runner makes and grows each workspace's bounded HOME with them (runner/linux/home-image.ts).
   'mkfs.ext4': 'e2fsprogs',
   resize2fs: 'e2fsprogs',
+  e2fsck: 'e2fsprogs',
 } as const;
 
 export type Tool = keyof typeof TOOL_PACKAGES;
