@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (as root): Corral's cost beside a plain spawn, bubblewrap, sandbox-runtime
  * and Node start-up, measured in one run on this machine; provisioning times; workspace
- * grant growth; concurrency. Prints a table and writes bench/results/latest.json.
+ * grant growth; concurrency; a second `npm ci` from the cache inside and outside. Prints a table and writes bench/results/latest.json.
  *
  * It provisions a private installation (CORRAL_INSTANCE=cbench) for root as the real user,
  * with throwaway workspaces under /tmp, and tears it all down at the end, even on failure.
@@ -25,6 +25,7 @@ import { benchSessionStart } from './session-start.js';
 import { allowlistTargets, benchAllowlist } from './allowlist.js';
 import { benchRealProjects } from './real-projects.js';
 import { benchViolations } from './violations.js';
+import { benchNpmCache } from './npm-cache.js';
 
 interface Options {
   runs: number;
@@ -116,6 +117,9 @@ async function benchAll(opts: Options, base: string, ws: string, rows: Row[], lo
 
   log('allowlist network: 100 MiB downloads and connections, direct vs proxy…');
   rows.push(...(await benchAllowlist(ws, log)));
+
+  log('a second npm ci, from the cache, inside and outside…');
+  rows.push(...(await benchNpmCache(ws)));
 
   const perSession = opts.quick ? 25 : 100;
   log(`concurrency: 8 sessions × ${perSession} commands…`);

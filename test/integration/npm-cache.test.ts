@@ -8,8 +8,10 @@
  *   repository) is installed with `npm ci` in an allowlist session (`--allow-host
  *   registry.npmjs.org`: the offline identity, network through the filtering proxy), and then
  *   `npm ci --offline` in a new offline session of the same workspace succeeds from that cache
- *   alone — where it failed with ENOTCACHED before the first install (the control). Allowlist
- *   sessions run as the offline identity, so this is the way to fill the offline cache.
+ *   alone — where it failed with ENOTCACHED before the first install (the control), and still
+ *   failed after an `npm ci` in an *online* session: that is the online identity, whose home
+ *   and cache are its own. Allowlist sessions run as the offline identity, so they are the way
+ *   to fill the offline cache.
  * - npm's log: when npm fails in a session it names a log under the identity's home, which the
  *   real user cannot read; `corral run` copies it (through the session, as data) to the real
  *   user's state directory and says where. Run as the member through the real sudo rule: the
@@ -106,6 +108,18 @@ describe('npm across sessions: the cache is kept, and npm\'s log is readable (ro
       assert.equal(before.signal, null, show(before));
       assert.notEqual(before.status, 0, `npm ci --offline before any install must fail: ${show(before)}`);
       assert.match(before.stderr, /ENOTCACHED|offline/i, show(before));
+
+      // An online session is the online identity, with a home of its own: what it downloads is
+      // in that home's cache, not the offline identity's (README design note 5).
+      const online = await run([NPM!, 'ci', ...NPM_FLAGS], ['--network', 'online']);
+      if (online.status === 0) {
+        rmSync(path.join(project, 'node_modules'), { recursive: true, force: true });
+        const stillNot = await run([NPM!, 'ci', '--offline', ...NPM_FLAGS]);
+        assert.notEqual(stillNot.status, 0, `the online identity's cache is not the offline identity's: ${show(stillNot)}`);
+        assert.match(stillNot.stderr, /ENOTCACHED|offline/i, show(stillNot));
+      } else {
+        console.log(`      (online session could not install, the registry is unreachable from it: ${online.stderr.trim().slice(-200)})`);
+      }
 
       const first = await run([NPM!, 'ci', ...NPM_FLAGS], ['--allow-host', REGISTRY_HOST]);
       if (first.status !== 0 && /ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|blocked connection/.test(first.stderr)) {
