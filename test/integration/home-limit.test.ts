@@ -142,6 +142,28 @@ describe('limits.homeBytes: a bounded HOME per workspace (root, the member throu
     console.log(`      cold start (ms, wall clock of corral run, one each): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
   });
 
+  it('corral status: the bounded homes ok; something else mounted on one is drifted (and its sessions are refused)', async () => {
+    type Item = { id: string; state: string; detail?: string; remedy?: string };
+    const items = async () => (JSON.parse((await inst!.corral(['status', '--json'])).stdout.toString()) as { items: Item[] }).items;
+    const id = (ws: string) => `home-image:${inst!.identity('offline').name}:${ws}`;
+    const before = await items();
+    assert.equal(before.find((i) => i.id === id(inst!.workspace))?.state, 'ok', JSON.stringify(before));
+    // Owned by the identity, so only the image check can tell it is not the bounded home.
+    const off = inst!.identity('offline');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,mode=0700,uid=${off.uid},gid=${off.gid}`, 'corral-test-over', offlineHome(other)]);
+    try {
+      const after = (await items()).find((i) => i.id === id(other));
+      assert.equal(after?.state, 'drifted', JSON.stringify(after));
+      assert.match(after?.remedy ?? '', /umount/);
+      const r = await run(other, 'echo SHOULD-NOT-RUN');
+      assert.notEqual(r.status, 0, show(r));
+      assert.doesNotMatch(r.stdout.toString(), /SHOULD-NOT-RUN/);
+      assert.match(r.stderr, /not its home image/, show(r));
+    } finally {
+      execFileSync('umount', [offlineHome(other)]);
+    }
+  });
+
   it('setup --remove-workspace unmounts and deletes that workspace\'s image only', async () => {
     const r = await inst!.corral(['setup', '--yes', '--user', inst!.user.name, '--remove-workspace', other], { killAfterMs: BOUND_MS });
     assert.equal(r.status, 0, show(r));

@@ -8,7 +8,7 @@
  * one (the machine config: runner/linux/machine-config.ts, the same trust check and schema),
  * so a status that says "ok" means a session will not be refused for that reason.
  */
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CorralError, isCorralError } from '../../../core/errors.js';
 import type { Installation } from '../../../core/installation.js';
@@ -19,6 +19,9 @@ import { linuxMachineFileTrust } from '../../../os/linux/machine-file.js';
 import { lookupGroup, permissionVerdict } from '../../bridge/linux/launcher.js';
 import type { StatusItem } from '../../platform.js';
 import { homeProblems } from './setup-plan.js';
+import { homeImagePath, isMountOf } from '../../../runner/linux/home-image.js';
+import { currentMounts, topMountAt } from '../../../runner/linux/mountinfo.js';
+import { workspaceHomeName } from '../../../runner/linux/workspace-home.js';
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -127,4 +130,40 @@ export function checkStatusPermitted(inst: Installation, caller: { name: string;
       remedy: `Run \`sudo corral status\`, or ask an administrator to run \`corral setup --user ${caller.name}\` so your account may use Corral (then log in again).`,
     },
   );
+}
+
+/**
+ * A workspace's HOME of one identity and its bounded filesystem (runner/linux/home-image.ts),
+ * for homes a session has made. Null when there is nothing to say: no home yet, or the caller is
+ * not root (the images are in a root-only directory). Missing: the home has no image (made by a
+ * session without limits.homeBytes or before it, or the image was deleted), so what is in it was
+ * written without a bound; the next bounded session mounts a new, empty home over it. Drifted:
+ * something other than its image is mounted on it, and sessions are refused.
+ */
+export function homeImageItem(inst: Installation, rec: AccountRecord, ws: string, realUser: string): StatusItem | null {
+  if (!isRoot()) return null;
+  const name = workspaceHomeName(ws);
+  const home = path.join(inst.homeBase, rec.name, name);
+  if (!existsSync(home)) return null;
+  const image = homeImagePath(inst, rec.name, name);
+  const base = { id: `home-image:${rec.name}:${ws}`, kind: 'home-image', description: `bounded HOME of ${rec.name} for ${ws} (${image})` };
+  const top = topMountAt(currentMounts(), home);
+  if (top !== null && !isMountOf(top, image)) {
+    return {
+      ...base,
+      state: 'drifted',
+      detail: `${top.source} (${top.fstype}) is mounted on ${home}, not its image: sessions in ${ws} are refused`,
+      code: 'runner_failed',
+      remedy: `Unmount it (\`sudo umount ${home}\`).`,
+    };
+  }
+  if (!existsSync(image)) {
+    return {
+      ...base,
+      state: 'missing',
+      detail: `${home} has no image: what is in it was written without limits.homeBytes; the next session mounts a new, empty bounded home over it (the old files stay hidden under it)`,
+      remedy: `To start the workspace's homes afresh: \`sudo corral setup --remove-workspace ${ws} --user ${realUser}\`, then \`${setupAgain(realUser)} --workspace ${ws}\`.`,
+    };
+  }
+  return { ...base, state: 'ok', detail: `${statSync(image).size} bytes, ${top === null ? 'mounted at the next session' : 'mounted'}` };
 }

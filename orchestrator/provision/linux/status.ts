@@ -18,7 +18,7 @@ import { readSudoers, sudoersContent, sudoersDrift } from './sudoers.js';
 import path from 'node:path';
 import { lstatSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { checkStatusPermitted, identityHomeItem, machineConfigItem, workspaceOwnerFinding } from './status-checks.js';
+import { checkStatusPermitted, homeImageItem, identityHomeItem, machineConfigItem, workspaceOwnerFinding } from './status-checks.js';
 
 const isRoot = () => process.getuid?.() === 0;
 
@@ -68,6 +68,10 @@ async function userItems(items: StatusItem[], inst: Installation, state: Machine
     }
     items.push(item(`user:${rec.name}`, 'identity', `${kind} identity ${rec.name} of ${name}`, problems, live === null));
     items.push(identityHomeItem(inst, kind, rec, name));
+    for (const ws of Object.keys(u.workspaces)) {
+      const image = homeImageItem(inst, rec, ws, name);
+      if (image !== null) items.push(image);
+    }
   }
   const group = await getGroup(inst.userGroup);
   items.push(
