@@ -114,6 +114,21 @@ try {
     exit 5
 }
 
+# A 32-bit host on 64-bit Windows (Intune's management extension starts install commands from
+# one): its powershell.exe is the 32-bit one, whose HKLM:\SOFTWARE is WOW6432Node and whose
+# System32 is SysWOW64. Run this script again, with the same parameters, in the 64-bit
+# PowerShell (sysnative), and end with its exit code. The parameters travel as data
+# (New-CorralRelaunchCommand: base64 JSON in a fixed -EncodedCommand), never as text.
+if (& $corral { Test-CorralWow64Host }) {
+    $relaunch = & $corral { param($script, $bound, $windir) New-CorralRelaunchCommand -ScriptPath $script -Parameters $bound -WindowsDirectory $windir } $PSCommandPath $PSBoundParameters $env:windir
+    if (-not (Test-Path -LiteralPath $relaunch.FilePath -PathType Leaf)) {
+        [Console]::Error.WriteLine("install.ps1: started from a 32-bit PowerShell on 64-bit Windows, and the 64-bit PowerShell is missing: $($relaunch.FilePath). Exit code 5.")
+        exit 5
+    }
+    $relaunchCode = & $corral { param($file, $arguments) Start-CorralProcess -FilePath $file -ArgumentList $arguments } $relaunch.FilePath $relaunch.ArgumentList
+    exit $relaunchCode
+}
+
 # Elevation before anything is written (importing the module writes nothing). Through the
 # module's seam Test-CorralElevation (WindowsPrincipal.IsInRole(Administrators)): SYSTEM and an
 # elevated administrator pass, a filtered UAC token does not.
@@ -145,11 +160,13 @@ if ($NonInteractive -or -not [Environment]::UserInteractive) { $ConfirmPreferenc
 
 $code = 0
 try {
-    # The detection key, through the module's registry seams (HKLM:\SOFTWARE\<installation>).
+    # The detection key, through the module's registry seams (HKLM:\SOFTWARE\<installation>), in
+    # the 64-bit registry view: where a 64-bit detection rule and the 64-bit Corral look, also
+    # from a 32-bit host (Open-CorralRegistryBaseKey).
     $registryKey = "HKLM:\SOFTWARE\$title"
     if ($Uninstall) {
         $result = Uninstall-Corral -Confirm:$false -WhatIf:$WhatIfPreference
-        if (-not $WhatIfPreference) { & $corral { param($key) Remove-CorralRegistryKey -Key $key -Confirm:$false } $registryKey }
+        if (-not $WhatIfPreference) { & $corral { param($key) Remove-CorralRegistryKey -Key $key -View Registry64 -Confirm:$false } $registryKey }
         Write-Output $result.Summary
     } else {
         if (-not $RunnerSource -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'dist\runner')) -and (Test-Path -LiteralPath (Join-Path $PSScriptRoot 'node_modules'))) {
@@ -164,10 +181,10 @@ try {
             # sees a half-done install as installed. A re-run with the same version writes nothing.
             & $corral {
                 param($key, $version)
-                if ((Get-CorralRegistryValue -Key $key -Name 'Version') -ne $version) {
-                    Set-CorralRegistryValue -Key $key -Name 'InstallTime' -Value ([DateTime]::UtcNow.ToString('o')) -Kind String -Confirm:$false
+                if ((Get-CorralRegistryValue -Key $key -Name 'Version' -View Registry64) -ne $version) {
+                    Set-CorralRegistryValue -Key $key -Name 'InstallTime' -Value ([DateTime]::UtcNow.ToString('o')) -Kind String -View Registry64 -Confirm:$false
                     # Version last of all: the value a detection rule tests.
-                    Set-CorralRegistryValue -Key $key -Name 'Version' -Value $version -Kind String -Confirm:$false
+                    Set-CorralRegistryValue -Key $key -Name 'Version' -Value $version -Kind String -View Registry64 -Confirm:$false
                 }
             } $registryKey $version
         }

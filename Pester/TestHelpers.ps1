@@ -96,3 +96,50 @@ function New-CorralTestStateRecord {
         runner       = $null
     }
 }
+
+function New-CorralFakeRegistryHive {
+    # An in-memory hive standing for what [RegistryKey]::OpenBaseKey returns, for the registry
+    # seams' tests off Windows (Mock Open-CorralRegistryBaseKey returns @{ Base = <this>; SubKey }).
+    # $Store maps a key path (case-insensitive, as the registry's) to its values: name -> @{ Value; Kind }.
+    # Only what the seams call: OpenSubKey, CreateSubKey (parents too), DeleteSubKeyTree, Dispose;
+    # on a key GetValue, GetValueNames, SetValue, DeleteValue, ValueCount, SubKeyCount, Dispose.
+    param([hashtable]$Store = @{})
+    $newKey = {
+        param($store, $path)
+        $key = [pscustomobject]@{ Store = $store; Path = $path }
+        $key | Add-Member -MemberType ScriptProperty -Name ValueCount -Value { $this.Store[$this.Path].Count }
+        $key | Add-Member -MemberType ScriptProperty -Name SubKeyCount -Value {
+            $prefix = "$($this.Path)\"
+            @($this.Store.Keys | Where-Object { $_.StartsWith($prefix, [System.StringComparison]::OrdinalIgnoreCase) -and $_.Substring($prefix.Length) -notmatch '\\' }).Count
+        }
+        $key | Add-Member -MemberType ScriptMethod -Name GetValueNames -Value { , [string[]]@($this.Store[$this.Path].Keys) }
+        $key | Add-Member -MemberType ScriptMethod -Name GetValue -Value { param($name, $default) if ($this.Store[$this.Path].Contains($name)) { $this.Store[$this.Path][$name].Value } else { $default } }
+        $key | Add-Member -MemberType ScriptMethod -Name SetValue -Value { param($name, $value, $kind) $this.Store[$this.Path][$name] = @{ Value = $value; Kind = "$kind" } }
+        $key | Add-Member -MemberType ScriptMethod -Name DeleteValue -Value { param($name, $throwIfMissing) $this.Store[$this.Path].Remove($name) }
+        $key | Add-Member -MemberType ScriptMethod -Name Dispose -Value { }
+        return $key
+    }
+    $hive = [pscustomobject]@{ Store = $Store; NewKey = $newKey }
+    $hive | Add-Member -MemberType ScriptMethod -Name OpenSubKey -Value { param($sub, $writable) if (-not $this.Store.Contains($sub)) { return $null }; & $this.NewKey $this.Store $sub }
+    $hive | Add-Member -MemberType ScriptMethod -Name CreateSubKey -Value {
+        param($sub, $writable)
+        $parts = $sub.Split('\')
+        for ($i = 1; $i -le $parts.Count; $i++) { $p = $parts[0..($i - 1)] -join '\'; if (-not $this.Store.Contains($p)) { $this.Store[$p] = @{} } }
+        & $this.NewKey $this.Store $sub
+    }
+    $hive | Add-Member -MemberType ScriptMethod -Name DeleteSubKeyTree -Value {
+        param($sub, $throwIfMissing)
+        foreach ($k in @($this.Store.Keys)) { if ($k -eq $sub -or $k.StartsWith("$sub\", [System.StringComparison]::OrdinalIgnoreCase)) { $this.Store.Remove($k) } }
+    }
+    $hive | Add-Member -MemberType ScriptMethod -Name Dispose -Value { }
+    return $hive
+}
+
+function Use-CorralFakeRegistry {
+    # Inside an It or BeforeEach: the registry seams open $Hive (New-CorralFakeRegistryHive)
+    # instead of the real hive, whatever view they ask for (assert the view with
+    # Should -Invoke Open-CorralRegistryBaseKey -ModuleName Corral -ParameterFilter { $View -eq … }).
+    param([Parameter(Mandatory)]$Hive)
+    $global:CorralTestRegistryHive = $Hive
+    Mock -ModuleName Corral Open-CorralRegistryBaseKey { @{ Base = $global:CorralTestRegistryHive; SubKey = ($Key -replace '^HK(LM|CU):\\', '').TrimEnd('\') } }
+}

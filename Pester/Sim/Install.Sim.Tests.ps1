@@ -157,6 +157,18 @@ BeforeAll {
         return $state['registry'][$script:registryKey]
     }
 
+    function Enter-Wow64 {
+        # The 32-bit process (CORRAL_SIM_WOW64 = 1) and the 64-bit PowerShell it can reach:
+        # %windir%\sysnative\WindowsPowerShell\v1.0\powershell.exe on the disk.
+        param($Machine)
+        $env:CORRAL_SIM_WOW64 = '1'
+        $env:windir = Join-Path $Machine.Root 'Windows'
+        $exe = [System.IO.Path]::Combine($env:windir, 'sysnative', 'WindowsPowerShell', 'v1.0', 'powershell.exe')
+        $null = New-Item -ItemType Directory -Path (Split-Path -Parent $exe) -Force
+        Set-Content -LiteralPath $exe -Value 'stands for the 64-bit powershell.exe'
+        return $exe
+    }
+
     function Get-SimChanges {
         return @((Get-CorralWindowsSimState)['changes'])
     }
@@ -168,6 +180,50 @@ AfterAll {
 }
 
 Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 7 branch)' -Tag 'WindowsSim' {
+    Context 'started from a 32-bit host on 64-bit Windows (Intune: the 32-bit management extension)' {
+        BeforeEach {
+            $script:savedWow = @{ CORRAL_SIM_WOW64 = $env:CORRAL_SIM_WOW64; windir = $env:windir }
+        }
+        AfterEach {
+            foreach ($name in $script:savedWow.Keys) {
+                if ($null -eq $script:savedWow[$name]) { Remove-Item -LiteralPath "env:$name" -ErrorAction Ignore } else { Set-Item -LiteralPath "env:$name" -Value $script:savedWow[$name] }
+            }
+        }
+        It 'runs itself again in the 64-bit PowerShell (sysnative) with its parameters, once; exit 0; the detection key in the 64-bit view' -Skip:$script:noSim {
+            $machine = New-SimMachine
+            $exe = Enter-Wow64 -Machine $machine
+            $source = New-SimRunnerSource -Machine $machine -WithNode
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'alice'; Workspace = @($machine.Workspace); RunnerSource = $source }
+            $run.ExitCode | Should -Be 0 -Because $run.Text
+            @(Get-Content -LiteralPath "$env:CORRAL_SIM_STATE.started.log") | Should -Be @("6 $exe")
+            $state = Get-CorralWindowsSimState
+            $state['users']['ctes-off-alice'] | Should -Not -BeNullOrEmpty
+            @($state['acls'][[System.IO.Path]::GetFullPath($machine.Workspace)]['aces']).Count | Should -BeGreaterThan 0
+            (Get-SimDetectionKey)['Version']['view'] | Should -Be 'Registry64'
+            @($state['registry'].Keys | Where-Object { $_ -like '*wow6432node*' }) | Should -BeNullOrEmpty
+        }
+        It 'ends with the 64-bit run''s exit code (2: a user name that does not resolve, as without the relaunch: no account, no key)' -Skip:$script:noSim {
+            $machine = New-SimMachine
+            $null = Enter-Wow64 -Machine $machine
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'CONTOSO\nobody'; Workspace = @($machine.Workspace) }
+            $run.ExitCode | Should -Be 2 -Because $run.Text
+            $run.Stderr | Should -Match 'CorralConfigInvalid'
+            @(Get-Content -LiteralPath "$env:CORRAL_SIM_STATE.started.log").Count | Should -Be 1
+            $state = Get-CorralWindowsSimState
+            @($state['users'].Keys) | Should -BeNullOrEmpty
+            Get-SimDetectionKey | Should -BeNullOrEmpty
+        }
+        It 'no 64-bit PowerShell to relaunch in: exit 5, nothing written, nothing started' -Skip:$script:noSim {
+            $machine = New-SimMachine
+            $exe = Enter-Wow64 -Machine $machine
+            Remove-Item -LiteralPath $exe
+            $before = Get-SimMachineText
+            $run = Invoke-SimInstall -Machine $machine -Arguments @{ User = 'alice'; Workspace = @($machine.Workspace) }
+            $run.ExitCode | Should -Be 5 -Because $run.Text
+            "$env:CORRAL_SIM_STATE.started.log" | Should -Not -Exist
+            Get-SimMachineText | Should -Be $before
+        }
+    }
     Context 'exit code 0' {
         It 'provisions alice, installs the runner, and writes the detection key last' -Skip:$script:noSim {
             $machine = New-SimMachine
@@ -193,6 +249,10 @@ Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 
             $key = Get-SimDetectionKey
             $key['Version']['value'] | Should -Be '0.1.0'
             $key['InstallTime']['value'] | Should -Not -BeNullOrEmpty
+            # In the 64-bit registry view (where a 64-bit detection rule looks), none under WOW6432Node.
+            $key['Version']['view'] | Should -Be 'Registry64'
+            $key['InstallTime']['view'] | Should -Be 'Registry64'
+            @($state['registry'].Keys | Where-Object { $_ -like '*wow6432node*' }) | Should -BeNullOrEmpty
             # Written last: the machine's change log ends with the key's two values, Version last,
             # and nothing of the detection key was written before any other change.
             $changes = Get-SimChanges
@@ -433,7 +493,9 @@ Describe 'install.ps1 on the simulated Windows, as SYSTEM for alice (PowerShell 
             $machine = New-SimMachine
             $source = New-SimRunnerSource -Machine $machine
             $arguments = @{ User = 'alice'; Workspace = @($machine.Workspace); RunnerSource = $source }
-            # The install process inherits this PATH: no node.exe on it.
+            # The install process inherits this PATH: no node.exe on it (a CI machine has one:
+            # its folder is left out for this test; New-SimMachine sets PATH anew for the next).
+            $env:PATH = @($env:PATH -split [System.IO.Path]::PathSeparator | Where-Object { $_ -and -not (Test-Path -LiteralPath (Join-Path $_ 'node.exe')) }) -join [System.IO.Path]::PathSeparator
             Get-Command -Name node.exe -CommandType Application -ErrorAction Ignore | Should -BeNullOrEmpty
             $run = Invoke-SimInstall -Machine $machine -Arguments $arguments
             $run.ExitCode | Should -Be 5 -Because $run.Text

@@ -580,6 +580,20 @@ function Test-SimFirewallOutbound {
 # ---------------------------------------------------------------------------------------------
 # The module's seams.
 
+function Get-SimRegistryKey {
+    # Stands for the registry views of 64-bit Windows (WOW64 registry redirection): the 64-bit
+    # view sees HKLM\SOFTWARE as it is; the 32-bit view — Registry32, or Default in a 32-bit
+    # process ($env:CORRAL_SIM_WOW64 = '1') — sees HKLM\SOFTWARE\WOW6432Node in its place.
+    # Key names are case-insensitive: the store keeps them lower-cased.
+    param([string]$Key, [string]$View)
+    $k = $Key.ToLowerInvariant()
+    $thirtyTwo = $View -eq 'Registry32' -or ($View -eq 'Default' -and $env:CORRAL_SIM_WOW64 -eq '1')
+    if ($thirtyTwo -and $k.StartsWith('hklm:\software\') -and -not $k.StartsWith('hklm:\software\wow6432node\')) {
+        $k = 'hklm:\software\wow6432node\' + $k.Substring('hklm:\software\'.Length)
+    }
+    return $k
+}
+
 function Get-SimAclKey {
     param([string]$Path)
     return [System.IO.Path]::GetFullPath($Path).TrimEnd('/')
@@ -677,34 +691,36 @@ $script:SeamImplementations = @{
     'Get-CorralRegistryValue'     = {
         # Stands for a registry value read: key names are case-insensitive; a missing key or
         # value reads as nothing.
-        param([string]$Key, [string]$Name)
+        param([string]$Key, [string]$Name, [string]$View = 'Registry64')
         $state = Read-SimState
-        $k = $state['registry'][$Key.ToLowerInvariant()]
+        $k = $state['registry'][(Get-SimRegistryKey -Key $Key -View $View)]
         if (-not $k -or -not $k.Contains($Name)) { return $null }
         return $k[$Name]['value']
     }
     'Test-CorralRegistryKey'      = {
-        param([string]$Key)
+        param([string]$Key, [string]$View = 'Registry64')
         $state = Read-SimState
-        return $state['registry'].Contains($Key.ToLowerInvariant())
+        return $state['registry'].Contains((Get-SimRegistryKey -Key $Key -View $View))
     }
     'Set-CorralRegistryValue'     = {
         # Stands for New-Item -Force + New-ItemProperty -Force: the key is created if missing,
         # the value overwritten. DWord values are 32-bit integers.
+        # Each value records the view it was written in (Registry64 unless asked otherwise, as
+        # the real seam), and a 32-bit view's HKLM\SOFTWARE write lands under WOW6432Node.
         [CmdletBinding(SupportsShouldProcess)]
-        param([string]$Key, [string]$Name, [object]$Value, [string]$Kind = 'String')
+        param([string]$Key, [string]$Name, [object]$Value, [string]$Kind = 'String', [string]$View = 'Registry64')
         if (-not $PSCmdlet.ShouldProcess("$Key\$Name", 'Set registry value')) { return }
         $state = Read-SimState
-        $k = $Key.ToLowerInvariant()
+        $k = Get-SimRegistryKey -Key $Key -View $View
         if (-not $state['registry'].Contains($k)) { $state['registry'][$k] = [ordered]@{} }
-        $state['registry'][$k][$Name] = [ordered]@{ value = if ($Kind -eq 'DWord') { [int]$Value } else { [string]$Value }; kind = $Kind }
+        $state['registry'][$k][$Name] = [ordered]@{ value = if ($Kind -eq 'DWord') { [int]$Value } else { [string]$Value }; kind = $Kind; view = $View }
         Save-SimState -State $state -Change "registry $Key\$Name"
     }
     'Remove-CorralRegistryValue'  = {
         [CmdletBinding(SupportsShouldProcess)]
-        param([string]$Key, [string]$Name)
+        param([string]$Key, [string]$Name, [string]$View = 'Registry64')
         $state = Read-SimState
-        $k = $state['registry'][$Key.ToLowerInvariant()]
+        $k = $state['registry'][(Get-SimRegistryKey -Key $Key -View $View)]
         if (-not $k -or -not $k.Contains($Name)) { return }
         if (-not $PSCmdlet.ShouldProcess("$Key\$Name", 'Remove registry value')) { return }
         $k.Remove($Name)
@@ -714,15 +730,44 @@ $script:SeamImplementations = @{
         # Stands for Remove-Item -Recurse on a key: the key and its subkeys go. -OnlyIfEmpty
         # stands for the key's ValueCount and SubKeyCount both 0 (else nothing is removed).
         [CmdletBinding(SupportsShouldProcess)]
-        param([string]$Key, [switch]$OnlyIfEmpty)
+        param([string]$Key, [switch]$OnlyIfEmpty, [string]$View = 'Registry64')
         $state = Read-SimState
-        $prefix = $Key.ToLowerInvariant()
+        $prefix = Get-SimRegistryKey -Key $Key -View $View
         $gone = @($state['registry'].Keys | Where-Object { $_ -eq $prefix -or $_.StartsWith("$prefix\") })
         if ($gone.Count -eq 0) { return }
         if ($OnlyIfEmpty -and ($gone.Count -gt 1 -or $state['registry'][$prefix].Count -gt 0)) { return }
         if (-not $PSCmdlet.ShouldProcess($Key, 'Remove registry key')) { return }
         foreach ($g in $gone) { $state['registry'].Remove($g) }
         Save-SimState -State $state -Change "remove registry key $Key"
+    }
+    'Test-CorralWow64Host'        = {
+        # Stands for [Environment]::Is64BitOperatingSystem -and -not [Environment]::Is64BitProcess:
+        # a 64-bit machine, and this process 32-bit when the test says so (CORRAL_SIM_WOW64 = '1',
+        # e.g. Intune's 32-bit management extension starting install.ps1).
+        return $env:CORRAL_SIM_WOW64 -eq '1'
+    }
+    'Start-CorralProcess'         = {
+        # Stands for starting a program in this console and waiting for its exit code. The only
+        # program this machine has for it is the 64-bit Windows PowerShell reached through
+        # sysnative (%windir%\sysnative\WindowsPowerShell\v1.0\powershell.exe): it runs as a
+        # 64-bit process of the simulation (CORRAL_SIM_WOW64 = '0'), as the same account,
+        # loading the simulation and the package's module the way Invoke-SimScript.ps1 does,
+        # then its -EncodedCommand. Its start is logged (CORRAL_SIM_STATE + '.started.log'),
+        # one line of the arguments' count and the program path.
+        param([string]$FilePath, [string[]]$ArgumentList)
+        $expected = [System.IO.Path]::Combine($env:windir, 'sysnative', 'WindowsPowerShell', 'v1.0', 'powershell.exe')
+        if ($FilePath -ne $expected) { throw [System.ComponentModel.Win32Exception]::new(2) }
+        $at = [array]::IndexOf($ArgumentList, '-EncodedCommand')
+        if ($at -lt 0 -or $at + 1 -ge $ArgumentList.Count) { throw 'the simulated powershell.exe runs only -EncodedCommand' }
+        Add-Content -LiteralPath "$env:CORRAL_SIM_STATE.started.log" -Value "$($ArgumentList.Count) $FilePath"
+        $package = [System.IO.Path]::GetFullPath((Join-Path (Get-Module -Name Corral | Select-Object -First 1).ModuleBase '../..'))
+        $pwsh = @(Get-Command -Name pwsh -CommandType Application -ErrorAction Ignore)[0].Source
+        $saved = $env:CORRAL_SIM_WOW64
+        $env:CORRAL_SIM_WOW64 = '0'
+        try {
+            & $pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Invoke-SimScript.ps1') -Script (Join-Path $package 'install.ps1') -EncodedCommand $ArgumentList[$at + 1] | Out-Host
+            return $LASTEXITCODE
+        } finally { $env:CORRAL_SIM_WOW64 = $saved }
     }
     'Protect-CorralBytes'         = {
         # Stands for CryptProtectData (LocalMachine): an opaque blob that only this machine

@@ -18,6 +18,12 @@ holds Administrators), both set by the test.
 .PARAMETER Script
 The script to run (a copy of install.ps1 in a package folder).
 
+.PARAMETER EncodedCommand
+Instead of running -Script with -ArgumentsBase64: the command powershell.exe would run for
+`-EncodedCommand <this>` (base64 of UTF-16LE text, as Windows PowerShell decodes it). -Script
+then only locates the package whose module is loaded. Used by the sim's Start-CorralProcess,
+which stands for install.ps1 starting the 64-bit PowerShell from a 32-bit host.
+
 .PARAMETER ArgumentsBase64
 The script's parameters as base64 of a UTF-8 JSON object ({"User":"alice","Workspace":["…"],
 "NonInteractive":true}); true stands for a switch that is present. Passed as data and
@@ -25,7 +31,8 @@ splatted, never turned into command text.
 #>
 param(
     [Parameter(Mandatory)][string]$Script,
-    [string]$ArgumentsBase64 = ''
+    [string]$ArgumentsBase64 = '',
+    [string]$EncodedCommand = ''
 )
 $ErrorActionPreference = 'Stop'
 if (-not $env:CORRAL_SIM_STATE) { throw 'CORRAL_SIM_STATE is not set: the test must create the simulated machine first.' }
@@ -36,6 +43,12 @@ if (Test-Path -LiteralPath $manifest -PathType Leaf) {
     # A package without the module (the exit-code-5 case) gets nothing loaded: the script finds it missing.
     $module = Import-Module -Name $manifest -PassThru -ErrorAction Stop
     Enable-CorralWindowsSim -Module $module
+}
+
+if ($EncodedCommand) {
+    # What powershell.exe -EncodedCommand does: decode, then run the text as its command.
+    & ([scriptblock]::Create([System.Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($EncodedCommand))))
+    exit $LASTEXITCODE
 }
 
 $arguments = @{}

@@ -6,6 +6,8 @@ function Get-CorralRegistryValue {
     .DESCRIPTION
     The module reads the registry only through this function and Test-CorralRegistryKey
     (the registry provider exists only on Windows), so tests replace them.
+    The key is opened in the 64-bit registry view unless -View says otherwise
+    (Open-CorralRegistryBaseKey says why).
     #>
     [CmdletBinding()]
     [OutputType([object])]
@@ -13,10 +15,14 @@ function Get-CorralRegistryValue {
         [Parameter(Mandatory)]
         [string]$Key,
         [Parameter(Mandatory)]
-        [string]$Name
+        [string]$Name,
+        [ValidateSet('Registry64', 'Registry32', 'Default')]
+        [string]$View = 'Registry64'
     )
-    if (-not (Test-Path -LiteralPath $Key)) { return $null }
-    $item = Get-ItemProperty -LiteralPath $Key -Name $Name -ErrorAction SilentlyContinue
-    if ($null -eq $item -or $null -eq $item.PSObject.Properties[$Name]) { return $null }
-    return $item.$Name
+    $hive = Open-CorralRegistryBaseKey -Key $Key -View $View
+    try {
+        $opened = $hive.Base.OpenSubKey($hive.SubKey, $false)
+        if ($null -eq $opened) { return $null }
+        try { return $opened.GetValue($Name, $null) } finally { $opened.Dispose() }
+    } finally { $hive.Base.Dispose() }
 }

@@ -12,18 +12,26 @@ function Remove-CorralRegistryKey {
 
     .PARAMETER OnlyIfEmpty
     Remove the key only when it has no values and no subkeys.
+
+    .PARAMETER View
+    The registry view: Registry64 (default; Open-CorralRegistryBaseKey says why), Registry32 or Default.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     param(
         [Parameter(Mandatory)]
         [string]$Key,
-        [switch]$OnlyIfEmpty
+        [switch]$OnlyIfEmpty,
+        [ValidateSet('Registry64', 'Registry32', 'Default')]
+        [string]$View = 'Registry64'
     )
-    if (-not (Test-Path -LiteralPath $Key)) { return }
-    if ($OnlyIfEmpty) {
-        $item = Get-Item -LiteralPath $Key -ErrorAction Stop
-        if ($item.ValueCount -gt 0 -or $item.SubKeyCount -gt 0) { return }
-    }
-    if (-not $PSCmdlet.ShouldProcess($Key, 'Remove registry key')) { return }
-    Remove-Item -LiteralPath $Key -Recurse -Force -ErrorAction Stop
+    $hive = Open-CorralRegistryBaseKey -Key $Key -View $View
+    try {
+        $opened = $hive.Base.OpenSubKey($hive.SubKey, $false)
+        if ($null -eq $opened) { return }
+        try {
+            if ($OnlyIfEmpty -and ($opened.ValueCount -gt 0 -or $opened.SubKeyCount -gt 0)) { return }
+        } finally { $opened.Dispose() }
+        if (-not $PSCmdlet.ShouldProcess($Key, 'Remove registry key')) { return }
+        $hive.Base.DeleteSubKeyTree($hive.SubKey, $false)
+    } finally { $hive.Base.Dispose() }
 }
