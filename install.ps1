@@ -78,6 +78,7 @@ $exitCodes = @{
     CorralWorkspaceNotOwned   = 2
     CorralArgumentsInvalid    = 2
     CorralNotProvisioned      = 1
+    CorralWorkspaceInUse      = 1
     CorralUserExists          = 3
     CorralNotElevated         = 4
     CorralToolMissing         = 5

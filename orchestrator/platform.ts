@@ -119,8 +119,8 @@ export interface Provisioner {
   /**
    * Take back what setup did for one workspace of `realUser` (its grants, its identity homes,
    * its state record), keeping everything else. `workspace` is the directory as given, made
-   * absolute. Throws not_provisioned when it is not one of the user's workspaces. Absent where
-   * the platform cannot do it yet (Windows: teardown removes everything).
+   * absolute. Throws not_provisioned when it is not one of the user's workspaces. Optional, so that a
+   * platform leaf without it answers platform_unsupported (both Linux and Windows have it).
    */
   planRemoveWorkspace?(request: { realUser: RealUser; workspace: string }): Promise<Plan>;
   /** Reverse every pending journal step, newest first; then remove state and journal. */

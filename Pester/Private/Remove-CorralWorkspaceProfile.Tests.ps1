@@ -54,6 +54,40 @@ Describe 'Remove-CorralWorkspaceProfile' {
         Test-Path -LiteralPath $script:root | Should -BeFalse
         Join-Path $target 'precious.txt' | Should -Exist
     }
+    It 'never follows a junction planted in place of corral-ws: removes the link only, keeps the folder it leads to, and warns' {
+        # The identity owns its profile: it can empty and delete corral-ws and put a junction
+        # there, to a folder holding a ws-<id> of someone else's.
+        $target = Join-Path $TestDrive "victim-$([guid]::NewGuid().ToString('n').Substring(0, 6))"
+        $victim = Join-Path $target 'ws-223479b1852924db'
+        $null = New-Item -ItemType Directory -Path $victim
+        Set-Content -LiteralPath (Join-Path $victim 'precious.txt') -Value 'x'
+        Remove-Item -LiteralPath (Join-Path $script:profile 'corral-ws') -Recurse -Force
+        $type = if ($IsWindowsHost) { 'Junction' } else { 'SymbolicLink' }
+        $null = New-Item -ItemType $type -Path (Join-Path $script:profile 'corral-ws') -Target $target
+        $warnings = $null
+        $result = InModuleScope Corral -Parameters @{ P = $script:profile } {
+            param($P)
+            Remove-CorralWorkspaceProfile -ProfilePath $P -Workspace 'C:\src\app' -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+            $script:w = $w
+        }
+        $result | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $script:profile 'corral-ws') | Should -BeFalse
+        Join-Path $victim 'precious.txt' | Should -Exist
+        (InModuleScope Corral { $script:w }) -join ' ' | Should -Match 'junction or link'
+    }
+    It 'refuses (CorralStepFailed) and deletes nothing when the profile folder itself is a junction' {
+        $real = Join-Path $TestDrive "real-$([guid]::NewGuid().ToString('n').Substring(0, 6))"
+        $null = New-Item -ItemType Directory -Path (Join-Path (Join-Path $real 'corral-ws') 'ws-223479b1852924db') -Force
+        Set-Content -LiteralPath (Join-Path (Join-Path (Join-Path $real 'corral-ws') 'ws-223479b1852924db') 'precious.txt') -Value 'x'
+        $link = Join-Path $TestDrive "link-$([guid]::NewGuid().ToString('n').Substring(0, 6))"
+        $type = if ($IsWindowsHost) { 'Junction' } else { 'SymbolicLink' }
+        $null = New-Item -ItemType $type -Path $link -Target $real
+        $caught = $null
+        try { & $script:remove $link } catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Match '^CorralStepFailed'
+        $caught.Exception.Message | Should -Match 'junction or link'
+        Join-Path (Join-Path (Join-Path $real 'corral-ws') 'ws-223479b1852924db') 'precious.txt' | Should -Exist
+    }
     It 'does nothing, and says so, when there is no folder for the workspace' {
         & $script:remove $script:profile 'C:\src\never-granted' | Should -BeFalse
         Join-Path $script:other 'keep.txt' | Should -Exist

@@ -57,5 +57,41 @@ Describe 'Revoke-CorralWorkspace (module)' {
             (Revoke-CorralWorkspace -User alice -Path $gone -Force).ProfilesRemoved | Should -Be 1
             $left | Should -Not -Exist
         }
+        It 'writes the state without the workspace before it undoes any ACE (the runner then refuses new sessions in it)' {
+            $app = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/app'))
+            $record = New-CorralTestStateRecord
+            $record.users.alice.workspaces = @(@{ path = $app; capabilitySid = 'S-1-5-21-4-5-6-7' })
+            Write-CorralTestState -State $record
+            Write-CorralTestJournal -Entries @(
+                @{ phase = 'before'; id = 'a1'; kind = 'ace'; scope = "workspace:$($app.ToLowerInvariant())"; undo = @{ path = $app; sid = 'S-1-5-21-4-5-6-7'; rights = 1; type = 'Allow'; inheritance = 0; propagation = 0 } }
+            )
+            $script:seen = $null
+            Mock -ModuleName Corral Remove-CorralAce { $script:seen = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json }
+            $null = Revoke-CorralWorkspace -User alice -Path $app -Force
+            Should -Invoke Remove-CorralAce -ModuleName Corral -Times 1 -Exactly
+            @($script:seen.users.alice.workspaces | Where-Object { $_ }).Count | Should -Be 0
+        }
+        It 'refuses while a process runs as one of the identities (CorralWorkspaceInUse): state, ACEs and folders unchanged' {
+            $app = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/app'))
+            $record = New-CorralTestStateRecord
+            $record.users.alice.workspaces = @(@{ path = $app; capabilitySid = 'S-1-5-21-4-5-6-7' })
+            Write-CorralTestState -State $record
+            Write-CorralTestJournal -Entries @(
+                @{ phase = 'before'; id = 'a1'; kind = 'ace'; scope = "workspace:$($app.ToLowerInvariant())"; undo = @{ path = $app; sid = 'S-1-5-21-4-5-6-7'; rights = 1; type = 'Allow'; inheritance = 0; propagation = 0 } }
+            )
+            $offline = Join-Path $TestDrive 'Users3/ctes-off-alice'
+            Mock -ModuleName Corral Get-CorralProfilePath { if ($Sid -eq 'S-1-5-21-1-2-3-2001') { $offline } }
+            $folder = Join-Path (Join-Path $offline 'corral-ws') (InModuleScope Corral -Parameters @{ W = $app } { param($W) Get-CorralWorkspaceProfileName -Path $W })
+            $null = New-Item -ItemType Directory -Path $folder -Force
+            Mock -ModuleName Corral Get-CorralIdentityProcess { if ($Name -eq 'ctes-on-alice') { 4242 } }
+            Mock -ModuleName Corral Remove-CorralAce { return }
+            $caught = $null
+            try { Revoke-CorralWorkspace -User alice -Path $app -Force } catch { $caught = $_ }
+            $caught.FullyQualifiedErrorId | Should -Match '^CorralWorkspaceInUse'
+            $caught.Exception.Message | Should -Match '4242'
+            Should -Invoke Remove-CorralAce -ModuleName Corral -Times 0 -Exactly
+            $folder | Should -Exist
+            (Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json).users.alice.workspaces.path | Should -Be $app
+        }
     }
 }

@@ -13,6 +13,7 @@ describe('windows error map', () => {
     ['CorralFirewallIneffective', 'firewall_ineffective', 1],
     ['CorralUserExists', 'identity_conflict', 1],
     ['CorralNotProvisioned', 'not_provisioned', 3],
+    ['CorralWorkspaceInUse', 'workspace_in_use', 1],
     ['CorralStepFailed', 'step_failed', 1],
     ['CorralStateCorrupt', 'state_corrupt', 1],
     ['CorralOperationUnknown', 'internal', 1],

@@ -769,6 +769,14 @@ $script:SeamImplementations = @{
             return $LASTEXITCODE
         } finally { $env:CORRAL_SIM_WOW64 = $saved }
     }
+    'Get-CorralIdentityProcess'   = {
+        # Stands for Get-Process -IncludeUserName: the machine's processes are the sim state's
+        # `processes` list ({ pid; user }), empty unless a test starts one (a session still running).
+        param([string]$Name)
+        $state = Read-SimState
+        if (-not $state.Contains('processes')) { return }
+        foreach ($p in @($state['processes'])) { if ($p -and [string]::Equals([string]$p['user'], $Name, [StringComparison]::OrdinalIgnoreCase)) { [int]$p['pid'] } }
+    }
     'Protect-CorralBytes'         = {
         # Stands for CryptProtectData (LocalMachine): an opaque blob that only this machine
         # turns back into the bytes, given the same entropy. The "machine key" is the store file.

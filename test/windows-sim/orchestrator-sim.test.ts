@@ -37,7 +37,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -671,6 +671,137 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
         }
       });
     }
+  });
+
+  // Issue 13 item 8 on Windows: a second workspace set up, then taken back alone.
+  describe('setup --remove-workspace (two workspaces, one removed; the other kept)', () => {
+    let second = '';
+    /** The machine before the second workspace was set up: what its removal must give back. */
+    let beforeSecond = '';
+    const secondFolders: string[] = [];
+    const victim = () => path.join(root, 'victim');
+
+    before(() => {
+      // Outside alice's home, below a folder only it needs (root/work): its traverse ACE goes with it.
+      second = path.join(root, 'work', 'proj');
+      simPwsh('$null = New-Item -ItemType Directory -Path $env:T_WS -Force; Set-SimOwner -Path $env:T_WS -Sid $env:T_SID', { T_WS: second, T_SID: ALICE_SID });
+      mkdirSync(path.join(victim(), 'sub'), { recursive: true });
+      writeFileSync(path.join(victim(), 'sub', 'precious.dll'), 'not Corral\'s');
+      beforeSecond = machine();
+    });
+    after(() => {
+      // Gone from disk, their (simulated) ACLs go too: teardown's check compares with the machine before setup.
+      rmSync(path.join(root, 'work'), { recursive: true, force: true });
+      rmSync(victim(), { recursive: true, force: true });
+    });
+
+    it('setup --workspace for the second workspace: both are provisioned, status is clean', async () => {
+      const r = await corral(['setup', '--yes', '--json', '--workspace', second]);
+      assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
+      const record = aliceRecord();
+      assert.deepEqual(record.workspaces.map((w) => w.path).sort(), [workspace, second].sort());
+      const m = machineObject();
+      assert.ok(m.acls[path.join(root, 'work')]?.aces.length, 'root/work has the traverse ACE');
+      for (const kind of ['offline', 'online'] as const) {
+        const folder = path.join(m.profiles[record.identities[kind].sid]!, 'corral-ws', workspaceHomeName(second));
+        assert.ok(existsSync(folder), folder);
+        secondFolders.push(folder);
+      }
+      const status = await corral(['status', '--json']);
+      assert.equal(status.code, 0, status.stdout);
+      assert.deepEqual(findings(status.json), {}, status.stdout);
+    });
+
+    it('--dry-run: the plan (revoke the workspace, the traverse ACE only it needed), nothing changed, nothing elevated', async () => {
+      const m1 = machine();
+      const runs = (elevatedLog().match(/^exit /gm) ?? []).length;
+      const r = await corral(['setup', '--remove-workspace', second, '--dry-run', '--json']);
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(r.json?.dryRun, true, r.stdout);
+      assert.equal(r.json?.workspace, second);
+      const steps = (r.json?.changes ?? []) as { id: string; title: string }[];
+      assert.deepEqual(steps.map((s) => s.id), [`revoke-workspace:${second}`, `revoke-traverse:${second}`], r.stdout);
+      assert.ok(steps[1]!.title.includes(path.join(root, 'work')), steps[1]!.title);
+      assert.ok(!steps[1]!.title.includes(home), 'alice\'s home stays traversable (the first workspace needs it)');
+      assert.equal(machine(), m1);
+      assert.equal((elevatedLog().match(/^exit /gm) ?? []).length, runs);
+    });
+
+    it('without --yes off a terminal: usage (exit 2), nothing changed', async () => {
+      const m1 = machine();
+      const r = await corral(['setup', '--remove-workspace', second, '--json']);
+      assert.equal(r.code, 2, r.stdout);
+      assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'usage', r.stdout);
+      assert.equal(machine(), m1);
+    });
+
+    it('while a session of alice runs (a process of her online identity): workspace_in_use (exit 1), nothing changed', async () => {
+      const stateFile = process.env.CORRAL_SIM_STATE!;
+      const saved = readFileSync(stateFile);
+      const online = aliceRecord().identities.online.name;
+      simPwsh(
+        "$s = Get-Content -LiteralPath $env:CORRAL_SIM_STATE -Raw | ConvertFrom-Json -AsHashtable -Depth 50; $s['processes'] = @(@{ pid = 4711; user = $env:T_ID }); " +
+          'Set-Content -LiteralPath $env:CORRAL_SIM_STATE -Value (ConvertTo-Json -InputObject $s -Depth 50)',
+        { T_ID: online },
+      );
+      const m1 = machine();
+      try {
+        const r = await corral(['setup', '--remove-workspace', second, '--yes', '--json']);
+        assert.equal(r.code, 1, `${r.stdout}\n${elevatedLog()}`);
+        const error = r.json?.error as { code?: string; message?: string } | undefined;
+        assert.equal(error?.code, 'workspace_in_use', r.stdout);
+        assert.match(error?.message ?? '', /4711/);
+        assert.equal(machine(), m1);
+        assert.ok(aliceRecord().workspaces.some((w) => w.path === second), 'still recorded');
+      } finally {
+        writeFileSync(stateFile, saved);
+      }
+    });
+
+    it('--yes: one elevated run takes back exactly what the second setup added; a link the session left in its profile folder is not followed', async () => {
+      // A sandboxed session could leave a junction in its own profile folder, to a folder that is not Corral's.
+      symlinkSync(victim(), path.join(secondFolders[0]!, 'AppData', 'Roaming', 'escape'));
+      const runs = (elevatedLog().match(/^exit /gm) ?? []).length;
+      const r = await corral(['setup', '--remove-workspace', second, '--yes', '--json']);
+      assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
+      assert.equal(r.json?.changed, true, r.stdout);
+      assert.equal(r.json?.workspace, second);
+      assert.equal((elevatedLog().match(/^exit /gm) ?? []).length, runs + 1, 'one elevated run');
+      // The machine as before the second setup: its ACEs (grant, deny entries, root/work's
+      // traverse), its profile folders and their ACLs gone; identities, groups, firewall rules,
+      // the first workspace's grants, traverse and folders as they were.
+      assert.equal(machine(), beforeSecond);
+      for (const folder of secondFolders) assert.equal(existsSync(folder), false, `${folder} is left`);
+      for (const folder of profileFolders) assert.ok(existsSync(folder), `${folder} (the first workspace's) is kept`);
+      assert.ok(existsSync(path.join(victim(), 'sub', 'precious.dll')), 'the link was removed as a link');
+      assert.deepEqual(aliceRecord().workspaces.map((w) => w.path), [workspace]);
+    });
+
+    it('status is clean afterwards, and the first workspace still runs up to the launcher', async () => {
+      const status = await corral(['status', '--json']);
+      assert.equal(status.code, 0, status.stdout);
+      assert.deepEqual(findings(status.json), {}, status.stdout);
+      const before = launched.length;
+      const r = await run(['--', 'cmd', '/c', 'echo', 'ok']);
+      assert.equal(launched.length, before + 1, r.stdout);
+      const { launch, frame } = launched.at(-1)!;
+      assert.deepEqual(launch.identity, aliceRecord().identities.offline);
+      assert.equal((await frame).request.workspace, workspace);
+    });
+
+    it('the removed workspace: corral run is not_provisioned (exit 3, no logon), and removing it again names it (exit 3)', async () => {
+      const before = launched.length;
+      const r = await run(['--workspace', second, '--', 'cmd', '/c', 'echo', 'ok'], second);
+      assert.equal(r.code, 3, r.stdout);
+      assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'not_provisioned', r.stdout);
+      assert.equal(launched.length, before, 'the launcher was not asked');
+      const again = await corral(['setup', '--remove-workspace', second, '--yes', '--json']);
+      assert.equal(again.code, 3, again.stdout);
+      const error = again.json?.error as { code?: string; message?: string; remedy?: string } | undefined;
+      assert.equal(error?.code, 'not_provisioned', again.stdout);
+      assert.equal(error?.message, `${second} is not a provisioned workspace of alice`);
+      assert.match(error?.remedy ?? '', new RegExp(`alice's provisioned workspaces: ${workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    });
   });
 
   // Nested suites run after the outer suite's own tests, in order: run, then teardown.

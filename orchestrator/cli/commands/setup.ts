@@ -128,7 +128,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
     .option('--json', 'one JSON document')
     .option(
       '--remove-workspace <dir>',
-      'take back what setup did for one workspace of the user (its ACL grants, traverse entries no other workspace needs, the identities\' homes for it, its state record); everything else stays. Refused while a session of the user runs',
+      'take back what setup did for one workspace of the user (its ACL grants, traverse entries no other workspace needs, the identities\' homes (Windows: profile folders) for it, its state record); everything else stays. Refused while a session of the user runs',
     )
     .action(async (opts: SetupOptions) => {
       if (opts.removeWorkspace !== undefined) {

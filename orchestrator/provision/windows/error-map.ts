@@ -14,6 +14,8 @@ export const MODULE_ERROR_CODES = {
   CorralFirewallIneffective: 'firewall_ineffective',
   CorralUserExists: 'identity_conflict',
   CorralNotProvisioned: 'not_provisioned',
+  // A session of the user still runs (Revoke-CorralWorkspace refuses to delete under it).
+  CorralWorkspaceInUse: 'workspace_in_use',
   CorralStepFailed: 'step_failed',
   CorralStateCorrupt: 'state_corrupt',
   // The orchestrator asked for something the module does not export: versions out of step.

@@ -11,6 +11,7 @@
  *   (%ProgramData%\Corral\journal.jsonl, its own format), so these steps are
  *   `journaled: false` and this provisioner has no orchestrator journal (`journal: null`).
  */
+import { realpathSync } from 'node:fs';
 import { CorralError } from '../../../core/errors.js';
 import { windowsPaths } from '../../../core/paths.js';
 import type { Installation } from '../../../core/installation.js';
@@ -20,6 +21,7 @@ import { ElevatedPlanRun } from './elevation.js';
 import { ModuleClient, type PowerShellHost } from './host.js';
 import { planSetupCalls, planTeardownCalls, type CallPlan } from './plan.js';
 import { lookupWindowsUser } from './real-user.js';
+import { planRemoveWorkspaceCalls } from './remove-workspace-plan.js';
 import { parseCorralState, parseFirewallFacts, type CorralState, type FirewallFacts } from './state-report.js';
 import { statusFromState, type FirewallByUser } from './status.js';
 
@@ -119,6 +121,21 @@ export class WindowsProvisioner implements Provisioner {
     const report = statusFromState(state, firewall);
     report.warnings.push(...this.client.takeWarnings());
     return report;
+  }
+
+  /**
+   * One workspace taken back (remove-workspace-plan.ts decides from Get-CorralState); the
+   * workspace is the directory as given or its resolved path, whichever the state knows.
+   */
+  async planRemoveWorkspace(request: { realUser: RealUser; workspace: string }): Promise<Plan> {
+    const candidates = [request.workspace];
+    try {
+      const resolved = realpathSync.native(request.workspace);
+      if (!candidates.some((c) => windowsPaths.samePath(c, resolved))) candidates.push(resolved);
+    } catch {
+      // gone or unreadable: the recorded spelling is compared as given
+    }
+    return this.toPlan('remove-workspace', planRemoveWorkspaceCalls({ user: request.realUser.name, candidates, state: await this.state() }));
   }
 
   async planTeardown(): Promise<Plan> {

@@ -70,6 +70,8 @@ export const CorralStateSchema = z.looseObject({
           z.looseObject({ offline: IdentityFound.nullable().optional(), online: IdentityFound.nullable().optional() }),
         ),
         group: UserGroupFound.nullable().optional(),
+        /** The ws-<id> folders under each identity's <profile>\corral-ws (absent from an older module). */
+        workspaceProfiles: z.preprocess((v) => v ?? {}, z.record(z.string(), list(z.string()))),
       }),
     ),
     firewallRules: list(z.looseObject({ name: z.string() })),

@@ -14,7 +14,7 @@ function New-CorralErrorRecord {
         [Parameter(Mandatory)]
         [ValidateSet('CorralNotElevated', 'CorralToolMissing', 'CorralConfigInvalid', 'CorralWorkspaceInvalid',
             'CorralWorkspaceNotOwned', 'CorralFirewallIneffective', 'CorralUserExists', 'CorralNotProvisioned',
-            'CorralStepFailed', 'CorralStateCorrupt', 'CorralOperationUnknown', 'CorralArgumentsInvalid')]
+            'CorralStepFailed', 'CorralStateCorrupt', 'CorralOperationUnknown', 'CorralArgumentsInvalid', 'CorralWorkspaceInUse')]
         [string]$ErrorId,
         [Parameter(Mandatory)]
         [string]$Message,

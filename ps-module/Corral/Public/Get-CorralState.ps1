@@ -58,7 +58,19 @@ function Get-CorralState {
         $userGroup = Get-CorralUserGroupFacts -User $realUser -Record $record
         foreach ($problem in $userGroup['problems']) { $drift.Add("group $($userGroup['name']) of ${realUser}: $problem") }
         $userGroup.Remove('problems')
-        $users[$realUser] = [ordered]@{ identities = $identities; group = $userGroup }
+        # The identities' per-workspace profile folders (<profile>\corral-ws\ws-<id>) that exist:
+        # a removal stopped half-way left some of a workspace no longer recorded.
+        $workspaceProfiles = [ordered]@{}
+        foreach ($network in @('offline', 'online')) {
+            $expected = $record['identities'][$network]
+            if (-not $expected -or -not $expected['sid']) { continue }
+            $identityProfile = Get-CorralProfilePath -Sid $expected['sid']
+            $container = if ($identityProfile) { Join-Path $identityProfile 'corral-ws' } else { $null }
+            $workspaceProfiles[$network] = @(if ($container -and (Test-Path -LiteralPath $container -PathType Container)) {
+                    Get-ChildItem -LiteralPath $container -Force -ErrorAction SilentlyContinue | Where-Object { $_.Name -match '^ws-[0-9a-f]{16}$' } | ForEach-Object { $_.Name }
+                })
+        }
+        $users[$realUser] = [ordered]@{ identities = $identities; group = $userGroup; workspaceProfiles = $workspaceProfiles }
     }
 
     $rules = @(Get-NetFirewallRule -Group $installation.FirewallGroup -ErrorAction SilentlyContinue |

@@ -54,7 +54,7 @@ function Invoke-CorralOperation {
     )
     $knownIds = @('CorralNotElevated', 'CorralToolMissing', 'CorralConfigInvalid', 'CorralWorkspaceInvalid',
         'CorralWorkspaceNotOwned', 'CorralFirewallIneffective', 'CorralUserExists', 'CorralNotProvisioned',
-        'CorralStepFailed', 'CorralStateCorrupt', 'CorralOperationUnknown', 'CorralArgumentsInvalid')
+        'CorralStepFailed', 'CorralStateCorrupt', 'CorralOperationUnknown', 'CorralArgumentsInvalid', 'CorralWorkspaceInUse')
     $emit = {
         param([System.Collections.IDictionary]$document)
         $json = ConvertTo-Json -InputObject $document -Depth 30 -Compress

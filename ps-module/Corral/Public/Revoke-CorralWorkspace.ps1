@@ -4,12 +4,21 @@ function Revoke-CorralWorkspace {
     Removes exactly the ACEs Grant-CorralWorkspace added to one workspace, and forgets the workspace.
 
     .DESCRIPTION
-    Undoes, newest first, the journaled ACEs of the workspace's scope (taking away only the
-    rights each one added, so access that was there before the grant stays), then removes the
-    workspace and its capability SID from state.json, and each identity's own profile
-    folders for the workspace (Remove-CorralWorkspaceProfile: <profile>\corral-ws\<ws-id>,
-    deleted without following any junction a session left there). Works on a workspace folder
-    that no longer exists (its ACEs went with it).
+    In this order: removes the workspace and its capability SID from state.json (from then on
+    the runner refuses new sessions in it, so none makes its profile folders again), undoes,
+    newest first, the journaled ACEs of the workspace's scope (the grant and the protected
+    paths' deny ACEs; each takes away only the rights it added, so access that was there
+    before the grant stays), then removes each identity's own profile folders for the
+    workspace (Remove-CorralWorkspaceProfile: <profile>\corral-ws\<ws-id>, deleted without
+    following any junction a session left there). Works on a workspace folder that no longer
+    exists (its ACEs went with it), and on one no longer recorded: a run stopped half-way is
+    finished by running it again (the journal still holds the ACEs not undone, the folders are
+    still there).
+
+    Refused (CorralWorkspaceInUse, nothing changed) while a process runs as one of the user's
+    identities (Get-CorralIdentityProcess): a live session could swap a folder for a junction
+    while the elevated deletion walks its profile folders. Nothing a session cannot forge says
+    which workspace a process works in, so any session of the user counts.
 
     .PARAMETER User
     The real user the workspace was granted for.
@@ -47,6 +56,7 @@ function Revoke-CorralWorkspace {
     # The workspace's profile folders are named after the path as recorded (its spelling).
     $recordedPath = $root
     $identityProfiles = @()
+    $identityNames = @()
     if ($state['users'].Contains($User)) {
         $workspaces = @($state['users'][$User]['workspaces'] | Where-Object { $_ })
         $recorded = @($workspaces | Where-Object { $_['path'] -eq $root })
@@ -55,6 +65,7 @@ function Revoke-CorralWorkspace {
         $identities = $state['users'][$User]['identities']
         foreach ($kind in 'offline', 'online') {
             if ($identities -and $identities[$kind]) {
+                $identityNames += [string]$identities[$kind]['name']
                 $identityProfile = Get-CorralProfilePath -Sid $identities[$kind]['sid']
                 if ($identityProfile) { $identityProfiles += $identityProfile }
             }
@@ -67,15 +78,20 @@ function Revoke-CorralWorkspace {
     if (-not $PSCmdlet.ShouldProcess($root, "Revoke the sandbox grants of $User")) {
         return [pscustomobject]@{ Path = $root; AcesRemoved = 0; ProfilesRemoved = 0; Changed = $false }
     }
+    $running = @(foreach ($name in $identityNames) { Get-CorralIdentityProcess -Name $name })
+    if ($running.Count -gt 0) {
+        $PSCmdlet.ThrowTerminatingError((New-CorralErrorRecord -ErrorId 'CorralWorkspaceInUse' -Category ResourceBusy `
+            -Message "$User's sessions are running (process ids $($running -join ', ')): end them, then revoke $root again; nothing was changed." -TargetObject $root))
+    }
+    if ($known) {
+        $state['users'][$User]['workspaces'] = @($workspaces | Where-Object { $_['path'] -ne $root })
+        Write-CorralStateFile -State $state -Confirm:$false
+    }
     [array]::Reverse($entries)
     foreach ($entry in $entries) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
     $profilesRemoved = 0
     foreach ($identityProfile in $identityProfiles) {
         if (Remove-CorralWorkspaceProfile -ProfilePath $identityProfile -Workspace $recordedPath -Confirm:$false) { $profilesRemoved++ }
-    }
-    if ($known) {
-        $state['users'][$User]['workspaces'] = @($workspaces | Where-Object { $_['path'] -ne $root })
-        Write-CorralStateFile -State $state -Confirm:$false
     }
     [pscustomobject]@{ Path = $root; AcesRemoved = $entries.Count; ProfilesRemoved = $profilesRemoved; Changed = $true }
 }
