@@ -45,7 +45,10 @@ export class RunnerClient {
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString('utf8')));
     child.stdin!.on('error', () => undefined);
-    this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    // 'close', not 'exit': 'exit' can come before the last frames and stderr bytes are read (a runner that
+    // answers with an error frame and exits at once, on a loaded machine), and a waiter would then be told
+    // the runner exited without its frame.
+    this.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** Start the runner with raw bytes as its first input (for protocol-error tests). */
@@ -84,8 +87,8 @@ export class RunnerClient {
         resolve(m);
       };
       this.listeners.add(listener);
-      void this.exited.then(() => {
-        if (this.listeners.delete(listener)) reject(new Error(`runner exited before the awaited frame; stderr: ${this.stderrText}`));
+      void this.exited.then(({ code, signal }) => {
+        if (this.listeners.delete(listener)) reject(new Error(`runner exited (code ${code}, signal ${signal}) before the awaited frame; stderr: ${this.stderrText}`));
       });
     });
   }

@@ -210,6 +210,10 @@ describe('root phase vs. a hostile member: shared names, races, errors (root, re
               // Write through the root's name and straight into both targets.
               await c.exec(['/bin/sh', '-c', 'for d in "$@"; do echo x > "$d/probe-$0" 2>/dev/null; done; true', String(i), root, ...targets], { cwd: inst!.workspace });
             }
+          } catch (err) {
+            // Recorded, not thrown: a throw would end Promise.all while the other workers go on starting
+            // sessions on this installation into the next tests.
+            problems.push(`start ${i}: ${err instanceof Error ? err.message : String(err)}`);
           } finally {
             await close(c);
             clients.splice(clients.indexOf(c), 1);
