@@ -57,7 +57,7 @@ Describe 'Revoke-CorralWorkspace (module)' {
             (Revoke-CorralWorkspace -User alice -Path $gone -Force).ProfilesRemoved | Should -Be 1
             $left | Should -Not -Exist
         }
-        It 'writes the state without the workspace before it undoes any ACE (the runner then refuses new sessions in it)' {
+        It 'writes the state without the workspace first (the runner then refuses new sessions in it), removes the profile folders, and undoes the ACEs last' {
             $app = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/app'))
             $record = New-CorralTestStateRecord
             $record.users.alice.workspaces = @(@{ path = $app; capabilitySid = 'S-1-5-21-4-5-6-7' })
@@ -65,11 +65,20 @@ Describe 'Revoke-CorralWorkspace (module)' {
             Write-CorralTestJournal -Entries @(
                 @{ phase = 'before'; id = 'a1'; kind = 'ace'; scope = "workspace:$($app.ToLowerInvariant())"; undo = @{ path = $app; sid = 'S-1-5-21-4-5-6-7'; rights = 1; type = 'Allow'; inheritance = 0; propagation = 0 } }
             )
+            $offline = Join-Path $TestDrive 'Users4/ctes-off-alice'
+            Mock -ModuleName Corral Get-CorralProfilePath { if ($Sid -eq 'S-1-5-21-1-2-3-2001') { $offline } }
+            $folder = Join-Path (Join-Path $offline 'corral-ws') (InModuleScope Corral -Parameters @{ W = $app } { param($W) Get-CorralWorkspaceProfileName -Path $W })
+            $null = New-Item -ItemType Directory -Path $folder -Force
             $script:seen = $null
-            Mock -ModuleName Corral Remove-CorralAce { $script:seen = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json }
+            $script:folderLeft = $null
+            Mock -ModuleName Corral Remove-CorralAce {
+                $script:seen = Get-Content (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json
+                $script:folderLeft = Test-Path -LiteralPath $folder
+            }
             $null = Revoke-CorralWorkspace -User alice -Path $app -Force
             Should -Invoke Remove-CorralAce -ModuleName Corral -Times 1 -Exactly
             @($script:seen.users.alice.workspaces | Where-Object { $_ }).Count | Should -Be 0
+            $script:folderLeft | Should -BeFalse
         }
         It 'refuses while a process runs as one of the identities (CorralWorkspaceInUse): state, ACEs and folders unchanged' {
             $app = [System.IO.Path]::GetFullPath((Join-Path $TestDrive 'src/app'))

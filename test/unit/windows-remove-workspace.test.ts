@@ -143,8 +143,11 @@ describe('windows remove-workspace plan', () => {
     assert.match(p.warnings.join('\n'), /no longer recorded: finishing a removal that stopped half-way/);
   });
 
-  it('a run stopped after the ACEs: only the profile folders; after them: only the traverse ACE; after that: not provisioned', () => {
+  it('a run stopped after the profile folders (seen unelevated: no profile facts) still has ACEs to plan; folders alone (elevated view) too; then only the traverse ACE; then not provisioned', () => {
     const wsOnly = [{ path: WEB, capabilitySid: CAP_WEB }];
+    const unelevated = plan(state({ workspaces: wsOnly, profiles: {} }), APP);
+    assert.deepEqual(calls(unelevated).map((c) => c.operation), ['Revoke-CorralWorkspace', 'Revoke-CorralTraverse']);
+    assert.match(unelevated.calls[0]!.title, /^Revoke workspace C:\\src\\app: remove its 2 ACEs/);
     const noAces = [{ path: WEB, scope: ws(WEB) }, ...TRAVERSE_ALL];
     const p1 = plan(state({ workspaces: wsOnly, aces: noAces }), APP);
     assert.deepEqual(calls(p1).map((c) => c.operation), ['Revoke-CorralWorkspace', 'Revoke-CorralTraverse']);

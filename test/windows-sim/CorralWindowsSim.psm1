@@ -860,8 +860,13 @@ $script:SeamImplementations = @{
         # Stands for FileSystemSecurity.RemoveAccessRule + SetAccessControl: the bits are taken
         # from the explicit ACE with the same SID, type and flags; an ACE with no bits left goes.
         [CmdletBinding(SupportsShouldProcess)]
+        # $env:CORRAL_SIM_FAIL_ACE_REMOVAL = a path stands for SetAccessControl failing there
+        # (a disk error, a handle held open): UnauthorizedAccessException, nothing changed.
         param([string]$Path, [string]$Sid, [int]$Rights, [string]$Type, [int]$Inheritance = 0, [int]$Propagation = 0)
         if (-not $PSCmdlet.ShouldProcess($Path, "Remove $Type ACE for $Sid")) { return }
+        if ($env:CORRAL_SIM_FAIL_ACE_REMOVAL -and (Get-SimAclKey $Path) -eq (Get-SimAclKey $env:CORRAL_SIM_FAIL_ACE_REMOVAL)) {
+            throw [System.UnauthorizedAccessException]::new("Attempted to perform an unauthorized operation. (simulated failure on $Path)")
+        }
         $state = Read-SimState
         $record = Get-SimAclRecord -State $state -Path $Path
         $kept = foreach ($ace in @($record['aces'])) {

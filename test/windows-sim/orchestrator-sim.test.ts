@@ -758,9 +758,29 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
       }
     });
 
-    it('--yes: one elevated run takes back exactly what the second setup added; a link the session left in its profile folder is not followed', async () => {
+    it('a step failing half-way (an ACE that cannot be removed): step_failed; what is left is seen, unelevated, as a removal to finish', async () => {
       // A sandboxed session could leave a junction in its own profile folder, to a folder that is not Corral's.
       symlinkSync(victim(), path.join(secondFolders[0]!, 'AppData', 'Roaming', 'escape'));
+      process.env.CORRAL_SIM_FAIL_ACE_REMOVAL = second;
+      let r;
+      try {
+        r = await corral(['setup', '--remove-workspace', second, '--yes', '--json']);
+      } finally {
+        delete process.env.CORRAL_SIM_FAIL_ACE_REMOVAL;
+      }
+      assert.equal(r.code, 1, `${r.stdout}\n${elevatedLog()}`);
+      assert.equal((r.json?.error as { code?: string } | undefined)?.code, 'step_failed', r.stdout);
+      // Revoke-CorralWorkspace's order: the record and the profile folders went, the ACEs did not.
+      assert.deepEqual(aliceRecord().workspaces.map((w) => w.path), [workspace]);
+      for (const folder of secondFolders) assert.equal(existsSync(folder), false, `${folder} is left`);
+      assert.ok(machineObject().acls[second]?.aces.length, 'the ACEs are still there');
+      const dry = await corral(['setup', '--remove-workspace', second, '--dry-run', '--json']);
+      assert.equal(dry.code, 0, dry.stdout);
+      assert.deepEqual(((dry.json?.changes ?? []) as { id: string }[]).map((c) => c.id), [`revoke-workspace:${second}`, `revoke-traverse:${second}`], dry.stdout);
+      assert.match(((dry.json?.warnings ?? []) as string[]).join('\n'), /no longer recorded: finishing a removal that stopped half-way/);
+    });
+
+    it('--yes again: one elevated run finishes it, and the machine is exactly as before the second setup; the link left in the profile folder was not followed', async () => {
       const runs = (elevatedLog().match(/^exit /gm) ?? []).length;
       const r = await corral(['setup', '--remove-workspace', second, '--yes', '--json']);
       assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);

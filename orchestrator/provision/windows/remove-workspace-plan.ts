@@ -9,8 +9,10 @@
  *    SID, and the protected paths' deny ACEs: all of scope `workspace:<path>`), and both
  *    identities' profile folders for it (<profile>\corral-ws\<ws-id>): Revoke-CorralWorkspace,
  *    which writes the state first (the runner then refuses new sessions in it, so none makes
- *    the folders again), undoes the ACEs, then deletes the folders without following any
- *    junction (Remove-CorralWorkspaceProfile);
+ *    the folders again), deletes the folders without following any junction
+ *    (Remove-CorralWorkspaceProfile), then undoes the ACEs — last, so that a run stopped
+ *    anywhere leaves journaled ACEs, which Get-CorralState reports even unelevated (the
+ *    identities' profiles are not readable there);
  *  - the traverse ACEs (scope `traverse:<user>`) on the folders above it that nothing else
  *    needs: not an ancestor of, or one of, the remaining workspaces, nor above another
  *    traverse/toolchain ACE of the user (toolchains in the profile keep C:\Users\<user>):

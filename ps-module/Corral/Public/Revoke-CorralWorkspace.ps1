@@ -5,15 +5,16 @@ function Revoke-CorralWorkspace {
 
     .DESCRIPTION
     In this order: removes the workspace and its capability SID from state.json (from then on
-    the runner refuses new sessions in it, so none makes its profile folders again), undoes,
-    newest first, the journaled ACEs of the workspace's scope (the grant and the protected
-    paths' deny ACEs; each takes away only the rights it added, so access that was there
-    before the grant stays), then removes each identity's own profile folders for the
-    workspace (Remove-CorralWorkspaceProfile: <profile>\corral-ws\<ws-id>, deleted without
-    following any junction a session left there). Works on a workspace folder that no longer
-    exists (its ACEs went with it), and on one no longer recorded: a run stopped half-way is
-    finished by running it again (the journal still holds the ACEs not undone, the folders are
-    still there).
+    the runner refuses new sessions in it, so none makes its profile folders again), removes
+    each identity's own profile folders for the workspace (Remove-CorralWorkspaceProfile:
+    <profile>\corral-ws\<ws-id>, deleted without following any junction a session left
+    there), then undoes, newest first, the journaled ACEs of the workspace's scope (the grant
+    and the protected paths' deny ACEs; each takes away only the rights it added, so access
+    that was there before the grant stays). Works on a workspace folder that no longer exists
+    (its ACEs went with it), and on one no longer recorded: a run stopped half-way is finished
+    by running it again. The ACEs go last so that, wherever a run stops, the journal still
+    holds some, which Get-CorralState reports even unelevated (the identities' profiles are
+    not readable unelevated, so leftover folders alone could not be seen from there).
 
     Refused (CorralWorkspaceInUse, nothing changed) while a process runs as one of the user's
     identities (Get-CorralIdentityProcess): a live session could swap a folder for a junction
@@ -87,11 +88,11 @@ function Revoke-CorralWorkspace {
         $state['users'][$User]['workspaces'] = @($workspaces | Where-Object { $_['path'] -ne $root })
         Write-CorralStateFile -State $state -Confirm:$false
     }
-    [array]::Reverse($entries)
-    foreach ($entry in $entries) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
     $profilesRemoved = 0
     foreach ($identityProfile in $identityProfiles) {
         if (Remove-CorralWorkspaceProfile -ProfilePath $identityProfile -Workspace $recordedPath -Confirm:$false) { $profilesRemoved++ }
     }
+    [array]::Reverse($entries)
+    foreach ($entry in $entries) { Undo-CorralJournalEntry -Entry $entry -Confirm:$false }
     [pscustomobject]@{ Path = $root; AcesRemoved = $entries.Count; ProfilesRemoved = $profilesRemoved; Changed = $true }
 }
