@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CorralError, ErrorCode } from '../core/errors.js';
 import type { Installation, PlatformName } from '../core/installation.js';
 import type { ResolvedPolicy } from './policy/resolve.js';
-import type { SessionRequest } from '../core/protocol.js';
+import type { ConnectionRecord, SessionRequest } from '../core/protocol.js';
 import type { Journal, UndoRecord } from './journal.js';
 import type { Network } from '../core/vocabulary.js';
 
@@ -32,6 +32,12 @@ export interface SetupRequest {
   workspaces: string[];
   network: Network;
   policy: ResolvedPolicy;
+  /**
+   * Windows: the loopback port of the allowlist proxy the firewall admits (`--proxy-port`);
+   * absent: the one recorded by an earlier setup, else the default (core/proxy/port.ts).
+   * Linux has no such port (its proxy listens in the session's own namespace).
+   */
+  proxyPort?: number;
 }
 
 /**
@@ -150,6 +156,12 @@ export interface RunnerProcess {
    * stderr and exit code (e.g. sudo refused the user: not_permitted); undefined otherwise.
    */
   explainEarlyExit?(stderr: string, code: number | null): CorralError | undefined;
+  /**
+   * Allowlist sessions whose filtering proxy the privilege bridge serves itself (Windows: the
+   * launcher, as the real user): its decisions, each as it is made. The client gives each one
+   * to the commands running then, as the runner's `connection` frames are given (Linux).
+   */
+  onConnection?(listener: (record: ConnectionRecord) => void): void;
 }
 
 /** The privilege bridge: starts the session runner as / for the sandbox identity. */

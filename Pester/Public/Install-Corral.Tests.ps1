@@ -29,6 +29,18 @@ Describe 'Install-Corral (module)' {
             Should -Invoke Grant-CorralWorkspace -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Path -eq 'C:\src\app' }
             Should -Invoke Install-CorralRunner -ModuleName Corral -Times 0 -Exactly
         }
+        It 'gives the firewall the proxy port: 41817 by default, the recorded one on a re-run, the one asked for' {
+            Install-Corral -User alice -Force | Out-Null
+            Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $ProxyPort -eq 41817 }
+            $state = New-CorralTestStateRecord
+            $state['users']['alice']['firewall'] = @{ proxyPort = 42000; loopbackPorts = @() }
+            Write-CorralTestState -State $state
+            Install-Corral -User alice -Force | Out-Null
+            Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $ProxyPort -eq 42000 }
+            Install-Corral -User alice -ProxyPort 43000 -Force | Out-Null
+            Should -Invoke New-CorralFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $ProxyPort -eq 43000 }
+            { Install-Corral -User alice -ProxyPort 80 -Force } | Should -Throw
+        }
         It '-WhatIf before the identities exist: plans no grant ACE by ACE, still checks each workspace, writes nothing' {
             $state = New-CorralTestStateRecord
             $state['users'] = @{}

@@ -56,12 +56,34 @@ Describe 'New-CorralFirewallRule (module)' {
             New-CorralFirewallRule -User alice -ProxyPort 3128 -Force | Out-Null
             Should -Invoke Set-NetFirewallRule -ModuleName Corral -Times 1 -Exactly -ParameterFilter { $Name -eq 'ctestunit-ctes-off-alice-loopback-udp' -and $RemotePort -eq 'Any' }
         }
-        It 'changes nothing when the rules exist as specified' {
+        It 'changes nothing when the rules exist as specified (and are recorded)' {
+            $state = New-CorralTestStateRecord
+            $state['users']['alice']['firewall'] = @{ proxyPort = 0; loopbackPorts = @() }
+            Write-CorralTestState -State $state
             Mock -ModuleName Corral Get-NetFirewallRule { [pscustomobject]@{ Name = $Name } }
             Mock -ModuleName Corral Test-CorralFirewallRuleMatch { $true }
             (New-CorralFirewallRule -User alice -Force).Changed | Should -BeFalse
             Should -Invoke New-NetFirewallRule -ModuleName Corral -Times 0 -Exactly
             Should -Invoke Set-NetFirewallRule -ModuleName Corral -Times 0 -Exactly
+        }
+        It 'records the proxy port and loopback ports for the user, once' {
+            Mock -ModuleName Corral Get-NetFirewallRule { $null }
+            $first = New-CorralFirewallRule -User alice -ProxyPort 41817 -LoopbackPort 6379, 5432 -Force
+            $first.ProxyPort | Should -Be 41817
+            $first.Changes -join ' ' | Should -Match 'recorded the firewall''s proxy port 41817'
+            $recorded = (Get-Content -LiteralPath (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json).users.alice.firewall
+            $recorded.proxyPort | Should -Be 41817
+            ($recorded.loopbackPorts -join ',') | Should -Be '5432,6379'
+            Mock -ModuleName Corral Get-NetFirewallRule { [pscustomobject]@{ Name = $Name } }
+            Mock -ModuleName Corral Test-CorralFirewallRuleMatch { $true }
+            (New-CorralFirewallRule -User alice -ProxyPort 41817 -LoopbackPort 5432, 6379 -Force).Changed | Should -BeFalse
+            (New-CorralFirewallRule -User alice -LoopbackPort 5432, 6379 -Force).Changes -join ' ' | Should -Match 'proxy port 0'
+            (Get-Content -LiteralPath (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json).users.alice.firewall.proxyPort | Should -Be 0
+        }
+        It '-WhatIf records nothing' {
+            Mock -ModuleName Corral Get-NetFirewallRule { $null }
+            New-CorralFirewallRule -User alice -ProxyPort 41817 -WhatIf | Out-Null
+            (Get-Content -LiteralPath (Join-Path $env:ProgramData 'ctestunit\state.json') -Raw | ConvertFrom-Json).users.alice.PSObject.Properties.Name | Should -Not -Contain 'firewall'
         }
         It 'fails closed when the firewall is ineffective' {
             Mock -ModuleName Corral Get-NetFirewallRule { $null }

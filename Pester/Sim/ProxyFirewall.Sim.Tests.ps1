@@ -19,7 +19,9 @@ BeforeAll {
     $script:proxyPort = 41733
 
     function New-ProvisionedSim {
-        # A fresh machine with alice provisioned offline by the real Install-Corral; returns her offline identity's SID.
+        param([int]$ProxyPort = 0)
+        # A fresh machine with alice provisioned offline by the real Install-Corral (no proxy port
+        # unless asked: the cases below open it themselves); returns her offline identity's SID.
         $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n').Substring(0, 8))
         $null = New-Item -ItemType Directory -Path $root
         $env:ProgramData = Join-Path $root 'ProgramData'
@@ -29,7 +31,7 @@ BeforeAll {
         $null = Initialize-CorralWindowsSim -StateFile (Join-Path $root 'machine.json') -Elevated -RealUsers @(@{ Name = 'alice'; Sid = $script:aliceSid; ProfilePath = (Join-Path $root 'Users/alice') })
         $module = Import-Module -Name (Join-Path $script:repo 'ps-module/Corral/Corral.psd1') -Force -PassThru -ErrorAction Stop
         Enable-CorralWindowsSim -Module $module
-        $null = Install-Corral -User alice -Network offline -Force
+        $null = Install-Corral -User alice -Network offline -ProxyPort $ProxyPort -Force
         $state = Get-CorralWindowsSimState
         return @($state['users'].Values | Where-Object { $_['name'] -like '*-off-alice' })[0]['sid']
     }
@@ -104,5 +106,34 @@ Describe 'New-CorralFirewallRule -ProxyPort on the simulated Windows' -Tag 'Wind
         $null = New-CorralFirewallRule -User alice -Force
         Test-Reach $sid 'TCP' '127.0.0.1' $script:proxyPort | Should -BeFalse -Because 'no proxy port: loopback blocked whole again'
         @((Get-CorralWindowsSimState)['firewall']['rules'].Keys | Where-Object { $_ -like '*-loopback-*' }) | Should -BeNullOrEmpty
+    }
+
+    It 'Install-Corral opens its default proxy port 41817, and Test-CorralFirewallEffective finds a rule edited by hand (status drift)' -Skip:$script:noSim {
+        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n').Substring(0, 8))
+        $null = New-Item -ItemType Directory -Path $root
+        $env:ProgramData = Join-Path $root 'ProgramData'
+        $env:ProgramFiles = Join-Path $root 'ProgramFiles'
+        $null = New-Item -ItemType Directory -Path $env:ProgramData, $env:ProgramFiles
+        $null = Initialize-CorralWindowsSim -StateFile (Join-Path $root 'machine.json') -Elevated -RealUsers @(@{ Name = 'alice'; Sid = $script:aliceSid; ProfilePath = (Join-Path $root 'Users/alice') })
+        $module = Import-Module -Name (Join-Path $script:repo 'ps-module/Corral/Corral.psd1') -Force -PassThru -ErrorAction Stop
+        Enable-CorralWindowsSim -Module $module
+        $null = Install-Corral -User alice -Network offline -Force
+        $sid = @((Get-CorralWindowsSimState)['users'].Values | Where-Object { $_['name'] -like '*-off-alice' })[0]['sid']
+        Test-Reach $sid 'TCP' '127.0.0.1' 41817 | Should -BeTrue
+        Test-Reach $sid 'TCP' '127.0.0.1' 41818 | Should -BeFalse
+        (Test-CorralFirewallEffective -User alice -NoThrow).Effective | Should -BeTrue
+        # A second install keeps the recorded port and changes nothing.
+        (Install-Corral -User alice -Network offline -Force).Changed | Should -BeFalse
+        # Someone narrows the TCP block by hand so that another loopback port opens: drift.
+        $tcp = @((Get-CorralWindowsSimState)['firewall']['rules'].Keys | Where-Object { $_ -like '*-loopback-tcp' })[0]
+        Set-NetFirewallRule -Name $tcp -RemotePort '1-5000', '41818-65535'
+        Test-Reach $sid 'TCP' '127.0.0.1' 6000 | Should -BeTrue -Because 'the hand edit opened it (control: the drift is real)'
+        $facts = Test-CorralFirewallEffective -User alice -NoThrow
+        $facts.Effective | Should -BeFalse
+        $facts.Reasons -join ' ' | Should -Match 'loopback-tcp does not match the recorded rule set'
+        # Setup's call again repairs it.
+        $null = New-CorralFirewallRule -User alice -ProxyPort 41817 -Force
+        (Test-CorralFirewallEffective -User alice -NoThrow).Effective | Should -BeTrue
+        Test-Reach $sid 'TCP' '127.0.0.1' 6000 | Should -BeFalse
     }
 }

@@ -7,7 +7,8 @@
  *   %ProgramData%\Corral\state.json
  *     { version: 1,
  *       users: { <real user name>: { sid, network, identities: { offline: {name, sid}, online: {name, sid} },
- *                                    workspaces: [ {path, capabilitySid} ] } },
+ *                                    workspaces: [ {path, capabilitySid} ],
+ *                                    firewall: { proxyPort, loopbackPorts } } },   (firewall: New-CorralFirewallRule)
  *       runner: { dir, node, entry } }
  *   %ProgramData%\Corral\credentials\<real user SID>.json
  *     { offline: { user, protected }, online: { user, protected } }   (protected: base64 DPAPI blob)
@@ -20,6 +21,7 @@ import type { Installation } from '../../core/installation.js';
 import { isSidString } from './sid.js';
 import type { IdentityKind } from '../../core/vocabulary.js';
 import { windowsPaths, type PathFlavour } from '../../core/paths.js';
+import { isProxyPort, MIN_PROXY_PORT } from '../../core/proxy/port.js';
 
 export interface WindowsIdentity {
   name: string;
@@ -37,6 +39,12 @@ export interface WindowsUserRecord {
   workspaces: WindowsWorkspace[];
   /** The default network recorded by setup (New-CorralIdentity writes offline, Install-Corral -Network changes it). */
   network: 'offline' | 'online';
+  /**
+   * The loopback TCP port the offline identity's firewall rules admit for the allowlist proxy
+   * (New-CorralFirewallRule -ProxyPort, recorded as users.<user>.firewall.proxyPort), or null:
+   * none (0), or a setup from before allowlist sessions on Windows, which recorded no rule set.
+   */
+  proxyPort: number | null;
 }
 
 export interface WindowsMachineState {
@@ -88,6 +96,14 @@ function identity(file: string, path: string, value: unknown): WindowsIdentity {
   return { name: text(file, `${path}.name`, o.name), sid: sid(file, `${path}.sid`, o.sid) };
 }
 
+function recordedProxyPort(file: string, path: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  const port = object(file, path, value).proxyPort ?? 0;
+  if (port === 0) return null;
+  if (!isProxyPort(port)) fail(file, `${path}.proxyPort`, `0 or a port from ${MIN_PROXY_PORT} to 65535`, port);
+  return port;
+}
+
 function parseJson(json: string, file: string): unknown {
   try {
     return JSON.parse(json);
@@ -116,6 +132,7 @@ export function parseWindowsState(json: string, file: string, flavour: PathFlavo
     users[name] = {
       sid: sid(file, `${p}.sid`, u.sid),
       network,
+      proxyPort: recordedProxyPort(file, `${p}.firewall`, u.firewall),
       identities: { offline: identity(file, `${p}.identities.offline`, ids.offline), online: identity(file, `${p}.identities.online`, ids.online) },
       workspaces: workspaces.map((w: unknown, i: number) => {
         const o = object(file, `${p}.workspaces[${i}]`, w);

@@ -19,6 +19,7 @@ import type { ResolvedPolicy } from '../../orchestrator/policy/resolve.js';
 import type { RealUser, SetupRequest } from '../../orchestrator/platform.js';
 import { isCorralError } from '../../core/errors.js';
 import { FakePowerShellHost, fail, ok, parseCall } from './windows-fake-host.js';
+import { DEFAULT_WINDOWS_PROXY_PORT } from '../../core/proxy/port.js';
 
 const installation = windowsInstallation('corral', { ProgramData: 'C:\\ProgramData', ProgramFiles: 'C:\\Program Files' });
 const USER: RealUser = { name: 'alice', sid: 'S-1-5-21-1-2-3-1001', home: 'C:\\Users\\alice' };
@@ -48,7 +49,10 @@ const userGroupFound = (over: Record<string, unknown> = {}) => ({
   members: [OFFLINE_SID, ONLINE_SID], membersMatch: true, ...over,
 });
 
-function provisioned(over: { identity?: Record<string, boolean>; acePresent?: boolean; network?: string; runnerInstalled?: boolean } = {}) {
+/** The default proxy port, as the fixtures record it (core/proxy/port.ts). */
+const PROXY = DEFAULT_WINDOWS_PROXY_PORT;
+
+function provisioned(over: { identity?: Record<string, boolean>; acePresent?: boolean; network?: string; runnerInstalled?: boolean; firewall?: { proxyPort: number; loopbackPorts: number[] } | null } = {}) {
   return {
     Installation: 'corral',
     Provisioned: true,
@@ -61,6 +65,8 @@ function provisioned(over: { identity?: Record<string, boolean>; acePresent?: bo
           identities: { offline: { name: 'crl-off-alice', sid: OFFLINE_SID }, online: { name: 'crl-on-alice', sid: ONLINE_SID } },
           group: { name: 'crl-grp-alice', sid: USER_GROUP_SID },
           network: over.network ?? 'offline',
+          // What New-CorralFirewallRule recorded; null: a setup from before it did.
+          ...(over.firewall === null ? {} : { firewall: over.firewall ?? { proxyPort: PROXY, loopbackPorts: [] } }),
           // PowerShell's JSON gives a one-element list as a bare object: the parser copes.
           workspaces: { path: WS, capabilitySid: CAP },
         },
@@ -132,7 +138,7 @@ const FRESH_CALLS: ModuleCall[] = [
   { operation: 'Install-CorralGroup', args: {} },
   { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'offline', Name: 'crl-off-alice' } },
   { operation: 'New-CorralIdentity', args: { User: 'alice', Network: 'online', Name: 'crl-on-alice' } },
-  { operation: 'New-CorralFirewallRule', args: { User: 'alice' } },
+  { operation: 'New-CorralFirewallRule', args: { User: 'alice', ProxyPort: DEFAULT_WINDOWS_PROXY_PORT } },
   { operation: 'Install-CorralRunner', args: { Source: SOURCE, NodePath: NODE } },
   { operation: 'Grant-CorralTraverse', args: { User: 'alice', Workspace: [WS], DenyRead: policy.denyRead } },
   { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
@@ -177,7 +183,7 @@ describe('windows plan: setup', () => {
     assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
       { operation: 'Set-CorralIdentity', args: { User: 'alice', Network: 'offline' } },
       { operation: 'Update-CorralCredential', args: { User: 'alice', Network: 'offline' } },
-      { operation: 'New-CorralFirewallRule', args: { User: 'alice' } },
+      { operation: 'New-CorralFirewallRule', args: { User: 'alice', ProxyPort: PROXY } },
       { operation: 'Grant-CorralWorkspace', args: { User: 'alice', Path: WS, Protected: policy.protected, DenyRead: policy.denyRead } },
     ]);
     assert.match(plan.steps[2]!.title, /not enabled on the Public profile/);
@@ -198,12 +204,28 @@ describe('windows plan: setup', () => {
     const host = makeHost({ state: provisioned({ network: 'offline' }), firewall: { Effective: true, Reasons: [], Rules: [] } });
     const plan = await provisioner(host).planSetup(request({ loopback: [8080, 3000] }, [WS], 'online'));
     assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)), [
-      { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [3000, 8080] } },
+      { operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [3000, 8080], ProxyPort: PROXY } },
       {
         operation: 'Install-Corral',
-        args: { User: 'alice', Workspace: [WS], Network: 'online', Protected: policy.protected, DenyRead: policy.denyRead, LoopbackPort: [3000, 8080] },
+        args: { User: 'alice', Workspace: [WS], Network: 'online', Protected: policy.protected, DenyRead: policy.denyRead, LoopbackPort: [3000, 8080], ProxyPort: PROXY },
       },
     ]);
+  });
+
+  it('the proxy port: a setup from before it (no rule set recorded) gets the port rules; the recorded port is kept; --proxy-port moves it', async () => {
+    const older = await provisioner(makeHost({ state: provisioned({ firewall: null }) })).planSetup(request());
+    assert.deepEqual(older.steps.map((s) => parseCall(s.preview[0]!)), [{ operation: 'New-CorralFirewallRule', args: { User: 'alice', ProxyPort: PROXY } }]);
+    assert.match(older.steps[0]!.title, /no rule set recorded: set up before allowlist sessions on Windows/);
+    // A port chosen at an earlier setup stays when no --proxy-port is given: nothing to do.
+    const kept = await provisioner(makeHost({ state: provisioned({ firewall: { proxyPort: 45000, loopbackPorts: [] } }) })).planSetup(request());
+    assert.deepEqual(kept.steps, []);
+    assert.ok(kept.unchanged.includes('firewall rules of crl-off-alice (proxy port 45000)'), kept.unchanged.join('; '));
+    const moved = await provisioner(makeHost({ state: provisioned() })).planSetup({ ...request(), proxyPort: 45001 });
+    assert.deepEqual(moved.steps.map((s) => parseCall(s.preview[0]!)), [{ operation: 'New-CorralFirewallRule', args: { User: 'alice', ProxyPort: 45001 } }]);
+    assert.match(moved.steps[0]!.title, new RegExp(`written for proxy port ${PROXY}, now 45001`));
+    // Loopback ports changed in the config since the rules were written: re-applied too.
+    const loopback = await provisioner(makeHost({ state: provisioned() })).planSetup(request({ loopback: [5432] }));
+    assert.deepEqual(loopback.steps.map((s) => parseCall(s.preview[0]!)), [{ operation: 'New-CorralFirewallRule', args: { User: 'alice', LoopbackPort: [5432], ProxyPort: PROXY } }]);
   });
 
   it('an older grant (identity SIDs, machine-wide group, no own group yet): the group is made, then traverse and the workspace re-granted', async () => {
@@ -244,6 +266,7 @@ describe('windows plan: setup', () => {
     const host = makeHost({ state: provisioned({ runnerInstalled: false, identity: { sidMatches: false } }) });
     const plan = await provisioner(host).planSetup(request());
     assert.deepEqual(plan.steps.map((s) => parseCall(s.preview[0]!)!.operation), ['New-CorralIdentity', 'New-CorralFirewallRule', 'Install-CorralRunner']);
+    assert.deepEqual(parseCall(plan.steps[1]!.preview[0]!)!.args, { User: 'alice', ProxyPort: PROXY });
   });
 
   it("a step's module error reaches the CLI as its mapped code", async () => {
@@ -359,6 +382,19 @@ describe('windows plan: status', () => {
     assert.equal(byId['usergroup:alice']!.detail, 'membersMatch is false');
     assert.equal(byId[`workspace:alice:${WS}`]!.state, 'drifted');
     assert.match(byId[`workspace:alice:${WS}`]!.detail!, /1 ACEs name a SID other than/);
+  });
+
+  it('the firewall rule set: one recorded before the proxy port is drift naming the remedy; a mismatch the module finds is drift with its reason', async () => {
+    const older = await provisioner(makeHost({ state: provisioned({ firewall: null }) })).status();
+    const item = older.items.find((i) => i.id === 'firewall:alice')!;
+    assert.equal(item.state, 'drifted');
+    assert.match(item.detail!, /set up before allowlist sessions on Windows\): run `corral setup`/);
+    const edited = await provisioner(
+      makeHost({ state: provisioned(), firewall: { Effective: false, Reasons: ['firewall rule Corral-crl-off-alice-loopback-tcp does not match the recorded rule set (its ports, addresses, user or action changed)'], Rules: [{ name: 'r', inForce: true }] } }),
+    ).status();
+    const mismatch = edited.items.find((i) => i.id === 'firewall:alice')!;
+    assert.equal(mismatch.state, 'drifted');
+    assert.match(mismatch.detail!, /loopback-tcp does not match the recorded rule set/);
   });
 
   it('nothing provisioned', async () => {

@@ -1,5 +1,5 @@
 /**
- * `corral setup [--user NAME] [--workspace DIR]... [--network offline|online] [--yes] [--dry-run] [--json]`
+ * `corral setup [--user NAME] [--workspace DIR]... [--network offline|online] [--proxy-port PORT] [--yes] [--dry-run] [--json]`
  * `corral setup --remove-workspace DIR [--user NAME] [--yes] [--dry-run] [--json]` (remove-workspace.ts)
  *
  * Plans what this machine needs for the real user and applies it, journaled. On a
@@ -7,6 +7,7 @@
  * --yes to change anything. --dry-run prints the exact commands and changes nothing.
  */
 import { networkIdentity } from '../../../core/vocabulary.js';
+import { DEFAULT_WINDOWS_PROXY_PORT, MAX_PROXY_PORT, MIN_PROXY_PORT, parseProxyPort } from '../../../core/proxy/port.js';
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -23,6 +24,7 @@ interface SetupOptions {
   /** Absent when no --workspace was given (commander shows a default value in --help, and [] is not one). */
   workspace?: string[];
   network?: string;
+  proxyPort?: string;
   yes?: boolean;
   dryRun?: boolean;
   verbose?: boolean;
@@ -37,6 +39,7 @@ function invocation(opts: SetupOptions, cwd: string): string[] {
   if (opts.user !== undefined) out.push('--user', opts.user);
   for (const w of opts.workspace ?? []) out.push('--workspace', path.resolve(cwd, w));
   if (opts.network !== undefined) out.push('--network', opts.network);
+  if (opts.proxyPort !== undefined) out.push('--proxy-port', opts.proxyPort);
   if (opts.yes === true) out.push('--yes');
   if (opts.dryRun === true) out.push('--dry-run');
   if (opts.verbose === true) out.push('--verbose');
@@ -122,6 +125,10 @@ export function registerSetup(program: Command, setExit: SetExit): void {
     .option('--user <name>', 'real user the sandbox is for (default: SUDO_USER, else the owner of the workspace when that is not root, else the caller)')
     .option('--workspace <dir>', 'workspace to provision (repeatable; default: the current directory)', collect)
     .option('--network <offline|online>', 'network default for the user\'s sessions')
+    .option(
+      '--proxy-port <port>',
+      `Windows: the loopback TCP port of the allowlist proxy (${MIN_PROXY_PORT}-${MAX_PROXY_PORT}), which the offline identity's firewall rules admit and nothing else on loopback; one per machine, one allowlist session at a time holds it (default: the port an earlier setup chose, else ${DEFAULT_WINDOWS_PROXY_PORT})`,
+    )
     .option('--yes', 'apply without asking')
     .option('--dry-run', 'print the plan with its exact commands and change nothing (needs no root on Linux: what only root can read is assumed missing, and the plan says so)')
     .option('--verbose', 'show the exact commands under each step of the plan (the guided setup shows a readable list)')
@@ -132,8 +139,8 @@ export function registerSetup(program: Command, setExit: SetExit): void {
     )
     .action(async (opts: SetupOptions) => {
       if (opts.removeWorkspace !== undefined) {
-        if (opts.workspace !== undefined || opts.network !== undefined) {
-          throw new CorralError('usage', '--remove-workspace takes no --workspace or --network: it removes one workspace and changes nothing else');
+        if (opts.workspace !== undefined || opts.network !== undefined || opts.proxyPort !== undefined) {
+          throw new CorralError('usage', '--remove-workspace takes no --workspace, --network or --proxy-port: it removes one workspace and changes nothing else');
         }
         const { removeWorkspace } = await import('./remove-workspace.js');
         return removeWorkspace({ ...opts, removeWorkspace: opts.removeWorkspace }, setExit);
@@ -145,7 +152,11 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         import('../plan-output.js'),
       ]);
       const mode = outputMode(opts);
+      const proxyPort = opts.proxyPort === undefined ? undefined : parseProxyPort(opts.proxyPort);
       const leaf = await currentPlatform();
+      if (proxyPort !== undefined && leaf.name !== 'windows') {
+        throw new CorralError('usage', '--proxy-port is for Windows: on Linux the allowlist proxy listens inside each session\'s own network namespace, where no port needs choosing');
+      }
       const prov = await leaf.createProvisioner();
       let unlock: (() => void) | undefined;
       try {
@@ -164,6 +175,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         } else {
           request = await buildRequest(prov, opts.user, opts.workspace ?? [], opts.network);
         }
+        if (proxyPort !== undefined) request = { ...request, proxyPort };
         // Planned and applied under the installation's lock: a concurrent setup or teardown
         // waits, then plans from what this one left; their journal records never interleave.
         if (opts.dryRun !== true) unlock = await prov.lock?.('setup');

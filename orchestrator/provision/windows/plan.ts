@@ -11,7 +11,7 @@ import type { Installation } from '../../../core/installation.js';
 import { identityName, type NetworkKind } from '../../identities.js';
 import type { Loopback } from '../../policy/schema.js';
 import type { ModuleCall } from './command.js';
-import { samePath, staleAces, userGroupProblems, userGroupSid, type CorralState, type FirewallFacts, type IdentityFacts } from './state-report.js';
+import { samePath, staleAces, userGroupProblems, userGroupSid, type CorralState, type FirewallFacts, type FirewallRecordFacts, type IdentityFacts } from './state-report.js';
 import { userGroupName } from './user-group.js';
 
 export interface PlannedCall {
@@ -43,6 +43,11 @@ export interface SetupInputs {
   state: CorralState;
   /** Test-CorralFirewallEffective -User for this user; null when it could not be asked (no offline identity yet). */
   firewall: FirewallFacts | null;
+  /**
+   * The allowlist proxy's loopback port the offline identity's rules must admit (core/proxy/port.ts):
+   * `corral setup --proxy-port`, else the one recorded, else the default (provisioner.ts).
+   */
+  proxyPort: number;
 }
 
 const KINDS: readonly NetworkKind[] = ['offline', 'online'];
@@ -53,6 +58,18 @@ function identityProblems(found: IdentityFacts): string[] {
 
 export function loopbackPorts(loopback: Loopback): number[] {
   return Array.isArray(loopback) ? [...loopback].sort((a, b) => a - b) : [];
+}
+
+/**
+ * Why the recorded rule set (users.<user>.firewall) is not the one wanted, or null when it is:
+ * nothing recorded (a setup from before the proxy port), another proxy port, other loopback ports.
+ */
+export function firewallRecordDiffers(recorded: FirewallRecordFacts | null, proxyPort: number, ports: readonly number[]): string | null {
+  if (recorded === null) return 'no rule set recorded: set up before allowlist sessions on Windows';
+  if (recorded.proxyPort !== proxyPort) return `written for proxy port ${recorded.proxyPort}, now ${proxyPort}`;
+  const had = [...recorded.loopbackPorts].sort((a, b) => a - b).join(',');
+  if (had !== ports.join(',')) return `written for loopback ports [${had}], now [${ports.join(',')}]`;
+  return null;
 }
 
 export function planSetupCalls(inputs: SetupInputs): CallPlan {
@@ -126,15 +143,20 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
   const ports = loopbackPorts(inputs.loopback);
   const firewallCall: PlannedCall = {
     id: 'firewall',
-    title: `Firewall rules blocking the network for ${identityName(inputs.installation, user, 'offline')}`,
+    title: `Firewall rules blocking the network for ${identityName(inputs.installation, user, 'offline')} but the allowlist proxy's loopback port ${inputs.proxyPort}`,
     // An empty port list is left out (the module's default) rather than bound as an empty int[].
-    call: { operation: 'New-CorralFirewallRule', args: ports.length > 0 ? { User: user, LoopbackPort: ports } : { User: user } },
+    call: { operation: 'New-CorralFirewallRule', args: { User: user, ...(ports.length > 0 ? { LoopbackPort: ports } : {}), ProxyPort: inputs.proxyPort } },
   };
+  const recordedFirewall = recordedUser?.firewall ?? null;
+  const ruleSetDiffers = firewallRecordDiffers(recordedFirewall, inputs.proxyPort, ports);
   if (offlineIsNew || inputs.firewall === null || inputs.firewall.Rules.length === 0) calls.push(firewallCall);
   else if (!inputs.firewall.Effective) {
     firewallCall.title += ` (${inputs.firewall.Reasons.join('; ')})`;
     calls.push(firewallCall);
-  } else unchanged.push(`firewall rules of ${identityName(inputs.installation, user, 'offline')}`);
+  } else if (ruleSetDiffers !== null) {
+    firewallCall.title += ` (${ruleSetDiffers})`;
+    calls.push(firewallCall);
+  } else unchanged.push(`firewall rules of ${identityName(inputs.installation, user, 'offline')} (proxy port ${inputs.proxyPort})`);
 
   if (state.Recorded.runner === null || state.Recorded.runner === undefined || !state.Found.runner.installed) {
     calls.push({
@@ -204,6 +226,7 @@ export function planSetupCalls(inputs: SetupInputs): CallPlan {
           Protected: inputs.protected,
           DenyRead: inputs.denyRead,
           ...(ports.length > 0 ? { LoopbackPort: ports } : {}),
+          ProxyPort: inputs.proxyPort,
         },
       },
     });

@@ -13,6 +13,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { CorralError } from '../../../core/errors.js';
+import { DEFAULT_WINDOWS_PROXY_PORT } from '../../../core/proxy/port.js';
 import { windowsPaths } from '../../../core/paths.js';
 import type { Installation } from '../../../core/installation.js';
 import type { Plan, PlanStep, Provisioner, RealUser, SetupRequest, StatusReport } from '../../platform.js';
@@ -107,6 +108,7 @@ export class WindowsProvisioner implements Provisioner {
       nodePath: this.deps.nodePath,
       state,
       firewall,
+      proxyPort: request.proxyPort ?? state.Recorded.users[user]?.firewall?.proxyPort ?? DEFAULT_WINDOWS_PROXY_PORT,
     });
     calls.warnings.push(...extraWarnings);
     return this.toPlan('setup', calls);

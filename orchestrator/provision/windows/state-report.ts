@@ -17,8 +17,15 @@ const AccountRecord = z.looseObject({ name: z.string(), sid: z.string().nullable
 const WorkspaceRecord = z.looseObject({ path: z.string(), capabilitySid: z.string().nullable().optional() });
 /** users.<user>.group: the user's own group (Install-CorralUserGroup); absent before it exists. */
 const GroupRecord = z.looseObject({ name: z.string(), sid: z.string().nullable().optional() });
+/**
+ * users.<user>.firewall: what New-CorralFirewallRule wrote the offline identity's rules for
+ * (the allowlist proxy's loopback port, 0 for none; the allowed loopback ports). Absent: a
+ * setup from before it was recorded.
+ */
+const FirewallRecord = z.looseObject({ proxyPort: z.number().int().min(0).max(65535), loopbackPorts: list(z.number().int()) });
 const UserRecord = z.looseObject({
   sid: z.string().nullable().optional(),
+  firewall: FirewallRecord.nullable().optional(),
   group: GroupRecord.nullable().optional(),
   identities: z.preprocess((v) => v ?? {}, z.looseObject({ offline: AccountRecord.nullable().optional(), online: AccountRecord.nullable().optional() })),
   network: z.string().nullable().optional(),
@@ -83,6 +90,7 @@ export const CorralStateSchema = z.looseObject({
 });
 
 export type CorralState = z.infer<typeof CorralStateSchema>;
+export type FirewallRecordFacts = z.infer<typeof FirewallRecord>;
 export type IdentityFacts = z.infer<typeof IdentityFound>;
 export type UserGroupFacts = z.infer<typeof UserGroupFound>;
 

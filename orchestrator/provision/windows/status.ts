@@ -50,8 +50,14 @@ export function statusFromState(state: CorralState, firewall: FirewallByUser): S
         items.push({ id: `firewall:${user}`, kind: 'firewall', description, state: 'unchecked', detail: facts });
       } else {
         const missing = facts.Rules.length === 0;
-        add(`firewall:${user}`, 'firewall', description, facts.Effective && !missing, missing,
-          facts.Effective && !missing ? undefined : missing ? 'no rules recorded' : facts.Reasons.join('; '));
+        // A setup from before the allowlist proxy recorded no rule set: its rules hold, but no
+        // allowlist session can run (the runner refuses them) until setup writes the port rules.
+        const unrecorded = !missing && facts.Effective && (record.firewall === null || record.firewall === undefined);
+        add(`firewall:${user}`, 'firewall', description, facts.Effective && !missing && !unrecorded, missing,
+          missing ? 'no rules recorded'
+            : !facts.Effective ? facts.Reasons.join('; ')
+              : unrecorded ? 'no rule set recorded (set up before allowlist sessions on Windows): run `corral setup` to add the proxy port rules'
+                : undefined);
       }
     }
     for (const w of record.workspaces) {

@@ -8,7 +8,7 @@ function Install-Corral {
     Install-CorralGroup; New-CorralIdentity for the offline and online identities (which also
     stores their DPAPI-protected passwords, hides them and puts them in the user's own group,
     Install-CorralUserGroup, which the workspace and traverse ACEs name); New-CorralFirewallRule for the
-    offline identity, verified by Test-CorralFirewallEffective (CorralFirewallIneffective
+    offline identity (with the allowlist proxy's port, -ProxyPort), verified by Test-CorralFirewallEffective (CorralFirewallIneffective
     stops the install: fail closed); Install-CorralRunner when -RunnerSource is given;
     Grant-CorralWorkspace for each workspace; Grant-CorralTraverse; and records the user's
     default network. A re-run changes nothing and says so (Changed = $false, Summary
@@ -31,6 +31,13 @@ function Install-Corral {
 
     .PARAMETER LoopbackPort
     Loopback ports the offline identity may reach; none blocks loopback.
+
+    .PARAMETER ProxyPort
+    The loopback TCP port of the allowlist network's filtering proxy (1024-65535), which the
+    offline identity's firewall rules admit (see New-CorralFirewallRule); 0 for none (allowlist
+    sessions are then refused). Default: the port recorded for the user by an earlier setup,
+    else 41817 (a port no common software uses: squid and cntlm take 3128, and whatever listens
+    on this port is reachable by every offline session).
 
     .PARAMETER Toolchain
     Toolchain folders in the user's profile to make readable (see Grant-CorralTraverse).
@@ -63,6 +70,8 @@ function Install-Corral {
         [string[]]$DenyRead = @('~\.ssh', '~\.gnupg', '~\.aws', '~\.azure', '~\.kube', '~\.docker', '~\.config\gh', '~\.npmrc', '~\.netrc'),
         [ValidateRange(1, 65535)]
         [int[]]$LoopbackPort = @(),
+        [ValidateScript({ $_ -eq 0 -or ($_ -ge 1024 -and $_ -le 65535) })]
+        [int]$ProxyPort = 41817,
         [string[]]$Toolchain = @('.cargo', '.rustup', '.nvm', 'AppData\Roaming\npm', 'AppData\Roaming\nvm', '.dotnet', 'go'),
         [string]$RunnerSource = '',
         [string]$NodePath = '',
@@ -78,7 +87,12 @@ function Install-Corral {
     if ($group.Changed) { $changes.Add("created group $($group.Name)") }
     foreach ($kind in @('offline', 'online')) { & $collect (New-CorralIdentity -User $User -Network $kind @common) }
     if (-not $WhatIfPreference) {
-        & $collect (New-CorralFirewallRule -User $User -LoopbackPort $LoopbackPort @common)
+        if (-not $PSBoundParameters.ContainsKey('ProxyPort')) {
+            # Keep the port an earlier setup chose (its rules and the users' sessions use it).
+            $recordedUsers = (Read-CorralStateFile)['users']
+            if ($recordedUsers.Contains($User) -and $recordedUsers[$User]['firewall']) { $ProxyPort = [int]$recordedUsers[$User]['firewall']['proxyPort'] }
+        }
+        & $collect (New-CorralFirewallRule -User $User -LoopbackPort $LoopbackPort -ProxyPort $ProxyPort @common)
     }
     if ($RunnerSource) {
         $runner = Install-CorralRunner -Source $RunnerSource -NodePath $NodePath @common

@@ -41,7 +41,9 @@ function New-CorralFirewallRule {
     New-CorralFirewallRule -User alice -ProxyPort 3128 -Force
 
     .OUTPUTS
-    PSCustomObject with Identity, Rules, Changed and Changes.
+    PSCustomObject with Identity, Rules, ProxyPort, Changed and Changes. The proxy port and the
+    loopback ports are recorded in state.json (users.<User>.firewall), which
+    Test-CorralFirewallEffective compares the rules with.
     #>
     [CmdletBinding(SupportsShouldProcess)]
     [OutputType([pscustomobject])]
@@ -102,6 +104,20 @@ function New-CorralFirewallRule {
             $changes.Add("removed firewall rule $($entry['undo']['name'])")
         }
     }
-    if (-not $WhatIfPreference) { $null = Test-CorralFirewallEffective -User $User }
-    [pscustomobject]@{ Identity = $name; Rules = $wanted; Changed = ($changes.Count -gt 0); Changes = $changes.ToArray() }
+    if (-not $WhatIfPreference) {
+        # What the rules admit, recorded for the user: Test-CorralFirewallEffective compares the
+        # rules with it (drift when they differ), and the launcher and the runner read the proxy's
+        # port from it (none recorded: allowlist sessions are refused, as after an older setup).
+        $record = [ordered]@{ proxyPort = $ProxyPort; loopbackPorts = @($LoopbackPort | Sort-Object -Unique) }
+        $state = Read-CorralStateFile
+        $before = $state['users'][$User]['firewall']
+        $same = $before -and ([int]$before['proxyPort'] -eq $ProxyPort) -and ((@($before['loopbackPorts']) -join ',') -eq ($record['loopbackPorts'] -join ','))
+        if (-not $same) {
+            $state['users'][$User]['firewall'] = $record
+            Write-CorralStateFile -State $state -Confirm:$false
+            $changes.Add("recorded the firewall's proxy port $ProxyPort and loopback ports [$($record['loopbackPorts'] -join ', ')] for $User")
+        }
+        $null = Test-CorralFirewallEffective -User $User
+    }
+    [pscustomobject]@{ Identity = $name; Rules = $wanted; ProxyPort = $ProxyPort; Changed = ($changes.Count -gt 0); Changes = $changes.ToArray() }
 }

@@ -8,7 +8,11 @@ function Test-CorralFirewallEffective {
     Group Policy): the firewall must be enabled on the Domain, Private and Public profiles, and
     AllowLocalFirewallRules must not be False (when Group Policy sets it False, the rules this
     module creates in the local store are ignored). Then every rule recorded for the offline
-    identities (or for -User only) must be present in the ActiveStore, enabled, outbound, block.
+    identities (or for -User only) must be present in the ActiveStore, enabled, outbound, block;
+    and where New-CorralFirewallRule recorded the rule set (users.<user>.firewall: the proxy
+    port and loopback ports), every rule of that set must match its spec exactly
+    (Test-CorralFirewallRuleMatch: ports, addresses, LocalUser), so a rule set written for
+    another proxy port or edited by hand is a reason too.
     DefaultOutboundAction is reported but does not matter: block rules apply either way.
     Throws CorralFirewallIneffective listing every reason, unless -NoThrow.
 
@@ -55,11 +59,22 @@ function Test-CorralFirewallEffective {
 
     $state = Read-CorralStateFile
     $expected = [System.Collections.Generic.List[string]]::new()
+    $specs = [System.Collections.Generic.List[hashtable]]::new()
     foreach ($realUser in $state['users'].Keys) {
         if ($User -and $realUser -ne $User) { continue }
         $offline = $state['users'][$realUser]['identities']['offline']
         if (-not $offline) { continue }
         foreach ($entry in @(Read-CorralJournal -Scope "firewall:$($offline['name'])")) { $expected.Add($entry['undo']['name']) }
+        # The rule set New-CorralFirewallRule recorded (proxy port, loopback ports): each rule of
+        # it must be there exactly as specified. A port filter widened or narrowed by hand, or a
+        # rule set written for another proxy port, is drift (re-run setup). Older setups recorded
+        # none; their rules are only checked for being in force, below.
+        $firewall = $state['users'][$realUser]['firewall']
+        if ($firewall) {
+            $recordedPorts = [int[]]@($firewall['loopbackPorts'] | Where-Object { $null -ne $_ } | ForEach-Object { [int]$_ })
+            $userSpecs = Get-CorralFirewallRuleSpec -IdentityName $offline['name'] -IdentitySid $offline['sid'] -Group $installation.FirewallGroup -LoopbackPorts $recordedPorts -ProxyPort ([int]$firewall['proxyPort'])
+            foreach ($spec in $userSpecs) { $specs.Add($spec) }
+        }
     }
     $active = @{}
     foreach ($rule in @(Get-NetFirewallRule -PolicyStore ActiveStore -Group $installation.FirewallGroup -ErrorAction SilentlyContinue)) {
@@ -70,6 +85,14 @@ function Test-CorralFirewallEffective {
         $ok = [bool]($rule -and "$($rule.Enabled)" -eq 'True' -and "$($rule.Action)" -eq 'Block' -and "$($rule.Direction)" -eq 'Outbound')
         if (-not $ok) { $reasons.Add("firewall rule $name is not in force (missing from the active policy, disabled, or changed)") }
         [ordered]@{ name = $name; inForce = $ok }
+    }
+    foreach ($spec in $specs) {
+        $rule = $active[$spec.Name]
+        if (-not $rule) {
+            if ($expected -notcontains $spec.Name) { $reasons.Add("firewall rule $($spec.Name) is missing (the recorded rule set wants it)") }
+        } elseif (-not (Test-CorralFirewallRuleMatch -Rule $rule -Spec $spec)) {
+            $reasons.Add("firewall rule $($spec.Name) does not match the recorded rule set (its ports, addresses, user or action changed)")
+        }
     }
     $result = [pscustomobject]@{
         Effective = ($reasons.Count -eq 0)
