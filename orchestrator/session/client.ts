@@ -82,6 +82,12 @@ export class RunnerClient {
     });
     // Writes after the runner died fail with EPIPE; the exit path reports it.
     proc.stdin.on('error', () => undefined);
+    // A proxy the privilege bridge serves itself (Windows): its decisions go to the commands
+    // running when each is made, as the runner's `connection` frames do.
+    proc.onConnection?.((record) => {
+      if (this.state !== 'open' && this.state !== 'closing') return;
+      for (const sink of this.commands.values()) sink.connection(record);
+    });
     const streamDone = (s: NodeJS.ReadableStream) =>
       new Promise<void>((resolve) => {
         s.once('end', resolve);

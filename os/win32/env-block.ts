@@ -17,6 +17,7 @@
  * search it), the block ending in an extra `\0`. Names are case-insensitive on Windows, so two
  * names that differ only in case are one variable: the later one wins.
  */
+import { proxyEnvironment } from '../../core/proxy/environment.js';
 
 export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';
@@ -41,6 +42,12 @@ export interface WindowsSessionEnv {
    * as on Linux, with forward slashes (git's own spelling of Windows paths).
    */
   safeDirectories?: readonly string[];
+  /**
+   * Allowlist sessions: the loopback port of the filtering proxy (the installation's, from the
+   * machine state). Its variables (core/proxy/environment.ts) are owned by the runner: set
+   * after the request's, so a request cannot point them elsewhere.
+   */
+  proxyPort?: number;
 }
 
 /** GIT_CONFIG_* entries adding safe.directory for each directory, after any the request set. */
@@ -94,7 +101,8 @@ export function commandEnvironment(requested: Readonly<Record<string, string>>, 
     ...(session.identity === undefined ? {} : { USERNAME: session.identity }),
   };
   const git = session.safeDirectories?.length ? gitSafeDirectories(requested, session.safeDirectories) : {};
-  return mergeCaseInsensitive(defaults, requested, owned, git);
+  const proxy = session.proxyPort === undefined ? {} : proxyEnvironment(session.proxyPort);
+  return mergeCaseInsensitive(defaults, requested, owned, git, proxy);
 }
 
 function checkEntry(name: string, value: string): void {

@@ -11,7 +11,7 @@
 import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
 import { CorralError } from '../../core/errors.js';
 
-export type SystemLibrary = 'kernel32.dll' | 'advapi32.dll' | 'crypt32.dll' | 'user32.dll' | 'shell32.dll' | 'ole32.dll';
+export type SystemLibrary = 'kernel32.dll' | 'advapi32.dll' | 'crypt32.dll' | 'user32.dll' | 'shell32.dll' | 'ole32.dll' | 'iphlpapi.dll';
 
 const loaded = new Map<SystemLibrary, LibraryHandle>();
 

@@ -62,7 +62,8 @@ import { createSessionTmp, sessionTmpPath } from './session-tmp.js';
 import { makeWorkspaceWritableForIdentity, type WorkspaceAccessResult } from './workspace-access.js';
 import { posixPaths } from '../../core/paths.js';
 import type { ProxyDecision } from '../../core/proxy/server.js';
-import { proxyEnvironment, startProxy, type SessionProxy } from './proxy.js';
+import { startProxy, type SessionProxy } from './proxy.js';
+import { proxyEnvironment } from '../../core/proxy/environment.js';
 import { publishPorts, type PublishedPorts } from './publish.js';
 
 /** Device nodes a shell and common tools write or ioctl. */

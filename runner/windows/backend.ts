@@ -14,6 +14,10 @@
  *     temp dir in that profile's Temp with a DACL naming the identity and the logon SID, and
  *     the session's private desktop (desktop.ts) unless the policy opts out;
  *  5. reserve, hold and check the protected entries of every writable root (session-dirs.ts);
+ * and, for an allowlist session, give every command the proxy's variables for the port the
+ * state records (os/win32/env-block.ts): the proxy itself is not here — this process is the
+ * offline identity, which the firewall keeps off the network — but in the launcher, as the
+ * real user (orchestrator/bridge/windows/proxy-host.ts), holding that loopback port;
  * then each command runs with that token, on that desktop, in a kill-on-close job of its own
  * with UI limits (command.ts, job.ts).
  * What is enforced is the policy floor (session-policy.ts): the request merged with the
@@ -253,6 +257,8 @@ function windowsSession(parts: SessionParts): ConfinedSession {
         systemRoot,
         identity: plan.identity.name,
         safeDirectories: [...new Set([plan.workspace, ...plan.writable.map((w) => w.path)].filter((p, i, all) => all.findIndex((q) => samePath(p, q)) === i))],
+        // Allowlist: the proxy's variables, owned by the runner (a request cannot redirect them).
+        ...(plan.proxyPort === null ? {} : { proxyPort: plan.proxyPort }),
       });
       const command = startWindowsCommand(
         request,

@@ -9,7 +9,8 @@
  * the workspace and writable roots of the real user who owns this identity, and a request
  * naming any other SID is refused. An offline session must run as the offline identity (the
  * firewall rule is keyed on its SID); an online request on the offline identity is allowed
- * (it is only stricter).
+ * (it is only stricter). An allowlist session is an offline one plus the proxy's port
+ * (from the state: the port the firewall admits), refused where setup recorded none.
  */
 import { CorralError } from '../../core/errors.js';
 import type { SessionRequest } from '../../core/protocol.js';
@@ -30,6 +31,12 @@ export interface WindowsSessionPlan {
   workspaceCapabilitySid: string;
   /** Roots commands may write (workspace first), each with its capability SID. */
   writable: Array<{ path: string; capabilitySid: string }>;
+  /**
+   * Allowlist sessions: the loopback port of the filtering proxy, as the machine state records
+   * it for this user (the port the offline identity's firewall rules admit). Commands get the
+   * proxy variables for it. Null: not an allowlist session.
+   */
+  proxyPort: number | null;
   warnings: string[];
 }
 
@@ -44,9 +51,6 @@ function refuse(code: 'request_invalid' | 'not_permitted' | 'not_provisioned', m
 
 /** `request` was checked in shape for Windows paths by the shared validator (runner/start.ts readOpenRequest). */
 export function planWindowsSession(request: SessionRequest, state: WindowsMachineState, ownSid: string): WindowsSessionPlan {
-  // Fail closed, by design until the Windows runner has the filtering proxy (issue 15): without it an
-  // allowlist session would be a plain offline one that silently drops the list, so it is refused.
-  if (request.allowlist !== undefined) refuse('request_invalid', 'an allowlist network (network.allow) is not implemented by the Windows runner yet; use offline or online');
   // Published ports need a network namespace of the session's own (Linux): refused, never dropped silently.
   if (request.publish !== undefined && request.publish.length > 0) refuse('request_invalid', 'publish (dev server ports) is not implemented by the Windows runner; the session would start without them');
   const roots = request.writableRoots;
@@ -59,6 +63,20 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
     refuse('not_permitted', 'an offline session must run as the offline identity (its firewall rules are keyed on its SID)');
   }
   const identity = { ...owner.record.identities[owner.kind], kind: owner.kind };
+  // Allowlist: an offline session (the shared shape check refuses one on the online network)
+  // whose only way out is the proxy the launcher serves, as the real user, on the port the
+  // firewall admits for this identity. That port comes from the machine state, never from the
+  // request. A setup from before the port rules recorded none: without the port rules the
+  // session could not reach the proxy, and without a port the commands would get no proxy at
+  // all — a plain offline session that silently drops the list. Refused, naming the remedy.
+  let proxyPort: number | null = null;
+  if (request.allowlist !== undefined) {
+    if (owner.kind !== 'offline') refuse('not_permitted', 'an allowlist session must run as the offline identity (its firewall rules admit only the proxy port)');
+    if (owner.record.proxyPort === null) {
+      refuse('not_provisioned', `this machine was set up without the allowlist proxy's firewall port for ${owner.realUser} (a setup from before allowlist sessions on Windows): run \`corral setup\` again to add it`);
+    }
+    proxyPort = owner.record.proxyPort;
+  }
 
   const warnings: string[] = [];
   const writable: WindowsSessionPlan['writable'] = [];
@@ -83,5 +101,5 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   for (const requested of request.mode === 'workspace-write' ? (request.capabilitySids ?? []) : []) {
     if (!allowed.has(requested)) refuse('not_permitted', `capability SID ${JSON.stringify(requested)} is not one of this session's workspace grants`);
   }
-  return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, workspaceCapabilitySid: workspaceGrant.capabilitySid, writable, warnings };
+  return { realUser: owner.realUser, realUserSid: owner.record.sid, identity, workspace: workspaceGrant.path, workspaceCapabilitySid: workspaceGrant.capabilitySid, writable, proxyPort, warnings };
 }

@@ -36,6 +36,8 @@ const windowsState = parseWindowsState(
         sid: 'S-1-5-21-1-2-3-500',
         identities: { offline: { name: 'crl-off-alice', sid: OFF_SID }, online: { name: 'crl-on-alice', sid: 'S-1-5-21-1-2-3-1002' } },
         workspaces: [{ path: WIN_WS, capabilitySid: 'S-1-5-21-9-9-9-1' }],
+        // Set up with the allowlist proxy's firewall port (New-CorralFirewallRule -ProxyPort).
+        firewall: { proxyPort: 41817, loopbackPorts: [] },
       },
     },
     runner: null,
@@ -71,6 +73,8 @@ const ROWS: Row[] = [
   { what: 'a timeout of a year', change: (b) => ({ ...b, limits: { ...(b.limits as object), timeoutSec: 365 * 24 * 3600 } }), code: 'request_invalid' },
   { what: '300 writable roots', change: (b, p) => ({ ...b, writableRoots: Array.from({ length: 300 }, (_, i) => p.abs(`r${i}`)) }), code: 'request_invalid' },
   { what: 'an allowlist on the online network', change: (b) => ({ ...b, network: 'online', allowlist: { allow: ['example.com'], deny: [] } }), code: 'request_invalid' },
+  { what: 'an allowlist entry with a control byte', change: (b) => ({ ...b, allowlist: { allow: ['exa\u0001mple.com'], deny: [] } }), code: 'request_invalid' },
+  { what: 'an allowlist wider than the machine lock', change: (b) => ({ ...b, allowlist: { allow: ['example.com', 'evil.example'], deny: [] } }), code: 'config_locked', machine: { network: { allow: ['example.com'] }, locked: ['network'] } },
   { what: 'a secret env name with a bad character', change: (b) => ({ ...b, env: { allow: [], set: { 'A-B': 'x' } } }), code: 'request_invalid' },
   { what: 'another real user', change: (b) => ({ ...b, realUser: 'mallory' }), code: 'not_permitted' },
   { what: 'a caller with nothing provisioned', change: (b) => b, code: 'not_provisioned', unprovisionedCaller: true },
@@ -157,6 +161,12 @@ describe('one table of hostile requests, both runners, the same codes', function
     const unchanged: Row = { what: 'nothing', change: (b) => b, code: 'request_invalid' };
     assert.equal(onLinux(unchanged), 'accepted');
     assert.equal(onWindows(unchanged), 'accepted');
+  });
+
+  it('an allowlist session is accepted by both (Windows: on a machine set up with the proxy port)', function () {
+    const allowlist: Row = { what: 'allowlist', change: (b) => ({ ...b, allowlist: { allow: ['registry.example', '*.pkg.example:443'], deny: ['bad.pkg.example'] } }), code: 'request_invalid' };
+    assert.equal(onLinux(allowlist), 'accepted');
+    assert.equal(onWindows(allowlist), 'accepted');
   });
 
   for (const row of ROWS) {

@@ -13,7 +13,8 @@ import { SessionImpl, type SessionContext } from '../../orchestrator/session/ses
 import { sessionEnvironment } from '../../orchestrator/session/command-input.js';
 import { openAuditLog } from '../../orchestrator/audit/log.js';
 import { readAudit } from '../../orchestrator/audit/read.js';
-import { PROTOCOL_VERSION, type SessionRequest } from '../../core/protocol.js';
+import { PROTOCOL_VERSION, type ConnectionRecord, type SessionRequest } from '../../core/protocol.js';
+import type { RunnerProcess } from '../../orchestrator/platform.js';
 import { fakeRequest, FakeRunner, type FakeRunnerOptions } from '../helpers/fake-runner.js';
 
 const ENV_POLICY = { allow: ['PATH', 'LANG', 'MY_API_TOKEN'], set: { FIXED: 'yes' } };
@@ -46,9 +47,9 @@ describe('session client (fake runner)', () => {
     for (const { session } of open.splice(0)) await session.close();
   });
 
-  async function openFake(options: FakeRunnerOptions = {}, ctx: Partial<SessionContext> = {}, maxOutputBytes?: number) {
+  async function openFake(options: FakeRunnerOptions = {}, ctx: Partial<SessionContext> = {}, maxOutputBytes?: number, wrap: (p: RunnerProcess) => RunnerProcess = (p) => p) {
     const fake = new FakeRunner(options);
-    const client = new RunnerClient(fake.process(), {
+    const client = new RunnerClient(wrap(fake.process()), {
       closeGraceMs: 300,
       helloTimeoutMs: 5_000,
       ...(options.explainEarlyExit !== undefined ? { explainEarlyExit: options.explainEarlyExit } : {}),
@@ -76,6 +77,19 @@ describe('session client (fake runner)', () => {
     assert.equal(fake.request?.workspace, workspace);
     assert.equal(session.identity, 'fake-off-tester');
     assert.deepEqual(session.warnings, ['Landlock is unavailable: writes are limited by permissions only']);
+  });
+
+  it("a proxy the privilege bridge serves itself (Windows): its decisions reach the command running then, as the runner's connection frames do", async () => {
+    let emit: (record: ConnectionRecord) => void = () => {};
+    const { session } = await openFake({}, {}, undefined, (p) => ({ ...p, onConnection: (listener) => (emit = listener) }));
+    const decision: ConnectionRecord = { time: '2026-12-04T20:00:00.000Z', via: 'connect', host: 'evil.example', port: 443, allowed: false, rule: 'not in network.allow' };
+    // Before any command runs, a decision belongs to no one.
+    emit({ ...decision, host: 'early.example' });
+    const running = session.exec(['sh', '-c', 'sleep 0.3']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    emit(decision);
+    const r = await running;
+    assert.deepEqual(r.connections, [decision]);
   });
 
   it('collects stdout and stderr byte-exact and passes the exit code through', async () => {

@@ -37,6 +37,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import net from 'node:net';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,7 @@ import { createWindowsProvisioner } from '../../orchestrator/provision/windows/c
 import { startNodePowerShellHost } from '../../orchestrator/provision/windows/node-powershell-host.js';
 import { packageRoot } from '../../orchestrator/provision/windows/paths.js';
 import { workspaceHomeName } from '../../core/workspace-id.js';
+import { startProxyHost } from '../../orchestrator/bridge/windows/proxy-host.js';
 
 const REPO = packageRoot(fileURLToPath(import.meta.url));
 const SIM_MODULE = path.join(REPO, 'test', 'windows-sim', 'CorralWindowsSim.psm1');
@@ -156,6 +158,31 @@ interface Launched {
   password: string;
   /** The first frame the runner would read on its stdin. */
   frame: Promise<{ type: string; request: SessionRequest }>;
+  /** Allowlist sessions: whether a connection to 127.0.0.1:<proxy port> was accepted while the runner ran. */
+  proxyAnswered?: Promise<boolean>;
+}
+
+/** A port of this machine's loopback that nothing listens on now. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts a TCP connection on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
 }
 
 /** The sim's machine file, read directly (what the stand-ins below ask Windows). */
@@ -191,6 +218,9 @@ function simLauncherSeams(installation: Installation, launched: Launched[]) {
     },
     // SHGetKnownFolderPath(FOLDERID_Windows).
     systemRoot: () => 'C:\\Windows',
+    // The real proxy host on this machine's real loopback (the port setup recorded); only the
+    // listener table (GetExtendedTcpTable) stands here: empty, no other process holds the port.
+    startProxy: (port: number, rules: { allow: string[]; deny: string[] }) => startProxyHost(port, rules, { listeners: () => [], pid: process.pid }),
     start: (launch: RunnerLaunch): RunnerProcess => {
       // identityPassword: the credential file's owner check, the real parser, then
       // CryptUnprotectData (LocalMachine): the sim's blob names its entry in the store, which
@@ -218,6 +248,8 @@ function simLauncherSeams(installation: Installation, launched: Launched[]) {
       const stderr = new PassThrough();
       let ended!: (code: number) => void;
       const exited = new Promise<number | null>((resolve) => (ended = resolve));
+      let answered: (yes: boolean) => void = () => {};
+      const proxyAnswered = launch.proxyPort === null ? undefined : new Promise<boolean>((resolve) => (answered = resolve));
       const frame = new Promise<{ type: string; request: SessionRequest }>((resolve, reject) => {
         const decoder = new FrameDecoder();
         stdin.on('data', (chunk: Buffer) => {
@@ -225,15 +257,19 @@ function simLauncherSeams(installation: Installation, launched: Launched[]) {
             const [first] = decoder.push(chunk);
             if (first === undefined) return;
             resolve(first as { type: string; request: SessionRequest });
-            stderr.end('simulated Windows: the runner is not started here (CreateProcessWithLogonW stands here)\n');
-            stdout.end();
-            ended(1);
+            // While this runner "runs", the session's proxy must hold its port (asked before it ends).
+            const probe = launch.proxyPort === null ? Promise.resolve() : accepts(launch.proxyPort).then(answered);
+            void probe.then(() => {
+              stderr.end('simulated Windows: the runner is not started here (CreateProcessWithLogonW stands here)\n');
+              stdout.end();
+              ended(1);
+            });
           } catch (err) {
             reject(err as Error);
           }
         });
       });
-      launched.push({ launch, password, frame });
+      launched.push({ launch, password, frame, ...(proxyAnswered === undefined ? {} : { proxyAnswered }) });
       return { stdin, stdout, stderr, exited, kill: () => ended(137) };
     },
   };
@@ -255,6 +291,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
   let caller: 'alice' | 'admin' = 'alice';
   /** Every runner start the launcher asked (simulated) Windows for. */
   const launched: Launched[] = [];
+  /** The allowlist proxy's port setup is given (a free port of this machine's loopback: the proxy really listens there). */
+  let proxyPort = 0;
 
   before(function () {
     if (PWSH === null) this.skip(); // pwsh is installed by scripts/prepare.sh; without it nothing of this can run
@@ -369,7 +407,8 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
   });
 
   it('setup --yes, unelevated: one elevated run applies the plan; identities, group, firewall rules (LocalUser SDDL) and ACEs are on the machine', async () => {
-    const r = await corral(['setup', '--yes', '--json', '--workspace', workspace]);
+    proxyPort = await freeLoopbackPort();
+    const r = await corral(['setup', '--yes', '--json', '--workspace', workspace, '--proxy-port', String(proxyPort)]);
     assert.equal(r.code, 0, `${r.stdout}\n${elevatedLog()}`);
     assert.equal(r.json?.changed, true, r.stdout);
     // Exactly one elevated process ran the whole plan (the log has one entry per elevated start).
@@ -397,6 +436,25 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     for (const rule of rules) assert.match(rule.LocalUser, /^D:(\(A;;CC;;;S-1-[0-9-]+\))+$/);
     assert.ok(rules.some((rule) => rule.Direction === 'Outbound' && rule.Action === 'Block'), JSON.stringify(rules));
     assert.ok(!Object.values(m.firewall.rules).some((rule) => rule.LocalUser.includes(online.sid) && rule.Action === 'Block'));
+    // The allowlist proxy's port (--proxy-port): TCP to loopback blocked on every other port, UDP
+    // to loopback blocked whole, no block-all loopback rule; recorded for the launcher and runner.
+    const tcp = rules.find((rule) => rule.Name.endsWith('-loopback-tcp')) as unknown as { Protocol: string; RemotePort: string[]; RemoteAddress: string[] } | undefined;
+    assert.ok(tcp, JSON.stringify(rules.map((rule) => rule.Name)));
+    assert.equal(tcp.Protocol, 'TCP');
+    assert.deepEqual(tcp.RemotePort, [`1-${proxyPort - 1}`, `${proxyPort + 1}-65535`]);
+    assert.ok(rules.some((rule) => rule.Name.endsWith('-loopback-udp')), 'UDP to loopback blocked');
+    assert.ok(!rules.some((rule) => rule.Name.endsWith('-loopback')), 'no block-all loopback rule beside the port rules');
+    const reach = (protocol: string, address: string, port: number) =>
+      simPwsh('(Test-SimFirewallOutbound -Sid $env:T_SID -Protocol $env:T_P -RemoteAddress $env:T_A -RemotePort ([int]$env:T_PORT)).Allowed', {
+        T_SID: offline.sid, T_P: protocol, T_A: address, T_PORT: String(port),
+      }).trim();
+    assert.equal(reach('TCP', '127.0.0.1', proxyPort), 'True', 'the offline identity reaches the proxy port (the simulated firewall decides)');
+    assert.equal(reach('TCP', '::1', proxyPort), 'True');
+    assert.equal(reach('TCP', '127.0.0.1', proxyPort + 1), 'False');
+    assert.equal(reach('UDP', '127.0.0.1', proxyPort), 'False');
+    assert.equal(reach('TCP', '10.1.2.3', proxyPort), 'False', 'the network stays blocked on the proxy port too');
+    const recordedFirewall = (JSON.parse(readFileSync(path.join(process.env.ProgramData!, INSTANCE, 'state.json'), 'utf8')) as { users: { alice: { firewall: unknown } } }).users.alice.firewall;
+    assert.deepEqual(recordedFirewall, { proxyPort, loopbackPorts: [] });
     // The workspace is granted (Grant-CorralWorkspace) to exactly two SIDs — alice's own group
     // and the workspace's capability SID, never an identity SID: on the folder itself without
     // inheritance, and inherit-only (CI|OI, InheritOnly = 2) for everything below.
@@ -492,6 +550,12 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
     {
       name: 'a firewall rule removed (Remove-NetFirewallRule of the outbound block)',
       make: "$r = @((Get-CorralWindowsSimState)['firewall']['rules'].Values | Where-Object { $_['Direction'] -eq 'Outbound' -and $_['Action'] -eq 'Block' })[0]; Remove-NetFirewallRule -Name $r['Name']",
+      finding: /^firewall:alice$/,
+      state: 'drifted',
+    },
+    {
+      name: 'the proxy port rule edited by hand (the TCP loopback block narrowed, so another loopback port opens)',
+      make: "$r = @((Get-CorralWindowsSimState)['firewall']['rules'].Keys | Where-Object { $_ -like '*-loopback-tcp' })[0]; Set-NetFirewallRule -Name $r -RemotePort '1-5000', '60000-65535'",
       finding: /^firewall:alice$/,
       state: 'drifted',
     },
@@ -617,6 +681,37 @@ describe('Windows end to end on the simulated Windows: corral setup, setup again
       assert.deepEqual(request.protected, shown.policy.protected);
       for (const name of ['.git', '.vscode', '.mcp.json', 'deploy-keys']) assert.ok(request.protected.includes(name), `${name} protected: ${JSON.stringify(request.protected)}`);
       assert.equal(request.limits.timeoutSec, 7);
+    });
+
+    it('--allow-host: the launcher serves the proxy on the recorded port while the runner runs (the offline identity logs on), and closes it after', async () => {
+      const before = launched.length;
+      const r = await run(['--workspace', workspace, '--allow-host', 'registry.example', '--', 'cmd', '/c', 'echo', 'ok']);
+      assert.equal(launched.length, before + 1, r.stdout);
+      const { launch, frame, proxyAnswered } = launched.at(-1)!;
+      assert.equal(launch.kind, 'offline');
+      assert.deepEqual(launch.identity, aliceRecord().identities.offline);
+      assert.equal(launch.proxyPort, proxyPort);
+      const { request } = await frame;
+      assert.equal(request.network, 'offline');
+      assert.deepEqual(request.allowlist?.allow, ['registry.example']);
+      assert.equal(await proxyAnswered, true, 'the proxy listened on 127.0.0.1 while the runner ran');
+      assert.equal(await accepts(proxyPort), false, 'and is closed once the runner ended');
+    });
+
+    it('--allow-host while something else holds the proxy port: port_in_use (exit 2), no logon', async () => {
+      const squatter = net.createServer((socket) => socket.end('not the proxy'));
+      await new Promise<void>((resolve) => squatter.listen(proxyPort, '127.0.0.1', () => resolve()));
+      try {
+        const before = launched.length;
+        const r = await run(['--workspace', workspace, '--allow-host', 'registry.example', '--', 'cmd', '/c', 'echo', 'ok']);
+        assert.equal(r.code, 2, r.stdout);
+        const error = r.json?.error as { code?: string; message?: string } | undefined;
+        assert.equal(error?.code, 'port_in_use', r.stdout);
+        assert.match(String(error?.message), new RegExp(`proxy's port ${proxyPort} is not free`));
+        assert.equal(launched.length, before, 'the runner was not started');
+      } finally {
+        await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      }
     });
 
     it('--network online: the online identity logs on, and the request says online', async () => {

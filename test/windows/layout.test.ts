@@ -19,6 +19,7 @@ import { SECURITY_ATTRIBUTES_BYTES, securityDescriptorDeclarations } from '../..
 import { sessionDirsDeclarations } from '../../runner/windows/session-dirs.js';
 import { fileOwnerDeclarations } from '../../os/win32/file-owner.js';
 import { profilePathDeclarations } from '../../os/win32/profile-path.js';
+import { tcpListenerDeclarations } from '../../os/win32/tcp-listeners.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {
@@ -59,6 +60,7 @@ const FILES: Record<string, () => Declarations> = {
   'session-dirs.ts': sessionDirsDeclarations,
   'file-owner.ts': fileOwnerDeclarations,
   'profile-path.ts': profilePathDeclarations,
+  'tcp-listeners.ts': tcpListenerDeclarations,
 };
 
 const REQUIRED_PROTOTYPES = [

@@ -72,6 +72,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   mkdirSync(scratch, { recursive: true });
+  // Under Wine this node.exe gets stdout/stderr handles it cannot open (EBADF on first use), and
+  // Readable.pipe looks at process.stdout and process.stderr (to leave them open), so the
+  // proxy's first pipe would throw. The results go to a file; a sink stands for each here.
+  const { Writable } = await import('node:stream');
+  for (const name of ['stdout', 'stderr'] as const) {
+    try {
+      void process[name];
+    } catch {
+      Object.defineProperty(process, name, { value: new Writable({ write: (_chunk, _encoding, done) => done() }), configurable: true });
+    }
+  }
   const { protect, unprotect, identityEntropy } = await import('../../os/win32/dpapi.js');
   const { createChildPipe, pollPipe, writePipe } = await import('../../os/win32/pipe.js');
   const { sidFromString, currentUserSid, currentLogonSid, createCommandToken, commandTokenFacts } = await import('../../runner/windows/token.js');
@@ -146,6 +157,7 @@ async function main(): Promise<void> {
     workspace,
     workspaceCapabilitySid: capabilitySid,
     writable: [{ path: workspace, capabilitySid }],
+    proxyPort: null,
     warnings: [],
   };
   const limits = { installationName: 'corral', limits: { timeoutSec: 60, maxOutputBytes: 1 << 20, pids: 64 }, protected: ['.git'] };
@@ -259,6 +271,66 @@ async function main(): Promise<void> {
     command.closeStdin();
     return done;
   });
+  // Allowlist plumbing (issue 15 item 3): the launcher's proxy host on a loopback port, the
+  // listener table it checks (GetExtendedTcpTable through koffi), and a command under the
+  // restricted token that finds the proxy through the variables the runner sets. Wine has no
+  // firewall: nothing here shows that a direct connection is refused (Windows CI does).
+  {
+    const http = await import('node:http');
+    const net = await import('node:net');
+    const { startProxyHost } = await import('../../orchestrator/bridge/windows/proxy-host.js');
+    const { tcpListeners } = await import('../../os/win32/tcp-listeners.js');
+    const upstream = http.createServer((req, res) => res.end(`upstream saw ${req.method} ${req.url}`));
+    const upPort = await new Promise<number>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve((upstream.address() as { port: number }).port)));
+    const probe = net.createServer();
+    const proxyPort = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const decisions: Array<{ host: string; port: number; allowed: boolean }> = [];
+    let host: Awaited<ReturnType<typeof startProxyHost>> | undefined;
+    await check('tcp_listeners', () => {
+      const mine = tcpListeners().filter((l) => l.port === upPort);
+      return { ownPid: process.pid, onUpstreamPort: mine };
+    });
+    // Wine reports owner process id 0 for every socket (a gap, asserted as one): the real check
+    // cannot tell the proxy's own sockets from another process's, so it refuses (fail closed).
+    await check('allowlist_proxy_host_unknown_owner', async () => {
+      const refused = await startProxyHost(proxyPort, { allow: [], deny: [] }, { listeners: tcpListeners, pid: process.pid });
+      await refused.close();
+      return 'served although the owner of the port was unknown';
+    });
+    // A Wine-only shortcut, as the token readback above: rows without an owner left out.
+    const knownOwners = () => tcpListeners().filter((l) => l.pid !== 0);
+    await check('allowlist_proxy_host', async () => {
+      host = await startProxyHost(proxyPort, { allow: [`127.0.0.1:${upPort}`], deny: [] }, { listeners: knownOwners, pid: process.pid });
+      host.onDecision((d) => decisions.push({ host: d.host, port: d.port, allowed: d.allowed }));
+      return { port: proxyPort };
+    });
+    await check('allowlist_second_proxy_refused', async () => {
+      const second = await startProxyHost(proxyPort, { allow: [], deny: [] }, { listeners: knownOwners, pid: process.pid });
+      await second.close();
+      return 'a second proxy got the port';
+    });
+    const proxyEnv = commandEnvironment({ PATH: `${systemRoot}\\system32;${systemRoot}` }, { home: scratch, tmpdir: scratch, systemRoot, proxyPort });
+    const through = (url: string) =>
+      `const p=new URL(process.env.HTTP_PROXY);const s=require('net').connect(+p.port,p.hostname,()=>s.write('GET ${url} HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n'));` +
+      `let got='';s.on('data',d=>got+=d);s.on('end',()=>{process.stdout.write(process.env.HTTP_PROXY+'|'+got.split('\\r\\n')[0]+'|'+got.split('\\r\\n\\r\\n')[1]);process.exit(0)});` +
+      `s.on('error',e=>{process.stdout.write('error:'+e.code);process.exit(0)});setTimeout(()=>{process.stdout.write('TIMEOUT');process.exit(0)},20000)`;
+    const viaProxy = async (url: string) => {
+      const { events, done } = collect();
+      startWindowsCommand(
+        { id: `p${Math.random().toString(16).slice(2, 8)}`, argv: [process.execPath, '-e', through(url)], cwd: workspace, env: {}, timeoutMs: 60_000, stdin: null },
+        events,
+        { token, env: proxyEnv, cwd: workspace, cmdExe: `${systemRoot}\\system32\\cmd.exe`, pids: 64, desktop: desktopName, onFinished: (job) => jobs.push(job) },
+      );
+      return done;
+    };
+    await check('allowlist_command_listed', () => viaProxy(`http://127.0.0.1:${upPort}/pkg`));
+    await check('allowlist_command_unlisted', () => viaProxy('http://unlisted.example/'));
+    await check('allowlist_decisions', () => decisions);
+    await host?.close();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+  }
+
   await check('batch_file_argument_inert', async () => {
     const script = win32.join(workspace, 'args.bat');
     // %1 keeps the quotes the runner put around the argument (a script using %~1 unquoted

@@ -185,6 +185,36 @@ describe('windows runner under Wine (FFI smoke)', function () {
     assert.equal(value('spawn_not_found').failed.code, 'command_not_found');
   });
 
+  // Allowlist plumbing (no firewall under Wine: the direct dial's refusal is Windows CI's).
+  it('reads the TCP listener table (GetExtendedTcpTable): the upstream port is listed, on 127.0.0.1 — with owner pid 0 (a Wine gap: Windows names the process)', () => {
+    const v = value('tcp_listeners');
+    assert.ok(v.onUpstreamPort.some((l: { address: string }) => l.address === '127.0.0.1'), JSON.stringify(v));
+    assert.ok(v.onUpstreamPort.every((l: { pid: number }) => l.pid === 0), `Wine now reports owners (${JSON.stringify(v)}): drop the shortcut in the script`);
+  });
+
+  it('with the owner of the port unknown, the proxy host fails closed (port_in_use)', () => {
+    const r = results.allowlist_proxy_host_unknown_owner!;
+    assert.equal(r.ok, false, JSON.stringify(r));
+    assert.equal(r.ok ? undefined : r.error.code, 'port_in_use');
+  });
+
+  it('serves the allowlist proxy on its port; a second one on the same port is port_in_use', () => {
+    assert.equal(typeof value('allowlist_proxy_host').port, 'number');
+    const second = results.allowlist_second_proxy_refused!;
+    assert.equal(second.ok, false, JSON.stringify(second));
+    assert.equal(second.ok ? undefined : second.error.code, 'port_in_use');
+  });
+
+  it('a command under the restricted token reaches a listed host through HTTP_PROXY, and an unlisted one is refused with the reason', () => {
+    const port = value('allowlist_proxy_host').port;
+    const listed = value('allowlist_command_listed');
+    assert.equal(listed.exit?.code, 0, JSON.stringify(listed));
+    assert.match(listed.stdout, new RegExp(`^http://127\\.0\\.0\\.1:${port}\\|HTTP/1\\.1 200 [^|]*\\|upstream saw GET /pkg$`));
+    const unlisted = value('allowlist_command_unlisted');
+    assert.match(unlisted.stdout, /\|HTTP\/1\.1 403 [^|]*\|[^]*not in network\.allow/, JSON.stringify(unlisted));
+    assert.deepEqual(value('allowlist_decisions').map((d: { host: string; allowed: boolean }) => [d.host, d.allowed]), [['127.0.0.1', true], ['unlisted.example', false]]);
+  });
+
   it('keeps batch file arguments data: a metacharacter in an argument starts no second command', () => {
     const v = value('batch_file_argument_inert');
     assert.equal(v.injected, false);

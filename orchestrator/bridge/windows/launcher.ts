@@ -15,6 +15,9 @@
  *     environment, which HKCU\Environment feeds (NODE_OPTIONS there would run code in the
  *     unrestricted runner), nor the caller's. A logon refused because the identity is gone,
  *     disabled or has another password is drift (`drift_detected`), as `corral status` says.
+ * For an allowlist session it first serves the filtering proxy itself, as the real user, on the
+ * installation's loopback port (proxy-host.ts): the runner runs as the offline identity, which
+ * the firewall keeps off the network, so the proxy cannot be the runner's.
  * The session client then speaks the framed protocol over those pipes. Steps 1 and the choice
  * of identity, program and environment are `planRunnerLaunch` (pure); 2 and 3 are
  * `startRunnerWithLogon` (Win32).
@@ -38,6 +41,9 @@ import { sameAccountName } from '../../../core/accounts.js';
 import { encodeEnvironmentBlock } from '../../../os/win32/env-block.js';
 import { knownFolder } from '../../../os/win32/known-folders.js';
 import { windowsUserRecord } from '../../provision/windows/provisioned.js';
+import type { NetworkAllowlist } from '../../../core/vocabulary.js';
+import { tcpListeners } from '../../../os/win32/tcp-listeners.js';
+import { startProxyHost, type SessionProxyHost } from './proxy-host.js';
 
 const EXIT_POLL_MS = 50;
 
@@ -111,6 +117,11 @@ export interface RunnerLaunch {
   commandLine: string;
   cwd: string;
   environment: Record<string, string>;
+  /**
+   * Allowlist sessions: the loopback port the launcher serves the filtering proxy on (the one
+   * the state records for this user: the offline identity's firewall rules admit it); null otherwise.
+   */
+  proxyPort: number | null;
 }
 
 export function planRunnerLaunch(
@@ -125,6 +136,10 @@ export function planRunnerLaunch(
   const [, record] = found;
   const runner = installedRunner(installation, state);
   const identity = record.identities[request.network];
+  if (request.allowlist !== undefined && record.proxyPort === null) {
+    // The runner refuses it too (session-check.ts); said here before any logon.
+    throw new CorralError('not_provisioned', `an allowlist session needs the proxy port rules in the firewall, and this machine was set up without them for ${realUser.name} (before allowlist sessions on Windows): run \`corral setup\` again`);
+  }
   return {
     realUserSid: record.sid,
     kind: request.network,
@@ -135,6 +150,7 @@ export function planRunnerLaunch(
     commandLine: msvcrtCommandLine([runner.node, runner.entry]),
     cwd: runner.dir,
     environment: runnerEnvironment(systemRoot),
+    proxyPort: request.allowlist === undefined ? null : record.proxyPort,
   };
 }
 
@@ -239,20 +255,43 @@ export interface WindowsLauncherSeams {
   systemRoot(): string;
   /** startRunnerWithLogon: DPAPI, pipes, CreateProcessWithLogonW. */
   start(launch: RunnerLaunch): RunnerProcess;
+  /** Allowlist sessions: the proxy on the port (proxy-host.ts, with the machine's TCP listener table). */
+  startProxy(port: number, rules: NetworkAllowlist): Promise<SessionProxyHost>;
+}
+
+/**
+ * The runner with the session's proxy beside it: the proxy's decisions reach the client as
+ * connection records (RunnerProcess.onConnection), and the proxy closes when the runner ends.
+ */
+export function withProxy(runner: RunnerProcess, proxy: SessionProxyHost): RunnerProcess {
+  void runner.exited.then(() => proxy.close());
+  return {
+    ...runner,
+    onConnection(listener) {
+      proxy.onDecision(listener);
+    },
+  };
 }
 
 export function windowsLauncher(installation: Installation, seams: Partial<WindowsLauncherSeams> = {}): RunnerLauncher {
   const readState = seams.readState ?? (() => readTrustedWindowsState(installation));
   const systemRoot = seams.systemRoot ?? (() => knownFolder('Windows'));
   const start = seams.start ?? startRunnerWithLogon;
+  const startProxy = seams.startProxy ?? ((port: number, rules: NetworkAllowlist) => startProxyHost(port, rules, { listeners: tcpListeners, pid: process.pid }));
   return {
     async launch(request: SessionRequest, realUser: RealUser): Promise<RunnerProcess> {
       const launch = planRunnerLaunch(installation, readState(), request, realUser, systemRoot());
+      // The proxy holds its port before the runner starts (so no command can meet anything else
+      // there), and is closed again if the runner cannot be started.
+      const proxy = launch.proxyPort === null || request.allowlist === undefined ? null : await startProxy(launch.proxyPort, request.allowlist);
+      let runner: RunnerProcess;
       try {
-        return start(launch);
+        runner = start(launch);
       } catch (err) {
+        await proxy?.close();
         throw explainLaunchFailure(err, launch);
       }
+      return proxy === null ? runner : withProxy(runner, proxy);
     },
   };
 }
