@@ -121,7 +121,8 @@ export interface ViolationRecord {
   time: string;
   /** Why, in words: `outside the writable roots`, `signal to a process outside the session`, … */
   rule: string;
-  source: 'landlock';
+  /** `landlock`: its audit records; `nflog`: a packet the offline session's namespace refused (target `address:port`). */
+  source: 'landlock' | 'nflog';
 }
 
 /** What the runner could and could not enforce; the orchestrator warns on degradations. */
@@ -137,9 +138,10 @@ export interface Enforcement {
   warnings: string[];
   /**
    * Where violation reports come from, each `on` or why not (e.g. `off: the kernel's audit is
-   * disabled (auditctl -e 1)`). Absent from runners that have no sources (Windows, older ones).
+   * disabled (auditctl -e 1)`): `landlock` (refused file accesses, signals), `nflog` (packets
+   * an offline session's namespace refused). Absent from runners that have no sources (Windows, older ones).
    */
-  violationSources?: { landlock: string };
+  violationSources?: { landlock: string; nflog?: string };
 }
 
 export type FromRunner =
@@ -171,9 +173,10 @@ export type FromRunner =
       killed?: 'out of memory';
       /**
        * Offline session with a network namespace of its own: how many times, while the command
-       * ran, the kernel found no route for a packet or connection to a non-loopback address
-       * (IPv4 OutNoRoutes + IPv6 Ip6OutNoRoutes of the namespace; a name lookup to the session's
-       * unreachable name server counts too). Absent where it is not counted.
+       * ran, a packet or connection to a non-loopback address was refused — by the namespace's
+       * refusal table (its nflog records, lost ones included) or for want of a route (IPv4
+       * OutNoRoutes + IPv6 Ip6OutNoRoutes of the namespace); a name lookup to the session's
+       * name server counts too. Absent where it is not counted.
        */
       noRoute?: number;
       /** Accesses the kernel refused while the command ran (ViolationRecord); absent when none or no source. */

@@ -29,7 +29,35 @@ export function directoryOf(v: Pick<ViolationRecord, 'operation' | 'target'>): s
   return /^fs\.(make_|remove_|refer)/.test(op) ? v.target : path.posix.dirname(v.target);
 }
 
+/** The port of a refused packet's target (`10.0.0.1:80`, `[2001:db8::1]:53`), or null. */
+function portOf(target: string): number | null {
+  const m = /:(\d{1,5})$/.exec(target);
+  return m === null ? null : Number(m[1]);
+}
+
+/**
+ * A packet the offline session's namespace refused (source nflog). The allowlist is the
+ * narrowest opening: its proxy carries TCP connections (HTTP CONNECT) to the hosts listed, so
+ * a TCP target gets its entry; a name lookup gets the allowlist too (the proxy resolves the
+ * names it allows, outside the session); other UDP and other protocols only `--network online`.
+ */
+function forPacket(v: ViolationRecord, ctx: ExplainContext): string {
+  const port = portOf(v.target);
+  if (v.operation === 'packet.udp' && port === 53) {
+    return 'a name lookup: an offline session has no name server; with --allow-host HOST (or "network.allow") the proxy resolves the hosts it allows, or --network online';
+  }
+  if (v.operation === 'packet.tcp' && port !== null) {
+    const entry = v.target;
+    const direct = v.rule.startsWith('a direct connection');
+    return `add ${JSON.stringify(entry)} to "network.allow" in ${ctx.userConfig}, or pass --allow-host ${escapeForTerminal(entry)}` +
+      (direct ? ', and let the tool use the session\'s proxy (HTTPS_PROXY)' : ' (the session then reaches it through the allowlist proxy: tools that honour HTTPS_PROXY)') +
+      ', or --network online';
+  }
+  return 'the allowlist proxy carries TCP only: --network online, or "network": "online" in a config file';
+}
+
 function forViolation(v: ViolationRecord, ctx: ExplainContext): string {
+  if (v.source === 'nflog') return forPacket(v, ctx);
   if (v.kind === 'signal' || v.kind === 'ptrace') return 'no setting allows it: a session never reaches processes outside itself';
   if (v.kind !== 'write') return 'no setting changes this';
   const dir = directoryOf(v);

@@ -2,8 +2,8 @@
  * What Corral itself did to a command, said in plain words: one line each on stderr, marked
  * `corral:` (run-stream.ts), and the same lines in `corral run --json` (`notices`). Only facts
  * the runner reported in the exit frame — the timeout fired, the output went over the limit, the
- * kernel's OOM killer, and in an offline session an attempt to reach an address with no route
- * (the kernel's no-route counters of the session's network namespace) — never a guess from
+ * kernel's OOM killer, and in an offline session an attempt to reach an address outside it (the
+ * packets its namespace's table refused, and its no-route counters) — never a guess from
  * the command's own output, which the sandboxed side writes. The command's stdout is never
  * touched.
  *
@@ -84,7 +84,7 @@ export function commandNotices(exit: CommandExit, ctx: NoticeContext): string[] 
   }
   if (exit.networkUnreachable && exit.status !== 0) {
     lines.push(
-      'this session is offline (network: "offline"), and the command tried to reach the network (a name lookup or a connection found no route); ' +
+      'this session is offline (network: "offline"), and the command tried to reach the network (a name lookup or a connection was refused); ' +
         '`--network online`, `--allow-host HOST`, or "network" in a config file gives it one',
     );
   }

@@ -40,10 +40,15 @@ const ACTIONS: Record<string, string> = {
   'scope.signal': 'signal',
   'scope.abstract_unix_socket': 'connect to abstract socket',
   ptrace: 'ptrace',
+  'packet.tcp': 'connect to',
+  'packet.udp': 'send a UDP datagram to',
 };
 
 export function actionOf(v: Pick<ViolationRecord, 'kind' | 'operation'>): string {
-  return ACTIONS[v.operation.split(',')[0] ?? ''] ?? v.kind;
+  const op = v.operation.split(',')[0] ?? '';
+  // A refused packet of another protocol (packet.icmp, packet.sctp, …).
+  if (!(op in ACTIONS) && op.startsWith('packet.')) return `send a packet (${op.slice('packet.'.length)}) to`;
+  return ACTIONS[op] ?? v.kind;
 }
 
 export function violationLines(violations: readonly ViolationRecord[], dropped = 0): string[] {

@@ -53,7 +53,7 @@ export const runCommandOutput = z.strictObject({
   timedOut: z.boolean().describe('The timeout killed it and everything it started.'),
   killed: z.string().nullable().describe('"out of memory" when the session\'s memory limit killed it; null otherwise.'),
   outputTruncated: z.boolean().describe("The output went over the policy's maxOutputBytes; the rest was cut."),
-  networkUnreachable: z.boolean().describe('Offline session: the command tried to reach the network (a name lookup or a connection) and found no route.'),
+  networkUnreachable: z.boolean().describe('Offline session: the command tried to reach the network (a name lookup or a connection) and was refused.'),
   notices: z.array(z.string()).describe('What Corral did to the command, in plain words (the lines `corral run` prints as `corral: …`): timeout, output cut, out of memory, offline network attempt.'),
   durationMs: z.number(),
   stdout: output,

@@ -88,8 +88,9 @@ export interface CommandExit {
   outputTruncated: boolean;
   /**
    * Offline session (Linux): while it ran, the command tried to reach an address outside the
-   * session and the kernel found no route (a connection, or a name lookup: the session's name
-   * server is unreachable by design). False where it is not counted (allowlist, Windows).
+   * session and was refused (a connection, or a name lookup: the session's name server is
+   * unreachable by design) — the refused packets' records (`violations`, source nflog) say
+   * where to. False where it is not counted (allowlist, Windows).
    */
   networkUnreachable: boolean;
   durationMs: number;

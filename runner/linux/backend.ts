@@ -42,7 +42,9 @@ import type { MachineLayer } from '../../core/policy/floor.js';
 import { markInheritedDescriptorsCloseOnExec } from './fds.js';
 import { landlockAbi, restrictWrites, type WritableRule } from './landlock.js';
 import { kernelAuditEnabled, LandlockAuditSocket } from './landlock-audit.js';
-import { SessionViolations } from './violations.js';
+import { landlockSource, nflogSource, SessionViolations, type ViolationSource } from './violations.js';
+import { NflogSocket } from './nflog.js';
+import { installRefusalTable } from './refusal-table.js';
 import { makeMountsSlave } from './mount.js';
 import { bringLoopbackUp, unshareIpcNamespace, unshareMountNamespace, unshareNetworkNamespace } from './namespaces.js';
 import { joinFreshSessionKeyring } from './keyring.js';
@@ -261,20 +263,28 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   makeMountsSlave();
   unshareIpcNamespace();
   let networkNamespace = false;
+  let refusals: { socket: NflogSocket | null; status: string } = { socket: null, status: 'off: the session is online (nothing is refused)' };
   if (s.network === 'offline') {
     if (proxy !== null) {
       // An allowlist session: its own namespace, `lo` up for the proxy's listeners (even under loopback: deny).
       unshareNetworkNamespace();
       networkNamespace = true;
       bringLoopbackUp();
+      refusals = openRefusalSource();
       proxy.listenInSession((text) => process.stderr.write(`corral runner: ${text}\n`));
       published?.serveSession((text) => process.stderr.write(`corral runner: ${text}\n`));
     } else if (Array.isArray(s.loopback)) {
+      refusals = { socket: null, status: "off: the session shares the host's network namespace (loopback ports): the host's firewall rule refuses its packets, and nothing reads that rule's log" };
       warnings.push(`loopback ports ${s.loopback.join(',')} of the host are allowed: the session shares the host's network namespace and relies on the firewall's uid rule alone`);
     } else {
       unshareNetworkNamespace();
       networkNamespace = true;
-      if (s.loopback === 'private') bringLoopbackUp();
+      if (s.loopback === 'private') {
+        bringLoopbackUp();
+        refusals = openRefusalSource();
+      } else {
+        refusals = { socket: null, status: 'off: loopback "deny": no interface is up, so a connection fails with ENETUNREACH before any firewall hook (counted, not recorded)' };
+      }
       published?.serveSession((text) => process.stderr.write(`corral runner: ${text}\n`));
     }
   }
@@ -345,16 +355,47 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     networkNamespace,
     containment: cg.description,
     warnings,
-    violationSources: { landlock: violationSource.status },
+    violationSources: { landlock: violationSource.status, nflog: refusals.status },
   };
-  const violations = violationSource.socket === null ? null : new SessionViolations(violationSource.socket, process.pid);
+  const sources: ViolationSource[] = [];
+  if (violationSource.socket !== null) sources.push(landlockSource(violationSource.socket, process.pid));
+  const packets = refusals.socket === null ? null : nflogSource(refusals.socket, proxy === null ? OFFLINE_RULE : ALLOWLIST_RULE);
+  if (packets !== null) sources.push(packets);
+  const violations = sources.length === 0 ? null : new SessionViolations(sources);
   const memory = cg.memory;
   const countOom = memory === null ? undefined : () => oomKills(memory);
   // Offline with a namespace of its own: its no-route counters are the session's alone (no-route.ts).
   const offlineNamespace = networkNamespace && proxy === null;
   const git = { excludes: gitExcludes, repositories: nested.repositories };
   const gitlinkCheck = gitlinkBaseline.length === 0 ? null : { baseline: gitlinkBaseline, atStart: gitDirsAtStart, sessionId };
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, offlineNamespace, published, violations, gitlinkCheck);
+  const noRoutes = offlineNamespace ? new NoRouteTally(() => packets?.refusals ?? 0) : null;
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, noRoutes, published, violations, gitlinkCheck);
+}
+
+/** The rule a refused packet names (ViolationRecord.rule). */
+const OFFLINE_RULE = 'the session is offline (network: "offline")';
+const ALLOWLIST_RULE = 'a direct connection: the session reaches the network only through its allowlist proxy';
+
+/**
+ * The session namespace's refused packets as a violation source (nflog.ts, refusal-table.ts),
+ * or why there is none. Root phase, in the session's fresh namespace with `lo` up. The socket
+ * is bound before the table and the routes exist, so no refusal goes unheard; on any failure
+ * nothing of it stays (the namespace then refuses by having no route, as before).
+ */
+function openRefusalSource(): { socket: NflogSocket | null; status: string } {
+  let socket: NflogSocket;
+  try {
+    socket = NflogSocket.open();
+  } catch (err) {
+    return { socket: null, status: `off: ${(err as Error).message}` };
+  }
+  try {
+    const { ipv6 } = installRefusalTable();
+    return { socket, status: ipv6 ? 'on' : 'on (IPv4 only: the kernel refused the IPv6 route; IPv6 fails with ENETUNREACH, counted, not recorded)' };
+  } catch (err) {
+    socket.close();
+    return { socket: null, status: `off: ${(err as Error).message}` };
+  }
 }
 
 /**
@@ -384,7 +425,7 @@ function linuxSession(
   git: { excludes: string | null; repositories: string[] },
   countOom: (() => number) | undefined,
   proxy: SessionProxy | null,
-  offlineNamespace: boolean,
+  noRoutes: NoRouteTally | null,
   published: PublishedPorts | null,
   violations: SessionViolations | null,
   gitlinkCheck: { baseline: GitlinkBaseline[]; atStart: Set<string>; sessionId: string } | null,
@@ -395,8 +436,6 @@ function linuxSession(
   // says why the repositories too: ACL grants, git's exact match). Trust here only lets the session's
   // own, confined git read those repositories' config; the real user's git is not affected.
   const safeDirectories = [...new Set([s.workspace, ...s.writableRoots, ...git.repositories])];
-  // Offline sessions with a namespace of their own: the kernel's no-route count, one read per command (no-route.ts).
-  const noRoutes = offlineNamespace ? new NoRouteTally() : null;
   // Groups whose rmdir was refused (EBUSY): background processes of the command remain, or the
   // kernel has not yet marked a just-emptied group unpopulated. Tried again a few times, with
   // growing delays, then left to close().

@@ -105,12 +105,13 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
     reported = true;
     clearTimeout(timer);
     clearTimeout(grace);
-    // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
-    const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
-    const result = { ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}), ...noRoute };
+    const result = { ...exited, timedOut, ...(outOfMemory(exited) ? { killed: 'out of memory' as const } : {}) };
     withViolations(
       (violations) => {
-        events.exit({ ...result, ...violations });
+        // After the violation sources were read: the count includes the refusals they saw (no-route.ts).
+        // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
+        const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
+        events.exit({ ...result, ...noRoute, ...violations });
         ctx.onFinished(group);
       },
       exited.code !== 0,

@@ -51,7 +51,20 @@ export function noRouteCount(): number {
  * or the previous command's end — which nothing but the session's own commands moves.
  */
 export class NoRouteTally {
-  private last = noRouteCount();
+  private last: number;
+
+  /**
+   * `refused`: the session's refusals counted elsewhere (the nflog source's, violations.ts),
+   * added in: once the namespace has a route into its refusal table, a connection no longer
+   * fails for want of a route, and the two counts together are the session's attempts.
+   */
+  constructor(private readonly refused: () => number = () => 0) {
+    this.last = this.count();
+  }
+
+  private count(): number {
+    return noRouteCount() + this.refused();
+  }
 
   /** The count as last read (no system call): a starting command's baseline. */
   seen(): number {
@@ -60,7 +73,7 @@ export class NoRouteTally {
 
   /** Read the count now (a command's end). */
   read(): number {
-    this.last = noRouteCount();
+    this.last = this.count();
     return this.last;
   }
 }

@@ -1,10 +1,12 @@
 /**
- * The session's violations, per command: records read from the kernel (landlock-audit.ts),
- * kept to this session's domain (landlock-audit-records.ts), and handed to the commands that
- * were running when they arrived — exactly the one when one runs (`corral run`), each of them
+ * The session's violations, per command: records read from the kernel's sources — Landlock's
+ * audit records (landlock-audit.ts), kept to this session's domain (landlock-audit-records.ts),
+ * and the packets the session namespace's table refused (nflog.ts, refusal-table.ts) — and
+ * handed to the commands that were running when they arrived — exactly the one when one runs (`corral run`), each of them
  * when several run at once (as proxy decisions and OOM kills are attributed).
  *
- * Cost: nothing on the spawn path. Records are read without blocking when a command ends and
+ * Cost: one non-blocking receive per source when a command starts (what waits then is an
+ * earlier command's). Records are read without blocking when a command ends and
  * every READ_INTERVAL_MS while commands run (so the socket's buffer does not overflow under a
  * flood of denials); a command with no violations pays one receive that finds nothing. The
  * kernel delivers a record a fraction of a millisecond after the refused call (measured here:
@@ -16,6 +18,63 @@
 import type { ViolationRecord } from '../../core/protocol.js';
 import type { LandlockAuditSocket } from './landlock-audit.js';
 import { SessionDomainFilter } from './landlock-audit-records.js';
+import type { NflogSocket } from './nflog.js';
+import { packetViolation } from './nflog-records.js';
+
+/** One of the session's violation sources, read without blocking. */
+export interface ViolationSource {
+  /** The records that arrived since the last call. */
+  read(): ViolationRecord[];
+  /** Records lost since the last call (at least this many: the kernel does not always say how many). */
+  lost(): number;
+  close(): void;
+}
+
+/** Landlock's audit records, kept to the domain the runner (`runnerPid`) made. */
+export function landlockSource(socket: Pick<LandlockAuditSocket, 'drain' | 'overflows' | 'close'>, runnerPid: number): ViolationSource {
+  const filter = new SessionDomainFilter(runnerPid);
+  let overflowsSeen = 0;
+  return {
+    read: () => socket.drain().flatMap((r) => filter.feed(r.type, r.text)),
+    lost() {
+      // The kernel dropped records for the socket: how many is unknown, at least one per overflow.
+      const overflowed = socket.overflows > overflowsSeen;
+      overflowsSeen = socket.overflows;
+      return overflowed ? 1 : 0;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * The packets the session namespace's table refused (every one of them this session's: the
+ * namespace is). No kernel time comes with them (an output packet has none), so each is
+ * stamped when read — at the latest at its command's end, since the packet was queued on the
+ * socket by the very send(2) that was refused. `refusals` counts every refusal read or lost,
+ * for the offline notice (command.ts).
+ */
+export function nflogSource(socket: Pick<NflogSocket, 'drain' | 'lost' | 'close'>, rule: string): ViolationSource & { readonly refusals: number } {
+  let lostSeen = 0;
+  let refusals = 0;
+  return {
+    read() {
+      const time = new Date().toISOString();
+      const records = socket.drain().map((p) => packetViolation(p, rule, time));
+      refusals += records.length;
+      return records;
+    },
+    lost() {
+      const lost = socket.lost - lostSeen;
+      lostSeen = socket.lost;
+      refusals += lost;
+      return lost;
+    },
+    get refusals() {
+      return refusals;
+    },
+    close: () => socket.close(),
+  };
+}
 
 const READ_INTERVAL_MS = 100;
 const SETTLE_POLL_MS = 5;
@@ -33,20 +92,15 @@ export interface CommandViolations {
 }
 
 export class SessionViolations {
-  private readonly filter: SessionDomainFilter;
   private readonly active = new Set<CommandViolations>();
   private timer: NodeJS.Timeout | undefined;
-  private overflowsSeen = 0;
 
-  constructor(
-    private readonly socket: LandlockAuditSocket,
-    runnerPid: number,
-  ) {
-    this.filter = new SessionDomainFilter(runnerPid);
-  }
+  constructor(private readonly sources: readonly ViolationSource[]) {}
 
   /** A command starts: what arrives from now on is (also) its. */
   begin(): CommandViolations {
+    // What is waiting now is an earlier command's (a packet carries no kernel time: it is stamped when read).
+    this.read();
     const sink: CommandViolations = { records: [], dropped: 0, since: Date.now() };
     this.active.add(sink);
     if (this.timer === undefined) {
@@ -109,17 +163,19 @@ export class SessionViolations {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.active.clear();
-    this.socket.close();
+    for (const source of this.sources) source.close();
   }
 
-  private read(): void {
+  /** Read every source now (also a command's end, before its exit is reported). */
+  read(): void {
     const found: ViolationRecord[] = [];
-    for (const record of this.socket.drain()) found.push(...this.filter.feed(record.type, record.text));
-    const overflowed = this.socket.overflows > this.overflowsSeen;
-    this.overflowsSeen = this.socket.overflows;
+    let lost = 0;
+    for (const source of this.sources) {
+      found.push(...source.read());
+      lost += source.lost();
+    }
     for (const sink of this.active) {
-      // The kernel dropped records for the socket: how many is unknown, at least one per overflow.
-      if (overflowed) sink.dropped += 1;
+      sink.dropped += lost;
       for (const v of found) {
         // The kernel's time has millisecond resolution: a record from before the command started is an earlier command's.
         if (Date.parse(v.time) < sink.since - 1) continue;

@@ -3,7 +3,7 @@
  * group corral through the real sudo rule, in a real provisioned installation (offline by
  * default). Corral's own stderr lines (`corral: …`) and the same facts in `--json` for a
  * timeout, output cut at limits.maxOutputBytes, and an offline command that tried the network
- * (a name lookup, a connection); the offline resolver fails at once with no route, and
+ * (a name lookup, a connection); the offline resolver fails at once (refused), and
  * CORRAL_NETWORK plus the package managers' offline settings are in every command's
  * environment. Bounds on the whole command (killAfterMs) are a safety net: each test asserts
  * the command ended by itself (no signal), never how long it took.
@@ -67,7 +67,7 @@ describe('corral run: says what Corral did (root, the member through the sudo ru
     assert.deepEqual(corralLines(small), [], show(small));
   });
 
-  it('offline: a name lookup fails at once on its own (no route, not a timeout), and corral says the session is offline', async () => {
+  it('offline: a name lookup fails at once on its own (refused, not a timeout), and corral says the session is offline', async () => {
     const r = await run(['getent', 'hosts', 'example.com']);
     assert.equal(r.signal, null, `ended by itself, not by the test's ${BOUND_MS} ms bound: ${show(r)}`);
     assert.equal(r.status, 2, show(r)); // getent: key not found
@@ -84,11 +84,12 @@ describe('corral run: says what Corral did (root, the member through the sudo ru
     assert.ok(doc.notices.some((n) => n.startsWith('this session is offline')));
   });
 
-  it('offline: a connection to an outside address fails with no route and gets the line; a failure without network gets none', async () => {
+  it('offline: a connection to an outside address is refused at once and gets the line; a failure without network gets none', async () => {
     const r = await run([process.execPath, '-e', 'require("net").connect(443, "192.0.2.10").on("error", (e) => { console.log(e.code); process.exit(3); })']);
     assert.equal(r.signal, null, show(r));
     assert.equal(r.status, 3, show(r));
-    assert.equal(r.stdout.toString(), 'ENETUNREACH\n');
+    // The session namespace's refusal table resets it (runner/linux/refusal-table.ts); before it, ENETUNREACH.
+    assert.equal(r.stdout.toString(), 'ECONNREFUSED\n');
     assert.match(r.stderr, /^corral: this session is offline/m);
     const plain = await run(['sh', '-c', 'exit 7']);
     assert.equal(plain.status, 7, show(plain));

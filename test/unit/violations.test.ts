@@ -7,7 +7,7 @@ import {
   SessionDomainFilter,
 } from '../../runner/linux/landlock-audit-records.js';
 import { landlockRecordFilter } from '../../runner/linux/landlock-audit.js';
-import { SessionViolations, type CommandViolations } from '../../runner/linux/violations.js';
+import { landlockSource, SessionViolations, type CommandViolations } from '../../runner/linux/violations.js';
 import type { Instruction } from '../../runner/linux/seccomp-program.js';
 import { escapeForTerminal, violationLines } from '../../orchestrator/cli/violations.js';
 import type { ConnectionRecord, ViolationRecord } from '../../core/protocol.js';
@@ -158,7 +158,7 @@ describe('violations: per-command attribution (SessionViolations)', () => {
 
   it('gives a record to the commands running when it arrives, never to a command that started after the kernel stamped it', async () => {
     const { queue, socket } = fakeSocket();
-    const sv = new SessionViolations(socket as never, 77);
+    const sv = new SessionViolations([landlockSource(socket, 77)]);
     const first = sv.begin();
     const t0 = Date.now();
     queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(t0)}: domain=ab blockers=fs.write_file path="/etc/a"` });
@@ -177,7 +177,7 @@ describe('violations: per-command attribution (SessionViolations)', () => {
 
   it('a command that failed with nothing yet gets one more read a moment later; its late record counts', async () => {
     const { queue, socket } = fakeSocket();
-    const sv = new SessionViolations(socket as never, 77);
+    const sv = new SessionViolations([landlockSource(socket, 77)]);
     queue.push({ type: AUDIT_LANDLOCK_DOMAIN, text: `${stamp(Date.now())}: domain=cd status=allocated mode=enforcing pid=77` });
     const sink = sv.begin();
     const ended = new Promise<CommandViolations>((resolve) => sv.end(sink, resolve, true));
