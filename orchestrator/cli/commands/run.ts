@@ -204,7 +204,8 @@ export function registerRun(program: Command, setExit: SetExit): void {
         'a timeout (limits.timeoutSec, exit 124), output cut at limits.maxOutputBytes, an out-of-memory kill,\n' +
         'a connection the allowlist refused, and in an offline session a failed attempt to reach the network.\n' +
         'Accesses the kernel refused get one `corral: blocked: KIND TARGET (RULE)` line each (with --json: `violations`),\n' +
-        "on Linux from Landlock's audit records when the kernel's audit is enabled (`violationSources` says).\n" +
+        "on Linux from Landlock's audit records when the kernel's audit is enabled, and, in an offline session,\n" +
+        'from the packets its network namespace refused: `connect to ADDRESS:PORT` (`violationSources` says which are on).\n' +
         'Commands see CORRAL_NETWORK=offline|online|allowlist; offline, npm, pip and cargo are told they are offline.\n\n' +
         'Ports, two directions:\n' +
         '  --publish 3000 (or "publish": [3000] in your user config): you reach the session. A server the command starts\n' +
