@@ -87,10 +87,14 @@ function Test-CorralFirewallEffective {
         [ordered]@{ name = $name; inForce = $ok }
     }
     foreach ($spec in $specs) {
-        $rule = $active[$spec.Name]
-        if (-not $rule) {
+        if (-not $active[$spec.Name]) {
             if ($expected -notcontains $spec.Name) { $reasons.Add("firewall rule $($spec.Name) is missing (the recorded rule set wants it)") }
-        } elseif (-not (Test-CorralFirewallRuleMatch -Rule $rule -Spec $spec)) {
+            continue
+        }
+        # Compared as written (the local store, as New-CorralFirewallRule compares before it
+        # re-applies); whether it is in force was the active store's question above.
+        $rule = Get-NetFirewallRule -Name $spec.Name -ErrorAction SilentlyContinue
+        if (-not $rule -or -not (Test-CorralFirewallRuleMatch -Rule $rule -Spec $spec)) {
             $reasons.Add("firewall rule $($spec.Name) does not match the recorded rule set (its ports, addresses, user or action changed)")
         }
     }
