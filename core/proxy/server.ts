@@ -31,7 +31,38 @@ export interface FilteringProxyOptions {
   /** Name → addresses; the system resolver (getaddrinfo: /etc/hosts, then DNS) unless replaced. */
   resolve?: (name: string) => Promise<string[]>;
   connectTimeoutMs?: number;
+  /** Relays an established tunnel (CONNECT, SOCKS5); pipeRelay (Node streams) unless replaced. */
+  tunnel?: TunnelRelay;
 }
+
+/**
+ * Relays the bytes of an established tunnel between the client and the upstream it was
+ * admitted to, until it ends; `toUpstream` is what the client sent after its request and
+ * goes upstream first. Called once the proxy's reply to the client is flushed. Whatever it
+ * does, it keeps the tunnel's fail-closed shape: an error or close on either socket ends both.
+ */
+export type TunnelRelay = (client: net.Socket, upstream: net.Socket, toUpstream: Buffer) => void;
+
+/**
+ * The portable relay: stream pipes both ways. A half-close travels as a half-close (end → end);
+ * each side is destroyed when the other closes (both directions ended) or errors.
+ */
+export const pipeRelay: TunnelRelay = (a, b, toUpstream) => {
+  a.allowHalfOpen = true;
+  b.allowHalfOpen = true;
+  a.on('error', () => b.destroy());
+  b.on('error', () => a.destroy());
+  a.on('close', () => b.destroy());
+  b.on('close', () => a.destroy());
+  if (a.destroyed || b.destroyed) {
+    a.destroy();
+    b.destroy();
+    return;
+  }
+  if (toUpstream.length > 0) b.write(toUpstream);
+  a.pipe(b);
+  b.pipe(a);
+};
 
 const HEAD_LIMIT = 64 * 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -94,13 +125,16 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
     });
   }
 
-  function splice(a: net.Socket, b: net.Socket): void {
-    a.on('error', () => b.destroy());
-    b.on('error', () => a.destroy());
-    a.on('close', () => b.destroy());
-    b.on('close', () => a.destroy());
-    a.pipe(b);
-    b.pipe(a);
+  const tunnel = options.tunnel ?? pipeRelay;
+  /** Reply to the client, then relay once the reply is flushed (so a relay may take the socket's descriptor). */
+  function establish(socket: net.Socket, upstream: net.Socket, reply: string | Buffer, toUpstream: Buffer): void {
+    upstream.on('error', () => socket.destroy());
+    socket.write(reply, (err) => {
+      if (err !== null && err !== undefined) {
+        socket.destroy();
+        upstream.destroy();
+      } else tunnel(socket, upstream, toUpstream);
+    });
   }
 
   const refusalText = (d: ProxyDecision) => `corral: blocked connection to ${d.host}:${d.port} (${d.rule})\n`;
@@ -167,9 +201,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
       try {
         const upstream = await dial(admitted, port);
         record('connect', { host, port, allowed: true, rule, address: admitted.address });
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        if (head.length > 0) upstream.write(head);
-        splice(socket, upstream);
+        establish(socket, upstream, 'HTTP/1.1 200 Connection Established\r\n\r\n', head);
       } catch (err) {
         record('connect', { host, port, allowed: true, rule, address: admitted.address, error: (err as Error).message });
         socket.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ncorral: ${host}:${port}: ${(err as Error).message}\n`);
@@ -214,10 +246,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
         try {
           const upstream = await dial(admitted, port);
           record('socks5', { host, port, allowed: true, rule, address: admitted.address });
-          socket.write(socksReply(SocksReply.succeeded));
-          if (rest.length > 0) upstream.write(rest);
-          splice(socket, upstream);
-          socket.resume();
+          establish(socket, upstream, socksReply(SocksReply.succeeded), Buffer.from(rest));
         } catch (err) {
           record('socks5', { host, port, allowed: true, rule, address: admitted.address, error: (err as Error).message });
           fail(SocksReply.hostUnreachable);
@@ -225,10 +254,16 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
       });
     };
     socket.on('data', onData);
+    socket.once('end', () => {
+      if (stage !== 'busy') socket.destroy();
+    });
   }
 
   return {
     handle(socket: net.Socket): void {
+      // As http.Server's own sockets are: a client's end-of-stream is not our end. The HTTP
+      // server answers and closes; a tunnel relays it as a half-close; the SOCKS handshake closes.
+      socket.allowHalfOpen = true;
       socket.on('error', () => socket.destroy());
       socket.once('readable', () => {
         const first = socket.read(1) as Buffer | null;

@@ -5,6 +5,8 @@
  * no_new_privs before it accepts a single connection; from then on it has no right the online
  * identity lacks. Client connections arrive as sockets passed over that channel (SCM_RIGHTS);
  * each decision goes back the same way. It exits when the channel closes, i.e. with the runner.
+ * Established tunnels are relayed in the kernel (splice-relay.ts); a failure there ends the
+ * process, which closes every tunnel.
  *
  * The channel is hostile-adjacent: only the runner holds its other end, but messages are still
  * checked for shape, and a bad start message ends the process (the session then fails closed).
@@ -13,6 +15,7 @@ import net from 'node:net';
 import { compileRules } from '../../core/proxy/decision.js';
 import { createFilteringProxy, type FilteringProxy } from '../../core/proxy/server.js';
 import { dropTo, setNoNewPrivs } from './creds.js';
+import { createSpliceRelay } from './splice-relay.js';
 
 export interface ProxyStart {
   type: 'start';
@@ -29,7 +32,14 @@ function started(m: Record<string, unknown>): FilteringProxy {
   const rules = compileRules({ allow: m.allow, deny: m.deny });
   dropTo({ uid: m.uid, gid: m.gid, groups: [] });
   setNoNewPrivs();
-  return createFilteringProxy({ rules, onDecision: (decision) => process.send?.({ type: 'decision', decision }) });
+  // Made after the drop: the relay's thread starts with the first tunnel, as the online identity.
+  const splice = createSpliceRelay({
+    onFailure: (why) => {
+      process.stderr.write(`corral proxy: ${why}\n`);
+      process.exit(1); // every tunnel closes with the process; the runner then closes the listeners
+    },
+  });
+  return createFilteringProxy({ rules, onDecision: (decision) => process.send?.({ type: 'decision', decision }), tunnel: splice.relay });
 }
 
 let proxy: FilteringProxy | null = null;
