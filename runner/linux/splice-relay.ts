@@ -83,6 +83,11 @@ export function createSpliceRelay(options: SpliceRelayOptions): SpliceRelay {
   const open = new Set<number>();
   let idleWaiters: (() => void)[] = [];
   const wake = () => write(wakeFd, Buffer.from([1, 0, 0, 0, 0, 0, 0, 0]), 8);
+  const stopLoop = () => {
+    if (stop === null) return;
+    Atomics.store(stop, 0, 1);
+    wake();
+  };
 
   function start(): Worker {
     wakeFd = check(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) as number, 'eventfd');
@@ -107,10 +112,7 @@ export function createSpliceRelay(options: SpliceRelayOptions): SpliceRelay {
     });
     w.unref();
     // The loop returns when asked; without this, process exit would wait on a thread blocked in epoll_wait.
-    process.once('exit', () => {
-      Atomics.store(stop!, 0, 1);
-      wake();
-    });
+    process.once('exit', stopLoop);
     return w;
   }
 
@@ -162,11 +164,12 @@ export function createSpliceRelay(options: SpliceRelayOptions): SpliceRelay {
       if (worker === null || stop === null) return;
       const w = worker;
       const exited = new Promise((resolve) => w.once('exit', resolve));
-      Atomics.store(stop, 0, 1);
-      wake();
+      process.removeListener('exit', stopLoop);
+      stopLoop();
       await exited;
       close(wakeFd);
       worker = null;
+      stop = null;
     },
   };
 }
