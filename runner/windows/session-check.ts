@@ -73,7 +73,7 @@ export function planWindowsSession(request: SessionRequest, state: WindowsMachin
   if (request.allowlist !== undefined) {
     if (owner.kind !== 'offline') refuse('not_permitted', 'an allowlist session must run as the offline identity (its firewall rules admit only the proxy port)');
     if (owner.record.proxyPort === null) {
-      refuse('not_provisioned', `this machine was set up without the allowlist proxy's firewall port for ${owner.realUser} (a setup from before allowlist sessions on Windows): run \`corral setup\` again to add it`);
+      refuse('not_provisioned', `this machine was set up without the allowlist proxy's firewall port for ${owner.realUser} (a setup from before allowlist sessions on Windows, or one with -ProxyPort 0): run \`corral setup\` again to add it`);
     }
     proxyPort = owner.record.proxyPort;
   }

@@ -138,7 +138,7 @@ export function planRunnerLaunch(
   const identity = record.identities[request.network];
   if (request.allowlist !== undefined && record.proxyPort === null) {
     // The runner refuses it too (session-check.ts); said here before any logon.
-    throw new CorralError('not_provisioned', `an allowlist session needs the proxy port rules in the firewall, and this machine was set up without them for ${realUser.name} (before allowlist sessions on Windows): run \`corral setup\` again`);
+    throw new CorralError('not_provisioned', `an allowlist session needs the proxy port rules in the firewall, and this machine was set up without them for ${realUser.name} (a setup from before allowlist sessions on Windows, or one with -ProxyPort 0): run \`corral setup\` again`);
   }
   return {
     realUserSid: record.sid,

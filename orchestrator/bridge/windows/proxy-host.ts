@@ -22,7 +22,8 @@
  *  - someone binds it while the proxy holds it: Node binds without SO_EXCLUSIVEADDRUSE (libuv
  *    sets neither it nor SO_REUSEADDR on Windows; `exclusive: true` is a cluster option), so
  *    Windows' default applies: a second bind of the same address fails unless both sockets set
- *    SO_REUSEADDR, and since Windows Server 2003 another account cannot take it over even then.
+ *    SO_REUSEADDR (and, per Microsoft's "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE", another
+ *    account's bind fails even then since Windows Server 2003; not verified here).
  *    A wildcard binding beside ours does not receive connections to 127.0.0.1/[::1] (the more
  *    specific binding wins). What remains (another program of the real user's binding the same
  *    address with SO_REUSEADDR while the session runs) is the real user's own software.
