@@ -77,6 +77,36 @@ export interface SpawnRequest {
   env: Record<string, string>;
   timeoutMs: number;
   stdin: 'pipe' | null;
+  /**
+   * A pseudo-terminal for the command (runners whose hello says `pty: true`): its stdin, stdout
+   * and stderr are the pty, the command is the session leader with the pty as its controlling
+   * terminal, output comes as `stdout` frames only, and `stdin` frames are typed into it (the
+   * line discipline turns ^C, ^Z, ^\ into signals of its foreground process group). The size in
+   * character cells, each 1..MAX_PTY_CELLS. Absent: pipes.
+   */
+  pty?: PtySize;
+}
+
+/** A terminal's size in character cells. */
+export interface PtySize {
+  cols: number;
+  rows: number;
+}
+
+/**
+ * Largest pty dimension a runner accepts. The size is the client's choice (hostile input to the
+ * runner's root side in principle, and read by every full-screen program in the session, which
+ * allocates a screen of cols × rows cells): bounded well above any real screen, below the
+ * kernel's 16-bit field.
+ */
+export const MAX_PTY_CELLS = 10_000;
+
+/** Whether `value` is a pty size within bounds (integers 1..MAX_PTY_CELLS). */
+export function isPtySize(value: unknown): value is PtySize {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { cols, rows } = value as Record<string, unknown>;
+  const cell = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_PTY_CELLS;
+  return cell(cols) && cell(rows) && Object.keys(value).every((k) => k === 'cols' || k === 'rows');
 }
 
 export type ToRunner =
@@ -85,6 +115,8 @@ export type ToRunner =
   | { type: 'stdin'; id: string; data: string }
   | { type: 'closeStdin'; id: string }
   | { type: 'kill'; id: string; signal: string }
+  /** The client's terminal changed size: a command started with `pty` gets it (and SIGWINCH from its kernel). */
+  | ({ type: 'resize'; id: string } & PtySize)
   | { type: 'shutdown' };
 
 /**
@@ -157,6 +189,8 @@ export type FromRunner =
       tmpdir: string;
       /** The host addresses the runner listens on for published ports (`127.0.0.1:3000`, `[::1]:3000`); absent: none. */
       published?: string[];
+      /** The runner gives commands a pseudo-terminal on request (spawn `pty`); absent: it cannot. */
+      pty?: boolean;
     }
   | { type: 'started'; id: string; pid: number }
   | { type: 'stdout'; id: string; data: string }
@@ -185,6 +219,12 @@ export type FromRunner =
       violationsDropped?: number;
     }
   | { type: 'error'; id?: string; code: string; message: string }
+  /**
+   * A pty command's ^Z that the kernel would have dropped stopped it instead (SIGSTOP; Linux:
+   * runner/linux/lost-suspend.ts): the client suspends itself and, once continued, sends
+   * `kill SIGCONT`.
+   */
+  | { type: 'suspended'; id: string }
   /** A proxy decision, sent to the commands running when it was made (`ids`; exact when one runs). */
   | ({ type: 'connection'; ids: string[] } & ConnectionRecord);
 

@@ -7,7 +7,7 @@
  * CreateProcessAsUserW, job objects).
  */
 import type { ProxyDecision } from '../core/proxy/server.js';
-import type { Enforcement, SessionRequest, SpawnRequest, ViolationRecord } from '../core/protocol.js';
+import type { Enforcement, PtySize, SessionRequest, SpawnRequest, ViolationRecord } from '../core/protocol.js';
 
 export interface CommandEvents {
   started(pid: number): void;
@@ -15,6 +15,8 @@ export interface CommandEvents {
   stderr(chunk: Buffer): void;
   /** Exactly once, after both output streams have ended. */
   exit(result: { code: number | null; signal: string | null; timedOut: boolean; killed?: 'out of memory'; noRoute?: number; violations?: ViolationRecord[]; violationsDropped?: number }): void;
+  /** A pty command was stopped for a ^Z the kernel would have dropped (runner/linux/lost-suspend.ts); the client suspends itself. */
+  suspended?(): void;
   /** The command could not be started (no exit follows). */
   failed(code: string, message: string): void;
 }
@@ -27,6 +29,8 @@ export interface RunningCommand {
   /** Backpressure: stop delivering stdout/stderr chunks until resumeOutput(). */
   pauseOutput(): void;
   resumeOutput(): void;
+  /** A command started with a pty: its new window size (absent, or a no-op, for pipes). */
+  resize?(size: PtySize): void;
 }
 
 export interface ConfinedSession {
@@ -42,6 +46,8 @@ export interface ConfinedSession {
   limits?: { timeoutSec: number; maxOutputBytes: number };
   /** Published ports: the host addresses listened on (`127.0.0.1:3000`, `[::1]:3000`), sent in `hello`. */
   published?: string[];
+  /** The backend honours SpawnRequest.pty (said in `hello`); absent or false: a spawn with one is refused. */
+  pty?: boolean;
   spawn(request: SpawnRequest, events: CommandEvents): RunningCommand;
   /** Allowlist sessions: the filtering proxy's decisions, each connection attempt as it is decided. */
   onConnection?(listener: (decision: ProxyDecision) => void): void;

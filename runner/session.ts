@@ -14,7 +14,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ConfinedSession, RunningCommand } from './backend.js';
-import { encodeFrame, excerpt, FrameDecoder, FrameError, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from '../core/protocol.js';
+import { encodeFrame, excerpt, FrameDecoder, FrameError, isPtySize, MAX_PTY_CELLS, PROTOCOL_VERSION, type FromRunner, type SessionRequest, type SpawnRequest } from '../core/protocol.js';
 
 const MAX_ID_LENGTH = 128;
 const MAX_ARGS = 65536;
@@ -37,6 +37,8 @@ interface Running {
 
 class InvalidSpawn extends Error {}
 
+const PTY_SIZE_RULE = (what: string) => `${what} must be {cols, rows}, each a whole number 1–${MAX_PTY_CELLS}`;
+
 /**
  * The `id` field an error frame may carry: only an id a command could have (1–MAX_ID_LENGTH
  * characters). A longer one is the peer's, up to a frame long: echoed whole it would not fit
@@ -53,7 +55,7 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 /** Pure shape check of a spawn message; timeoutMs defaults to and is capped by the session limit. */
 export function validateSpawn(message: Record<string, unknown>, limitMs: number): SpawnRequest {
-  const { id, argv, cwd, env, timeoutMs, stdin } = message;
+  const { id, argv, cwd, env, timeoutMs, stdin, pty } = message;
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) throw new InvalidSpawn(`spawn.id must be a string of 1–${MAX_ID_LENGTH} characters`);
   if (!Array.isArray(argv) || argv.length === 0 || argv.length > MAX_ARGS || !argv.every((a) => typeof a === 'string' && !a.includes('\0'))) {
     throw new InvalidSpawn('spawn.argv must be a non-empty array of strings without NUL');
@@ -67,7 +69,10 @@ export function validateSpawn(message: Record<string, unknown>, limitMs: number)
     timeout = Math.min(timeoutMs, limitMs);
   }
   if (stdin !== 'pipe' && stdin !== null && stdin !== undefined) throw new InvalidSpawn('spawn.stdin must be "pipe" or null');
-  return { id, argv: argv as string[], cwd, env, timeoutMs: timeout, stdin: stdin === 'pipe' ? 'pipe' : null };
+  if (pty !== undefined && pty !== null && !isPtySize(pty)) throw new InvalidSpawn(PTY_SIZE_RULE('spawn.pty'));
+  const request: SpawnRequest = { id, argv: argv as string[], cwd, env, timeoutMs: timeout, stdin: stdin === 'pipe' ? 'pipe' : null };
+  if (isPtySize(pty)) request.pty = { cols: pty.cols, rows: pty.rows };
+  return request;
 }
 
 /** Serve until shutdown / end of input; resolves once everything is killed and flushed. */
@@ -118,6 +123,10 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
       send({ type: 'error', ...echoId(raw.id), code: 'request_invalid', message: err.message });
       return;
     }
+    if (spawn.pty !== undefined && session.pty !== true) {
+      send({ type: 'error', id: spawn.id, code: 'platform_unsupported', message: `this runner (${io.platform}) cannot give commands a pseudo-terminal yet: run without one (corral run --no-pty)` });
+      return;
+    }
     if (running.has(spawn.id)) {
       send({ type: 'error', id: spawn.id, code: 'request_invalid', message: `a command with id ${spawn.id} is still running` });
       return;
@@ -128,6 +137,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
       started: (pid) => send({ type: 'started', id: spawn.id, pid }),
       stdout: (chunk) => output(spawn.id, 'stdout', chunk),
       stderr: (chunk) => output(spawn.id, 'stderr', chunk),
+      suspended: () => send({ type: 'suspended', id: spawn.id }),
       exit: (result) => {
         running.delete(spawn.id);
         send({ type: 'exit', id: spawn.id, ...result, durationMs: Date.now() - entry.startedAt, outputTruncated: entry.truncated });
@@ -169,6 +179,10 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
       case 'kill':
         if (typeof m.signal !== 'string' || !SIGNAL_NAME.test(m.signal)) send({ type: 'error', code: 'request_invalid', message: 'kill.signal must be a signal name such as SIGINT' });
         else withCommand(m.id, (r) => r.command.kill(m.signal as string));
+        return;
+      case 'resize':
+        if (!isPtySize({ cols: m.cols, rows: m.rows })) send({ type: 'error', code: 'request_invalid', message: PTY_SIZE_RULE('resize') });
+        else withCommand(m.id, (r) => r.command.resize?.({ cols: m.cols as number, rows: m.rows as number }));
         return;
       case 'shutdown':
         void shutdown();
@@ -225,6 +239,7 @@ export function serveSession(session: ConfinedSession, request: SessionRequest, 
     home: session.home,
     tmpdir: session.tmpdir,
     ...(session.published === undefined || session.published.length === 0 ? {} : { published: session.published }),
+    ...(session.pty === true ? { pty: true } : {}),
   });
   return done;
 }

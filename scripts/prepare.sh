@@ -25,8 +25,10 @@ fi
 # through the allowlist proxy against a test host's HTTPS index (run-allowlist); python3-venv: a venv made
 # inside a session (test/integration/real-toolchains, the bench's real projects); strace: the crash
 # suite's exact kill points (provision-crash); ansible-core and ansible-lint: the Ansible role's tests (test/ansible);
-# e2fsprogs: mkfs.ext4 and resize2fs for the bounded workspace homes (limits.homeBytes, runner/linux/home-image.ts).
-packages=(nftables acl sudo iproute2 e2fsprogs git python3 python3-pip python3-venv openssl procps util-linux strace ansible-core ansible-lint)
+# e2fsprogs: mkfs.ext4 and resize2fs for the bounded workspace homes (limits.homeBytes, runner/linux/home-image.ts);
+# tmux: a terminal of a known size that can be resized, for the pty suite (test/integration/run-pty); util-linux
+# also gives `setsid --ctty`, which starts pty commands (runner/linux/command.ts).
+packages=(nftables acl sudo iproute2 e2fsprogs git python3 python3-pip python3-venv openssl procps util-linux strace ansible-core ansible-lint tmux)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")

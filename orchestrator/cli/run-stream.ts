@@ -9,6 +9,10 @@
  * and all it started with SIGPIPE — 141, or what the command's own SIGPIPE handler makes of it. A
  * command that ignores SIGPIPE gets SIGKILL after a grace period, since its writes never fail
  * here as they would outside.
+ *
+ * A command with a pty (terminal.ts): corral's terminal is raw while it runs (restored on every
+ * way out), its size follows corral's (SIGWINCH → `resize`), everything is on the command's
+ * stdout, and corral's stdin is forwarded whatever it is (a terminal too: that is the point).
  */
 import type { Readable } from 'node:stream';
 import type { SandboxedProcess } from '../session/types.js';
@@ -17,6 +21,7 @@ import { blockedLines } from './blocked.js';
 import { violationLines } from './violations.js';
 import { explainLines, type ExplainContext } from './explain.js';
 import { commandNotices, type NoticeContext } from './notices.js';
+import { enterRawMode, sizeOf } from './terminal.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** How long a command that survived SIGPIPE may keep running after its reader went away. */
@@ -41,6 +46,8 @@ export interface StreamOptions {
   quietViolations?: boolean;
   /** Print the smallest policy change for each refusal (--explain; explain.ts). */
   explain?: ExplainContext;
+  /** The command was started with a pty: raw mode on corral's terminal, resizes forwarded. */
+  pty?: boolean;
 }
 
 /** Stream a started command through corral's stdio; resolves with its shell-style status. */
@@ -65,6 +72,24 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
   child.stdout.pipe(process.stdout, { end: false });
   child.stderr.pipe(process.stderr, { end: false });
   if (options.onStderr !== undefined) child.stderr.on('data', options.onStderr);
+  let restoreTerminal = options.pty === true ? enterRawMode() : () => undefined;
+  let finished = false;
+  // A ^Z the session would drop stopped the command (lost-suspend.ts): corral stops too, with the
+  // terminal as it found it, so the shell that started it shows it stopped; `fg` continues both.
+  child.onSuspend(() => {
+    restoreTerminal();
+    process.once('SIGCONT', () => {
+      if (finished) return;
+      restoreTerminal = enterRawMode();
+      child.kill('SIGCONT');
+    });
+    process.kill(process.pid, 'SIGTSTP');
+  });
+  const onResize = () => {
+    const { cols, rows } = sizeOf({ columns: process.stdout.columns, rows: process.stdout.rows });
+    child.resize(cols, rows);
+  };
+  if (options.pty === true && process.stdout.isTTY === true) process.stdout.on('resize', onResize);
   if (options.forwardStdin && child.stdin !== null) {
     child.stdin.on('error', () => undefined);
     process.stdin.pipe(child.stdin);
@@ -72,12 +97,16 @@ export async function streamCommand(child: SandboxedProcess, options: StreamOpti
   try {
     const exit = await child.exit;
     await outDone;
+    restoreTerminal(); // before corral says anything of its own
     for (const line of commandNotices(exit, options.notices)) process.stderr.write(`corral: ${line}\n`);
     for (const line of blockedLines(exit.connections)) process.stderr.write(line);
     if (options.quietViolations !== true) for (const line of violationLines(exit.violations, exit.violationsDropped)) process.stderr.write(line);
     if (options.explain !== undefined) for (const line of explainLines(exit.violations, exit.connections, options.explain)) process.stderr.write(line);
     return exit.status;
   } finally {
+    finished = true;
+    restoreTerminal();
+    process.stdout.off('resize', onResize);
     clearTimeout(graceTimer);
     stopOnClosed();
     for (const s of FORWARDED_SIGNALS) process.off(s, onSignal);

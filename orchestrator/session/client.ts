@@ -32,6 +32,8 @@ export interface CommandSink {
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
   exit(frame: ExitFrame): void;
+  /** A pty command was stopped for a ^Z (protocol `suspended`). */
+  suspended?(): void;
   /** A connection attempt the filtering proxy decided while this command ran. */
   connection(record: ConnectionRecord): void;
   /** The command failed to start, or the session ended under it. Called at most once, never after exit. */
@@ -235,6 +237,9 @@ export class RunnerClient {
         return;
       case 'stderr':
         this.sinkFor(frame.id, frame.type).stderr(Buffer.from(frame.data, 'base64'));
+        return;
+      case 'suspended':
+        this.sinkFor(frame.id, frame.type).suspended?.();
         return;
       case 'connection': {
         if (this.state !== 'open' && this.state !== 'closing') throw new CorralError('protocol_error', 'runner sent connection before hello');

@@ -5,8 +5,8 @@
  * memory (at most the policy's maxOutputBytes, which the runner enforces).
  */
 import { Readable, Writable } from 'node:stream';
-import type { CorralError } from '../../core/errors.js';
-import { MAX_FRAME_BYTES, type ConnectionRecord } from '../../core/protocol.js';
+import { CorralError } from '../../core/errors.js';
+import { isPtySize, MAX_FRAME_BYTES, MAX_PTY_CELLS, type ConnectionRecord } from '../../core/protocol.js';
 import type { CommandSink, ExitFrame, RunnerClient } from './client.js';
 import { exitStatus, isSignalName } from './exit-status.js';
 import type { CommandExit, SandboxedProcess } from './types.js';
@@ -29,6 +29,7 @@ export class RunningCommand implements SandboxedProcess {
     readonly id: string,
     private readonly client: RunnerClient,
     withStdin: boolean,
+    private readonly pty = false,
   ) {
     this.exit = new Promise<CommandExit>((resolve, reject) => {
       this.resolveExit = resolve;
@@ -49,6 +50,18 @@ export class RunningCommand implements SandboxedProcess {
     void this.client.send({ type: 'kill', id: this.id, signal });
   }
 
+  resize(cols: number, rows: number): void {
+    checkPtySize({ cols, rows }, 'resize');
+    if (this.settled || !this.pty) return;
+    void this.client.send({ type: 'resize', id: this.id, cols, rows });
+  }
+
+  private readonly suspendListeners: (() => void)[] = [];
+
+  onSuspend(listener: () => void): void {
+    this.suspendListeners.push(listener);
+  }
+
   /** What the client calls as frames for this command arrive. */
   readonly sink: CommandSink = {
     started: (pid) => {
@@ -59,6 +72,9 @@ export class RunningCommand implements SandboxedProcess {
     },
     stderr: (chunk) => {
       if (!this.settled) this.stderr.push(chunk);
+    },
+    suspended: () => {
+      if (!this.settled) for (const l of this.suspendListeners) l();
     },
     connection: (record) => {
       if (!this.settled) this.connections.push(record);
@@ -108,4 +124,10 @@ export class RunningCommand implements SandboxedProcess {
       },
     });
   }
+}
+
+/** A pty size as the runner accepts it (core/protocol.ts isPtySize), else a usage error naming `what`. */
+export function checkPtySize(size: unknown, what: string): { cols: number; rows: number } {
+  if (!isPtySize(size)) throw new CorralError('usage', `${what} must be {cols, rows}, each a whole number 1–${MAX_PTY_CELLS}; found ${JSON.stringify(size)}`);
+  return size;
 }

@@ -24,6 +24,7 @@ const SHAPES: Record<FromRunner['type'], Shape> = {
     noRoute: 'number?',
   },
   error: { id: 'string?', code: 'string', message: 'string' },
+  suspended: { id: 'string' },
   connection: { ids: 'string[]', time: 'string', via: 'via', host: 'string', port: 'number', allowed: 'boolean', rule: 'string', address: 'string?', error: 'string?' },
 };
 

@@ -12,7 +12,7 @@ import { AUDIT_VERSION } from '../audit/record.js';
 import type { Enforcement, Network } from '../../core/protocol.js';
 import type { GitAccess, Limits } from '../../core/vocabulary.js';
 import type { Hello, RunnerClient } from './client.js';
-import { RunningCommand } from './command.js';
+import { checkPtySize, RunningCommand } from './command.js';
 import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from './types.js';
 
@@ -39,6 +39,7 @@ export class SessionImpl implements Session {
   readonly enforcement: Enforcement;
   readonly warnings: readonly string[];
   readonly published: readonly string[];
+  readonly ptys: boolean;
   /** Where violation reports come from, each `on` or why not (hello's enforcement; empty from runners without sources). */
   readonly violationSources: Readonly<Record<string, string>>;
   private nextId = 1;
@@ -54,6 +55,7 @@ export class SessionImpl implements Session {
     this.warnings = Object.freeze([...(hello.enforcement.warnings ?? [])]);
     this.published = Object.freeze(Array.isArray(hello.published) ? hello.published.filter((a): a is string => typeof a === 'string') : []);
     this.violationSources = Object.freeze({ ...(hello.enforcement.violationSources ?? {}) });
+    this.ptys = hello.pty === true;
   }
 
   get workspace(): string {
@@ -87,10 +89,12 @@ export class SessionImpl implements Session {
     const env = commandEnvironment(this.ctx.baseEnv, options.env, this.ctx.envPolicy);
     const limitMs = timeoutMs(options.timeoutSec, this.ctx.limits.timeoutSec);
     const withStdin = (options.stdin ?? 'pipe') === 'pipe';
+    const pty = options.pty === undefined ? undefined : checkPtySize(options.pty, 'pty');
+    if (pty !== undefined && !this.ptys) throw new CorralError('platform_unsupported', "this session's runner cannot give commands a pseudo-terminal (Session.ptys is false): spawn without `pty`");
     const id = String(this.nextId++);
-    const command = new RunningCommand(id, this.client, withStdin);
+    const command = new RunningCommand(id, this.client, withStdin, pty !== undefined);
     const startedAt = new Date();
-    this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null }, command.sink);
+    this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null, ...(pty === undefined ? {} : { pty: { cols: pty.cols, rows: pty.rows } }) }, command.sink);
     // No audit log (audit: false): no record to build for each command.
     if (this.ctx.audit !== null) {
       command.exit.then(

@@ -65,8 +65,21 @@ export interface CommandOptions {
 }
 
 export interface SpawnOptions extends CommandOptions {
-  /** `pipe` (default): `stdin` is a Writable; `ignore`: the command reads end-of-file. */
+  /**
+   * `pipe` (default): `stdin` is a Writable; `ignore`: the command reads end-of-file (with `pty`:
+   * nothing is typed into its terminal).
+   */
   stdin?: 'pipe' | 'ignore';
+  /**
+   * A pseudo-terminal of this size (character cells, each 1–10000) inside the session, where
+   * `Session.ptys` is true (else platform_unsupported): the command's stdin, stdout and stderr are
+   * the pty, it is the session leader with the pty as its controlling terminal, so `\x03`, `\x1a`
+   * and `\x1c` written to `stdin` are SIGINT, SIGTSTP and SIGQUIT for its foreground job, and
+   * full-screen programs work. Everything it shows comes on `stdout` (with the terminal's \r\n
+   * line ends and echo); `stderr` stays empty; ending `stdin` types ^D. Resize with
+   * `SandboxedProcess.resize`. Absent: pipes.
+   */
+  pty?: { cols: number; rows: number };
 }
 
 export interface ExecOptions extends CommandOptions {
@@ -124,6 +137,18 @@ export interface SandboxedProcess {
   readonly exit: Promise<CommandExit>;
   /** Kill the command and everything it started (default SIGTERM). */
   kill(signal?: NodeJS.Signals): void;
+  /**
+   * A command started with `pty`: its terminal's new size (its foreground job gets SIGWINCH).
+   * Ignored for a command without one, and once it has ended. Sizes as for `pty`.
+   */
+  resize(cols: number, rows: number): void;
+  /**
+   * A command with `pty` was stopped for a ^Z typed into it that nothing in the session would
+   * act on (its own process group is in front: no job-control shell of the session watches it,
+   * and the kernel drops terminal stop signals for such a group). The runner stopped it
+   * (SIGSTOP) instead; continue it with `kill('SIGCONT')`. `corral run` suspends itself.
+   */
+  onSuspend(listener: () => void): void;
 }
 
 export interface Session {
@@ -151,6 +176,8 @@ export interface Session {
   readonly enforcement: Enforcement;
   /** The host addresses Corral listens on for published ports (`127.0.0.1:3000`, `[::1]:3000`); empty when none. */
   readonly published: readonly string[];
+  /** Commands may get a pseudo-terminal (`spawn`'s `pty`): Linux runners on their own devpts; false on Windows for now. */
+  readonly ptys: boolean;
   /** The enforcement warnings (also passed to `onWarning`). */
   readonly warnings: readonly string[];
   /** Where the violation reports of `CommandExit.violations` come from, each `on` or why not (Linux: `landlock`). */

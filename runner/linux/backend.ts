@@ -67,6 +67,7 @@ import type { ProxyDecision } from '../../core/proxy/server.js';
 import { startProxy, type SessionProxy } from './proxy.js';
 import { proxyEnvironment } from '../../core/proxy/environment.js';
 import { publishPorts, type PublishedPorts } from './publish.js';
+import { ptyArchitectureProblem } from './pty.js';
 
 /** Device nodes a shell and common tools write or ioctl. */
 const DEVICES = ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/ptmx', '/dev/pts'];
@@ -322,6 +323,9 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
     network: s.network,
     memoryBytes: s.limits.memoryBytes ?? defaultMemoryBytes(totalmem()),
   });
+  // Commands get ptys only on the session's own devpts (session-view.ts says why).
+  const ptyProblem = view.ptys !== 'private' ? view.ptys : ptyArchitectureProblem();
+  if (ptyProblem !== null) warnings.push(`commands get no pseudo-terminal (corral run --pty): ${ptyProblem}`);
   const gitExcludes = writePlaceholderExcludes(SESSION_TMP, steps);
   joinFreshSessionKeyring(arch());
 
@@ -369,7 +373,7 @@ function confineResolved(installation: Installation, s: ResolvedSession): Confin
   const git = { excludes: gitExcludes, repositories: nested.repositories };
   const gitlinkCheck = gitlinkBaseline.length === 0 ? null : { baseline: gitlinkBaseline, atStart: gitDirsAtStart, sessionId };
   const noRoutes = offlineNamespace ? new NoRouteTally(() => packets?.refusals ?? 0) : null;
-  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, noRoutes, published, violations, gitlinkCheck);
+  return linuxSession(s, home ?? s.identity.home, enforcement, new SessionCgroup(cg.sessionDir), tmpdir, git, countOom, proxy, noRoutes, published, violations, gitlinkCheck, ptyProblem === null);
 }
 
 /** The rule a refused packet names (ViolationRecord.rule). */
@@ -429,6 +433,7 @@ function linuxSession(
   published: PublishedPorts | null,
   violations: SessionViolations | null,
   gitlinkCheck: { baseline: GitlinkBaseline[]; atStart: Set<string>; sessionId: string } | null,
+  pty: boolean,
 ): ConfinedSession {
   const network = proxy !== null ? 'allowlist' : s.network;
   const cwdRoots = [s.workspace, ...s.writableRoots, SESSION_TMP];
@@ -457,6 +462,7 @@ function linuxSession(
     ...(published === null ? {} : { published: published.addresses }),
     policyDigest: s.policyDigest,
     limits: { timeoutSec: s.limits.timeoutSec, maxOutputBytes: s.limits.maxOutputBytes },
+    pty,
     spawn(request: SpawnRequest, events) {
       let cwd: string;
       try {

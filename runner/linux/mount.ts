@@ -96,3 +96,13 @@ export function mountProc(options: string): void {
 export function mountMqueue(target: string): void {
   check(mount('mqueue', target, 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC, null), `mount(mqueue on ${target})`);
 }
+
+/**
+ * A devpts instance of the session's own on `target` (/dev/pts): `newinstance`, so the ptys the
+ * session opens (through /dev/ptmx, which the kernel resolves to the `pts` beside it in this
+ * namespace) are the only ones it can see or open — never the host's or another session's, even
+ * those of the same identity. Slaves are 0600, their opener's; /dev/pts/ptmx is 0666.
+ */
+export function mountDevpts(target: string): void {
+  check(mount('devpts', target, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0600'), `mount(devpts newinstance on ${target})`);
+}

@@ -25,6 +25,13 @@
  *   identity in other sessions of this user (same uid); Landlock's ptrace scoping keeps their
  *   memory, environ and fds out of reach, but their argv shows.
  * - /dev/mqueue, where the host mounts one: a fresh mqueue of the session's IPC namespace.
+ * - /dev/pts: a devpts instance of the session's own (`newinstance`), for the commands' pseudo-
+ *   terminals (pty.ts). On the host's instance a pty of this identity (mode 0600, its owner's)
+ *   could be opened by a command of another session of the same identity — another workspace of
+ *   the same user — to read what is typed into it or write to its screen; in a private instance
+ *   each session sees and opens only its own. /dev/ptmx resolves to the `pts` beside it in the
+ *   opener's namespace (Linux 4.7+), so it needs no bind. A session whose devpts could not be
+ *   mounted gives no pty (`ptys` says why): never one on the host's instance.
  * - Offline sessions (and allowlist ones, whose proxy resolves names outside): the resolv.conf
  *   the session reads names an address that is never routed (OFFLINE_RESOLV_CONF), so a name
  *   lookup fails at once with no route (counted: no-route.ts) instead of asking the host's name
@@ -42,7 +49,7 @@ import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, const
 import { dirname } from 'node:path';
 import { posixPaths } from '../../core/paths.js';
 import { COVERS, HOME_COVER_WHY, IDENTITY_HOME_COVER_WHY, RUN_ENTRY_REASONS, type Cover } from '../../core/session-view-spec.js';
-import { bindTree, mountMqueue, mountProc, mountTmpfs, remountReadOnly } from './mount.js';
+import { bindTree, mountDevpts, mountMqueue, mountProc, mountTmpfs, remountReadOnly } from './mount.js';
 import { changedWhileSettingUp, openNoSymlinks, reopenSame } from './open-no-symlinks.js';
 
 export { COVERS, type Cover };
@@ -131,6 +138,8 @@ export interface ViewResult {
   kept: string[];
   /** Directories the session may write (Landlock rules): the writable covers. */
   writable: string[];
+  /** `private`: the session has a devpts of its own and may give commands ptys; else why not. */
+  ptys: string;
 }
 
 /** Directories that are never a "home" to hide (a mis-set passwd home). */
@@ -208,7 +217,19 @@ export function buildSessionView(input: ViewInput): ViewResult {
   for (const c of covers) if (!c.writable) remountReadOnly(c.path);
   mountProc('hidepid=invisible');
   if (isMountPoint('/dev/mqueue')) mountMqueue('/dev/mqueue');
-  return { covered: covers.map((c) => c.path), kept: keep.map((k) => k.path), writable: covers.filter((c) => c.writable).map((c) => c.path) };
+  const ptys = privateDevpts();
+  return { covered: covers.map((c) => c.path), kept: keep.map((k) => k.path), writable: covers.filter((c) => c.writable).map((c) => c.path), ptys };
+}
+
+/** The session's own devpts on /dev/pts, or why there is none (then commands get no pty). */
+function privateDevpts(): string {
+  if (!isRealDirectory('/dev/pts')) return 'no /dev/pts directory on this host';
+  try {
+    mountDevpts('/dev/pts');
+    return 'private';
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /**

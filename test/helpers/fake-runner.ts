@@ -42,6 +42,8 @@ export interface FakeRunnerOptions {
   /** Send these raw bytes right after hello. */
   garbageAfterHello?: Buffer;
   explainEarlyExit?: (stderr: string, code: number | null) => CorralError | undefined;
+  /** Say `pty: true` in hello (the fake still runs commands on pipes; `resize` frames are only recorded). */
+  pty?: boolean;
 }
 
 interface Running {
@@ -147,6 +149,7 @@ export class FakeRunner {
           enforcement: { workspaceAccess: 'none', networkNamespace: false, containment: 'none', warnings: this.options.warnings ?? [] },
           home: '/nonexistent',
           tmpdir: '/tmp',
+          ...(this.options.pty === true ? { pty: true } : {}),
         });
         if (this.options.garbageAfterHello !== undefined) this.fromRunner.write(this.options.garbageAfterHello);
         return;
@@ -164,6 +167,8 @@ export class FakeRunner {
         if (r !== undefined) this.killGroup(r.child, m.signal as NodeJS.Signals);
         return;
       }
+      case 'resize':
+        return; // recorded in `received`
       case 'shutdown':
         if (!this.options.ignoreShutdown) this.shutdown(0);
         return;

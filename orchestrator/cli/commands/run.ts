@@ -5,10 +5,10 @@
  * (124 on timeout, 128+signal when killed); stdout and stderr are copied byte for byte as they
  * come; runner warnings go to stderr once, before the command's output.
  *
- * stdin: forwarded when it is not a terminal (a pipe, a file, /dev/null). A terminal is not
- * forwarded — the command reads end-of-file — because forwarding it would need a pseudo-terminal
- * in the sandbox (raw mode, job control, window size); without one an interactive program would
- * hang on a half-working line discipline. Agents run commands without terminals anyway.
+ * stdin: forwarded when it is not a terminal (a pipe, a file, /dev/null). On a terminal (stdin
+ * and stdout both terminals, or --pty) the command gets a pseudo-terminal in the session instead
+ * (terminal.ts): the keys typed go to it, corral's terminal is raw meanwhile, the window size
+ * follows. --no-pty refuses one: then a terminal on stdin is not forwarded (end-of-file).
  *
  * Ctrl-C, SIGTERM and SIGHUP sent to corral are forwarded as a kill of the command (and all it
  * started) with the same signal; a second Ctrl-C kills it with SIGKILL. If our stdout is closed
@@ -40,6 +40,8 @@ export interface RunFlags {
   json?: boolean;
   quietViolations?: boolean;
   explain?: boolean;
+  /** --pty (true) / --no-pty (false); neither: a pty when stdin and stdout are terminals. */
+  pty?: boolean;
 }
 
 export function parseTimeout(value: string | undefined): number | undefined {
@@ -125,12 +127,14 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 /** Stream a command through corral's own stdio; resolves with its shell-style status. */
-async function runStreaming(session: Session, argv: string[], cwd: string, quiet: boolean, explain: ExplainContext | null): Promise<number> {
-  const forwardStdin = shouldForwardStdin();
-  const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore' });
+async function runStreaming(session: Session, argv: string[], cwd: string, quiet: boolean, explain: ExplainContext | null, ptyFlag: boolean | undefined): Promise<number> {
+  const { choosePty, terminalFacts } = await import('../terminal.js');
+  const pty = choosePty(ptyFlag, false, session.ptys, terminalFacts());
+  const forwardStdin = pty !== null || shouldForwardStdin();
+  const child = session.spawn(argv, { cwd, stdin: forwardStdin ? 'pipe' : 'ignore', ...(pty === null ? {} : { pty }) });
   const [{ streamCommand }, { OutputTail, toolLogsAfter, toolLogLines }] = await Promise.all([import('../run-stream.js'), import('../tool-logs.js')]);
   const tail = new OutputTail();
-  const status = await streamCommand(child, { forwardStdin, notices: { limits: session.limits, network: session.network, git: session.git, argv }, quietViolations: quiet, ...(explain === null ? {} : { explain }), onStderr: (chunk) => tail.push(chunk) });
+  const status = await streamCommand(child, { forwardStdin, pty: pty !== null, notices: { limits: session.limits, network: session.network, git: session.git, argv }, quietViolations: quiet, ...(explain === null ? {} : { explain }), onStderr: (chunk) => tail.push(chunk) });
   for (const line of toolLogLines(await toolLogsAfter(session, status, tail.text()))) process.stderr.write(`corral: ${line}\n`);
   return status;
 }
@@ -170,7 +174,8 @@ export async function runInSession(commandFor: (session: Session) => string[], f
     const argv = commandFor(session);
     const cwd = commandCwd(session, flags.cwd, startingCwd);
     const explain = flags.explain === true ? explainContext() : null;
-    return flags.json === true ? await runJson(session, argv, cwd, explain) : await runStreaming(session, argv, cwd, flags.quietViolations === true, explain);
+    if (flags.json === true && flags.pty === true) throw new CorralError('usage', '--pty and --json do not go together: --json collects stdout and stderr apart, a pty merges them');
+    return flags.json === true ? await runJson(session, argv, cwd, explain) : await runStreaming(session, argv, cwd, flags.quietViolations === true, explain, flags.pty);
   } finally {
     await session.close();
   }
@@ -195,6 +200,8 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--cwd <dir>', 'working directory inside the workspace (default: current directory, if inside it)')
     .option('--timeout <sec>', "kill the command and all it started after this many seconds (at most the policy's limit)")
     .option('--json', 'collect the output and print one JSON document instead of streaming')
+    .option('--pty', 'give the command a pseudo-terminal even when stdin or stdout is not a terminal (default: when both are)')
+    .option('--no-pty', 'never give the command a pseudo-terminal: pipes, and a terminal on stdin is not forwarded')
     .option('--explain', 'after the command, print for each refused access the smallest policy change that would allow it (never applied)')
     .option('--quiet-violations', 'do not print the `corral: blocked: ...` lines for accesses the kernel refused')
     .argument('[command...]', 'the command and its arguments')
