@@ -166,6 +166,19 @@ describe('corral run with a pty on a real terminal (root, real users, sudo rule)
     assert.equal(await term.waitFor(/STATUS=\d+/), 'STATUS=5', term.screen());
   });
 
+  it('corral sh -i on a terminal is an interactive shell on a pty of the session', async () => {
+    term = await userShell();
+    term.type(`${corral} sh -i; echo "ST""ATUS=$?"`);
+    term.press('Enter');
+    await eventually(() => processesOf(inst!.identity('offline').name).length > 0, 300);
+    term.type('echo "SH-""IN-PTY:$(tty)"');
+    term.press('Enter');
+    await term.waitFor(/SH-IN-PTY:\/dev\/pts\/\d+/);
+    term.type('exit 4');
+    term.press('Enter');
+    assert.equal(await term.waitFor(/STATUS=\d+/), 'STATUS=4', term.screen());
+  });
+
   describe("the caller's terminal: raw while the command runs, the same modes after", () => {
     async function runAndCompare(start: string, end: (t: Tmux) => Promise<void>): Promise<void> {
       term = await userShell();

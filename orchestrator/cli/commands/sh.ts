@@ -13,7 +13,8 @@
  * (a runner's enforcement warning, an out-of-memory kill, a connection the allowlist refused) and
  * its own errors (message, remedy, code; exit 2–5 or 1). The exit status is the shell's (128 +
  * signal when it was killed, 124 on the policy's timeout). stdin is forwarded when it is not a
- * terminal, as by `corral run`.
+ * terminal; on a terminal (stdin and stdout) the shell gets a pseudo-terminal in the session, as
+ * with `corral run` (cli/terminal.ts), so `corral sh -i` is an interactive shell.
  */
 import { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
@@ -33,7 +34,8 @@ positional parameters); only a first --help is corral's. The session is the one
 \`corral run\` opens for the current directory's workspace. The shell is /bin/sh,
 or your login shell with \`"shell": "login"\` in a config file. The exit status is
 the shell's (128+signal when killed, 124 on timeout); stdout and stderr are the
-command's byte for byte; stdin is forwarded unless it is a terminal.
+command's byte for byte; stdin is forwarded. On a terminal (stdin and stdout) the
+shell gets a pseudo-terminal in the session (Linux), so \`corral sh -i\` is interactive.
 
 To give it to an agent: SHELL=$(command -v corral-sh), or name corral-sh where the
 agent takes a shell's path (corral-sh ARGS is corral sh ARGS).
