@@ -337,7 +337,8 @@ const setuid: Attempt = {
  * Landlock refuses before file modes are checked, so the kernel writes a record for it. The
  * other attempts are refused by mechanisms the kernel does not report — the view (a path that
  * is not there: the write-outside target lives in a hidden /tmp), read-only binds (EROFS),
- * masks, the network namespace, file modes, no_new_privs, the environment filter.
+ * masks, file modes, no_new_privs, the environment filter — but for the network's refusals,
+ * which connectionReport checks.
  */
 const violationReport: Attempt = {
   id: 'violation-report',
@@ -355,6 +356,35 @@ const violationReport: Attempt = {
   },
 };
 
+/**
+ * The kernel's own report of a refused connection (Linux: the packet the offline session's
+ * namespace refused, read from nflog by the runner) must name it: a TCP connection to a listener
+ * on this host's first non-loopback address, which the listener must not see either.
+ */
+const connectionReport: Attempt = {
+  id: 'connection-report',
+  attempt: "TCP connection to a host address: the refusal is named in the command's violation report",
+  expected: 'reported',
+  run: async (ctx) => {
+    if (offlineOnly(ctx)) return skipped(connectionReport, `the session is ${ctx.session.network} by policy`);
+    const source = ctx.session.violationSources.nflog;
+    if (source === undefined) return skipped(connectionReport, 'this runner reads no refused packets from the OS');
+    if (source !== 'on') return skipped(connectionReport, `no source: ${source}`);
+    const host = hostAddresses().find((a) => a !== '127.0.0.1');
+    if (host === undefined) return skipped(connectionReport, 'this host has no address but loopback');
+    const l = await listenTcp();
+    try {
+      const r = await ctx.session.exec([ctx.node, '-e', TCP_SCRIPT, host, String(l.port)]);
+      if (l.seen.length > 0) return result(connectionReport, false, `the listener accepted ${l.seen.length} connection(s)`);
+      const target = `${host}:${l.port}`;
+      const named = r.violations.find((v) => v.kind === 'connect' && v.target === target);
+      return result(connectionReport, named !== undefined, named === undefined ? `refused (${firstLine(r.stdout) || describeExit(r)}) but not reported` : `reported: ${named.operation} ${named.target} (${named.rule})`);
+    } finally {
+      l.server.close();
+    }
+  },
+};
+
 export const ATTEMPTS: readonly Attempt[] = [
   writeOutside,
   writeGit,
@@ -368,4 +398,5 @@ export const ATTEMPTS: readonly Attempt[] = [
   secretEnv,
   setuid,
   violationReport,
+  connectionReport,
 ];

@@ -6,7 +6,7 @@
  * which logs each refused packet to the runner's nflog socket before it refuses it.
  *
  * The test host is a network namespace joined to the host by a veth pair on a private range
- * (10.235.R.0/30), with a TCP listener and a UDP socket that print every connection and
+ * (10.236.R.0/30), with a TCP listener and a UDP socket that print every connection and
  * datagram they get: the listener is real (a control from the host reaches it) and must see
  * nothing from the sandbox. Commands must fail on their own at once: each is run with a safety
  * bound and asserted to have ended by itself (no signal), never how long it took.
@@ -101,8 +101,8 @@ describe('corral run: refused packets of offline sessions as violations (root, r
   const vethHost = `ctr${tag}h`;
   const vethNs = `ctr${tag}n`;
   const r = randomInt(1, 250);
-  const hostV4 = `10.235.${r}.1`;
-  const peer = `10.235.${r}.2`;
+  const hostV4 = `10.236.${r}.1`;
+  const peer = `10.236.${r}.2`;
   let listener: ChildProcess | undefined;
   let heard: string[] = [];
   let nsCreated = false;

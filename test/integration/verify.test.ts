@@ -48,9 +48,11 @@ describe('corral verify (root sets up; the user runs it unprivileged)', function
     assert.equal(r.status, 0, show(r));
     assert.equal(report.ok, true);
     const byId = new Map(report.attempts.map((a) => [a.id, a]));
-    for (const id of ['write-outside', 'write-git', 'write-missing-protected', 'read-deny', 'connect-tcp', 'connect-udp', 'dns', 'signal', 'daemon', 'secret-env', 'setuid']) {
+    for (const id of ['write-outside', 'write-git', 'write-missing-protected', 'read-deny', 'connect-tcp', 'connect-udp', 'dns', 'signal', 'daemon', 'secret-env', 'setuid', 'connection-report']) {
       assert.equal(byId.get(id)?.outcome, 'held', `${id}: ${JSON.stringify(byId.get(id))}`);
     }
+    // The refused connection is named by the namespace's refusal table (nflog: no audit needed).
+    assert.match(byId.get('connection-report')!.result, /^reported: packet\.tcp [0-9.]+:\d+ \(the session is offline \(network: "offline"\)\)$/);
     // With the kernel's audit off (this machine's default) there is no source, and verify says so.
     const reported = byId.get('violation-report');
     if (kernelAuditState().enabled === 0) {
