@@ -31,6 +31,8 @@ export interface FilteringProxyOptions {
   /** Name → addresses; the system resolver (getaddrinfo: /etc/hosts, then DNS) unless replaced. */
   resolve?: (name: string) => Promise<string[]>;
   connectTimeoutMs?: number;
+  /** How long a client has from its connection to a complete request (CONNECT/HTTP head, SOCKS5 greeting and request). */
+  handshakeTimeoutMs?: number;
   /** Relays an established tunnel (CONNECT, SOCKS5); pipeRelay (Node streams) unless replaced. */
   tunnel?: TunnelRelay;
 }
@@ -66,6 +68,13 @@ export const pipeRelay: TunnelRelay = (a, b, toUpstream) => {
 
 const HEAD_LIMIT = 64 * 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The session's side controls the bytes and their timing: a client that trickles a request head
+ * (slowloris) or never finishes a SOCKS greeting would hold its socket forever (the HTTP parser
+ * here is not a listening http.Server, so Node's own headersTimeout never runs). After this, the
+ * connection is closed. An established tunnel or a forwarded request has no deadline.
+ */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** Hop-by-hop and proxy headers a forwarded request never carries upstream. */
 const DROPPED_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'host', 'upgrade', 'te', 'trailer']);
 
@@ -84,6 +93,10 @@ type Admitted = { ok: true; decision: TargetDecision; address: string; family: 4
 export function createFilteringProxy(options: FilteringProxyOptions): FilteringProxy {
   const resolve = options.resolve ?? systemResolve;
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const deadlines = new WeakMap<net.Socket, NodeJS.Timeout>();
+  /** The client's request is complete: what follows is bounded by the dial's timeout, or is the tunnel's. */
+  const handshaken = (socket: net.Socket) => clearTimeout(deadlines.get(socket));
   const record = (via: ProxyVia, d: { host: string; port: number; allowed: boolean; rule: string; address?: string; error?: string }): ProxyDecision => {
     const decision: ProxyDecision = { time: new Date().toISOString(), via, ...d };
     options.onDecision(decision);
@@ -140,6 +153,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
   const refusalText = (d: ProxyDecision) => `corral: blocked connection to ${d.host}:${d.port} (${d.rule})\n`;
 
   const server = http.createServer({ maxHeaderSize: HEAD_LIMIT }, (req, res) => {
+    handshaken(req.socket);
     const parsed = parseAbsoluteHttpUrl(req.url ?? '');
     if (!parsed.ok) {
       const d = record('http', { host: '?', port: 0, allowed: false, rule: `bad request: ${parsed.reason}` });
@@ -188,6 +202,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
     });
   });
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    handshaken(socket);
     const parsed = parseConnectAuthority(req.url ?? '');
     const refuse = (d: ProxyDecision) => socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refusalText(d)}`);
     socket.on('error', () => socket.destroy());
@@ -233,6 +248,7 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
       const r = parseSocksRequest(buf);
       if (r.ok === 'more') return;
       stage = 'busy';
+      handshaken(socket);
       socket.removeListener('data', onData);
       socket.pause();
       if (r.ok === false) {
@@ -265,6 +281,9 @@ export function createFilteringProxy(options: FilteringProxyOptions): FilteringP
       // server answers and closes; a tunnel relays it as a half-close; the SOCKS handshake closes.
       socket.allowHalfOpen = true;
       socket.on('error', () => socket.destroy());
+      const deadline = setTimeout(() => socket.destroy(), handshakeTimeoutMs).unref();
+      deadlines.set(socket, deadline);
+      socket.once('close', () => clearTimeout(deadline));
       socket.once('readable', () => {
         const first = socket.read(1) as Buffer | null;
         if (first === null) return socket.destroy();

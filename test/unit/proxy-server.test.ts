@@ -114,3 +114,59 @@ describe('filtering proxy over real sockets', () => {
     assert.match(await exchange(proxyPort, 'CONNECT gone.test:1 HTTP/1.1\r\n\r\n'), /403[^]*did not resolve \(ENOTFOUND\)/);
   });
 });
+
+describe('filtering proxy: a client that never finishes its request', () => {
+  let upstream: net.Server;
+  let front: net.Server;
+  let upPort = 0;
+  let proxyPort = 0;
+  before(async () => {
+    upstream = net.createServer((s) => s.on('data', () => s.write('pong')));
+    upPort = await listen(upstream);
+    const proxy = createFilteringProxy({ rules: compileRules({ allow: [`127.0.0.1:${upPort}`], deny: [] }), onDecision: () => {}, handshakeTimeoutMs: 300 });
+    front = net.createServer((s) => proxy.handle(s));
+    proxyPort = await listen(front);
+  });
+  after(() => {
+    upstream.close();
+    front.close();
+  });
+
+  /** Sends `parts` one by one, `gapMs` apart; resolves with what came back and whether the proxy closed before the last part. */
+  function trickle(parts: (string | Buffer)[], gapMs: number): Promise<{ got: string; closedEarly: boolean }> {
+    return new Promise((resolve) => {
+      const s = net.connect(proxyPort, '127.0.0.1');
+      let got = '';
+      let sent = 0;
+      let closed = false;
+      s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      s.on('error', () => {});
+      s.on('close', () => {
+        closed = true;
+        resolve({ got, closedEarly: sent < parts.length });
+      });
+      const next = () => {
+        if (closed) return;
+        if (sent === parts.length) return setTimeout(() => s.destroy(), 100);
+        s.write(parts[sent++]!);
+        setTimeout(next, gapMs);
+      };
+      s.on('connect', next);
+    });
+  }
+
+  it('a CONNECT head trickled past the deadline is closed, no tunnel opened', async () => {
+    const r = await trickle(['CONN', 'ECT 127', '.0.0.1:', `${upPort} HTTP/1.1\r\n`, '\r\n'], 150);
+    assert.equal(r.closedEarly, true);
+    assert.equal(r.got, '');
+  });
+  it('a SOCKS5 greeting left unfinished is closed', async () => {
+    const r = await trickle([Buffer.from([5]), Buffer.from([1]), Buffer.from([0])], 250);
+    assert.equal(r.closedEarly, true);
+  });
+  it('an established tunnel idle past the deadline is not closed', async () => {
+    const r = await trickle([`CONNECT 127.0.0.1:${upPort} HTTP/1.1\r\n\r\n`, 'ping'], 600);
+    assert.equal(r.closedEarly, false);
+    assert.match(r.got, /^HTTP\/1.1 200 [^]*\r\n\r\npong$/);
+  });
+});
