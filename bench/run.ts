@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (as root): Corral's cost beside a plain spawn, bubblewrap, sandbox-runtime
  * and Node start-up, measured in one run on this machine; provisioning times; workspace
- * grant growth; concurrency; a second `npm ci` from the cache inside and outside. Prints a table and writes bench/results/latest.json.
+ * grant growth; concurrency; a second `npm ci` from the cache inside and outside; reusable
+ * sessions (`corral run` against a live session, a first run, --fresh: bench/reuse.ts). Prints a table and writes bench/results/latest.json.
  *
  * It provisions a private installation (CORRAL_INSTANCE=cbench) for root as the real user,
  * with throwaway workspaces under /tmp, and tears it all down at the end, even on failure.
@@ -26,6 +27,7 @@ import { allowlistTargets, benchAllowlist } from './allowlist.js';
 import { benchRealProjects } from './real-projects.js';
 import { benchViolations } from './violations.js';
 import { benchNpmCache } from './npm-cache.js';
+import { benchReuse, reuseTargets } from './reuse.js';
 
 interface Options {
   runs: number;
@@ -115,6 +117,8 @@ async function benchAll(opts: Options, base: string, ws: string, rows: Row[], lo
     }
   });
 
+  rows.push(...(await benchReuse(opts.runs, log)));
+
   log('allowlist network: 100 MiB downloads and connections, direct vs proxy…');
   rows.push(...(await benchAllowlist(ws, log)));
 
@@ -140,7 +144,7 @@ async function benchAll(opts: Options, base: string, ws: string, rows: Row[], lo
 }
 
 function finish(opts: Options, rows: Row[], concurrency: ConcurrencySummary | undefined): number {
-  const targets = opts.only === 'allowlist' ? allowlistTargets(rows) : opts.only === 'real-projects' ? [] : computeTargets(rows, concurrency);
+  const targets = opts.only === 'allowlist' ? allowlistTargets(rows) : opts.only === 'real-projects' ? [] : [...computeTargets(rows, concurrency), ...reuseTargets(rows)];
 
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
   const doc = { date: new Date().toISOString(), machine, options: opts, rows, targets, concurrency };

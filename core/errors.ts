@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   command_not_executable: { exit: 126, remedy: 'The program exists but cannot be executed by the sandbox identity.' },
   protocol_error: { exit: 1, remedy: 'The session runner sent something unexpected; this is a bug, please report it.' },
   session_closed: { exit: 1, remedy: 'Open a new session.' },
+  session_unsafe: { exit: 1, remedy: 'A session socket or its directory is not private to you: remove the one the message names; until then corral run starts a fresh session each time.' },
   internal: { exit: 1, remedy: 'This is a bug; please report it with the message.' },
 } as const satisfies Record<string, { exit: number; remedy: string }>;
 

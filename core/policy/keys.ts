@@ -5,5 +5,5 @@
  */
 export { GIT_ACCESS, MODES, NETWORKS, SHELLS } from '../vocabulary.js';
 
-export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'publish', 'env', 'limits', 'shell', 'git'] as const;
+export const POLICY_KEYS = ['mode', 'workspaces', 'writableRoots', 'readRoots', 'protected', 'denyRead', 'network', 'loopback', 'publish', 'env', 'limits', 'shell', 'git', 'session'] as const;
 export type PolicyKey = (typeof POLICY_KEYS)[number];

@@ -60,6 +60,20 @@ export const EnvSchema = z
   })
   .describe('Environment of sandboxed commands: clean by default.');
 
+export const SessionSchema = z
+  .strictObject({
+    idleSec: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .optional()
+      .describe(
+        'Reusable sessions (Linux): how long a session `corral run` started stays, after its last command, for the next `corral run` with the same user, workspace and policy to reuse; 0: never kept (each run starts a fresh session). A workspace config may only lower it. Default: 600.',
+      ),
+  })
+  .describe('Reusable sessions.');
+
 /** One allow/deny entry, checked with the same parser the proxy decides with (core/hosts.ts). */
 const hostEntry = z.string().superRefine((entry, ctx) => {
   const parsed = parseHostRule(entry);
@@ -129,6 +143,7 @@ export const LayerSchema = z
       .describe(
         'read (default): every .git in the writable roots is read-only. commit: the top-level .git of the workspace (and of each writable root) takes commits, branches and stashes (objects, refs, index, logs); its config, hooks, info/, modules/, worktrees/, remotes and what else makes git run code stay read-only (Linux). A workspace config may only set read.',
       ),
+    session: SessionSchema.optional(),
     locked: z
       .array(z.enum(POLICY_KEYS))
       .optional()
@@ -155,6 +170,8 @@ export interface Policy {
   limits: Limits;
   shell: ShellChoice;
   git: GitAccess;
+  /** Reusable sessions: seconds a kept session stays after its last command (0: never kept). */
+  session: { idleSec: number };
 }
 
 export function layerJsonSchema(): unknown {

@@ -49,3 +49,19 @@ export function onClosed(listener: (name: StdioName) => void): () => void {
 export function closedPipeStatus(code: number): number {
   return code === 0 && closed.stdout ? CLOSED_PIPE_STATUS : code;
 }
+
+/**
+ * Resolves once what was written to stdout and stderr has been handed to the kernel or failed:
+ * a closed reader's EPIPE then has been seen before closedPipeStatus decides (a kept session
+ * closes at once, so nothing else gives the error event the time to arrive).
+ */
+export function stdioSettled(streams: Record<StdioName, NodeJS.WritableStream> = process): Promise<void> {
+  const flushed = (s: NodeJS.WritableStream) => new Promise<void>((resolve) => {
+    try {
+      s.write('', () => resolve());
+    } catch {
+      resolve();
+    }
+  });
+  return Promise.all([flushed(streams.stdout), flushed(streams.stderr)]).then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+}

@@ -19,6 +19,9 @@ export { DEFAULT_DENY_READ, DEFAULT_ENV_ALLOW, DEFAULT_READ_ROOTS };
 
 export { DEFAULT_LIMITS };
 
+/** How long a kept session stays after its last command (policy `session.idleSec`). */
+export const DEFAULT_SESSION_IDLE_SEC = 600;
+
 /** Defaults before `~` is expanded and before the workspace (cwd) is filled in. */
 export function defaultPolicy(platform: PlatformName, cwd: string, installationName: string): Policy {
   return {
@@ -35,5 +38,6 @@ export function defaultPolicy(platform: PlatformName, cwd: string, installationN
     limits: { ...DEFAULT_LIMITS, memoryBytes: defaultMemoryBytes(totalmem()), homeBytes: DEFAULT_HOME_BYTES },
     shell: 'sh',
     git: 'read',
+    session: { idleSec: DEFAULT_SESSION_IDLE_SEC },
   };
 }

@@ -16,7 +16,7 @@
  * only tighten: it cannot choose full-access, go online, add writable roots or
  * workspaces, pass more environment variables, open loopback ports, publish ports on the
  * host (not even an empty list: `publish` is the user's choice alone), raise limits or let
- * sessions write git history (`git: "commit"`), and it may only narrow a network allowlist
+ * sessions write git history (`git: "commit"`) or keep sessions longer (`session.idleSec`), and it may only narrow a network allowlist
  * (network.ts).
  */
 import { createHash } from 'node:crypto';
@@ -122,6 +122,9 @@ function tightenOnly(layer: LayerSource, current: Policy): void {
     );
   }
   if (d.git === 'commit') refuse('git', 'it cannot let sessions write the repository\'s git directory (only "read")');
+  if (d.session?.idleSec !== undefined && d.session.idleSec > current.session.idleSec) {
+    refuse('session.idleSec', `it cannot keep sessions longer (${current.session.idleSec} to ${d.session.idleSec} s)`);
+  }
   if (d.mode === 'workspace-write' && current.mode === 'read-only') refuse('mode', 'the policy is already read-only');
   for (const key of ['timeoutSec', 'maxOutputBytes', 'pids', 'memoryBytes', 'homeBytes'] as const) {
     const v = d.limits?.[key];
@@ -175,6 +178,7 @@ export function resolvePolicy(layers: LayerSource[], ctx: ResolveContext): Resol
     if (d.publish !== undefined) next.publish = [...new Set(d.publish)];
     if (d.shell !== undefined) next.shell = d.shell;
     if (d.git !== undefined) next.git = d.git;
+    if (d.session?.idleSec !== undefined) next.session = { ...policy.session, idleSec: d.session.idleSec };
     if (d.workspaces !== undefined) next.workspaces = expandAll(d.workspaces, 'workspaces', layer.label, layer.kind, false);
     if (d.writableRoots !== undefined) {
       next.writableRoots = expandAll(d.writableRoots, 'writableRoots', layer.label, layer.kind, false);

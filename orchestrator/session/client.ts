@@ -52,6 +52,8 @@ export interface ClientOptions {
 const DEFAULT_HELLO_TIMEOUT_MS = 60_000;
 const DEFAULT_CLOSE_GRACE_MS = 5_000;
 const STDERR_TAIL_BYTES = 16 * 1024;
+/** How many ended command ids are remembered for late runner answers (see RunnerClient.finished). */
+const FINISHED_KEPT = 4096;
 
 /** A code the runner sent, as one of ours (unknown codes become runner_failed). */
 export function errorFromRunner(code: string, message: string): CorralError {
@@ -64,6 +66,13 @@ type State = 'new' | 'opening' | 'open' | 'closing' | 'ended';
 export class RunnerClient {
   private readonly decoder = new FrameDecoder();
   private readonly commands = new Map<string, CommandSink>();
+  /**
+   * Ids of commands that have ended, most recent last (at most FINISHED_KEPT): a stdin, closeStdin
+   * or kill frame sent as the command exited crosses its exit frame, and the runner answers it
+   * with an error for an id it no longer runs. That late answer is not a protocol error; it would
+   * otherwise end the whole session, which a kept session (session-host/) serves many clients from.
+   */
+  private readonly finished = new Set<string>();
   private state: State = 'new';
   private stderrTail = Buffer.alloc(0);
   private helloWaiter: { resolve(h: Hello): void; reject(e: CorralError): void } | null = null;
@@ -109,6 +118,11 @@ export class RunnerClient {
 
   get isOpen(): boolean {
     return this.state === 'open';
+  }
+
+  /** Resolves once the runner has ended (closed, failed, or died). */
+  get done(): Promise<void> {
+    return this.ended;
   }
 
   /** Send the session request and wait for `hello`. */
@@ -224,8 +238,11 @@ export class RunnerClient {
           return;
         }
         const sink = this.commands.get(frame.id);
-        if (sink === undefined) throw new CorralError('protocol_error', `runner sent an error for unknown command ${frame.id}`);
-        this.commands.delete(frame.id);
+        if (sink === undefined) {
+          if (this.finished.has(frame.id)) return; // a late answer to a frame that crossed the exit
+          throw new CorralError('protocol_error', `runner sent an error for unknown command ${frame.id}`);
+        }
+        this.forget(frame.id);
         sink.failed(error);
         return;
       }
@@ -250,11 +267,17 @@ export class RunnerClient {
       }
       case 'exit': {
         const sink = this.sinkFor(frame.id, frame.type);
-        this.commands.delete(frame.id);
+        this.forget(frame.id);
         sink.exit(frame);
         return;
       }
     }
+  }
+
+  private forget(id: string): void {
+    this.commands.delete(id);
+    this.finished.add(id);
+    if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.values().next().value!);
   }
 
   private sinkFor(id: string, type: string): CommandSink {

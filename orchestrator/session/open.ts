@@ -125,6 +125,8 @@ export async function openSession(options: SessionOptions = {}): Promise<Session
       limits: Object.freeze({ ...policy.limits }),
       audit,
       shell,
+      environmentNamesIgnoreCase: leaf.environmentNamesIgnoreCase,
+      idleSec: policy.session.idleSec,
     });
     for (const warning of session.warnings) options.onWarning?.(warning);
     return session;

@@ -13,7 +13,7 @@ import type { Enforcement, Network } from '../../core/protocol.js';
 import type { GitAccess, Limits } from '../../core/vocabulary.js';
 import type { Hello, RunnerClient } from './client.js';
 import { checkPtySize, RunningCommand } from './command.js';
-import { checkArgv, commandEnvironment, resolveCwd, timeoutMs } from './command-input.js';
+import { checkArgv, commandEnvironment, resolveCwd, sessionEnvironment, timeoutMs } from './command-input.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from './types.js';
 
 export interface SessionContext {
@@ -31,6 +31,10 @@ export interface SessionContext {
   audit: AuditLog | null;
   /** The policy's shell (shell.ts); null where there is none (Windows). */
   shell: string | null;
+  /** Policy `session.idleSec`: how long a session host keeps this session after its last command (0: not kept). */
+  idleSec?: number;
+  /** Environment names compare without case (Windows): how spawnFrom filters a caller's environment. */
+  environmentNamesIgnoreCase?: boolean;
 }
 
 export class SessionImpl implements Session {
@@ -83,10 +87,39 @@ export class SessionImpl implements Session {
   }
 
   spawn(argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
+    return this.spawnWithBase(this.ctx.baseEnv, argv, options);
+  }
+
+  /**
+   * spawn, with the command's environment started from `source` (filtered by the session's env
+   * policy, as openSession filters process.env) instead of the session's own: a session host
+   * (session-host/host.ts) serves each `corral run` with that caller's environment.
+   */
+  spawnFrom(source: Readonly<Record<string, string | undefined>>, argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
+    const base = sessionEnvironment(source, this.ctx.envPolicy, { ignoreCase: this.ctx.environmentNamesIgnoreCase === true });
+    return this.spawnWithBase(base, argv, options);
+  }
+
+  /** Policy `session.idleSec` (session-host/host-main.ts keeps the session this long after its last command). */
+  get idleSec(): number {
+    return this.ctx.idleSec ?? 0;
+  }
+
+  /** Resolves once the runner has ended, for whatever reason. */
+  get ended(): Promise<void> {
+    return this.client.done;
+  }
+
+  /** Whether close() was called (or the session ended). */
+  get closed(): boolean {
+    return this.closing !== null || !this.client.isOpen;
+  }
+
+  private spawnWithBase(baseEnv: Record<string, string>, argv: readonly string[], options: SpawnOptions): SandboxedProcess {
     if (this.closing !== null) throw new CorralError('session_closed', 'the session is closed');
     const args = checkArgv(argv);
     const cwd = resolveCwd(this.ctx.workspace, options.cwd);
-    const env = commandEnvironment(this.ctx.baseEnv, options.env, this.ctx.envPolicy);
+    const env = commandEnvironment(baseEnv, options.env, this.ctx.envPolicy);
     const limitMs = timeoutMs(options.timeoutSec, this.ctx.limits.timeoutSec);
     const withStdin = (options.stdin ?? 'pipe') === 'pipe';
     const pty = options.pty === undefined ? undefined : checkPtySize(options.pty, 'pty');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { CLI, NODE, runProgram } from './helpers/e2e.js';
 
-const COMMANDS = [[], ['setup'], ['status'], ['run'], ['sh'], ['teardown'], ['policy'], ['policy', 'show'], ['policy', 'check'], ['policy', 'schema'], ['audit'], ['verify'], ['mcp']];
+const COMMANDS = [[], ['setup'], ['status'], ['run'], ['sh'], ['teardown'], ['policy'], ['policy', 'show'], ['policy', 'check'], ['policy', 'schema'], ['audit'], ['verify'], ['mcp'], ['session'], ['session', 'list'], ['session', 'stop']];
 
 describe('corral --help', function () {
   this.timeout(60_000);

@@ -3,7 +3,8 @@
  * As root with the real runner: the early runner is the one the session uses (the command runs,
  * as root and through the sudo rule), and when the command fails before a session opens (usage
  * error, workspace not provisioned) that runner is stopped — no runner of the installation is
- * left waiting for a request.
+ * left waiting for a request. (--fresh: the early runner is the fresh session's; a kept session's
+ * runner is its host's, run-reuse.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { requireRoot, show, TestInstallation, eventually, pgrep } from './helpers/e2e.js';
@@ -24,10 +25,10 @@ describe('corral run starts its runner early (root)', function () {
   });
 
   it('runs the command in the early runner, as root for the user and as the user through sudo', async () => {
-    const r = await inst!.run(['sh', '-c', 'echo early; exit 7'], [], { killAfterMs: 60_000 });
+    const r = await inst!.run(['sh', '-c', 'echo early; exit 7'], ['--fresh'], { killAfterMs: 60_000 });
     assert.equal(r.status, 7, show(r));
     assert.equal(r.stdout.toString(), 'early\n');
-    const viaSudo = await inst!.corralAs(inst!.user, ['run', '--', 'id', '-un'], { killAfterMs: 60_000 });
+    const viaSudo = await inst!.corralAs(inst!.user, ['run', '--fresh', '--', 'id', '-un'], { killAfterMs: 60_000 });
     assert.equal(viaSudo.status, 0, show(viaSudo));
     assert.equal(viaSudo.stdout.toString().trim(), inst!.identity('offline').name);
     assert.equal(await noRunnerLeft(), true, 'a runner outlived its corral run');

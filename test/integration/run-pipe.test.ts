@@ -60,10 +60,17 @@ async function pipeIntoHead(
   return { corral: c!, head: h!, out: read(outFile), stderr: read(errFile), result };
 }
 
-/** Processes of the identity (the command and anything it started must be gone). */
+/**
+ * Processes of the identity (the command and anything it started must be gone), but for the
+ * session runner itself: a kept session's runner stays for the next corral run (run-reuse.test.ts).
+ */
 function identityProcesses(identity: string): string {
   try {
-    return execFileSync('pgrep', ['-a', '-u', identity], { encoding: 'utf8' }).trim();
+    return execFileSync('pgrep', ['-a', '-u', identity], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '' && !/^\d+ \/usr\/local\/lib\/[a-z0-9]+\/bin\/node \/usr\/local\/lib\/[a-z0-9]+\/app\/dist\/runner\/main\.js$/.test(l))
+      .join('\n');
   } catch {
     return '';
   }

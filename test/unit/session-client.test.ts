@@ -13,7 +13,7 @@ import { SessionImpl, type SessionContext } from '../../orchestrator/session/ses
 import { sessionEnvironment } from '../../orchestrator/session/command-input.js';
 import { openAuditLog } from '../../orchestrator/audit/log.js';
 import { readAudit } from '../../orchestrator/audit/read.js';
-import { PROTOCOL_VERSION, type ConnectionRecord, type SessionRequest } from '../../core/protocol.js';
+import { encodeFrame, PROTOCOL_VERSION, type ConnectionRecord, type SessionRequest } from '../../core/protocol.js';
 import type { RunnerProcess } from '../../orchestrator/platform.js';
 import { fakeRequest, FakeRunner, type FakeRunnerOptions } from '../helpers/fake-runner.js';
 
@@ -201,6 +201,19 @@ describe('session client (fake runner)', () => {
     const crashed = new FakeRunner({ exitBeforeHello: { stderr: 'landlock_create_ruleset: ENOSYS\n', code: 1 } });
     const e2 = await rejectsWithCode(new RunnerClient(crashed.process(), { explainEarlyExit: explain }).open(request(workspace)), 'runner_failed');
     assert.match(e2.message, /landlock_create_ruleset: ENOSYS/);
+  });
+
+  it('takes a late error for a command that has ended (a frame that crossed its exit) as nothing, but one for an id never used as a protocol error', async () => {
+    const { fake, session } = await openFake();
+    const first = await session.exec(['true']);
+    assert.equal(first.status, 0);
+    // The runner's answer to a closeStdin sent as command 1 exited.
+    fake.fromRunner.write(encodeFrame({ type: 'error', id: '1', code: 'request_invalid', message: 'no running command with id 1' }));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await session.exec(['true'])).status, 0, 'the session is still open');
+    fake.fromRunner.write(encodeFrame({ type: 'error', id: '99', code: 'request_invalid', message: 'no running command with id 99' }));
+    await new Promise((r) => setTimeout(r, 50));
+    await rejectsWithCode(session.exec(['true']), 'protocol_error');
   });
 
   it('refuses a runner of another protocol version, and malformed frames', async () => {

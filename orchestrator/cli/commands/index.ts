@@ -9,6 +9,7 @@ import { registerSh } from './sh.js';
 import { registerAudit } from './audit.js';
 import { registerVerify } from './verify.js';
 import { registerMcp } from './mcp.js';
+import { registerSession } from './session.js';
 
 /** `setExit` records the exit code a command wants (commands never call process.exit). */
 export type { SetExit } from './set-exit.js';
@@ -25,4 +26,5 @@ export function registerCommands(program: Command, setExit: SetExit, argv: reado
   registerAudit(program, setExit);
   registerVerify(program, setExit);
   registerMcp(program, setExit);
+  registerSession(program, setExit);
 }

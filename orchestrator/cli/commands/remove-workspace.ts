@@ -49,7 +49,11 @@ export async function removeWorkspace(opts: RemoveWorkspaceOptions, setExit: Set
     }
     const realUser = await prov.resolveRealUser(opts.user, { workspace });
     // Under the installation's lock, like setup and teardown: their journal records never interleave.
-    if (opts.dryRun !== true) unlock = await prov.lock?.('setup --remove-workspace');
+    if (opts.dryRun !== true) {
+      unlock = await prov.lock?.('setup --remove-workspace');
+      // Kept sessions end first: a live runner of the identities would make the removal refuse.
+      await (await import('../../session-host/end-reuse.js')).stopKeptSessions(prov.installation);
+    }
     const plan = await prov.planRemoveWorkspace({ realUser, workspace });
     const head = { realUser: realUser.name, workspace };
     if (opts.dryRun === true) {

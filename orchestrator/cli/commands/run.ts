@@ -20,9 +20,10 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
-import type { Network, Session } from '../../session/types.js';
+import type { Session } from '../../session/types.js';
 import { jsonOutput, printJson } from '../output.js';
-import { collect, parsePublish } from '../flags.js';
+import { collect } from '../flags.js';
+import { sessionOptionsFrom } from '../session-options.js';
 import { commandNotices } from '../notices.js';
 import { explainLines, type ExplainContext } from '../explain.js';
 import { installationFor } from '../../../core/installation.js';
@@ -42,19 +43,11 @@ export interface RunFlags {
   explain?: boolean;
   /** --pty (true) / --no-pty (false); neither: a pty when stdin and stdout are terminals. */
   pty?: boolean;
+  /** Never reuse a kept session, and keep none (a session of this run's own). */
+  fresh?: boolean;
 }
 
-export function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[1-9][0-9]*$/.test(value)) throw new CorralError('usage', `--timeout takes a whole number of seconds; found ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-export function parseNetwork(value: string | undefined): Network | undefined {
-  if (value === undefined) return undefined;
-  if (value !== 'offline' && value !== 'online') throw new CorralError('usage', `--network takes offline or online; found ${JSON.stringify(value)}`);
-  return value;
-}
+export { parseNetwork, parseTimeout } from '../session-options.js';
 
 /** The command's cwd: --cwd (relative to where corral was started), else here if inside the workspace, else the workspace. */
 function commandCwd(session: Session, flag: string | undefined, startingCwd: (workspace: string) => string): string {
@@ -147,27 +140,27 @@ export async function runCommand(argv: string[], flags: RunFlags): Promise<numbe
 }
 
 /**
- * Open the session for `flags` (the current directory's workspace unless --workspace), run the
+ * Open the session for `flags` (the current directory's workspace unless --workspace) — a kept
+ * one when there is one for the same key, or a new kept one (session-host/acquire.ts); `kept`:
+ * the one the fast client path already connected to — run the
  * command `commandFor` names once the session is open (`corral sh` needs the session's shell),
  * stream it or print it as JSON, close the session; resolves with the command's status.
  */
-export async function runInSession(commandFor: (session: Session) => string[], flags: RunFlags): Promise<number> {
-  const timeoutSec = parseTimeout(flags.timeout);
-  const network = parseNetwork(flags.network);
-  const publish = flags.publish === undefined ? undefined : parsePublish(flags.publish);
+export async function runInSession(commandFor: (session: Session) => string[], flags: RunFlags, kept?: Session): Promise<number> {
+  const options = sessionOptionsFrom(flags);
+  const onWarning = (w: string) => {
+    if (flags.json !== true) process.stderr.write(`corral: warning: ${w}\n`);
+  };
   // Loaded here, not at the top, so that every other command starts without the session modules.
-  const [{ openSession }, { startingCwd }] = await Promise.all([import('../../session/open.js'), import('../../session/command-input.js')]);
-  const session = await openSession({
-    ...(flags.workspace !== undefined ? { workspace: flags.workspace } : {}),
-    ...(network !== undefined ? { network } : {}),
-    ...(flags.allowHost !== undefined ? { allowHosts: flags.allowHost } : {}),
-    ...(flags.denyHost !== undefined ? { denyHosts: flags.denyHost } : {}),
-    ...(timeoutSec !== undefined ? { timeoutSec } : {}),
-    ...(publish !== undefined ? { publish } : {}),
-    onWarning: (w) => {
-      if (flags.json !== true) process.stderr.write(`corral: warning: ${w}\n`);
-    },
-  });
+  const [{ acquireSession }, { startingCwd }] = await Promise.all([import('../../session-host/acquire.js'), import('../../session/command-input.js')]);
+  let session: Session;
+  if (kept !== undefined) {
+    // A kept session the fast client path found (fast-run.ts): its warnings, as a fresh one says them.
+    session = kept;
+    for (const w of session.warnings) onWarning(w);
+  } else {
+    session = await acquireSession(options, flags, { onWarning });
+  }
   try {
     // Said before the command, so the developer knows where to open the dev server.
     if (flags.json !== true && session.published.length > 0) process.stderr.write(`corral: published on the host: ${session.published.join(', ')} (to the same port inside the session)\n`);
@@ -203,6 +196,7 @@ export function registerRun(program: Command, setExit: SetExit): void {
     .option('--pty', 'give the command a pseudo-terminal even when stdin or stdout is not a terminal (default: when both are)')
     .option('--no-pty', 'never give the command a pseudo-terminal: pipes, and a terminal on stdin is not forwarded')
     .option('--explain', 'after the command, print for each refused access the smallest policy change that would allow it (never applied)')
+    .option('--fresh', 'run in a session of its own: never reuse a kept session, and keep none (see session.idleSec)')
     .option('--quiet-violations', 'do not print the `corral: blocked: ...` lines for accesses the kernel refused')
     .argument('[command...]', 'the command and its arguments')
     .addHelpText(

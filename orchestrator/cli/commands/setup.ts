@@ -178,7 +178,11 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         if (proxyPort !== undefined) request = { ...request, proxyPort };
         // Planned and applied under the installation's lock: a concurrent setup or teardown
         // waits, then plans from what this one left; their journal records never interleave.
-        if (opts.dryRun !== true) unlock = await prov.lock?.('setup');
+        if (opts.dryRun !== true) {
+          unlock = await prov.lock?.('setup');
+          // Kept sessions end before anything changes (their runners are the identities' processes).
+          await (await import('../../session-host/end-reuse.js')).stopKeptSessions(prov.installation);
+        }
         const plan = await prov.planSetup(request);
         if (opts.dryRun === true) {
           if (mode === 'json') printJson({ ok: true, dryRun: true, realUser: request.realUser.name, workspaces: request.workspaces, ...planDocument(plan) });
@@ -187,6 +191,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         }
         const commands = opts.verbose === true || !guided;
         if (plan.steps.length === 0) {
+          (await import('../../session-host/end-reuse.js')).endSessionReuse(prov.installation);
           if (mode === 'json') printJson({ ok: true, changed: false, realUser: request.realUser.name, ...planDocument(plan) });
           else {
             process.stdout.write(planText(plan, { showUnchanged: guided, commands, realUser: request.realUser.name }));
@@ -204,6 +209,7 @@ export function registerSetup(program: Command, setExit: SetExit): void {
         }
         await prov.preflightApply?.();
         const result = await applyPlan(plan, prov.journal, mode);
+        (await import('../../session-host/end-reuse.js')).endSessionReuse(prov.installation);
         if (mode === 'json') printJson({ ...result, changed: true, realUser: request.realUser.name });
         else {
           process.stdout.write(resultText(result));

@@ -20,13 +20,9 @@ import { Command } from 'commander';
 import { CorralError } from '../../../core/errors.js';
 import { runInSession } from './run.js';
 import type { SetExit } from './set-exit.js';
-import type { Session } from '../../session/types.js';
+import { shellCommand } from '../shell-command.js';
 
-/** The command the session runs: its shell, then our arguments unchanged. */
-export function shellCommand(session: Pick<Session, 'shell'>, args: readonly string[]): string[] {
-  if (session.shell === null) throw new CorralError('platform_unsupported', 'corral sh needs a POSIX shell in the session; this platform has none (use corral run)');
-  return [session.shell, ...args];
-}
+export { shellCommand };
 
 const HELP_AFTER = `
 Every argument is the shell's, passed unchanged (-c, -l, -i, -lc, arg0 and the

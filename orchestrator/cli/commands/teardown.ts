@@ -32,7 +32,11 @@ export function registerTeardown(program: Command, setExit: SetExit): void {
       try {
         const args = ['teardown', ...(opts.yes === true ? ['--yes'] : []), ...(opts.dryRun === true ? ['--dry-run'] : []), ...(opts.json === true ? ['--json'] : [])];
         await prov.checkPrerequisites(args);
-        if (opts.dryRun !== true) unlock = await prov.lock?.('teardown');
+        if (opts.dryRun !== true) {
+          unlock = await prov.lock?.('teardown');
+          // Kept sessions end first: their runners are processes of the identities teardown deletes.
+          await (await import('../../session-host/end-reuse.js')).stopKeptSessions(prov.installation);
+        }
         const plan = await prov.planTeardown();
         if (opts.dryRun === true || plan.steps.length === 0) {
           if (mode === 'json') printJson({ ok: true, dryRun: opts.dryRun === true, changed: false, ...planDocument(plan) });
