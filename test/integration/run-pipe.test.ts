@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, eventually, NODE, requireRoot, runProgram, TestInstallation, type Result } from './helpers/e2e.js';
+import { CLI, commandProcesses, eventually, NODE, requireRoot, runProgram, TestInstallation, type Result } from './helpers/e2e.js';
 
 /** Seconds after which the safety net kills a hung corral. */
 const SAFETY_NET_SEC = 60;
@@ -60,21 +60,8 @@ async function pipeIntoHead(
   return { corral: c!, head: h!, out: read(outFile), stderr: read(errFile), result };
 }
 
-/**
- * Processes of the identity (the command and anything it started must be gone), but for the
- * session runner itself: a kept session's runner stays for the next corral run (run-reuse.test.ts).
- */
-function identityProcesses(identity: string): string {
-  try {
-    return execFileSync('pgrep', ['-a', '-u', identity], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '' && !/^\d+ \/usr\/local\/lib\/[a-z0-9]+\/bin\/node \/usr\/local\/lib\/[a-z0-9]+\/app\/dist\/runner\/main\.js$/.test(l))
-      .join('\n');
-  } catch {
-    return '';
-  }
-}
+/** Processes of the identity but the session runner (the command and anything it started must be gone). */
+const identityProcesses = commandProcesses;
 
 /** None left once the kernel has reaped the killed ones (a zombie may linger a moment). */
 async function noneLeft(identity: string): Promise<string> {

@@ -9,9 +9,8 @@
  * - Ctrl-Z, then `fg`: output goes on with the terminal's own line ends (no staircase).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { CLI, eventually, NODE, requireRoot, TestInstallation } from './helpers/e2e.js';
+import { CLI, commandProcesses, eventually, NODE, requireRoot, TestInstallation } from './helpers/e2e.js';
 import { CTRL_C, CTRL_Z, ENTER, Terminal } from './helpers/terminal.js';
 
 /** Debian's default sudoers sets use_pty; the point of this suite is to run under it. */
@@ -19,13 +18,8 @@ function sudoersUsesPty(): boolean {
   return /^\s*Defaults\s+.*\buse_pty\b/m.test(readFileSync('/etc/sudoers', 'utf8'));
 }
 
-function identityProcesses(identity: string): string {
-  try {
-    return execFileSync('pgrep', ['-a', '-u', identity], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
+/** The identity's processes but a kept session's runner (helpers/e2e.ts). */
+const identityProcesses = commandProcesses;
 
 describe("corral run on a real terminal under the distribution's sudoers (use_pty)", function () {
   this.timeout(300_000);

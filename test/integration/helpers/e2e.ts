@@ -238,6 +238,23 @@ export async function eventually(check: () => boolean, attempts = 50, delayMs = 
   return check();
 }
 
+/**
+ * The processes of a sandbox identity (`pgrep -a -u`), one per line, but for session runners: a
+ * kept session's runner stays for the next corral run (run-reuse.test.ts), while what a command
+ * started must be gone.
+ */
+export function commandProcesses(identity: string): string {
+  try {
+    return execFileSync('pgrep', ['-a', '-u', identity], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '' && !/^\d+ \/usr\/local\/lib\/[a-z0-9]+\/bin\/node \/usr\/local\/lib\/[a-z0-9]+\/app\/dist\/runner\/main\.js$/.test(l))
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
 /** Pids whose whole command line is `cmdline` (pgrep -f -x). */
 export function pgrep(cmdline: string): number[] {
   try {
