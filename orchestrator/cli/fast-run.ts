@@ -41,6 +41,11 @@ export function parseRunArgs(args: readonly string[]): { flags: RunFlags; comman
     if (!arg.startsWith('-') || arg === '-') break;
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (name === '--pty' || name === '--no-pty') {
+      if (eq > 0) return null;
+      flags.pty = name === '--pty';
+      continue;
+    }
     if (has(BOOLEAN_OPTIONS, name)) {
       if (eq > 0) return null;
       flags[BOOLEAN_OPTIONS[name]] = true;

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   try {
     if (checkedSocket(file, uid) !== null) {
       const { connectHost } = await import('./remote.js');
-      const outcome = await connectHost(file, 5_000);
+      const outcome = await connectHost(file, 5_000, true);
       if (!('none' in outcome) && outcome.session.key === spec.key) {
         outcome.socket.destroy();
         stopEarly();

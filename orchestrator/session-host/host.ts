@@ -87,6 +87,7 @@ export class SessionHost {
       published: [...s.published],
       warnings: [...s.warnings],
       violationSources: { ...s.violationSources },
+      ptys: s.ptys,
       hostPid: process.pid,
       idleSec: this.opts.kept ? this.opts.idleSec : 0,
       startedAt: this.startedAt,
@@ -127,12 +128,16 @@ export class SessionHost {
     this.sockets.add(socket);
     clearTimeout(this.idleTimer);
     socket.on('error', () => undefined);
+    // A probe (`corral session list`, a starting host checking for a live one) says `info` first:
+    // it does not count as use, so listing sessions never keeps one alive.
+    let probe = false;
     socket.on('close', () => {
       this.sockets.delete(socket);
       this.connections -= 1;
-      this.lastUsedAt = Date.now();
+      if (!probe) this.lastUsedAt = Date.now();
       if (!this.opts.kept && this.commands > 0) void this.stop('served its one command');
-      else this.armIdle(this.opts.kept ? this.opts.idleSec * 1000 : 0);
+      else if (this.opts.kept) this.armIdle(Math.max(0, this.lastUsedAt + this.opts.idleSec * 1000 - Date.now()));
+      else this.armIdle(probe ? (this.opts.firstConnectionMs ?? 60_000) : 0);
     });
     const send = (m: FromHost) => (socket.writable ? socket.write(encode(m)) : true);
     const changed = this.stopping ?? this.opts.installationChanged();
@@ -171,10 +176,19 @@ export class SessionHost {
           case 'closeStdin':
             child?.stdin?.end();
             break;
+          case 'resize':
+            try {
+              child?.resize(frame.cols, frame.rows);
+            } catch {
+              socket.destroy(); // a size the Session refuses: a bad client
+              return;
+            }
+            break;
           case 'kill':
             if (isSignalName(frame.signal)) child?.kill(frame.signal);
             break;
           case 'info':
+            probe = true;
             socket.end();
             break;
           case 'stop':
@@ -208,6 +222,7 @@ export class SessionHost {
         cwd: frame.cwd,
         stdin: frame.stdin ? 'pipe' : 'ignore',
         ...(frame.timeoutSec !== undefined ? { timeoutSec: frame.timeoutSec } : {}),
+        ...(frame.pty !== undefined ? { pty: frame.pty } : {}),
       });
     } catch (err) {
       send({ type: 'error', error: wireError(err) });
@@ -217,6 +232,7 @@ export class SessionHost {
     this.commands += 1;
     this.running += 1;
     child.stdin?.on('error', () => undefined);
+    child.onSuspend(() => send({ type: 'suspended' }));
     const forward = (stream: NodeJS.ReadableStream, type: 'stdout' | 'stderr') =>
       new Promise<void>((resolve) => {
         stream.on('data', (chunk: Buffer) => {

@@ -16,6 +16,7 @@ import { createConnection, type Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { CorralError, isErrorCode } from '../../core/errors.js';
 import { checkArgv, resolveCwd } from '../session/command-input.js';
+import { checkPtySize } from '../session/command.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from '../session/types.js';
 import { DATA_CHUNK_BYTES, encode, FrameDecoder, type FromHost, type SessionFacts, type ToHost, type WireError } from './wire.js';
 
@@ -50,11 +51,14 @@ export type ConnectOutcome = { session: SessionFacts; socket: Socket } | { none:
 
 /**
  * Connect to `file` and wait for the host's hello: the facts and the open socket, or why there is
- * no live host there (nothing listens, it refused, it closed).
+ * no live host there (nothing listens, it refused, it closed). `probe`: only to look (list, a
+ * starting host's check); the host then ends the connection after its hello.
  */
-export function connectHost(file: string, timeoutMs = HELLO_TIMEOUT_MS): Promise<ConnectOutcome> {
+export function connectHost(file: string, timeoutMs = HELLO_TIMEOUT_MS, probe = false): Promise<ConnectOutcome> {
   return new Promise((resolve) => {
     const socket = createConnection(file);
+    // A probe only looks (host.ts: it does not count as use of the session).
+    if (probe) socket.write(encode({ type: 'info' }));
     let done = false;
     const finish = (o: ConnectOutcome) => {
       if (done) return;
@@ -87,7 +91,7 @@ class RemoteProcess implements SandboxedProcess {
   constructor(
     readonly id: string,
     private readonly socket: Socket,
-    run: Extract<ToHost, { type: 'run' }>,
+    private readonly run: Extract<ToHost, { type: 'run' }>,
   ) {
     this.exit = new Promise<CommandExit>((resolve, reject) => {
       this.resolveExit = resolve;
@@ -103,6 +107,21 @@ class RemoteProcess implements SandboxedProcess {
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (!this.settled && this.socket.writable) this.socket.write(encode({ type: 'kill', signal }));
+  }
+
+  resize(cols: number, rows: number): void {
+    checkPtySize({ cols, rows }, 'resize');
+    if (!this.settled && this.pty && this.socket.writable) this.socket.write(encode({ type: 'resize', cols, rows }));
+  }
+
+  private readonly suspendListeners: (() => void)[] = [];
+
+  onSuspend(listener: () => void): void {
+    this.suspendListeners.push(listener);
+  }
+
+  private get pty(): boolean {
+    return this.run.pty !== undefined;
   }
 
   private onFrame(frame: FromHost): void {
@@ -128,6 +147,9 @@ class RemoteProcess implements SandboxedProcess {
         return;
       case 'refused':
         this.fail(new CorralError('session_closed', `the kept session would not run the command: ${frame.reason}; run it again: the next corral run starts a fresh session`));
+        return;
+      case 'suspended':
+        for (const l of this.suspendListeners) l();
         return;
       case 'stopping':
         return;
@@ -222,11 +244,16 @@ export class RemoteSession implements Session {
   get violationSources() {
     return this.facts.violationSources;
   }
+  get ptys() {
+    return this.facts.ptys;
+  }
 
   spawn(argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
     if (this.closed) throw new CorralError('session_closed', 'the session is closed');
     const args = checkArgv(argv);
     const cwd = resolveCwd(this.facts.workspace, options.cwd);
+    const pty = options.pty === undefined ? undefined : checkPtySize(options.pty, 'pty');
+    if (pty !== undefined && !this.facts.ptys) throw new CorralError('platform_unsupported', "this session's runner cannot give commands a pseudo-terminal (Session.ptys is false): spawn without `pty`");
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     // Per-command extras go through the same filter as the caller's environment (host.ts: spawnFrom).
@@ -239,6 +266,7 @@ export class RemoteSession implements Session {
       env,
       stdin: (options.stdin ?? 'pipe') === 'pipe',
       ...(options.timeoutSec !== undefined ? { timeoutSec: options.timeoutSec } : {}),
+      ...(pty !== undefined ? { pty: { cols: pty.cols, rows: pty.rows } } : {}),
     };
     const child = new RemoteProcess(String(this.nextId++), createConnection(this.file), run);
     this.children.add(child);

@@ -36,7 +36,7 @@ export async function listKept(owner: SocketOwner, instance: string, env: NodeJS
       out.push({ socket: file, facts: null, stale: (err as Error).message });
       continue;
     }
-    const outcome = await connectHost(file, 5_000);
+    const outcome = await connectHost(file, 5_000, true);
     if ('none' in outcome) out.push({ socket: file, facts: null, stale: outcome.none });
     else {
       outcome.socket.destroy();

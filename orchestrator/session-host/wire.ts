@@ -28,6 +28,8 @@ export interface SessionFacts {
   published: string[];
   warnings: string[];
   violationSources: Record<string, string>;
+  /** Commands may get a pseudo-terminal (Session.ptys). */
+  ptys: boolean;
   /** The host's pid, its idle time-out (s), when it started and when its last command ended (ms since the epoch). */
   hostPid: number;
   idleSec: number;
@@ -47,7 +49,8 @@ export interface WireError {
 }
 
 export type ToHost =
-  | { type: 'run'; key: string; argv: string[]; cwd: string; env: Record<string, string>; timeoutSec?: number; stdin: boolean }
+  | { type: 'run'; key: string; argv: string[]; cwd: string; env: Record<string, string>; timeoutSec?: number; stdin: boolean; pty?: { cols: number; rows: number } }
+  | { type: 'resize'; cols: number; rows: number }
   | { type: 'stdin'; data: string }
   | { type: 'closeStdin' }
   | { type: 'kill'; signal: string }
@@ -62,7 +65,9 @@ export type FromHost =
   | { type: 'error'; error: WireError }
   /** This host will not run it (installation changed, key differs, shutting down): start another. */
   | { type: 'refused'; reason: string }
-  | { type: 'stopping' };
+  | { type: 'stopping' }
+  /** A pty command was stopped for a ^Z (the client suspends itself, then sends kill SIGCONT). */
+  | { type: 'suspended' };
 
 export function encode(message: ToHost | FromHost): Buffer {
   const body = Buffer.from(JSON.stringify(message), 'utf8');
@@ -79,6 +84,8 @@ export const DATA_CHUNK_BYTES = 1024 * 1024;
 export { FrameDecoder };
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+/** Numbers only here; the Session's spawn and resize check the range (checkPtySize). */
+const isSize = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as { cols?: unknown }).cols === 'number' && typeof (v as { rows?: unknown }).rows === 'number';
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
 
 /** A client's frame, shape-checked; throws a TypeError naming what is wrong. */
@@ -90,6 +97,7 @@ export function checkToHost(value: unknown): ToHost {
       if (!isString(v.key) || !isStringArray(v.argv) || !isString(v.cwd) || typeof v.stdin !== 'boolean') throw new TypeError('run: key, argv, cwd and stdin are required');
       if (typeof v.env !== 'object' || v.env === null || Array.isArray(v.env) || !Object.values(v.env).every(isString)) throw new TypeError('run: env must map names to strings');
       if (v.timeoutSec !== undefined && typeof v.timeoutSec !== 'number') throw new TypeError('run: timeoutSec must be a number');
+      if (v.pty !== undefined && !isSize(v.pty)) throw new TypeError('run: pty must be {cols, rows}');
       return {
         type: 'run',
         key: v.key,
@@ -98,11 +106,15 @@ export function checkToHost(value: unknown): ToHost {
         env: v.env as Record<string, string>,
         stdin: v.stdin,
         ...(v.timeoutSec !== undefined ? { timeoutSec: v.timeoutSec as number } : {}),
+        ...(v.pty !== undefined ? { pty: { cols: (v.pty as { cols: number }).cols, rows: (v.pty as { rows: number }).rows } } : {}),
       };
     }
     case 'stdin':
       if (!isString(v.data)) throw new TypeError('stdin: data must be base64 text');
       return { type: 'stdin', data: v.data };
+    case 'resize':
+      if (!isSize(v)) throw new TypeError('resize: cols and rows must be numbers');
+      return { type: 'resize', cols: v.cols as number, rows: v.rows as number };
     case 'kill':
       if (!isString(v.signal)) throw new TypeError('kill: signal must be a name');
       return { type: 'kill', signal: v.signal };

@@ -143,7 +143,7 @@ describe('corral run reuses kept sessions (root)', function () {
       const a = await run();
       const b = await run();
       assert.notEqual(a, b, 'idleSec 0: each run has a session of its own');
-      assert.equal(await until(async () => (await list()).length === 0), true, 'idleSec 0 leaves no kept session');
+      assert.equal(await until(async () => (await list()).length === 0), true, `idleSec 0 leaves no kept session: ${JSON.stringify(await list())}`);
     } finally {
       rmSync(cfg, { force: true });
     }

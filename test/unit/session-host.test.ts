@@ -129,10 +129,12 @@ describe('session host: the fast path parser (fast-run.ts parseRunArgs)', () => 
       command: ['x', '--json'],
     });
     assert.deepEqual(parseRunArgs(['--fresh', '--quiet-violations', '--explain', 'x']), { flags: { fresh: true, quietViolations: true, explain: true }, command: ['x'] });
+    assert.deepEqual(parseRunArgs(['--pty', 'x']), { flags: { pty: true }, command: ['x'] });
+    assert.deepEqual(parseRunArgs(['--pty', '--no-pty', 'x']), { flags: { pty: false }, command: ['x'] });
   });
 
   it('answers null (the full CLI) for anything else', () => {
-    for (const args of [[], ['--'], ['--help'], ['-h', 'x'], ['--bogus', 'x'], ['--cwd'], ['--cwd', '--json', 'x'], ['--json=1', 'x'], ['-x', 'y']]) {
+    for (const args of [[], ['--'], ['--help'], ['--pty=1', 'x'], ['-h', 'x'], ['--bogus', 'x'], ['--cwd'], ['--cwd', '--json', 'x'], ['--json=1', 'x'], ['-x', 'y']]) {
       assert.equal(parseRunArgs(args), null, JSON.stringify(args));
     }
   });
