@@ -11,6 +11,7 @@ import koffi, { type TypeObject } from 'koffi';
 import { bindPrototypes, declarePrototypes, layoutsOf, pointerValue, wideBuffer, type Bound, type Declarations } from './library.js';
 import { Win32Handle, rawHandle } from './handle.js';
 import { win32Failure } from './win32-error.js';
+import { pseudoConsoleAttribute, type PseudoConsole } from './conpty.js';
 
 export const CREATE_SUSPENDED = 0x4;
 export const CREATE_UNICODE_ENVIRONMENT = 0x400;
@@ -161,14 +162,19 @@ export interface AsUserRequest {
   /** STARTUPINFO.lpDesktop (`WinSta0\corral-…`), or null for the caller's own desktop. */
   desktop?: string | null;
   label: string;
+  /**
+   * Start it on this pseudo console (conpty.ts) instead: its console is the pseudo console, no
+   * handle is inherited (bInheritHandles FALSE, no handle list), and `stdio` is not used.
+   */
+  pseudoConsole?: PseudoConsole;
 }
 
 /** CreateProcessAsUserW with only the stdio handles inheritable into the child. */
 export function createProcessAsUser(request: AsUserRequest): StartedProcess {
   const { stdin, stdout, stderr } = request.stdio;
+  const onConsole = request.pseudoConsole !== undefined;
   // The same handle may serve twice (stdout and stderr to one pipe); the list wants each once.
-  const unique = [...new Set([stdin, stdout, stderr])];
-  const attribute = handleListAttribute(unique);
+  const attribute = onConsole ? pseudoConsoleAttribute(request.pseudoConsole!) : handleListAttribute([...new Set([stdin, stdout, stderr])]);
   // Referenced until CreateProcessAsUserW returns: lpDesktop points into it.
   const desktop = request.desktop === undefined || request.desktop === null ? null : wideBuffer(request.desktop);
   try {
@@ -179,11 +185,16 @@ export function createProcessAsUser(request: AsUserRequest): StartedProcess {
       wideBuffer(request.commandLine),
       null,
       null,
-      1,
+      onConsole ? 0 : 1,
       request.flags | EXTENDED_STARTUPINFO_PRESENT | CREATE_UNICODE_ENVIRONMENT,
       request.environment,
       request.cwd,
-      { StartupInfo: { ...startupInfo(request.stdio, desktop), cb: koffi.sizeof(declareTypes().STARTUPINFOEXW) }, lpAttributeList: koffi.address(attribute.list) },
+      {
+        StartupInfo: onConsole
+          ? { cb: koffi.sizeof(declareTypes().STARTUPINFOEXW), lpDesktop: desktop === null ? null : koffi.address(desktop) }
+          : { ...startupInfo(request.stdio, desktop), cb: koffi.sizeof(declareTypes().STARTUPINFOEXW) },
+        lpAttributeList: koffi.address(attribute.list),
+      },
       info,
     );
     if (!ok) throw win32Failure('CreateProcessAsUserW', undefined, `starting ${request.application}`);

@@ -20,6 +20,7 @@ import { sessionDirsDeclarations } from '../../runner/windows/session-dirs.js';
 import { fileOwnerDeclarations } from '../../os/win32/file-owner.js';
 import { profilePathDeclarations } from '../../os/win32/profile-path.js';
 import { tcpListenerDeclarations } from '../../os/win32/tcp-listeners.js';
+import { conptyDeclarations, coordOf, PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE } from '../../os/win32/conpty.js';
 
 /** Documented x64 values (Windows SDK headers: processthreadsapi.h, winnt.h, minwinbase.h, dpapi.h). */
 const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }> = {
@@ -44,6 +45,8 @@ const EXPECTED: Record<string, { size: number; offsets: Record<string, number> }
   TOKEN_DEFAULT_DACL: { size: 8, offsets: { DefaultDacl: 0 } },
   TOKEN_USER: { size: 16, offsets: { User: 0 } },
   JOBOBJECT_BASIC_UI_RESTRICTIONS: { size: 4, offsets: { UIRestrictionsClass: 0 } },
+  /** wincontypes.h: SHORT X, Y (passed by value to CreatePseudoConsole and ResizePseudoConsole). */
+  COORD: { size: 4, offsets: { X: 0, Y: 2 } },
 };
 
 const FILES: Record<string, () => Declarations> = {
@@ -61,6 +64,7 @@ const FILES: Record<string, () => Declarations> = {
   'file-owner.ts': fileOwnerDeclarations,
   'profile-path.ts': profilePathDeclarations,
   'tcp-listeners.ts': tcpListenerDeclarations,
+  'conpty.ts': conptyDeclarations,
 };
 
 const REQUIRED_PROTOTYPES = [
@@ -74,6 +78,7 @@ const REQUIRED_PROTOTYPES = [
   'SHGetKnownFolderPath', 'CoTaskMemFree', 'InitializeAcl', 'AddAccessAllowedAceEx', 'AddAccessDeniedAceEx',
   'InitializeSecurityDescriptor', 'SetSecurityDescriptorDacl', 'SetSecurityDescriptorControl', 'CreateDirectoryW',
   'RemoveDirectoryW', 'GetFileAttributesW', 'CreateFileW', 'GetFileSecurityW', 'DuplicateToken', 'AccessCheck', 'GetSecurityDescriptorOwner',
+  'CreatePseudoConsole', 'ResizePseudoConsole', 'ClosePseudoConsole',
 ];
 
 describe('windows FFI declarations (no DLL loaded)', function () {
@@ -124,6 +129,14 @@ describe('windows FFI declarations (no DLL loaded)', function () {
     assert.equal(SECURITY_ATTRIBUTES_BYTES, layout?.size);
     assert.equal(layout?.offsets.lpSecurityDescriptor, 8);
     assert.equal(layout?.offsets.bInheritHandle, 16);
+  });
+
+  it('pseudo consoles: the documented attribute value, and sizes as COORD (X columns, Y rows, SHORTs)', () => {
+    // processthreadsapi.h: ProcThreadAttributeValue(22, FALSE, TRUE, FALSE)
+    assert.equal(PROC_THREAD_ATTRIBUTE_PSEUDOCONSOLE, 0x20016);
+    assert.deepEqual(coordOf({ cols: 120, rows: 40 }), { X: 120, Y: 40 });
+    assert.throws(() => coordOf({ cols: 0x8000, rows: 1 }), RangeError);
+    assert.throws(() => coordOf({ cols: 80, rows: 0 }), RangeError);
   });
 
   it('accepts SID strings and nothing else before any API sees them', () => {

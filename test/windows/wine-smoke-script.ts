@@ -245,6 +245,61 @@ async function main(): Promise<void> {
     return done;
   };
 
+  // ConPTY (os/win32/conpty.ts): a pseudo console, cmd started on it with the command token,
+  // its screen read back from the output pipe, a resize, the close. Not used by the runner yet.
+  const { PseudoConsole } = await import('../../os/win32/conpty.js');
+  await check('conpty_echo', async () => {
+    const pc = PseudoConsole.open({ cols: 80, rows: 25 }, 'smoke');
+    const steps: string[] = ['opened'];
+    try {
+      const started = createProcessAsUser({
+        token,
+        application: `${systemRoot}\\system32\\cmd.exe`,
+        commandLine: 'cmd.exe /c echo conpty-hello',
+        cwd: workspace,
+        environment: encodeEnvironmentBlock(env),
+        stdio: { stdin: pc.input, stdout: pc.output, stderr: pc.output },
+        flags: CREATE_SUSPENDED,
+        label: 'conpty',
+        pseudoConsole: pc,
+      });
+      steps.push('started');
+      resumeThread(started.thread);
+      started.thread.close();
+      const chunks: Buffer[] = [];
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline && !Buffer.concat(chunks).includes('conpty-hello')) {
+        const r = pollPipe(pc.output, 65536);
+        if (r.kind === 'data') chunks.push(r.data);
+        else if (r.kind === 'eof') break;
+        else await new Promise((done) => setTimeout(done, 50));
+      }
+      const exit = await waitForExit(started.process, 15_000);
+      started.process.close();
+      let resized: string = 'ok';
+      try {
+        pc.resize({ cols: 100, rows: 30 });
+      } catch (err) {
+        resized = (err as Error).message;
+      }
+      const beforeClose = Buffer.concat(chunks).toString('utf8');
+      // What the console still had, up to the end of its output once it is closed.
+      pc.close();
+      const drainUntil = Date.now() + 5_000;
+      let ended = false;
+      while (Date.now() < drainUntil && !ended) {
+        const r = pollPipe(pc.output, 65536);
+        if (r.kind === 'data') chunks.push(r.data);
+        else if (r.kind === 'eof') ended = true;
+        else await new Promise((done) => setTimeout(done, 50));
+      }
+      return { steps, exit, resized, beforeClose, screen: Buffer.concat(chunks).toString('utf8'), outputEnded: ended };
+    } finally {
+      pc.close();
+      pc.input.close();
+      pc.output.close();
+    }
+  });
   await check('spawn_echo', () => run(['cmd', '/c', 'echo', 'hi']));
   await check('spawn_exit_code', () => run(['cmd', '/c', 'exit', '3']));
   await check('spawn_stderr', () => run(['cmd', '/c', 'echo oops 1>&2']));
