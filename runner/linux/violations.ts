@@ -83,6 +83,17 @@ const SETTLE_MAX_MS = 2000;
 const FAILED_GRACE_MS = 3;
 /** Kept per command; beyond this only counted (`violationsDropped`). */
 export const MAX_VIOLATIONS_PER_COMMAND = 1000;
+/**
+ * How far before a command's start a kernel time stamp may lie and still be the command's. The audit
+ * subsystem stamps records with the coarse real-time clock (ktime_get_coarse_real_ts64), which lags the
+ * clock Date.now() reads by up to one scheduler tick (10 ms at HZ=100, the slowest tick Linux offers),
+ * and prints milliseconds. A command that is refused within that tick of its start got a stamp from
+ * before \`since\`: with a 1 ms allowance (before), about half of such refusals of a quick command were
+ * dropped (verify's violation-report attempt, and run-violations' sequences, on a quiet machine). The
+ * price: an earlier command's record stamped in the last tick before this one started, and read
+ * while this one runs, is given to this one too.
+ */
+export const KERNEL_STAMP_SLACK_MS = 11;
 
 export interface CommandViolations {
   records: ViolationRecord[];
@@ -177,8 +188,8 @@ export class SessionViolations {
     for (const sink of this.active) {
       sink.dropped += lost;
       for (const v of found) {
-        // The kernel's time has millisecond resolution: a record from before the command started is an earlier command's.
-        if (Date.parse(v.time) < sink.since - 1) continue;
+        // A record stamped before the command started (beyond the coarse clock's lag) is an earlier command's.
+        if (Date.parse(v.time) < sink.since - KERNEL_STAMP_SLACK_MS) continue;
         if (sink.records.length < MAX_VIOLATIONS_PER_COMMAND) sink.records.push(v);
         else sink.dropped += 1;
       }

@@ -7,7 +7,7 @@ import {
   SessionDomainFilter,
 } from '../../runner/linux/landlock-audit-records.js';
 import { landlockRecordFilter } from '../../runner/linux/landlock-audit.js';
-import { landlockSource, SessionViolations, type CommandViolations } from '../../runner/linux/violations.js';
+import { KERNEL_STAMP_SLACK_MS, landlockSource, SessionViolations, type CommandViolations } from '../../runner/linux/violations.js';
 import type { Instruction } from '../../runner/linux/seccomp-program.js';
 import { escapeForTerminal, violationLines } from '../../orchestrator/cli/violations.js';
 import type { ConnectionRecord, ViolationRecord } from '../../core/protocol.js';
@@ -166,12 +166,14 @@ describe('violations: per-command attribution (SessionViolations)', () => {
     const a = await new Promise<CommandViolations>((resolve) => sv.end(first, resolve));
     assert.deepEqual(a.records.map((r) => r.target), ['/etc/a']);
     // A straggler of the first command, stamped before the second began: not the second's.
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, KERNEL_STAMP_SLACK_MS + 5));
     const second = sv.begin();
     queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(t0)}: domain=ab blockers=fs.write_file path="/etc/late"` });
     queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(Date.now() + 1)}: domain=ab blockers=fs.write_file path="/etc/b"` });
+    // Refused right after it started: the kernel's coarse clock may stamp it up to a tick before `since`.
+    queue.push({ type: AUDIT_LANDLOCK_ACCESS, text: `${stamp(second.since - 4)}: domain=ab blockers=fs.write_file path="/etc/coarse"` });
     const b = await new Promise<CommandViolations>((resolve) => sv.end(second, resolve, true));
-    assert.deepEqual(b.records.map((r) => r.target), ['/etc/b']);
+    assert.deepEqual(b.records.map((r) => r.target), ['/etc/b', '/etc/coarse']);
     sv.close();
   });
 
