@@ -85,6 +85,13 @@ export interface SpawnRequest {
    * character cells, each 1..MAX_PTY_CELLS. Absent: pipes.
    */
   pty?: PtySize;
+  /**
+   * Kill what the command left running (its cgroup) when it ends, before its exit is reported:
+   * a kept session (orchestrator/session-host) serves each `corral run` as a session of its own
+   * would, where nothing a command started outlived it. Absent: leftovers live until the session
+   * closes (the library's long sessions).
+   */
+  reap?: boolean;
 }
 
 /** A terminal's size in character cells. */

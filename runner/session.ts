@@ -55,7 +55,7 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 /** Pure shape check of a spawn message; timeoutMs defaults to and is capped by the session limit. */
 export function validateSpawn(message: Record<string, unknown>, limitMs: number): SpawnRequest {
-  const { id, argv, cwd, env, timeoutMs, stdin, pty } = message;
+  const { id, argv, cwd, env, timeoutMs, stdin, pty, reap } = message;
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) throw new InvalidSpawn(`spawn.id must be a string of 1–${MAX_ID_LENGTH} characters`);
   if (!Array.isArray(argv) || argv.length === 0 || argv.length > MAX_ARGS || !argv.every((a) => typeof a === 'string' && !a.includes('\0'))) {
     throw new InvalidSpawn('spawn.argv must be a non-empty array of strings without NUL');
@@ -72,6 +72,8 @@ export function validateSpawn(message: Record<string, unknown>, limitMs: number)
   if (pty !== undefined && pty !== null && !isPtySize(pty)) throw new InvalidSpawn(PTY_SIZE_RULE('spawn.pty'));
   const request: SpawnRequest = { id, argv: argv as string[], cwd, env, timeoutMs: timeout, stdin: stdin === 'pipe' ? 'pipe' : null };
   if (isPtySize(pty)) request.pty = { cols: pty.cols, rows: pty.rows };
+  if (reap !== undefined && typeof reap !== 'boolean') throw new InvalidSpawn('spawn.reap must be true or false');
+  if (reap === true) request.reap = true;
   return request;
 }
 

@@ -76,7 +76,7 @@ export async function fastRun(argv: readonly string[]): Promise<number | null> {
   let commandFor: (session: { shell: string | null }) => string[];
   if (argv[0] === 'run') {
     const parsed = parseRunArgs(argv.slice(1));
-    if (parsed === null || parsed.flags.fresh === true) return null;
+    if (parsed === null || parsed.flags.fresh === true || parsed.flags.publish !== undefined) return null;
     flags = parsed.flags;
     commandFor = () => parsed.command;
   } else if (argv[0] === 'sh') {

@@ -100,7 +100,8 @@ export async function keptSession(target: KeyedTarget, flags: SessionFlags): Pro
 }
 
 export async function acquireSession(options: SessionOptions, flags: SessionFlags & { fresh?: boolean }, extras: AcquireExtras = {}): Promise<Session> {
-  if (flags.fresh !== true && reuseOff === null) {
+  // --publish: never kept (host.ts/host-main.ts: its listeners would outlive the run), so not tried.
+  if (flags.fresh !== true && flags.publish === undefined && reuseOff === null) {
     try {
       const target = await keyedTarget(flags);
       if (typeof target !== 'string') {

@@ -134,7 +134,9 @@ async function main(): Promise<void> {
     if (!(session instanceof SessionImpl)) throw new CorralError('internal', 'openSession did not return a SessionImpl');
     const again = await keyedTarget(spec.flags, spec.cwd, process.env, spawnerUid);
     const steady = target.key === spec.key && typeof again !== 'string' && again.key === spec.key;
-    const kept = steady && session.idleSec > 0;
+    // A session that publishes ports is never kept: its listeners on the host's loopback would
+    // stay open after corral run returned, and no other session could publish those ports.
+    const kept = steady && session.idleSec > 0 && session.published.length === 0;
     const listenOn = kept ? file : path.join(dir, `${spec.key}.${process.pid}.once.sock`);
     const server = createServer({ pauseOnConnect: false });
     // The umask only while the socket is made (in a 0700 directory anyway): the runner, and so

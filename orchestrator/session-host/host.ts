@@ -223,7 +223,8 @@ export class SessionHost {
         stdin: frame.stdin ? 'pipe' : 'ignore',
         ...(frame.timeoutSec !== undefined ? { timeoutSec: frame.timeoutSec } : {}),
         ...(frame.pty !== undefined ? { pty: frame.pty } : {}),
-      });
+        // What the command leaves running dies with it, as when its corral run closed a session of its own.
+      }, { reap: true });
     } catch (err) {
       send({ type: 'error', error: wireError(err) });
       socket.end();

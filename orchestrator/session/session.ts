@@ -95,9 +95,9 @@ export class SessionImpl implements Session {
    * policy, as openSession filters process.env) instead of the session's own: a session host
    * (session-host/host.ts) serves each `corral run` with that caller's environment.
    */
-  spawnFrom(source: Readonly<Record<string, string | undefined>>, argv: readonly string[], options: SpawnOptions = {}): SandboxedProcess {
+  spawnFrom(source: Readonly<Record<string, string | undefined>>, argv: readonly string[], options: SpawnOptions = {}, extra: { reap?: boolean } = {}): SandboxedProcess {
     const base = sessionEnvironment(source, this.ctx.envPolicy, { ignoreCase: this.ctx.environmentNamesIgnoreCase === true });
-    return this.spawnWithBase(base, argv, options);
+    return this.spawnWithBase(base, argv, options, extra.reap === true);
   }
 
   /** Policy `session.idleSec` (session-host/host-main.ts keeps the session this long after its last command). */
@@ -115,7 +115,8 @@ export class SessionImpl implements Session {
     return this.closing !== null || !this.client.isOpen;
   }
 
-  private spawnWithBase(baseEnv: Record<string, string>, argv: readonly string[], options: SpawnOptions): SandboxedProcess {
+  /** `reap`: the runner kills what the command left when it ends (SpawnRequest.reap). */
+  private spawnWithBase(baseEnv: Record<string, string>, argv: readonly string[], options: SpawnOptions, reap = false): SandboxedProcess {
     if (this.closing !== null) throw new CorralError('session_closed', 'the session is closed');
     const args = checkArgv(argv);
     const cwd = resolveCwd(this.ctx.workspace, options.cwd);
@@ -127,7 +128,7 @@ export class SessionImpl implements Session {
     const id = String(this.nextId++);
     const command = new RunningCommand(id, this.client, withStdin, pty !== undefined);
     const startedAt = new Date();
-    this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null, ...(pty === undefined ? {} : { pty: { cols: pty.cols, rows: pty.rows } }) }, command.sink);
+    this.client.spawn({ type: 'spawn', id, argv: args, cwd, env, timeoutMs: limitMs, stdin: withStdin ? 'pipe' : null, ...(pty === undefined ? {} : { pty: { cols: pty.cols, rows: pty.rows } }), ...(reap ? { reap: true } : {}) }, command.sink);
     // No audit log (audit: false): no record to build for each command.
     if (this.ctx.audit !== null) {
       command.exit.then(

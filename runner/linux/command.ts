@@ -165,6 +165,8 @@ export function startCommand(request: SpawnRequest, events: CommandEvents, ctx: 
         // After the violation sources were read: the count includes the refusals they saw (no-route.ts).
         // With concurrent commands, an attempt of one counts for each that ran meanwhile (as OOM kills do).
         const noRoute = ctx.noRoutes === undefined ? {} : { noRoute: Math.max(0, ctx.noRoutes.read() - noRouteBefore) };
+        // reap: what it left (setsid'd daemons included) dies before its client hears of the exit.
+        if (request.reap === true) killAll();
         events.exit({ ...result, ...noRoute, ...violations });
         ctx.onFinished(group);
       },

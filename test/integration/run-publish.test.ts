@@ -206,6 +206,7 @@ describe('corral run --publish: dev servers (root, the member through the sudo r
   });
 
   it('the forwarder never outlives the runner: SIGKILL to the runner closes the published port', async () => {
+    await inst!.stopKeptSessions(); // the earlier cases' kept sessions have runners of their own
     const port = await freePort();
     const dev = await startDevServer(port, ['--publish', String(port)]);
     assert.equal((await get(`http://127.0.0.1:${port}/before`)).hasOwnProperty('status'), true);

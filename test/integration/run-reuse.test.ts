@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createUser, eventually, hex, NODE, removeUser, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type Result, type TestUser } from './helpers/e2e.js';
+import { createUser, eventually, hex, NODE, pgrep, removeUser, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type Result, type TestUser } from './helpers/e2e.js';
 
 interface Listed {
   socket: string;
@@ -102,6 +102,16 @@ describe('corral run reuses kept sessions (root)', function () {
     assert.ok(sock.isSocket());
     assert.equal(sock.mode & 0o777, 0o600);
     assert.equal(sock.uid, inst!.user.uid);
+  });
+
+  it('what a command leaves running dies when its corral run returns, as with a fresh session; the session stays', async () => {
+    const first = await run();
+    const marker = `sleep 600.${Date.now() % 100000}7`;
+    const r = await inst!.corralAs(inst!.user, ['run', '--', 'sh', '-c', `setsid ${marker} </dev/null >/dev/null 2>&1 & echo left`]);
+    assert.equal(r.status, 0, show(r));
+    assert.equal(r.stdout.toString(), 'left\n');
+    assert.equal(await eventually(() => pgrep(marker).length === 0), true, `${marker} outlived its corral run: pids ${pgrep(marker).join(',')}`);
+    assert.equal(await run(), first, 'the kept session is still the one reused');
   });
 
   it('--fresh never reuses and keeps nothing', async () => {

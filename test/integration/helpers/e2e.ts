@@ -171,6 +171,12 @@ export class TestInstallation {
     return this.corral(['run', '--workspace', this.workspace, ...flags, '--', ...argv], opts);
   }
 
+  /** End the test user's kept sessions (`corral session stop --all` as root for them): their runners are identity processes. */
+  async stopKeptSessions(): Promise<void> {
+    const r = await this.corral(['session', 'stop', '--all']);
+    if (r.status !== 0) throw new Error(`corral session stop --all exited ${r.status}: ${r.stderr}`);
+  }
+
   async setup(extraArgs: string[] = []): Promise<void> {
     this.provisioned = true; // even a failed setup may have changed things: always tear down
     const r = await this.corral(['setup', '--yes', '--user', this.user.name, '--workspace', this.workspace, ...extraArgs], {
