@@ -14,7 +14,7 @@ import path from 'node:path';
 import { isCorralError } from '../../core/errors.js';
 import type { KeyedTarget } from './target.js';
 import type { Session, SessionOptions } from '../session/types.js';
-import { sessionKey, type SessionFlags } from './key.js';
+import { layersEnvAllow, sessionKey, type SessionFlags } from './key.js';
 import { checkedSocket, checkedSocketDir, MAX_SOCKET_PATH, socketDir, socketPath } from './paths.js';
 import { connectHost } from './remote.js';
 
@@ -66,7 +66,7 @@ export async function keyedTarget(flags: SessionFlags, cwd: string = process.cwd
   const dir = socketDir({ uid: user.uid, home: user.home }, leaf.installation.name, env, ownUid);
   const socket = socketPath(dir, key);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return `the socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`;
-  return { installation: leaf.installation, user: { ...user, uid: user.uid }, workspace, key, dir, socket };
+  return { installation: leaf.installation, user: { ...user, uid: user.uid }, workspace, key, dir, socket, envAllow: layersEnvAllow(leaf.installation, user.home, workspace) };
 }
 
 /** The live kept session of `target`, or null (none, stale, refused). Throws session_unsafe. */
@@ -74,10 +74,10 @@ export async function liveSession(target: KeyedTarget): Promise<Session | null> 
   const dir = checkedSocketDir({ uid: target.user.uid, home: target.user.home }, target.installation.name, false);
   if (dir === null) return null;
   if (checkedSocket(target.socket, target.user.uid) === null) return null;
-  return remoteAt(target.socket, target.key);
+  return remoteAt(target.socket, target.key, target.envAllow);
 }
 
-async function remoteAt(file: string, key: string): Promise<Session | null> {
+async function remoteAt(file: string, key: string, envAllow: readonly string[]): Promise<Session | null> {
   const outcome = await connectHost(file);
   if ('none' in outcome) return null;
   if (outcome.session.key !== key) {
@@ -85,7 +85,7 @@ async function remoteAt(file: string, key: string): Promise<Session | null> {
     return null;
   }
   const { RemoteSession } = await import('./remote.js');
-  return new RemoteSession(outcome.session, file, outcome.socket);
+  return new RemoteSession(outcome.session, file, outcome.socket, envAllow);
 }
 
 /** The kept session of `target`: the live one, else one a new host opens. Null when reuse cannot be had. */
@@ -96,7 +96,7 @@ export async function keptSession(target: KeyedTarget, flags: SessionFlags): Pro
   const started = await startHost(target, flags);
   // Only a socket of the user's in the directory checked above (the host chose it).
   if (started === null || path.dirname(started) !== target.dir || checkedSocket(started, target.user.uid) === null) return null;
-  return remoteAt(started, target.key);
+  return remoteAt(started, target.key, target.envAllow);
 }
 
 export async function acquireSession(options: SessionOptions, flags: SessionFlags & { fresh?: boolean }, extras: AcquireExtras = {}): Promise<Session> {

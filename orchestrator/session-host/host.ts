@@ -192,10 +192,16 @@ export class SessionHost {
             socket.end();
             break;
           case 'stop':
+            if (frame.ifIdle === true && this.running > 0) {
+              // A command runs: it is not killed (setup and teardown then meet it as a live session).
+              send({ type: 'refused', reason: `${this.running} command(s) running` });
+              socket.end();
+              break;
+            }
             // The connection stays open until the session has closed (stop() destroys it then):
             // the asker waits for the runner to be gone.
             send({ type: 'stopping' });
-            void this.stop('stopped by corral session stop');
+            void this.stop(frame.ifIdle === true ? 'stopped for corral setup or teardown' : 'stopped by corral session stop');
             break;
         }
       }

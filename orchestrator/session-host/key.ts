@@ -39,7 +39,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Installation } from '../../core/installation.js';
 import { layerFiles } from '../policy/files.js';
-import { DEFAULT_DENY_READ, DEFAULT_READ_ROOTS } from '../../core/policy/defaults.js';
+import { DEFAULT_DENY_READ, DEFAULT_ENV_ALLOW, DEFAULT_READ_ROOTS } from '../../core/policy/defaults.js';
 import { stateFile } from '../session/provisioned.js';
 
 /** The `corral run` flags that shape a session (the rest are per command). */
@@ -135,6 +135,25 @@ function layerPaths(file: string, home: string, workspace: string): string[] {
 function placed(entry: string, home: string, workspace: string): string {
   if (entry === '~' || entry.startsWith('~/')) return path.join(home, entry.slice(2));
   return path.resolve(workspace, entry);
+}
+
+/**
+ * Every `env.allow` entry any layer file names (read leniently, as data), with the built-in
+ * list: a superset of the allowlist the session resolves (env.allow is additive, and a workspace
+ * layer cannot add to it). The client sends a kept session only the variables this admits
+ * (remote.ts), so a host never receives more of the caller's environment than a session could use.
+ */
+export function layersEnvAllow(installation: Installation, home: string, workspace: string): string[] {
+  const out = new Set<string>(DEFAULT_ENV_ALLOW);
+  for (const { file } of layerFiles({ installation, home, cwd: workspace, workspace })) {
+    try {
+      const allow = (JSON.parse(readFileSync(file, 'utf8')) as { env?: { allow?: unknown } } | null)?.env?.allow;
+      if (Array.isArray(allow)) for (const e of allow) if (typeof e === 'string') out.add(e);
+    } catch {
+      // absent or invalid: nothing it allows
+    }
+  }
+  return [...out];
 }
 
 /** Whether each path exists and what it is (device, inode, type): the session's view is built from what exists at its start. */

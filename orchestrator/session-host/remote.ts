@@ -16,6 +16,7 @@ import { createConnection, type Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { CorralError, isErrorCode } from '../../core/errors.js';
 import { checkArgv, resolveCwd } from '../session/command-input.js';
+import { filterEnvironment } from '../../core/policy/env.js';
 import { checkPtySize } from '../session/command.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from '../session/types.js';
 import { DATA_CHUNK_BYTES, encode, FrameDecoder, type FromHost, type SessionFacts, type ToHost, type WireError } from './wire.js';
@@ -202,6 +203,8 @@ export class RemoteSession implements Session {
     readonly facts: SessionFacts,
     private readonly file: string,
     private readonly control: Socket,
+    /** What of this process's environment a command may get at most (acquire.ts: a superset of the session's env.allow). */
+    private readonly envAllow: readonly string[] = [],
   ) {
     control.on('error', () => undefined);
     // Nothing more is said on the control connection; it only keeps this client counted.
@@ -254,8 +257,9 @@ export class RemoteSession implements Session {
     const cwd = resolveCwd(this.facts.workspace, options.cwd);
     const pty = options.pty === undefined ? undefined : checkPtySize(options.pty, 'pty');
     if (pty !== undefined && !this.facts.ptys) throw new CorralError('platform_unsupported', "this session's runner cannot give commands a pseudo-terminal (Session.ptys is false): spawn without `pty`");
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    // Only what the session could pass on (the host filters again with the session's own policy):
+    // the host, even one planted in the user's directory, never receives the rest of our environment.
+    const env = filterEnvironment(process.env, { allow: this.envAllow, set: {} });
     // Per-command extras go through the same filter as the caller's environment (host.ts: spawnFrom).
     for (const [k, v] of Object.entries(options.env ?? {})) env[k] = v;
     const run: Extract<ToHost, { type: 'run' }> = {

@@ -5,13 +5,14 @@
  *
  * A host is asked to stop on its socket (it closes its session: the runner kills what runs and
  * cleans up, the clients of running commands get an error) and is waited for until the
- * connection closes. Root talks only to sockets that pass paths.ts's checks — a socket of the
+ * connection closes. Setup and teardown ask only idle hosts (`ifIdle`): a command that runs is
+ * never killed by them; it is a live session, which --remove-workspace refuses as before. Root talks only to sockets that pass paths.ts's checks — a socket of the
  * user's in directories of the user's, 0700, reached without following a link at the last two
  * levels — i.e. to the user's own processes; the host admits root (host.ts).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { encode } from './wire.js';
+import { encode, FrameDecoder } from './wire.js';
 import { connectHost } from './remote.js';
 import { checkedSocket, checkedSocketDir, type SocketOwner } from './paths.js';
 import type { SessionFacts } from './wire.js';
@@ -46,8 +47,11 @@ export async function listKept(owner: SocketOwner, instance: string, env: NodeJS
   return out;
 }
 
-/** Ask the host at `file` to stop; resolves when it closed the connection (true) or did not answer (false). */
-export async function stopKept(file: string, timeoutMs = 15_000): Promise<boolean> {
+/**
+ * Ask the host at `file` to stop (`ifIdle`: only when no command runs); resolves when it closed
+ * the connection after saying it stops (true), or refused or did not answer (false).
+ */
+export async function stopKept(file: string, timeoutMs = 15_000, ifIdle = false): Promise<boolean> {
   const outcome = await connectHost(file, 5_000);
   if ('none' in outcome) return false;
   const { socket } = outcome;
@@ -56,17 +60,25 @@ export async function stopKept(file: string, timeoutMs = 15_000): Promise<boolea
       socket.destroy();
       resolve(false);
     }, timeoutMs);
+    let stopping = false;
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const f of decoder.push(chunk)) if ((f as { type?: string }).type === 'stopping') stopping = true;
+      } catch {
+        socket.destroy();
+      }
+    });
     socket.once('close', () => {
       clearTimeout(timer);
-      resolve(true);
+      resolve(stopping);
     });
     socket.on('error', () => undefined);
-    socket.resume();
-    socket.write(encode({ type: 'stop' }));
+    socket.write(encode(ifIdle ? { type: 'stop', ifIdle: true } : { type: 'stop' }));
   });
 }
 
-/** Root: stop every kept session of these users (each host's socket in the places paths.ts names). Never throws. */
+/** Root: stop every idle kept session of these users (each host's socket in the places paths.ts names); one running a command is left to meet setup as a live session. Never throws. */
 export async function stopAllKept(instance: string, owners: readonly SocketOwner[]): Promise<number> {
   let stopped = 0;
   for (const owner of owners) {
@@ -77,7 +89,7 @@ export async function stopAllKept(instance: string, owners: readonly SocketOwner
     } catch {
       continue;
     }
-    for (const k of kept) if (k.facts !== null && (await stopKept(k.socket))) stopped += 1;
+    for (const k of kept) if (k.facts !== null && (await stopKept(k.socket, 15_000, true))) stopped += 1;
   }
   return stopped;
 }

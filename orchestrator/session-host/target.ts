@@ -9,4 +9,6 @@ export interface KeyedTarget {
   key: string;
   dir: string;
   socket: string;
+  /** A superset of the session's env.allow (key.ts layersEnvAllow): what the client sends of its environment. */
+  envAllow: string[];
 }

@@ -55,7 +55,8 @@ export type ToHost =
   | { type: 'closeStdin' }
   | { type: 'kill'; signal: string }
   | { type: 'info' }
-  | { type: 'stop' };
+  /** ifIdle: only when no command runs (setup and teardown never kill a running command). */
+  | { type: 'stop'; ifIdle?: boolean };
 
 export type FromHost =
   | { type: 'hello'; session: SessionFacts }
@@ -118,9 +119,10 @@ export function checkToHost(value: unknown): ToHost {
     case 'kill':
       if (!isString(v.signal)) throw new TypeError('kill: signal must be a name');
       return { type: 'kill', signal: v.signal };
+    case 'stop':
+      return v.ifIdle === true ? { type: 'stop', ifIdle: true } : { type: 'stop' };
     case 'closeStdin':
     case 'info':
-    case 'stop':
       return { type: v.type };
     default:
       throw new TypeError(`unknown frame type ${JSON.stringify(String(v.type).slice(0, 40))}`);

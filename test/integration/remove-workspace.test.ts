@@ -105,7 +105,8 @@ describe('corral setup --remove-workspace (root, real users, ACLs and sessions)'
   it('refuses while a session of the user runs (workspace_in_use, exit 1) and changes nothing', async () => {
     const before = readFileSync(stateFile, 'utf8');
     const aclBefore = getfacl(['-R', inst!.workspace]);
-    live = spawn(NODE, [CLI, 'run', '--workspace', other, '--', 'sleep', '120'], { env: { ...process.env, ...inst!.rootEnv() }, cwd: other, stdio: 'ignore' });
+    // --fresh: a session of its own, which ends with this client (a kept one's runner would stay).
+    live = spawn(NODE, [CLI, 'run', '--fresh', '--workspace', other, '--', 'sleep', '120'], { env: { ...process.env, ...inst!.rootEnv() }, cwd: other, stdio: 'ignore' });
     const off = inst!.identity('offline').uid;
     const started = await eventually(() => {
       try {

@@ -114,6 +114,23 @@ describe('corral run reuses kept sessions (root)', function () {
     assert.equal(await run(), first, 'the kept session is still the one reused');
   });
 
+  it("each command gets its own caller's environment, filtered by the session's env policy", async () => {
+    const cfgDir = userDir(inst!.user, path.join(inst!.user.home, '.config', inst!.instance), 0o755);
+    const cfg = path.join(cfgDir, 'config.json');
+    userFile(inst!.user, cfg, JSON.stringify({ env: { allow: ['CRT_*'] } }));
+    try {
+      const show1 = ['run', '--', 'sh', '-c', 'echo "${CRT_A:-unset} ${LANG:-unset} ${CRT_TOKEN:-unset} ${OTHER_VAR:-unset}"'];
+      const a = await inst!.corralAs(inst!.user, show1, { env: { CRT_A: 'one', LANG: 'C.UTF-8', CRT_TOKEN: 'secret', OTHER_VAR: 'x' } });
+      const b = await inst!.corralAs(inst!.user, show1, { env: { CRT_A: 'two', LANG: 'C' } });
+      assert.equal(a.status, 0, show(a));
+      assert.equal(a.stdout.toString(), 'one C.UTF-8 unset unset\n', 'allowed names pass, a secret-looking one and an unlisted one do not');
+      assert.equal(b.stdout.toString(), 'two C unset unset\n', "the second run's own values, in the same session");
+      assert.equal((await list()).filter((x) => x.state === 'live').length, 1, 'both in one kept session');
+    } finally {
+      rmSync(cfg, { force: true });
+    }
+  });
+
   it('--fresh never reuses and keeps nothing', async () => {
     const kept = await run();
     const fresh = await run(['--fresh']);

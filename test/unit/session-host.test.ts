@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CorralError } from '../../core/errors.js';
 import { linuxInstallation } from '../../core/installation.js';
 import { parentDirProblem, privateDirProblem, socketProblem, checkedSocketDir } from '../../orchestrator/session-host/paths.js';
-import { sessionKey, type KeyInputs } from '../../orchestrator/session-host/key.js';
+import { layersEnvAllow, sessionKey, type KeyInputs } from '../../orchestrator/session-host/key.js';
 import { parseRunArgs } from '../../orchestrator/cli/fast-run.js';
 import { hostCommand } from '../../orchestrator/session-host/spawn.js';
 import { checkToHost } from '../../orchestrator/session-host/wire.js';
@@ -116,6 +116,25 @@ describe('session host: the key (key.ts)', () => {
     const stable = sessionKey(inputs);
     writeFileSync(path.join(inputs.user.home, '.local', 'bin', 'tool'), '');
     assert.equal(sessionKey(inputs), stable, 'a file added inside a read root changes nothing');
+  });
+});
+
+describe('session host: what of the environment a client sends (key.ts layersEnvAllow)', () => {
+  it('the built-in allowlist and every env.allow of the layer files, read as data', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'corral-env-'));
+    try {
+      const home = path.join(root, 'home');
+      const ws = path.join(home, 'ws');
+      mkdirSync(path.join(home, '.config', 'ctestk'), { recursive: true });
+      mkdirSync(path.join(ws, '.ctestk'), { recursive: true });
+      writeFileSync(path.join(home, '.config', 'ctestk', 'config.json'), JSON.stringify({ env: { allow: ['MY_API_TOKEN', 'FOO_*'] } }));
+      writeFileSync(path.join(ws, '.ctestk', 'config.json'), 'not json');
+      const allow = layersEnvAllow(linuxInstallation('ctestk'), home, ws);
+      for (const name of ['PATH', 'LANG', 'LC_*', 'MY_API_TOKEN', 'FOO_*']) assert.ok(allow.includes(name), name);
+      assert.ok(!allow.includes('HOME'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
