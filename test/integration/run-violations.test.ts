@@ -189,8 +189,7 @@ describe('corral run: violations from the kernel (root, the member through the s
   it("with the kernel's audit off: violationSources says why, violations is empty, and the write is refused as before", async () => {
     setKernelAudit(0, FLOOD_BACKLOG);
     try {
-      // --fresh: a kept session keeps the sources it started with (README, Reusable sessions).
-      const r = await run(['sh', '-c', 'echo x > /etc/corral-violation; echo "rc=$?"'], ['--json', '--fresh']);
+      const r = await run(['sh', '-c', 'echo x > /etc/corral-violation; echo "rc=$?"'], ['--json']);
       const d = doc(r);
       assert.equal(d.status, 0, show(r));
       assert.match(d.violationSources.landlock, /^off: the kernel's audit is disabled/);
