@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CLI } from './corral.js';
@@ -73,6 +73,11 @@ export async function benchReuse(runs: number, log: (s: string) => void = () => 
     mkdirSync(ws);
     chownSync(ws, user.uid, user.gid);
     await runOk(process.execPath, [CLI, 'setup', '--yes', '--user', user.name, '--workspace', ws]);
+    // Reuse is opted into (session.idleSec defaults to 0): the bench user's own layer keeps sessions.
+    const configDir = path.join(user.home, '.config', process.env.CORRAL_INSTANCE ?? 'corral');
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({ session: { idleSec: 600 } }));
+    for (const p of [path.join(user.home, '.config'), configDir, path.join(configDir, 'config.json')]) chownSync(p, user.uid, user.gid);
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', CORRAL_INSTANCE: process.env.CORRAL_INSTANCE ?? 'corral', HOME: user.home, LANG: 'C.UTF-8' };
     const as = (args: string[]) => runOk('setpriv', [`--reuid=${user!.uid}`, `--regid=${user!.gid}`, '--init-groups', '--', ...args], { cwd: ws, env });
     const corral = (args: string[]) => as([process.execPath, CLI, ...args]);

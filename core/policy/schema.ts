@@ -69,7 +69,7 @@ export const SessionSchema = z
       .max(7 * 24 * 3600)
       .optional()
       .describe(
-        'Reusable sessions (Linux): how long a session `corral run` started stays, after its last command, for the next `corral run` with the same user, workspace and policy to reuse; 0: never kept (each run starts a fresh session). A workspace config may only lower it. Default: 600.',
+        'Reusable sessions (Linux): how long a session `corral run` started stays, after its last command, for the next `corral run` with the same user, workspace and policy to reuse; 0: never kept (each run starts a fresh session). A workspace config may only lower it. Default: 0 — reuse is opted into, since a kept session delays what a session does at close (README).',
       ),
   })
   .describe('Reusable sessions.');

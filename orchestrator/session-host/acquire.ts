@@ -10,7 +10,10 @@
  * exit code. The one exception is an unsafe socket directory or socket (paths.ts): said once as
  * a warning, since someone may be attacking it, and then the fresh session.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Installation } from '../../core/installation.js';
+import { layerFiles } from '../policy/files.js';
 import { isCorralError } from '../../core/errors.js';
 import type { KeyedTarget } from './target.js';
 import type { Session, SessionOptions } from '../session/types.js';
@@ -61,12 +64,28 @@ export async function keyedTarget(flags: SessionFlags, cwd: string = process.cwd
   if (ownUid !== 0 && ownUid !== user.uid) return 'this process is neither the real user nor root';
   let workspace = canonicalDirectory(path.resolve(cwd, flags.workspace ?? cwd), 'workspace');
   if (flags.workspace === undefined) workspace = defaultWorkspace(leaf.provisioned(user), workspace);
+  // The default keeps no session (policy/defaults.ts DEFAULT_SESSION_IDLE_SEC): unless a layer file
+  // names session.idleSec, the resolved value is 0, and the command runs in a fresh session in this
+  // process exactly as before reuse — no host. A layer that names it (even to say 0) goes to a host,
+  // which resolves the policy properly and keeps the session or serves one command.
+  if (!layerMentionsIdleSec(leaf.installation, user.home, workspace)) return 'session.idleSec is 0 (the default): no session is kept';
   // Root acting for the user reads none of its own XDG_*/GIT_CONFIG_* (git-identity.ts, audit/path.ts).
   const key = sessionKey({ installation: leaf.installation, user: { ...user, uid: user.uid }, workspace, flags, env: ownUid === user.uid ? env : {}, umask: currentUmask(), ...(ownUid === user.uid ? { groups: process.getgroups?.() ?? [] } : {}) });
   const dir = socketDir({ uid: user.uid, home: user.home }, leaf.installation.name, env, ownUid);
   const socket = socketPath(dir, key);
   if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) return `the socket path ${socket} is longer than ${MAX_SOCKET_PATH} bytes`;
   return { installation: leaf.installation, user: { ...user, uid: user.uid }, workspace, key, dir, socket, envAllow: layersEnvAllow(leaf.installation, user.home, workspace) };
+}
+
+/** Whether a config layer the resolver reads names `idleSec` (its raw bytes; unreadable: no). */
+function layerMentionsIdleSec(installation: Installation, home: string, workspace: string): boolean {
+  return layerFiles({ installation, home, cwd: workspace, workspace }).some(({ file }) => {
+    try {
+      return readFileSync(file).includes('idleSec');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The live kept session of `target`, or null (none, stale, refused). Throws session_unsafe. */

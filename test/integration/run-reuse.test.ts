@@ -10,8 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { linuxInstallation } from '../../core/installation.js';
 import { createUser, eventually, hex, NODE, pgrep, removeUser, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type Result, type TestUser } from './helpers/e2e.js';
 
 interface Listed {
@@ -34,7 +35,12 @@ describe('corral run reuses kept sessions (root)', function () {
     inst = new TestInstallation();
     await inst.setup();
     other = createUser('cto');
+    // Reuse is opted into (session.idleSec defaults to 0, policy/defaults.ts): the machine layer keeps
+    // sessions 600 s for this installation, so the user-layer edits below change only what they test.
+    mkdirSync(path.dirname(machineConfig()), { recursive: true, mode: 0o755 });
+    writeFileSync(machineConfig(), JSON.stringify({ session: { idleSec: 600 } }), { mode: 0o644 });
   });
+  const machineConfig = () => linuxInstallation(inst!.instance).machineConfigFile;
   after(async () => {
     await inst?.teardown();
     removeUser(other);

@@ -197,10 +197,11 @@ describe('session host: client frames are checked (wire.ts)', () => {
 
 describe('policy session.idleSec', () => {
   const ctx: ResolveContext = { platform: 'linux', installation: 'corral', home: '/home/alice', cwd: '/home/alice/proj', workspace: '/home/alice/proj' };
-  it('defaults to 600; the user layer sets it; the workspace layer may only lower it', () => {
-    assert.equal(resolvePolicy([], ctx).policy.session.idleSec, 600);
-    assert.equal(resolvePolicy([{ kind: 'user', label: 'u.json', data: { session: { idleSec: 0 } } }], ctx).policy.session.idleSec, 0);
-    assert.equal(resolvePolicy([{ kind: 'workspace', label: 'w.json', data: { session: { idleSec: 60 } } }], ctx).policy.session.idleSec, 60);
+  it('defaults to 0 (reuse opted into); the user layer sets it; the workspace layer may only lower it', () => {
+    assert.equal(resolvePolicy([], ctx).policy.session.idleSec, 0);
+    assert.equal(resolvePolicy([{ kind: 'user', label: 'u.json', data: { session: { idleSec: 600 } } }], ctx).policy.session.idleSec, 600);
+    assert.equal(resolvePolicy([{ kind: 'user', label: 'u.json', data: { session: { idleSec: 600 } } }, { kind: 'workspace', label: 'w.json', data: { session: { idleSec: 60 } } }], ctx).policy.session.idleSec, 60);
+    assert.throws(() => resolvePolicy([{ kind: 'workspace', label: 'w.json', data: { session: { idleSec: 60 } } }], ctx), /session\.idleSec/);
     assert.throws(() => resolvePolicy([{ kind: 'user', label: 'u.json', data: { session: { idleSec: 10 } } }, { kind: 'workspace', label: 'w.json', data: { session: { idleSec: 60 } } }], ctx), /session\.idleSec/);
   });
 
