@@ -19,6 +19,7 @@ import { checkArgv, resolveCwd } from '../session/command-input.js';
 import { filterEnvironment } from '../../core/policy/env.js';
 import { checkPtySize } from '../session/command.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from '../session/types.js';
+import { execViaSpawn } from '../session/exec-via-spawn.js';
 import { DATA_CHUNK_BYTES, encode, FrameDecoder, type FromHost, type SessionFacts, type ToHost, type WireError } from './wire.js';
 
 const HELLO_TIMEOUT_MS = 10_000;
@@ -278,16 +279,8 @@ export class RemoteSession implements Session {
     return child;
   }
 
-  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const { input, ...rest } = options;
-    const child = this.spawn(argv, { ...rest, stdin: input === undefined ? 'ignore' : 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    if (input !== undefined) child.stdin!.end(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
-    const exit = await child.exit;
-    return { ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return execViaSpawn((a, o) => this.spawn(a, o), argv, options);
   }
 
   /** Leave the session (it stays for the next client); a command still running is killed. */

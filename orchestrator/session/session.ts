@@ -15,6 +15,7 @@ import type { Hello, RunnerClient } from './client.js';
 import { checkPtySize, RunningCommand } from './command.js';
 import { checkArgv, commandEnvironment, resolveCwd, sessionEnvironment, timeoutMs } from './command-input.js';
 import type { CommandExit, ExecOptions, ExecResult, SandboxedProcess, Session, SpawnOptions } from './types.js';
+import { execViaSpawn } from './exec-via-spawn.js';
 
 export interface SessionContext {
   realUser: string;
@@ -139,16 +140,8 @@ export class SessionImpl implements Session {
     return command;
   }
 
-  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    const { input, ...rest } = options;
-    const child = this.spawn(argv, { ...rest, stdin: input === undefined ? 'ignore' : 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    if (input !== undefined) child.stdin!.end(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
-    const exit = await child.exit;
-    return { ...exit, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return execViaSpawn((a, o) => this.spawn(a, o), argv, options);
   }
 
   close(): Promise<void> {
