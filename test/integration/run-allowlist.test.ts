@@ -15,8 +15,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomInt } from 'node:crypto';
 import { hex, requireRoot, show, TestInstallation, userDir, userFile, type Result } from './helpers/e2e.js';
+import { TestHost } from './helpers/test-host.js';
 import { PROBE } from './helpers/net-scripts.js';
 import { HOST_SERVER, RAW_CLIENT, WHEEL_INDEX, WHEEL_NAME, WHEEL_VALUE } from './helpers/allowlist-host.js';
 
@@ -25,25 +25,16 @@ const PROXY = '127.0.0.1:3128';
 const HOSTS_FILE = '/etc/hosts';
 const BODY = 'corral-allowlist-host';
 
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
-
 describe('corral run end to end: allowlist network (root)', function () {
   this.timeout(600_000);
   let inst: TestInstallation | undefined;
   const tag = hex(2);
-  const ns = `cta${tag}`;
-  const vethHost = `cta${tag}h`;
-  const vethNs = `cta${tag}n`;
-  const r = randomInt(1, 250);
-  const hostV4 = `10.232.${r}.1`;
-  const peerV4 = `10.232.${r}.2`;
+  const host = new TestHost('cta', 232);
+  const { peerV4 } = host;
   const marker = `# corral-allowlist-test ${tag}`;
   let server: ChildProcess | undefined;
   let loopService: net.Server | undefined;
   let loopPort = 0;
-  let nsCreated = false;
   let hostsAdded = false;
   let root = '';
   let tls = '';
@@ -88,16 +79,8 @@ describe('corral run end to end: allowlist network (root)', function () {
     tls = mkdtempSync(path.join(tmpdir(), 'corral-allowlist-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=allowed.test', '-addext', 'subjectAltName=DNS:allowed.test,DNS:denied.test', '-keyout', path.join(tls, 'key.pem'), '-out', path.join(tls, 'cert.pem')], { stdio: 'pipe' });
 
-    ip(['netns', 'add', ns]);
-    nsCreated = true;
-    ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
-    ip(['link', 'set', vethNs, 'netns', ns]);
-    ip(['addr', 'add', `${hostV4}/30`, 'dev', vethHost]);
-    ip(['link', 'set', vethHost, 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'addr', 'add', `${peerV4}/30`, 'dev', vethNs]);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', vethNs, 'up']);
-    server = spawn('ip', ['netns', 'exec', ns, PYTHON, '-c', HOST_SERVER, root, peerV4, path.join(root, 'packument.json'), tls], { stdio: ['ignore', 'pipe', 'inherit'] });
+    host.create();
+    server = spawn('ip', host.spawnArgs([PYTHON, '-c', HOST_SERVER, root, peerV4, path.join(root, 'packument.json'), tls]), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.once('data', (d: Buffer) => (d.toString().startsWith('ready') ? resolve() : reject(new Error(`server said ${d.toString()}`))));
       server!.once('exit', (code) => reject(new Error(`test host server exited ${code}`)));
@@ -120,18 +103,7 @@ describe('corral run end to end: allowlist network (root)', function () {
       const lines = readFileSync(HOSTS_FILE, 'utf8').split('\n').filter((l) => !l.endsWith(marker));
       writeFileSync(HOSTS_FILE, lines.join('\n'));
     }
-    if (nsCreated) {
-      try {
-        ip(['netns', 'del', ns]);
-      } catch (err) {
-        console.error(`cannot delete netns ${ns}: ${(err as Error).message}`);
-      }
-    }
-    try {
-      ip(['link', 'del', vethHost]);
-    } catch {
-      // gone with the namespace
-    }
+    host.remove();
     if (root !== '') rmSync(root, { recursive: true, force: true });
     if (tls !== '') rmSync(tls, { recursive: true, force: true });
     await inst?.teardown();

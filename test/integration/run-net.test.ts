@@ -7,30 +7,20 @@
  * loopback — nothing else. Each refusal is paired with a control that reaches the same server.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { hex, requireRoot, runProgram, show, TestInstallation, type Result } from './helpers/e2e.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { requireRoot, runProgram, show, TestInstallation, type Result } from './helpers/e2e.js';
+import { TestHost } from './helpers/test-host.js';
 import { DNS_PORT, HTTP_PORT, PROBE, SERVER, UDP_PORT } from './helpers/net-scripts.js';
 
 const PYTHON = '/usr/bin/python3';
 
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: 'pipe' });
-}
-
 describe('corral run end to end: network (root)', function () {
   this.timeout(600_000);
   let inst: TestInstallation | undefined;
-  const tag = hex(2);
-  const ns = `ctn${tag}`;
-  const vethHost = `ctv${tag}h`;
-  const vethNs = `ctv${tag}n`;
-  const r = randomInt(1, 250);
-  const hostV4 = `10.231.${r}.1`;
-  const peerV4 = `10.231.${r}.2`;
-  const peerV6 = `fd00:231:${r}::2`;
+  const host = new TestHost('ctn', 231, { ipv6: true });
+  const { peerV4 } = host;
+  const peerV6 = host.peerV6!;
   let server: ChildProcess | undefined;
-  let nsCreated = false;
 
   const probe = (args: string[], flags: string[]): Promise<Result> => inst!.run([PYTHON, '-c', PROBE, ...args], flags);
   const asExpected = (res: Result, ok: boolean, what: string) => {
@@ -45,18 +35,8 @@ describe('corral run end to end: network (root)', function () {
 
   before(async function () {
     requireRoot(this);
-    ip(['netns', 'add', ns]);
-    nsCreated = true;
-    ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
-    ip(['link', 'set', vethNs, 'netns', ns]);
-    ip(['addr', 'add', `${hostV4}/30`, 'dev', vethHost]);
-    ip(['-6', 'addr', 'add', `fd00:231:${r}::1/64`, 'dev', vethHost, 'nodad']);
-    ip(['link', 'set', vethHost, 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'addr', 'add', `${peerV4}/30`, 'dev', vethNs]);
-    ip(['netns', 'exec', ns, 'ip', '-6', 'addr', 'add', `${peerV6}/64`, 'dev', vethNs, 'nodad']);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', vethNs, 'up']);
-    server = spawn('ip', ['netns', 'exec', ns, PYTHON, '-c', SERVER, peerV4, peerV6], { stdio: ['ignore', 'pipe', 'inherit'] });
+    host.create();
+    server = spawn('ip', host.spawnArgs([PYTHON, '-c', SERVER, peerV4, peerV6]), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       server!.stdout!.once('data', (d: Buffer) => (d.toString().startsWith('ready') ? resolve() : reject(new Error(`server said ${d.toString()}`))));
       server!.once('exit', (code) => reject(new Error(`test host server exited ${code}`)));
@@ -72,18 +52,7 @@ describe('corral run end to end: network (root)', function () {
 
   after(async () => {
     server?.kill('SIGKILL');
-    if (nsCreated) {
-      try {
-        ip(['netns', 'del', ns]); // takes the peer with it, and so the host end of the veth
-      } catch (err) {
-        console.error(`cannot delete netns ${ns}: ${(err as Error).message}`);
-      }
-    }
-    try {
-      ip(['link', 'del', vethHost]);
-    } catch {
-      // already gone with the namespace
-    }
+    host.remove();
     await inst?.teardown();
   });
 

@@ -13,21 +13,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomInt } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { openSession } from 'corral';
 import { hex, requireRoot, runProgram, show, TestInstallation, userDir, userFile, type Result } from './helpers/e2e.js';
+import { TestHost } from './helpers/test-host.js';
 import type { ViolationRecord } from '../../core/protocol.js';
 
 const PYTHON = '/usr/bin/python3';
 const TCP_PORT = 8181;
 const UDP_PORT = 9191;
 const BOUND_MS = 30_000;
-
-function ip(args: string[]): void {
-  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-}
 
 /** On the test host: a TCP listener and a UDP socket; one line per connection or datagram. */
 const LISTENER = String.raw`
@@ -96,30 +92,16 @@ interface RunDoc {
 describe('corral run: refused packets of offline sessions as violations (root, real sudo rule, a real test host)', function () {
   this.timeout(600_000);
   let inst: TestInstallation | undefined;
-  const tag = hex(2);
-  const ns = `ctr${tag}`;
-  const vethHost = `ctr${tag}h`;
-  const vethNs = `ctr${tag}n`;
-  const r = randomInt(1, 250);
-  const hostV4 = `10.236.${r}.1`;
-  const peer = `10.236.${r}.2`;
+  const host = new TestHost('ctr', 236);
+  const { peerV4: peer } = host;
   let listener: ChildProcess | undefined;
   let heard: string[] = [];
-  let nsCreated = false;
   const savedEnv: Record<string, string | undefined> = {};
 
   before(async function () {
     requireRoot(this);
-    ip(['netns', 'add', ns]);
-    nsCreated = true;
-    ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethNs]);
-    ip(['link', 'set', vethNs, 'netns', ns]);
-    ip(['addr', 'add', `${hostV4}/30`, 'dev', vethHost]);
-    ip(['link', 'set', vethHost, 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
-    ip(['netns', 'exec', ns, 'ip', 'addr', 'add', `${peer}/30`, 'dev', vethNs]);
-    ip(['netns', 'exec', ns, 'ip', 'link', 'set', vethNs, 'up']);
-    listener = spawn('ip', ['netns', 'exec', ns, PYTHON, '-c', LISTENER, peer, String(TCP_PORT), String(UDP_PORT)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    host.create();
+    listener = spawn('ip', host.spawnArgs([PYTHON, '-c', LISTENER, peer, String(TCP_PORT), String(UDP_PORT)]), { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       listener!.stdout!.once('data', (d: Buffer) => (d.toString().startsWith('ready') ? resolve() : reject(new Error(`listener said ${d.toString()}`))));
       listener!.once('exit', (code) => reject(new Error(`test host listener exited ${code}`)));
@@ -145,18 +127,7 @@ describe('corral run: refused packets of offline sessions as violations (root, r
 
   after(async () => {
     listener?.kill('SIGKILL');
-    if (nsCreated) {
-      try {
-        ip(['netns', 'del', ns]); // takes the peer end, and so the host end, of the veth
-      } catch (err) {
-        console.error(`cannot delete netns ${ns}: ${(err as Error).message}`);
-      }
-    }
-    try {
-      ip(['link', 'del', vethHost]);
-    } catch {
-      // gone with the namespace
-    }
+    host.remove();
     await inst?.teardown();
   });
 
